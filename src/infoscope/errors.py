@@ -1,0 +1,31 @@
+"""Typed exceptions. The CLI turns each into one line and a non-zero exit."""
+
+from __future__ import annotations
+
+
+class InfoscopeError(Exception):
+    """Base class for errors a user can act on; the message names the problem and the fix."""
+
+
+class UnknownFormatError(InfoscopeError):
+    """The input's format is not registered or could not be detected from its markers."""
+
+
+class MissingColumnError(InfoscopeError):
+    """A tabular input lacks a column its format requires."""
+
+
+class InputEncodingError(InfoscopeError):
+    """The input is not in the declared text encoding."""
+
+
+class StoreVersionError(InfoscopeError):
+    """The store was written with an incompatible schema version."""
+
+
+class StoreLockedError(InfoscopeError):
+    """Another process holds the store open for writing."""
+
+
+class BadParameterError(InfoscopeError):
+    """A parameter value is out of range or malformed."""

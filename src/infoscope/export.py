@@ -1,0 +1,71 @@
+"""Export store tables and derived edges to Parquet or CSV."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from infoscope.errors import BadParameterError
+from infoscope.store import Store
+
+EXPORTABLE = ("posts", "accounts", "labels", "edges", "quarantine", "runs")
+
+
+def _csv_safe(table: pa.Table) -> pa.Table:
+    """CSV cannot hold lists or maps: write them as JSON text."""
+    import orjson
+
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_list(column.type) or pa.types.is_map(column.type):
+            values = column.to_pylist()
+            column = pa.array(
+                [None if v is None else orjson.dumps(dict(v) if pa.types.is_map(table.schema.field(name).type) else v).decode() for v in values],
+                pa.string(),
+            )
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+def export_table(store: Store, what: str, out: str) -> int:
+    """Write `what` (one of EXPORTABLE) to `out` (.parquet, .csv or '-' for CSV on stdout).
+
+    Returns the number of rows written.
+    """
+    if what not in EXPORTABLE:
+        raise BadParameterError(f"cannot export {what!r}; choose one of {', '.join(EXPORTABLE)}")
+    if out != "-" and Path(out).suffix.lower() not in (".parquet", ".csv"):
+        raise BadParameterError(f"--out {out}: use a .parquet or .csv file name, or '-'")
+    if what == "edges":
+        from infoscope.queries import interaction_edges
+
+        reader = interaction_edges(store.ibis.table("posts")).to_pyarrow_batches()
+    else:
+        table = {"labels": "account_labels"}.get(what, what)
+        reader = store.con.execute(f"SELECT * FROM {table}").fetch_record_batch(100_000)
+    rows = 0
+    if out != "-" and out.lower().endswith(".parquet"):
+        with pq.ParquetWriter(out, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        return rows
+    sink = sys.stdout.buffer if out == "-" else open(out, "wb")  # noqa: SIM115
+    try:
+        writer = None
+        for batch in reader:
+            safe = _csv_safe(pa.Table.from_batches([batch]))
+            if writer is None:
+                writer = pacsv.CSVWriter(sink, safe.schema)
+            writer.write_table(safe)
+            rows += batch.num_rows
+        if writer is not None:
+            writer.close()
+    finally:
+        if out != "-":
+            sink.close()
+    return rows

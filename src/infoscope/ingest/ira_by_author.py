@@ -1,0 +1,116 @@
+"""IRA tweets redistributed one CSV per author, with ``authors.csv`` (bet4a's layout).
+
+The per-author files have the columns ``author_id, content, region, language, publish_date,
+harvested_date, following, followers, updates, post_type, retweet``; ``authors.csv`` gives
+each account's ``account_type`` and ``account_category`` (RightTroll, LeftTroll, NewsFeed, ...),
+which become analyst labels. Read the ``.tar.xz`` directly: ``infoscope ingest
+ira-tweets-by-author.tar.xz``.
+
+The source has no tweet ids, so a post's id is ``ira-`` plus the MD5 of all its fields: an
+identical row is a duplicate. ``post_type`` R/Q give retweets and quotes; IRA retweets carry the
+original text but not its author, so ``ref_account_*`` stay unknown (NULL), never guessed.
+``publish_date`` (``2017-09-07 19:52:00``) is UTC. ``following``, ``followers`` and
+``updates`` are the account's counts when the tweet was harvested; they are kept as post
+metrics and the latest are the account's counts.
+"""
+
+from __future__ import annotations
+
+from infoscope.ingest.formats import ReadContext, TabularFormat, register
+from infoscope.ingest.sql import bigint, ident, json_of, lit, provenance, timestamp
+
+TWEET_COLUMNS = (
+    "author_id",
+    "content",
+    "region",
+    "language",
+    "publish_date",
+    "harvested_date",
+    "following",
+    "followers",
+    "updates",
+    "post_type",
+    "retweet",
+)
+
+
+class IraByAuthor(TabularFormat):
+    name = "ira-by-author"
+    description = "IRA tweets, one CSV per author (FiveThirtyEight data redistributed by author)"
+    markers = frozenset({"author_id", "content", "publish_date", "post_type", "retweet"})
+    required = frozenset({"author_id", "content", "publish_date"})
+
+    def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
+        platform = lit(ctx.platform or "twitter")
+        hashed = ", ".join(f"coalesce({ident(c)}, '')" for c in columns)
+        created = timestamp("publish_date", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+        prov = provenance(self.name, ctx.run_id)
+        kind = (
+            "CASE upper(trim(post_type)) WHEN 'R' THEN 'retweet' WHEN 'Q' THEN 'quote' "
+            "ELSE 'original' END"
+        )
+        metrics = (
+            "map_from_entries(list_filter([('account_following', {f}), "
+            "('account_followers', {fo}), ('account_posts', {u})], lambda e: e[2] IS NOT NULL))"
+        ).format(f=bigint("following"), fo=bigint("followers"), u=bigint("updates"))
+        posts = f"""
+            SELECT {platform} AS platform,
+                   'ira-' || md5(concat_ws(chr(31), {hashed})) AS post_id,
+                   trim(author_id) AS account_id,
+                   trim(author_id) AS account_handle,
+                   {created} AS created_at,
+                   content AS text,
+                   language AS lang,
+                   {kind} AS kind,
+                   {metrics} AS metrics,
+                   {json_of(columns, exclude=("author_id", "content", "language", "publish_date", "post_type"))} AS raw,
+                   {prov},
+                   publish_date AS _created_raw,
+                   {json_of(columns)} AS _raw_record
+            FROM raw
+        """
+        accounts = f"""
+            SELECT {platform} AS platform, trim(author_id) AS account_id,
+                   any_value(trim(author_id)) AS handle,
+                   arg_max({bigint("followers")}, {created}) AS followers,
+                   arg_max({bigint("following")}, {created}) AS following,
+                   arg_max({bigint("updates")}, {created}) AS posts_count,
+                   min(_source) AS source, NULL::BIGINT AS source_line,
+                   NULL::BIGINT AS source_record,
+                   {lit(self.name)} AS format, {lit(ctx.run_id)} AS ingest_run
+            FROM raw WHERE author_id IS NOT NULL GROUP BY ALL
+        """
+        return {"posts": posts, "accounts": accounts}
+
+
+class IraAuthors(TabularFormat):
+    name = "ira-authors"
+    description = "authors.csv of the by-author IRA redistribution: account types and categories"
+    markers = frozenset({"author_id", "author", "external_author_id", "account_category"})
+    required = frozenset({"author_id", "account_category"})
+
+    def detect(self, sniff):  # type: ignore[no-untyped-def]
+        # The per-tweet 538 schema shares these columns; authors.csv has no tweet content.
+        return 0 if "content" in sniff.columns else super().detect(sniff)
+
+    def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
+        platform = lit(ctx.platform or "twitter")
+        prov = provenance(self.name, ctx.run_id)
+        handle = "coalesce(author, author_id)" if "author" in columns else "author_id"
+        accounts = f"""
+            SELECT {platform} AS platform, trim(author_id) AS account_id,
+                   trim({handle}) AS handle,
+                   {json_of(columns, exclude=("author_id", "author"))} AS raw, {prov}
+            FROM raw
+        """
+        label_cols = [c for c in ("account_category", "account_type") if c in columns]
+        labels = " UNION ALL ".join(
+            f"SELECT {platform} AS platform, trim(author_id) AS account_id, "
+            f"{lit(c)} AS label_key, trim({ident(c)}) AS label_value, {prov} FROM raw"
+            for c in label_cols
+        )
+        return {"accounts": accounts, "labels": labels}
+
+
+register(IraByAuthor())
+register(IraAuthors())

@@ -1,0 +1,214 @@
+"""Canonical records: every source format is normalised once into these.
+
+A `Post` is one message on a platform (tweet, retweet, Telegram message, ...), an `Account`
+is whoever posts, an `Article` is a news or blog piece. Every record carries its provenance:
+the source it was read from, where in that source, the format name and the ingest run.
+
+Fields a format cannot map are kept in `raw` (a JSON object), never dropped.
+
+The same columns are declared once as Arrow schemas (`POST_SCHEMA`, ...), which the ingest
+pipeline uses to batch records and the store uses to create its tables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import pyarrow as pa
+
+PostKind = Literal["original", "retweet", "reply", "quote"]
+POST_KINDS: tuple[str, ...] = ("original", "retweet", "reply", "quote")
+
+
+@dataclass(slots=True)
+class Provenance:
+    """Where a record came from.
+
+    `source` is the file path (with `!member` for a file inside an archive), `line` the line
+    where the record starts when the format is line-based, `record` its 1-based ordinal in the
+    source, `format` the registered format name and `run_id` the ingest run that stored it.
+    """
+
+    source: str
+    record: int
+    line: int | None = None
+    format: str = ""
+    run_id: str = ""
+
+
+@dataclass(slots=True)
+class Post:
+    """One message on a platform.
+
+    `created_at` is timezone-aware UTC. `kind` is one of original, retweet, reply, quote; the
+    `ref_*` fields name the post and account it refers to, `None` when the source does not say
+    (IRA retweets, for instance, never name the original author). Hashtags and mentions are
+    stored case-folded without their sigil; URLs are normalised (see `infoscope.text`).
+    """
+
+    platform: str
+    post_id: str
+    account_id: str | None
+    account_handle: str | None
+    created_at: datetime | None
+    text: str | None
+    lang: str | None = None
+    kind: str = "original"
+    ref_post_id: str | None = None
+    ref_account_id: str | None = None
+    ref_account_handle: str | None = None
+    hashtags: list[str] | None = None
+    mentions: list[str] | None = None
+    urls: list[str] | None = None
+    media_ids: list[str] | None = None
+    metrics: dict[str, int] | None = None
+    raw: str | None = None
+    provenance: Provenance | None = None
+
+
+@dataclass(slots=True)
+class Account:
+    """An account as a source describes it.
+
+    `labels` holds analyst-supplied labels (for example the IRA `account_category`); they are
+    inputs, never inferred by infoscope.
+    """
+
+    platform: str
+    account_id: str
+    handle: str | None = None
+    display_name: str | None = None
+    description: str | None = None
+    location: str | None = None
+    profile_lang: str | None = None
+    time_zone: str | None = None
+    created_at: datetime | None = None
+    followers: int | None = None
+    following: int | None = None
+    posts_count: int | None = None
+    favourites: int | None = None
+    listed: int | None = None
+    verified: bool | None = None
+    url: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    raw: str | None = None
+    provenance: Provenance | None = None
+
+
+@dataclass(slots=True)
+class Article:
+    """A news or blog article."""
+
+    article_id: str
+    url: str | None
+    outlet: str | None
+    title: str | None
+    text: str | None
+    author: str | None = None
+    published: datetime | None = None
+    lang: str | None = None
+    raw: str | None = None
+    provenance: Provenance | None = None
+
+
+_TS = pa.timestamp("us", tz="UTC")
+_STR = pa.string()
+_STRS = pa.list_(pa.string())
+
+PROVENANCE_FIELDS: list[pa.Field] = [
+    pa.field("source", _STR),
+    pa.field("source_line", pa.int64()),
+    pa.field("source_record", pa.int64()),
+    pa.field("format", _STR),
+    pa.field("ingest_run", _STR),
+]
+
+POST_SCHEMA = pa.schema(
+    [
+        pa.field("platform", _STR, nullable=False),
+        pa.field("post_id", _STR, nullable=False),
+        pa.field("account_id", _STR),
+        pa.field("account_handle", _STR),
+        pa.field("created_at", _TS),
+        pa.field("text", _STR),
+        pa.field("lang", _STR),
+        pa.field("kind", _STR),
+        pa.field("ref_post_id", _STR),
+        pa.field("ref_account_id", _STR),
+        pa.field("ref_account_handle", _STR),
+        pa.field("hashtags", _STRS),
+        pa.field("mentions", _STRS),
+        pa.field("urls", _STRS),
+        pa.field("media_ids", _STRS),
+        pa.field("metrics", pa.map_(_STR, pa.int64())),
+        pa.field("raw", _STR),
+        *PROVENANCE_FIELDS,
+    ]
+)
+
+ACCOUNT_SCHEMA = pa.schema(
+    [
+        pa.field("platform", _STR, nullable=False),
+        pa.field("account_id", _STR, nullable=False),
+        pa.field("handle", _STR),
+        pa.field("display_name", _STR),
+        pa.field("description", _STR),
+        pa.field("location", _STR),
+        pa.field("profile_lang", _STR),
+        pa.field("time_zone", _STR),
+        pa.field("created_at", _TS),
+        pa.field("followers", pa.int64()),
+        pa.field("following", pa.int64()),
+        pa.field("posts_count", pa.int64()),
+        pa.field("favourites", pa.int64()),
+        pa.field("listed", pa.int64()),
+        pa.field("verified", pa.bool_()),
+        pa.field("url", _STR),
+        pa.field("raw", _STR),
+        *PROVENANCE_FIELDS,
+    ]
+)
+
+LABEL_SCHEMA = pa.schema(
+    [
+        pa.field("platform", _STR, nullable=False),
+        pa.field("account_id", _STR, nullable=False),
+        pa.field("label_key", _STR, nullable=False),
+        pa.field("label_value", _STR, nullable=False),
+        *PROVENANCE_FIELDS,
+    ]
+)
+
+ARTICLE_SCHEMA = pa.schema(
+    [
+        pa.field("article_id", _STR, nullable=False),
+        pa.field("url", _STR),
+        pa.field("outlet", _STR),
+        pa.field("title", _STR),
+        pa.field("text", _STR),
+        pa.field("author", _STR),
+        pa.field("published", _TS),
+        pa.field("lang", _STR),
+        pa.field("raw", _STR),
+        *PROVENANCE_FIELDS,
+    ]
+)
+
+
+def record_to_row(record: Post | Account | Article) -> dict[str, Any]:
+    """Flatten a record (provenance included) into a row for its Arrow schema."""
+    row = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    prov = row.pop("provenance")
+    row.pop("labels", None)
+    if prov is not None:
+        row.update(
+            source=prov.source,
+            source_line=prov.line,
+            source_record=prov.record,
+            format=prov.format,
+            ingest_run=prov.run_id,
+        )
+    return row

@@ -1,0 +1,255 @@
+"""The store: one DuckDB file with a versioned schema, provenance and quarantine.
+
+Tables
+------
+- ``meta``: schema version and the version of infoscope that created the store.
+- ``runs``: one row per command that changed or analysed the store (command, parameters, seed,
+  input fingerprint, version, start and end time, status, counts).
+- ``posts``, ``accounts``, ``account_labels``, ``articles``: canonical records
+  (see `infoscope.records`), each with its provenance columns.
+- ``quarantine``: records that could not be stored, with the reason and the raw text.
+- ``ingested_sources``: the ledger of input files whose ingest completed (by content hash), so
+  that ingesting a file again is a no-op and an interrupted ingest is simply run again.
+
+Relational queries over the store are written with Ibis (`Store.ibis`), so they also run on
+other engines.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from infoscope._version import __version__
+from infoscope.errors import InfoscopeError, StoreLockedError, StoreVersionError
+from infoscope.records import ACCOUNT_SCHEMA, ARTICLE_SCHEMA, LABEL_SCHEMA, POST_SCHEMA
+
+SCHEMA_VERSION = 1
+DEFAULT_STORE = "infoscope.duckdb"
+
+_DUCK_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.int64(): "BIGINT",
+    pa.bool_(): "BOOLEAN",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
+    pa.list_(pa.string()): "VARCHAR[]",
+    pa.map_(pa.string(), pa.int64()): "MAP(VARCHAR, BIGINT)",
+}
+
+
+def _columns_ddl(schema: pa.Schema) -> str:
+    return ",\n  ".join(
+        f"{f.name} {_DUCK_TYPES[f.type]}{'' if f.nullable else ' NOT NULL'}" for f in schema
+    )
+
+
+_DDL = f"""
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS runs (
+  run_id VARCHAR PRIMARY KEY,
+  command VARCHAR NOT NULL,
+  parameters JSON,
+  seed BIGINT,
+  input_fingerprint VARCHAR,
+  version VARCHAR NOT NULL,
+  started_at TIMESTAMPTZ NOT NULL,
+  ended_at TIMESTAMPTZ,
+  status VARCHAR NOT NULL,
+  counts JSON
+);
+CREATE TABLE IF NOT EXISTS posts (
+  {_columns_ddl(POST_SCHEMA)}
+);
+CREATE TABLE IF NOT EXISTS accounts (
+  {_columns_ddl(ACCOUNT_SCHEMA)},
+  PRIMARY KEY (platform, account_id)
+);
+CREATE TABLE IF NOT EXISTS account_labels (
+  {_columns_ddl(LABEL_SCHEMA)}
+);
+CREATE TABLE IF NOT EXISTS articles (
+  {_columns_ddl(ARTICLE_SCHEMA)}
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+  source VARCHAR NOT NULL,
+  source_line BIGINT,
+  source_record BIGINT,
+  format VARCHAR,
+  reason VARCHAR NOT NULL,
+  raw VARCHAR,
+  ingest_run VARCHAR
+);
+CREATE TABLE IF NOT EXISTS ingested_sources (
+  ledger_key VARCHAR PRIMARY KEY,
+  path VARCHAR NOT NULL,
+  fingerprint VARCHAR NOT NULL,
+  format VARCHAR,
+  ingest_run VARCHAR NOT NULL,
+  completed_at TIMESTAMPTZ NOT NULL
+);
+"""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """An open infoscope store. Use as a context manager, or call `close()`.
+
+    >>> with Store.open("infoscope.duckdb") as store:  # doctest: +SKIP
+    ...     store.count("posts")
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool):
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+        self._ibis: Any = None
+
+    @classmethod
+    def open(cls, path: str | Path = DEFAULT_STORE, *, read_only: bool = False) -> Store:
+        """Open (creating when writable and absent) the store at `path` and check its schema."""
+        path = Path(path)
+        if read_only and not path.exists():
+            raise InfoscopeError(
+                f"no store at {path}: ingest something first (infoscope ingest FILE --store "
+                f"{path}) or pass --store with the right path"
+            )
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLockedError(
+                    f"store {path} is in use by another infoscope process; wait for it to "
+                    "finish or use another --store"
+                ) from None
+            raise InfoscopeError(
+                f"{path} cannot be opened as an infoscope store ({exc}); "
+                "pass --store with a DuckDB file made by infoscope, or a new path"
+            ) from None
+        # Timestamps without an offset are UTC everywhere in infoscope.
+        con.execute("SET TimeZone = 'UTC'")
+        store = cls(con, path, read_only)
+        store._check_or_create()
+        return store
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- schema ---------------------------------------------------------------------------
+    def _check_or_create(self) -> None:
+        tables = {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if "meta" in tables:
+            meta = dict(self.con.execute("SELECT key, value FROM meta").fetchall())
+            found = int(meta.get("schema_version", "0"))
+            if found != SCHEMA_VERSION:
+                raise StoreVersionError(
+                    f"store {self.path} has schema version {found} (written by infoscope "
+                    f"{meta.get('created_by', '?')}); this infoscope {__version__} reads version "
+                    f"{SCHEMA_VERSION}. Ingest your inputs again into a new store (--store NEW)"
+                )
+        elif tables:
+            raise InfoscopeError(
+                f"{self.path} is a DuckDB file but not an infoscope store; pass a new --store path"
+            )
+        elif self.read_only:
+            raise InfoscopeError(f"{self.path} is empty: ingest something first")
+        else:
+            self.con.execute(_DDL)
+            self.con.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [["schema_version", str(SCHEMA_VERSION)], ["created_by", __version__]],
+            )
+        if not self.read_only:
+            # A run still marked running when the store is opened for writing was killed:
+            # DuckDB's file lock guarantees no other writer is alive.
+            self.con.execute(
+                "UPDATE runs SET status = 'interrupted' WHERE status = 'running'"
+            )
+
+    # -- runs -----------------------------------------------------------------------------
+    def begin_run(
+        self,
+        command: str,
+        parameters: Mapping[str, Any],
+        *,
+        input_fingerprint: str | None = None,
+        seed: int | None = None,
+    ) -> str:
+        """Record the start of a run and return its id."""
+        run_id = uuid.uuid4().hex[:16]
+        self.con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'running', NULL)",
+            [
+                run_id,
+                command,
+                json.dumps(parameters, default=str, sort_keys=True),
+                seed,
+                input_fingerprint,
+                __version__,
+                _now(),
+            ],
+        )
+        return run_id
+
+    def end_run(self, run_id: str, *, status: str, counts: Mapping[str, Any]) -> None:
+        self.con.execute(
+            "UPDATE runs SET ended_at = ?, status = ?, counts = ? WHERE run_id = ?",
+            [_now(), status, json.dumps(counts, default=str, sort_keys=True), run_id],
+        )
+
+    def runs(self) -> list[dict[str, Any]]:
+        cur = self.con.execute("SELECT * FROM runs ORDER BY started_at")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    # -- helpers --------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def count(self, table: str) -> int:
+        row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(row[0]) if row else 0
+
+    def ledger_has(self, key: str) -> str | None:
+        row = self.con.execute(
+            "SELECT ingest_run FROM ingested_sources WHERE ledger_key = ?", [key]
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def ledger_add(self, key: str, path: str, fingerprint: str, fmt: str, run_id: str) -> None:
+        self.con.execute(
+            "INSERT INTO ingested_sources VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [key, path, fingerprint, fmt, run_id, _now()],
+        )
+
+    @property
+    def ibis(self) -> Any:
+        """An Ibis backend over this store's connection (imported on first use)."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis

@@ -1,0 +1,55 @@
+"""Shared test fixtures: a fresh store per test, a CLI runner, and the shared real data path."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from infoscope.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def store(store_path: Path) -> Iterator[Store]:
+    with Store.open(store_path) as s:
+        yield s
+
+
+def rows(store: Store, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Run `sql` on the store and return dict rows."""
+    cur = store.con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def run_cli(*args: str, input: str | None = None) -> Any:
+    """Invoke the CLI in-process; returns click's Result (exit_code, stdout, stderr)."""
+    from infoscope.cli.main import cli
+
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def cli_json(*args: str) -> Any:
+    result = run_cli(*args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def shared(path: str) -> Path:
+    """A file under ../shared/data, or skip the test with the reason when it is absent."""
+    full = SHARED_DATA / path
+    if not full.exists():
+        pytest.skip(f"real data {full} is absent (a fresh clone has no ../shared/data)")
+    return full

@@ -138,8 +138,15 @@ class Store:
             ) from None
         # Timestamps without an offset are UTC everywhere in infoscope.
         con.execute("SET TimeZone = 'UTC'")
+        # Insertion order carries no meaning in the store; not preserving it lets DuckDB
+        # insert and scan in parallel with less memory.
+        con.execute("SET preserve_insertion_order = false")
         store = cls(con, path, read_only)
-        store._check_or_create()
+        try:
+            store._check_or_create()
+        except BaseException:
+            con.close()  # a refused store must not stay open (and locked) in this process
+            raise
         return store
 
     def __enter__(self) -> Store:

@@ -4,8 +4,8 @@ Extraction runs inside DuckDB as SQL macros so millions of posts are processed c
 URL normalisation follows `ural.normalize_url` (scheme, ``www``, tracking parameters, fragments,
 trailing slashes and index pages removed; host lower-cased). Most social-media URLs are
 shortener links such as ``https://t.co/AbC123``, for which normalisation only drops the scheme:
-those take a vectorised fast path (`FAST_URL`), every other distinct URL goes through `ural`.
-A property test checks the fast path agrees with `ural` on every URL it accepts.
+those take a vectorised fast path (`FAST_URL`, minus `FAST_URL_EXCLUDE`), every other distinct
+URL goes through `ural`. A property test checks the fast path agrees with `ural` on every URL it accepts.
 """
 
 from __future__ import annotations
@@ -17,8 +17,28 @@ import pyarrow as pa
 import ural
 
 # A URL whose normal form is itself without its scheme: a lower-case two-label host and a single
-# plain path segment, no query, fragment or trailing slash.
-FAST_URL = r"^https?://[a-z0-9][a-z0-9-]*\.[a-z]{2,}/[A-Za-z0-9_-]+$"
+# plain path segment, no query, fragment or trailing slash; and a first label that ural would not
+# strip as an irrelevant subdomain (FAST_URL_EXCLUDED: www, m, mobile..., amp...).
+FAST_URL = r"^https?://[a-z0-9]+\.[a-z]{2,}/[A-Za-z0-9_-]+$"
+FAST_URL_EXCLUDED = r"^https?://(?:www[0-9]?|m|mobile[a-z0-9]*|amp[a-z0-9]*)\."
+
+
+def fast_normal_form(url: str) -> str | None:
+    """The normal form of `url` by the fast path, or None when it needs `normalize_url`.
+
+    The SQL macro ``is_normalize_urls`` applies exactly this rule in the engine.
+    """
+    import re
+
+    if re.fullmatch(FAST_URL, url) and not re.match(FAST_URL_EXCLUDED, url):
+        return re.sub(r"^https?://", "", url)
+    return None
+# ... except those ural still rewrites: an irrelevant subdomain (www, www1, m, mobile, amp, also
+# after a hyphen: "a-m.co"), an "amp-" prefix, a punycode label, an AMP or index path segment.
+FAST_URL_EXCLUDE = (
+    r"^https?://(?:(?:[a-z0-9-]*-)?(?:www[0-9]?|mobile|amp|m)\.|amp-|xn--)"
+    r"|/(?:[Aa][Mm][Pp]|index|default)$"
+)
 
 HASHTAG = r"(?:^|[^\p{L}\p{N}_&/#])[#＃]([\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*)"
 MENTION = r"(?:^|[^\p{L}\p{N}_@/.])[@＠]([A-Za-z0-9_]{1,32})"
@@ -59,6 +79,8 @@ CREATE OR REPLACE TEMP MACRO is_urls(t) AS
     lambda u: length(u) > 10);
 CREATE OR REPLACE TEMP MACRO is_normalize_urls(us) AS
   list_transform(us, lambda u: CASE WHEN regexp_full_match(u, {_q(FAST_URL)})
+                                         AND NOT regexp_matches(u, {_q(FAST_URL_EXCLUDED)})
+                                         AND NOT regexp_matches(u, {_q(FAST_URL_EXCLUDE)})
                                     THEN regexp_replace(u, '^https?://', '')
                                     ELSE is_ural_normalize(u) END);
 CREATE OR REPLACE TEMP MACRO is_handle(h) AS lower(ltrim(h, '@'));

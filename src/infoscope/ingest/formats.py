@@ -110,7 +110,8 @@ class TabularFormat(Format):
 
         ``raw`` has the source's columns as text plus ``_source``, ``_line`` and ``_record``.
         The ``posts`` select gives the post columns (see `infoscope.records.POST_SCHEMA`) plus
-        ``_created_raw``, the unparsed date, for the quarantine message.
+        ``_created_raw``, the unparsed date, for the quarantine message (the pipeline keeps the
+        raw row of a quarantined record itself). Missing columns read as NULL.
         """
         raise NotImplementedError
 
@@ -227,9 +228,16 @@ def _describe(sn: Sniff) -> str:
             for sep in (";", "\t", "|"):
                 if sep in sn.columns[0]:
                     hint = (
-                        f" It looks {sep!r}-delimited: the known formats use ','; "
-                        f"use --format generic-csv --delimiter '{sep}' --map ..."
+                        f" It looks {sep!r}-delimited: pass --delimiter {sep!r} so that its "
+                        "columns are read"
                     )
+                    if "generic-csv" in _REGISTRY:
+                        hint += (
+                            f" (other columns: --format generic-csv --delimiter {sep!r} "
+                            "--map ...)."
+                        )
+                    else:
+                        hint += "."
                     break
         return (
             f"cannot detect the format from the header ({cols}).{hint} "

@@ -65,8 +65,7 @@ class IraByAuthor(TabularFormat):
                    {metrics} AS metrics,
                    {json_of(columns, exclude=("author_id", "content", "language", "publish_date", "post_type"))} AS raw,
                    {prov},
-                   publish_date AS _created_raw,
-                   {json_of(columns)} AS _raw_record
+                   publish_date AS _created_raw
             FROM raw
         """
         accounts = f"""

@@ -13,6 +13,12 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from infoscope.errors import InputEncodingError
 
@@ -33,27 +39,11 @@ class Oversized:
 
 @dataclass(slots=True)
 class CsvBlock:
-    """Whole CSV records (no header) starting at `first_line` / `first_record`.
-
-    `starts` lists each record's first line when some record spans several lines; it is None
-    when every record is one line.
-    """
+    """Whole CSV records (no header), starting at line `first_line`, `lines` lines long."""
 
     data: bytes
     first_line: int
-    first_record: int
     lines: int
-    starts: list[int] | None
-
-    @property
-    def records(self) -> int:
-        return self.lines if self.starts is None else len(self.starts)
-
-    def record_lines(self) -> list[int]:
-        """The line at which each record starts."""
-        if self.starts is None:
-            return list(range(self.first_line, self.first_line + self.lines))
-        return self.starts
 
 
 def to_utf8(data: bytes, encoding: str, source: str, first_line: int) -> bytes:
@@ -78,23 +68,6 @@ def to_utf8(data: bytes, encoding: str, source: str, first_line: int) -> bytes:
         ) from None
 
 
-def _record_starts(data: bytes, first_line: int) -> list[int] | None:
-    """Line numbers at which each CSV record in `data` starts, None if all are one line."""
-    pieces = data.split(b"\n")
-    if data.endswith(b"\n"):
-        pieces.pop()
-    if not any(piece.count(b'"') % 2 for piece in pieces):
-        return None
-    starts: list[int] = []
-    open_quote = False
-    for offset, piece in enumerate(pieces):
-        if not open_quote:
-            starts.append(first_line + offset)
-        if piece.count(b'"') % 2:
-            open_quote = not open_quote
-    return starts
-
-
 def iter_csv_blocks(
     stream: io.BufferedReader,
     *,
@@ -104,10 +77,10 @@ def iter_csv_blocks(
 ) -> Iterator[CsvBlock | Oversized]:
     """Split a CSV body (header already consumed) into blocks of whole records.
 
-    Records longer than `max_record_bytes` are yielded as `Oversized` and never held whole.
+    Records longer than `max_record_bytes` are yielded as `Oversized` (with `record` 0: the
+    caller numbers records) and never held whole.
     """
     line_no = first_line
-    record_no = 1
     pending = b""
     while True:
         chunk = stream.read(block_bytes)
@@ -116,13 +89,13 @@ def iter_csv_blocks(
             if data.strip():
                 if data.count(b'"') % 2:
                     yield Oversized(
-                        line_no, record_no, len(data), data[:PREVIEW_BYTES],
+                        line_no, 0, len(data), data[:PREVIEW_BYTES],
                         "unterminated quoted field at end of file",
                     )
                     return
                 if not data.endswith(b"\n"):
                     data += b"\n"
-                yield _block(data, line_no, record_no)
+                yield CsvBlock(data, line_no, data.count(b"\n"))
             return
         cut = data.rfind(b"\n") + 1
         if cut and data.count(b'"', 0, cut) % 2 == 0:
@@ -131,20 +104,12 @@ def iter_csv_blocks(
             body = _split_at_last_record(data[:cut])
         pending = data[len(body) :]
         if body:
-            block = _block(body, line_no, record_no)
+            block = CsvBlock(body, line_no, body.count(b"\n"))
             yield block
             line_no += block.lines
-            record_no += block.records
         if len(pending) > max_record_bytes:
-            report, pending, line_no = _skip_oversized(
-                stream, pending, line_no, record_no, max_record_bytes
-            )
+            report, pending, line_no = _skip_oversized(stream, pending, line_no, max_record_bytes)
             yield report
-            record_no += 1
-
-
-def _block(body: bytes, line_no: int, record_no: int) -> CsvBlock:
-    return CsvBlock(body, line_no, record_no, body.count(b"\n"), _record_starts(body, line_no))
 
 
 def _split_at_last_record(data: bytes) -> bytes:
@@ -162,7 +127,7 @@ def _split_at_last_record(data: bytes) -> bytes:
 
 
 def _skip_oversized(
-    stream: io.BufferedReader, pending: bytes, line_no: int, record_no: int, limit: int
+    stream: io.BufferedReader, pending: bytes, line_no: int, limit: int
 ) -> tuple[Oversized, bytes, int]:
     """Consume one record that starts `pending` and is over `limit` bytes, in bounded chunks.
 
@@ -189,10 +154,87 @@ def _skip_oversized(
             size += nl + 1 - pos
             pos = nl + 1
             if not open_quote:
-                return Oversized(line_no, record_no, size, preview, reason), data[pos:], line_no + lines
+                return Oversized(line_no, 0, size, preview, reason), data[pos:], line_no + lines
         data = stream.read(_CHUNK)
         if not data:
-            return Oversized(line_no, record_no, size, preview, reason), b"", line_no + lines
+            return Oversized(line_no, 0, size, preview, reason), b"", line_no + lines
+
+
+@dataclass(slots=True)
+class ParsedBlock:
+    """A CSV block parsed to text columns, with the records that did not parse."""
+
+    table: pa.Table  # the source columns plus _line (first line of each record)
+    positions: np.ndarray  # 0-based position of each valid row among the block's records
+    invalid: list[tuple[int, int, str, int, int]]  # (position, line, text, expected, actual)
+    records: int  # valid + invalid
+
+
+def parse_csv_block(
+    block: CsvBlock, columns: list[str], *, delimiter: str, encoding: str, source: str
+) -> ParsedBlock:
+    """Parse a block of whole CSV records with Arrow; every value is text, empty is NULL.
+
+    Each record's first line is computed from the newlines inside the records before it, so
+    multi-line records keep exact line numbers without a Python pass over the lines.
+    """
+    data = block.data
+    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        data = to_utf8(data, encoding, source, block.first_line)
+    invalid_rows: list[Any] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid_rows.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(
+                column_names=columns, use_threads=False, block_size=len(data) + 1
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.string()),
+                # Only an empty field is missing: "NA", "null" or "nan" are text to keep.
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc):
+            # Arrow validated the text and found invalid UTF-8: name the line and the fix.
+            to_utf8(data, "utf-8", source, block.first_line)
+        raise
+    n_total = table.num_rows + len(invalid_rows)
+    # Newlines inside each record: from the parsed fields of valid rows, from the text of
+    # invalid ones; record k starts at first_line + k + (newlines in records before k).
+    inner = np.zeros(n_total, dtype=np.int64)
+    invalid_at = np.array([row.number - 1 for row in invalid_rows], dtype=np.int64)
+    valid_mask = np.ones(n_total, dtype=bool)
+    valid_mask[invalid_at] = False
+    if table.num_rows and b"\n" in data and block.lines != n_total:
+        per_row = np.zeros(table.num_rows, dtype=np.int64)
+        for column in table.columns:
+            counts = pc.count_substring(column, "\n").fill_null(0)
+            per_row += counts.to_numpy(zero_copy_only=False)
+        inner[valid_mask] = per_row
+        for i, row in zip(invalid_at, invalid_rows, strict=True):
+            inner[i] = row.text.count("\n")
+    starts = block.first_line + np.arange(n_total, dtype=np.int64) + np.cumsum(inner) - inner
+    table = table.append_column("_line", pa.array(starts[valid_mask]))
+    invalid = [
+        (int(i), int(starts[i]), row.text, row.expected_columns, row.actual_columns)
+        for i, row in zip(invalid_at, invalid_rows, strict=True)
+    ]
+    positions = np.flatnonzero(valid_mask)
+    return ParsedBlock(table, positions, invalid, n_total)
 
 
 def iter_lines(

@@ -1,0 +1,228 @@
+"""Finalising staged records into the store, in SQL, one relation at a time.
+
+A staged relation has the columns of its canonical schema (missing ones read as NULL). Posts:
+
+1. rows without an id or a parsable date go to ``quarantine`` with the reason and the raw row;
+2. hashtags, mentions and URLs the payload does not give are extracted from the text, URLs are
+   normalised (`infoscope.text`), language names become ISO 639 codes (`infoscope.langs`);
+3. repeats within the relation and posts already stored are counted as duplicates and skipped
+   (key: platform + post id).
+
+Accounts are merged: a field already known is kept, a missing one is filled in. Labels and
+quarantine rows are added once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from infoscope.langs import language_code
+from infoscope.records import ACCOUNT_SCHEMA, LABEL_SCHEMA, POST_SCHEMA
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string()),
+        pa.field("source_line", pa.int64()),
+        pa.field("source_record", pa.int64()),
+        pa.field("format", pa.string()),
+        pa.field("reason", pa.string()),
+        pa.field("raw", pa.string()),
+        pa.field("ingest_run", pa.string()),
+    ]
+)
+
+_DUCK = {
+    "string": "VARCHAR",
+    "int64": "BIGINT",
+    "bool": "BOOLEAN",
+    "timestamp[us, tz=UTC]": "TIMESTAMPTZ",
+    "list<item: string>": "VARCHAR[]",
+    "map<string, int64>": "MAP(VARCHAR, BIGINT)",
+}
+
+_VALID = "post_id IS NOT NULL AND post_id <> '' AND created_at IS NOT NULL"
+_NOT_STORED_QUARANTINE = (
+    "NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.source = q.source "
+    "AND x.source_record IS NOT DISTINCT FROM q.source_record)"
+)
+
+
+@dataclass
+class StoreCounts:
+    posts: int = 0
+    accounts: int = 0
+    labels: int = 0
+    articles: int = 0
+    duplicates: int = 0
+    quarantined: Counter[str] = field(default_factory=Counter)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
+    return {r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()}
+
+
+def _select(have: set[str], schema: pa.Schema, alias: str = "") -> list[str]:
+    """Expressions selecting `schema`'s columns, NULL (typed) for those `have` lacks."""
+    prefix = f"{alias}." if alias else ""
+    return [
+        f"{prefix}{f.name}" if f.name in have else f"NULL::{_DUCK[str(f.type)]}"
+        for f in schema
+    ]
+
+
+def _count(cursor: Any) -> int:
+    row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+class Stager:
+    """Moves staged relations into the store's tables, counting what happened."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, counts: StoreCounts):
+        self.con = con
+        self.counts = counts
+
+    def quarantine(self, relation: str) -> None:
+        """Add quarantine rows (QUARANTINE_SCHEMA) not already stored for the same record."""
+        for (reason,) in self.con.execute(
+            f"SELECT reason FROM {relation} q WHERE {_NOT_STORED_QUARANTINE}"
+        ).fetchall():
+            self.counts.quarantined[reason.split(":", 1)[0]] += 1
+        self.con.execute(
+            f"INSERT INTO quarantine BY NAME SELECT * FROM {relation} q "
+            f"WHERE {_NOT_STORED_QUARANTINE}"
+        )
+
+    def posts(self, relation: str, *, raw_record_sql: str | None = None) -> None:
+        """Store the posts of `relation`; `raw_record_sql` (a correlated expression over the
+        staged row ``s``) gives the raw text kept for a quarantined row."""
+        con = self.con
+        have = _columns(con, relation)
+        created_raw = "s._created_raw" if "_created_raw" in have else "NULL"
+        raw_expr = raw_record_sql or ("s.raw" if "raw" in have else "NULL")
+        valid_s = _VALID.replace("post_id", "s.post_id").replace("created_at", "s.created_at")
+        valid = _count(con.execute(f"SELECT count(*) FROM {relation} WHERE {_VALID}"))
+        total = _count(con.execute(f"SELECT count(*) FROM {relation}"))
+        if valid < total:
+            self.quarantine(
+                f"""(SELECT s.source, s.source_line, s.source_record, s.format,
+                        CASE WHEN s.post_id IS NULL OR s.post_id = '' THEN 'missing post id'
+                             ELSE 'unparseable date: ' || coalesce({created_raw}, '(empty)')
+                        END AS reason,
+                        {raw_expr} AS raw, s.ingest_run
+                     FROM {relation} s WHERE NOT ({valid_s}))"""
+            )
+        # Repeats inside the relation: keep the first occurrence (a narrow query; repeats are
+        # rare, so the main insert only anti-joins this small list).
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE repeats AS
+                SELECT platform, post_id, source, source_record FROM (
+                  SELECT platform, post_id, source, source_record,
+                         row_number() OVER (PARTITION BY platform, post_id
+                                            ORDER BY source, source_record) AS n
+                  FROM {relation}
+                  WHERE (platform, post_id) IN (
+                      SELECT (platform, post_id) FROM {relation} WHERE {_VALID}
+                      GROUP BY ALL HAVING count(*) > 1))
+                WHERE n > 1"""
+        )
+        con.register("lang_map", self._language_map(relation))
+        exprs = []
+        for f, expr in zip(POST_SCHEMA, _select(have, POST_SCHEMA, "s"), strict=True):
+            if f.name == "lang":
+                expr = "coalesce(m.code, s.lang)"
+            elif f.name == "hashtags":
+                expr = f"coalesce({expr}, is_hashtags(s.text))"
+            elif f.name == "mentions":
+                expr = f"coalesce({expr}, is_mentions(s.text))"
+            elif f.name == "urls":
+                expr = f"is_normalize_urls(coalesce({expr}, is_urls(s.text)))"
+            exprs.append(f"{expr} AS {f.name}")
+        inserted = _count(
+            con.execute(
+                f"""INSERT INTO posts BY NAME
+                SELECT {", ".join(exprs)}
+                FROM {relation} s LEFT JOIN lang_map m ON s.lang = m.raw
+                WHERE {valid_s}
+                  AND NOT EXISTS (SELECT 1 FROM posts p
+                                  WHERE p.platform = s.platform AND p.post_id = s.post_id)
+                  AND NOT EXISTS (SELECT 1 FROM repeats r
+                                  WHERE r.platform = s.platform AND r.post_id = s.post_id
+                                    AND r.source = s.source
+                                    AND r.source_record = s.source_record)"""
+            )
+        )
+        con.unregister("lang_map")
+        con.execute("DROP TABLE repeats")
+        self.counts.posts += inserted
+        self.counts.duplicates += valid - inserted
+
+    def _language_map(self, relation: str) -> pa.Table:
+        names = [
+            r[0]
+            for r in self.con.execute(
+                f"SELECT DISTINCT lang FROM {relation} WHERE lang IS NOT NULL "
+                "AND NOT regexp_full_match(lang, '[a-z]{2,3}(-[A-Za-z0-9]+)*')"
+            ).fetchall()
+        ]
+        return pa.table(
+            {"raw": pa.array(names, pa.string()), "code": [language_code(n) for n in names]}
+        )
+
+    def accounts(self, relation: str) -> None:
+        con = self.con
+        have = _columns(con, relation)
+        value_cols = [f.name for f in ACCOUNT_SCHEMA if f.name not in ("platform", "account_id")]
+        selected = dict(zip([f.name for f in ACCOUNT_SCHEMA], _select(have, ACCOUNT_SCHEMA), strict=True))
+        order = "coalesce(source_record, 0)" if "source_record" in have else "0"
+        firsts = ", ".join(
+            f"arg_min({selected[c]}, {order}) FILTER (WHERE {selected[c]} IS NOT NULL) AS {c}"
+            for c in value_cols
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE batch_accounts AS SELECT platform, account_id, {firsts} "
+            f"FROM {relation} WHERE account_id IS NOT NULL AND account_id <> '' GROUP BY ALL"
+        )
+        self.counts.accounts += _count(
+            con.execute(
+                "SELECT count(*) FROM batch_accounts b WHERE NOT EXISTS (SELECT 1 FROM accounts a "
+                "WHERE a.platform = b.platform AND a.account_id = b.account_id)"
+            )
+        )
+        fill = ", ".join(f"{c} = coalesce(accounts.{c}, excluded.{c})" for c in value_cols)
+        con.execute(
+            "INSERT INTO accounts BY NAME SELECT * FROM batch_accounts "
+            f"ON CONFLICT (platform, account_id) DO UPDATE SET {fill}"
+        )
+        con.execute("DROP TABLE batch_accounts")
+
+    def labels(self, relation: str) -> None:
+        have = _columns(self.con, relation)
+        cols = ", ".join(
+            f"{e} AS {f.name}" for f, e in zip(LABEL_SCHEMA, _select(have, LABEL_SCHEMA), strict=True)
+        )
+        self.counts.labels += _count(
+            self.con.execute(
+                f"INSERT INTO account_labels BY NAME SELECT * FROM (SELECT {cols} FROM {relation}) s "
+                "WHERE s.label_value IS NOT NULL AND s.label_value <> '' AND NOT EXISTS ("
+                "SELECT 1 FROM account_labels l WHERE l.platform = s.platform "
+                "AND l.account_id = s.account_id AND l.label_key = s.label_key "
+                "AND l.label_value = s.label_value) "
+                "QUALIFY row_number() OVER (PARTITION BY platform, account_id, label_key, "
+                "label_value ORDER BY source_record) = 1"
+            )
+        )
+
+    def articles(self, relation: str) -> None:
+        self.counts.articles += _count(
+            self.con.execute(
+                f"INSERT INTO articles BY NAME SELECT * FROM {relation} s WHERE NOT EXISTS "
+                "(SELECT 1 FROM articles a WHERE a.article_id = s.article_id) "
+                "QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY source_record) = 1"
+            )
+        )

@@ -1,0 +1,48 @@
+"""infoscope: find and measure influence operations in social media and news.
+
+The public API is what `__all__` lists; everything else may change between versions. Names are
+imported on first use (PEP 562), so ``import infoscope`` and ``infoscope --help`` stay instant.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from infoscope._version import __version__
+
+_EXPORTS = {
+    "SCHEMA_VERSION": "infoscope.store",
+    "Store": "infoscope.store",
+    "Account": "infoscope.records",
+    "Article": "infoscope.records",
+    "Post": "infoscope.records",
+    "Provenance": "infoscope.records",
+    "IngestSummary": "infoscope.ingest",
+    "ingest": "infoscope.ingest",
+    "registered_formats": "infoscope.ingest",
+    "corpus_stats": "infoscope.queries",
+    "interaction_edges": "infoscope.queries",
+    "BadParameterError": "infoscope.errors",
+    "InfoscopeError": "infoscope.errors",
+    "InputEncodingError": "infoscope.errors",
+    "MissingColumnError": "infoscope.errors",
+    "StoreLockedError": "infoscope.errors",
+    "StoreVersionError": "infoscope.errors",
+    "UnknownFormatError": "infoscope.errors",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'infoscope' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -98,13 +98,22 @@ class Stager:
             f"WHERE {_NOT_STORED_QUARANTINE}"
         )
 
-    def posts(self, relation: str, *, raw_record_sql: str | None = None) -> None:
-        """Store the posts of `relation`; `raw_record_sql` (a correlated expression over the
-        staged row ``s``) gives the raw text kept for a quarantined row."""
+    def posts(self, staged: str, *, raw_record_sql: str | None = None) -> None:
+        """Store the posts of relation `staged`; `raw_record_sql` (a correlated expression over
+        the staged row ``s``) gives the raw text kept for a quarantined row."""
         con = self.con
-        have = _columns(con, relation)
-        created_raw = "s._created_raw" if "_created_raw" in have else "NULL"
-        raw_expr = raw_record_sql or ("s.raw" if "raw" in have else "NULL")
+        have = _columns(con, staged)
+        # Every post column, NULL where the staged relation lacks it.
+        columns = ", ".join(
+            f"{e} AS {f.name}" for f, e in zip(POST_SCHEMA, _select(have, POST_SCHEMA), strict=True)
+        )
+        created_raw = "_created_raw" if "_created_raw" in have else "NULL::VARCHAR"
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW staged_post_rows AS "
+            f"SELECT {columns}, {created_raw} AS _created_raw FROM {staged}"
+        )
+        relation = "staged_post_rows"
+        raw_expr = raw_record_sql or "s.raw"
         valid_s = _VALID.replace("post_id", "s.post_id").replace("created_at", "s.created_at")
         valid = _count(con.execute(f"SELECT count(*) FROM {relation} WHERE {_VALID}"))
         total = _count(con.execute(f"SELECT count(*) FROM {relation}"))
@@ -112,7 +121,7 @@ class Stager:
             self.quarantine(
                 f"""(SELECT s.source, s.source_line, s.source_record, s.format,
                         CASE WHEN s.post_id IS NULL OR s.post_id = '' THEN 'missing post id'
-                             ELSE 'unparseable date: ' || coalesce({created_raw}, '(empty)')
+                             ELSE 'unparseable date: ' || coalesce(s._created_raw, '(empty)')
                         END AS reason,
                         {raw_expr} AS raw, s.ingest_run
                      FROM {relation} s WHERE NOT ({valid_s}))"""
@@ -133,15 +142,16 @@ class Stager:
         )
         con.register("lang_map", self._language_map(relation))
         exprs = []
-        for f, expr in zip(POST_SCHEMA, _select(have, POST_SCHEMA, "s"), strict=True):
+        for f in POST_SCHEMA:
+            expr = f"s.{f.name}"
             if f.name == "lang":
                 expr = "coalesce(m.code, s.lang)"
             elif f.name == "hashtags":
-                expr = f"coalesce({expr}, is_hashtags(s.text))"
+                expr = "coalesce(s.hashtags, is_hashtags(s.text))"
             elif f.name == "mentions":
-                expr = f"coalesce({expr}, is_mentions(s.text))"
+                expr = "coalesce(s.mentions, is_mentions(s.text))"
             elif f.name == "urls":
-                expr = f"is_normalize_urls(coalesce({expr}, is_urls(s.text)))"
+                expr = "is_normalize_urls(coalesce(s.urls, is_urls(s.text)))"
             exprs.append(f"{expr} AS {f.name}")
         inserted = _count(
             con.execute(
@@ -159,6 +169,7 @@ class Stager:
         )
         con.unregister("lang_map")
         con.execute("DROP TABLE repeats")
+        con.execute("DROP VIEW staged_post_rows")
         self.counts.posts += inserted
         self.counts.duplicates += valid - inserted
 

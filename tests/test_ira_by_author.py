@@ -43,9 +43,9 @@ def test_archive_ingest_maps_posts_accounts_and_labels(store, tmp_path):
     assert post["mentions"] == ["alice_w"]
     assert post["created_at"].isoformat() == "2016-03-01T10:00:00+00:00"
     labels = {(r["account_id"], r["label_key"]): r["label_value"] for r in rows(store, "SELECT * FROM account_labels")}
-    assert labels[("alice_w", "account_category")] == "RightTroll"
-    assert labels[("boris_k", "account_category")] == "NonEnglish"
-    acct = rows(store, "SELECT * FROM accounts WHERE account_id = 'alice_w'")[0]
+    assert labels[("@alice_w", "account_category")] == "RightTroll"
+    assert labels[("@boris_k", "account_category")] == "NonEnglish"
+    acct = rows(store, "SELECT * FROM accounts WHERE account_id = '@alice_w'")[0]
     assert acct["followers"] == 120  # the latest snapshot
     q = rows(store, "SELECT * FROM quarantine")[0]
     assert q["source"].endswith("!ira-tweets-by-author/boris_k.csv")

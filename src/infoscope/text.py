@@ -5,7 +5,8 @@ URL normalisation follows `ural.normalize_url` (scheme, ``www``, tracking parame
 trailing slashes and index pages removed; host lower-cased). Most social-media URLs are
 shortener links such as ``https://t.co/AbC123``, for which normalisation only drops the scheme:
 those take a vectorised fast path (`FAST_URL`, minus `FAST_URL_EXCLUDE`), every other distinct
-URL goes through `ural`. A property test checks the fast path agrees with `ural` on every URL it accepts.
+URL goes through `ural`. A property test checks the fast path agrees with `ural` on every URL
+it accepts.
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ import ural
 # strip as an irrelevant subdomain (FAST_URL_EXCLUDED: www, m, mobile..., amp...).
 FAST_URL = r"^https?://[a-z0-9]+\.[a-z]{2,}/[A-Za-z0-9_-]+$"
 FAST_URL_EXCLUDED = r"^https?://(?:www[0-9]?|m|mobile[a-z0-9]*|amp[a-z0-9]*)\."
+# Nor any other URL ural rewrites: an irrelevant subdomain after a hyphen ("a-m.co", when the
+# host may hold hyphens), an "amp-" prefix, a punycode label, an AMP or index path segment.
+FAST_URL_EXCLUDE = (
+    r"^https?://(?:(?:[a-z0-9-]*-)?(?:www[0-9]?|mobile|amp|m)\.|amp-|xn--)"
+    r"|/(?:[Aa][Mm][Pp]|index|default)$"
+)
 
 
 def fast_normal_form(url: str) -> str | None:
@@ -30,15 +37,13 @@ def fast_normal_form(url: str) -> str | None:
     """
     import re
 
-    if re.fullmatch(FAST_URL, url) and not re.match(FAST_URL_EXCLUDED, url):
+    if (
+        re.fullmatch(FAST_URL, url)
+        and not re.match(FAST_URL_EXCLUDED, url)
+        and not re.search(FAST_URL_EXCLUDE, url)
+    ):
         return re.sub(r"^https?://", "", url)
     return None
-# ... except those ural still rewrites: an irrelevant subdomain (www, www1, m, mobile, amp, also
-# after a hyphen: "a-m.co"), an "amp-" prefix, a punycode label, an AMP or index path segment.
-FAST_URL_EXCLUDE = (
-    r"^https?://(?:(?:[a-z0-9-]*-)?(?:www[0-9]?|mobile|amp|m)\.|amp-|xn--)"
-    r"|/(?:[Aa][Mm][Pp]|index|default)$"
-)
 
 HASHTAG = r"(?:^|[^\p{L}\p{N}_&/#])[#＃]([\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*)"
 MENTION = r"(?:^|[^\p{L}\p{N}_@/.])[@＠]([A-Za-z0-9_]{1,32})"

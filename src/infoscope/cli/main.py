@@ -104,7 +104,10 @@ def cli() -> None:
     help="For generic-csv/generic-jsonl: FIELD=COLUMN pairs, e.g. text=content,author=user.",
 )
 @click.option("--platform", help="Platform name for formats that do not state it.")
-@click.option("--delimiter", help="Field delimiter for delimited text (default: ',').")
+@click.option(
+    "--delimiter",
+    help="Field delimiter for delimited text (default: ','); '\\t' or 'tab' for a tab.",
+)
 @click.option("--date-format", help="strptime layout of the date column (generic formats).")
 @click.option(
     "--max-record-bytes",
@@ -127,6 +130,7 @@ def ingest(
     quiet: bool,
 ) -> None:
     """Ingest FILES (any registered format, plain, compressed or in archives) into the store.
+    A FILE of '-' reads standard input.
 
     Formats are detected from header columns or JSON keys; archives (.tar.xz, .tar.gz, .zip)
     and compressed files (.gz, .xz, .bz2) are read directly. Ingesting a file twice adds
@@ -157,7 +161,8 @@ def ingest(
             encoding=encoding,
             mapping=_parse_map(mapping),
             platform=platform,
-            delimiter=delimiter,
+            # A shell passes a typed \t as two characters.
+            delimiter="\t" if delimiter in ("\\t", "tab") else delimiter,
             date_format=date_format,
             max_record_bytes=max_record_bytes,
             progress=bar.update,
@@ -292,6 +297,8 @@ def formats(as_json: bool) -> None:
         return
     for row in rows:
         click.echo(f"{row['name']:<18} {row['description']}")
+        if row["markers"]:
+            click.echo(f"{'':<18} header columns: {', '.join(row['markers'])}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -82,8 +82,9 @@ class Format:
 
     name: ClassVar[str]
     description: ClassVar[str]
-    # Example invocation shown in the docs.
-    extensions: ClassVar[tuple[str, ...]] = ()
+    # False for formats that are only ever chosen with --format (never detected): inside an
+    # archive, every member is then read with them.
+    detectable: ClassVar[bool] = True
 
     def detect(self, sniff: Sniff) -> int:
         """A score above 0 if the sniffed source is this format (higher: more specific)."""

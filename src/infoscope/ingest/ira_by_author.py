@@ -12,12 +12,20 @@ original text but not its author, so ``ref_account_*`` stay unknown (NULL), neve
 ``publish_date`` (``2017-09-07 19:52:00``) is UTC. ``following``, ``followers`` and
 ``updates`` are the account's counts when the tweet was harvested; they are kept as post
 metrics and the latest are the account's counts.
+
+Accounts: the redistribution identifies authors by handle only (``authors.csv``'s
+``external_author_id`` was rounded by a spreadsheet for many accounts), so the account id is
+``@`` plus the lower-case handle, the convention every infoscope format uses when a source has
+no usable numeric id; the same account from the 538 files or a control corpus then merges.
 """
 
 from __future__ import annotations
 
 from infoscope.ingest.formats import ReadContext, TabularFormat, register
 from infoscope.ingest.sql import bigint, ident, json_of, lit, provenance, timestamp
+
+# Authors are named by handle only: '@' + lower-case handle is the account id.
+HANDLE_ID = "'@' || lower(trim(author_id))"
 
 TWEET_COLUMNS = (
     "author_id",
@@ -56,7 +64,7 @@ class IraByAuthor(TabularFormat):
         posts = f"""
             SELECT {platform} AS platform,
                    'ira-' || md5(concat_ws(chr(31), {hashed})) AS post_id,
-                   trim(author_id) AS account_id,
+                   {HANDLE_ID} AS account_id,
                    trim(author_id) AS account_handle,
                    {created} AS created_at,
                    content AS text,
@@ -69,7 +77,7 @@ class IraByAuthor(TabularFormat):
             FROM raw
         """
         accounts = f"""
-            SELECT {platform} AS platform, trim(author_id) AS account_id,
+            SELECT {platform} AS platform, {HANDLE_ID} AS account_id,
                    any_value(trim(author_id)) AS handle,
                    arg_max({bigint("followers")}, {created}) AS followers,
                    arg_max({bigint("following")}, {created}) AS following,
@@ -97,14 +105,14 @@ class IraAuthors(TabularFormat):
         prov = provenance(self.name, ctx.run_id)
         handle = "coalesce(author, author_id)" if "author" in columns else "author_id"
         accounts = f"""
-            SELECT {platform} AS platform, trim(author_id) AS account_id,
+            SELECT {platform} AS platform, {HANDLE_ID} AS account_id,
                    trim({handle}) AS handle,
                    {json_of(columns, exclude=("author_id", "author"))} AS raw, {prov}
             FROM raw
         """
         label_cols = [c for c in ("account_category", "account_type") if c in columns]
         labels = " UNION ALL ".join(
-            f"SELECT {platform} AS platform, trim(author_id) AS account_id, "
+            f"SELECT {platform} AS platform, {HANDLE_ID} AS account_id, "
             f"{lit(c)} AS label_key, trim({ident(c)}) AS label_value, {prov} FROM raw"
             for c in label_cols
         )

@@ -11,8 +11,12 @@ part-way is simply ingested again: the batches already committed are recognised 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import queue
+import shutil
+import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -37,7 +41,7 @@ from infoscope.ingest.formats import (
 )
 from infoscope.ingest.reading import Oversized, iter_csv_blocks, parse_csv_block, to_utf8
 from infoscope.ingest.sources import Source, fingerprint, iter_sources
-from infoscope.ingest.sql import json_of
+from infoscope.ingest.sql import INTERNAL_COLUMNS, json_of
 from infoscope.ingest.staging import QUARANTINE_SCHEMA, Stager, StoreCounts
 from infoscope.records import (
     ACCOUNT_SCHEMA,
@@ -53,6 +57,7 @@ from infoscope.store import Store
 from infoscope.text import install_sql_functions
 
 DEFAULT_BATCH_ROWS = 250_000
+INGEST_MEMORY_LIMIT = "1GB"
 _ROWS_PER_EVENT = 5_000
 _QUARANTINE_RAW_LIMIT = 4096
 _PROV_COLS = ("source", "source_line", "source_record", "format", "ingest_run")
@@ -152,9 +157,9 @@ class _Reader:
         self.fixed = fixed
         self.emit = emit
 
-    def read_file(self, path: Path) -> None:
+    def read_file(self, path: Path, name: str) -> None:
         formats: set[str] = set()
-        for source in iter_sources(path):
+        for source in iter_sources(path, name=name):
             fmt = self._format_for(source, is_member="!" in source.name)
             if fmt is None:
                 self.emit(("skipped", source.name))
@@ -169,8 +174,12 @@ class _Reader:
 
     def _format_for(self, source: Source, *, is_member: bool) -> Format | None:
         if self.fixed is not None:
-            if is_member and self.fixed.detect(sniff(source)) == 0:
-                return None
+            # Inside an archive, --format applies to the members it recognises (or to every
+            # non-empty member for formats that are never detected).
+            if is_member:
+                sn = sniff(source, delimiter=self.ctx.delimiter or ",")
+                if sn.kind == "empty" or (self.fixed.detectable and self.fixed.detect(sn) == 0):
+                    return None
             return self.fixed
         sn = sniff(source, delimiter=self.ctx.delimiter or ",")
         if is_member:
@@ -346,17 +355,19 @@ class Ingester:
         ]
         return hashlib.sha256(f"{fp}|{options}".encode()).hexdigest()
 
-    def ingest_file(self, path: Path) -> None:
+    def ingest_file(self, path: Path, name: str | None = None) -> None:
+        """Ingest one file; `name` is how provenance names it (default: its path)."""
+        name = name or str(path)
         fp = fingerprint(path)
         key = self._ledger_key(fp)
-        self.summary.files.append(str(path))
+        self.summary.files.append(name)
         if self.store.ledger_has(key) is not None:
-            self.summary.skipped_files.append(str(path))
+            self.summary.skipped_files.append(name)
             return
-        formats = self._consume(self._events(path))
-        self.store.ledger_add(key, str(path), fp, ",".join(sorted(formats)), self.ctx.run_id)
+        formats = self._consume(self._events(path, name))
+        self.store.ledger_add(key, name, fp, ",".join(sorted(formats)), self.ctx.run_id)
 
-    def _events(self, path: Path) -> Iterator[Event]:
+    def _events(self, path: Path, name: str) -> Iterator[Event]:
         """Run the reader in a thread and yield its events; errors are re-raised here."""
         events: queue.Queue[Event] = queue.Queue(maxsize=16)
         stop = threading.Event()
@@ -372,7 +383,7 @@ class Ingester:
 
         def run() -> None:
             try:
-                _Reader(self.ctx, self.fixed, emit).read_file(path)
+                _Reader(self.ctx, self.fixed, emit).read_file(path, name)
             except _Stopped:
                 return
             except BaseException as exc:  # handed to the main thread, which raises it
@@ -447,7 +458,7 @@ class Ingester:
         assert isinstance(fmt, TabularFormat)
         con = self.store.con
         raw = pa.concat_tables(tables, promote_options="permissive")
-        columns = tuple(c for c in raw.column_names if not c.startswith("_"))
+        columns = tuple(c for c in raw.column_names if c not in INTERNAL_COLUMNS)
         con.register("raw", raw)
         sql = fmt.stage_sql(columns, self.ctx)
         if "posts" in sql:
@@ -487,18 +498,63 @@ def ingest(
     """Ingest files into `store` and return what was stored, skipped and quarantined.
 
     Formats are detected from each file's markers unless `format` names one (see
-    `registered_formats()`). The run is recorded in the store's ``runs`` table with its
+    `registered_formats()`); a path of ``-`` reads standard input. The run is recorded in the store's ``runs`` table with its
     parameters, the inputs' fingerprint, its counts and its status.
     """
-    paths = [Path(p) for p in paths]
-    for p in paths:
-        if not p.is_file():
-            raise InfoscopeError(f"{p}: no such file")
+    with contextlib.ExitStack() as stack:
+        named: list[tuple[Path, str]] = []
+        for p in paths:
+            if str(p) == "-":
+                named.append((stack.enter_context(_spooled_stdin()), "-"))
+            elif not Path(p).is_file():
+                raise InfoscopeError(f"{p}: no such file")
+            else:
+                named.append((Path(p), str(p)))
+        return _ingest(
+            store,
+            named,
+            format=format,
+            encoding=encoding,
+            mapping=mapping,
+            platform=platform,
+            delimiter=delimiter,
+            date_format=date_format,
+            max_record_bytes=max_record_bytes,
+            batch_rows=batch_rows,
+            progress=progress,
+        )
+
+
+@contextlib.contextmanager
+def _spooled_stdin() -> Iterator[Path]:
+    """Standard input copied to a temporary file (the ledger needs the content's hash)."""
+    with tempfile.TemporaryDirectory(prefix="infoscope-stdin-") as tmp:
+        path = Path(tmp) / "stdin"
+        with path.open("wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+        yield path
+
+
+def _ingest(
+    store: Store,
+    named: list[tuple[Path, str]],
+    *,
+    format: str | None,
+    encoding: str,
+    mapping: dict[str, str] | None,
+    platform: str | None,
+    delimiter: str | None,
+    date_format: str | None,
+    max_record_bytes: int | None,
+    batch_rows: int,
+    progress: Callable[[int], None] | None,
+) -> IngestSummary:
+    paths = [p for p, _ in named]
     if batch_rows < 1:
         raise InfoscopeError(f"batch_rows must be at least 1, got {batch_rows}")
     limit = max_record_bytes or DEFAULT_MAX_RECORD_BYTES
     params = {
-        "paths": [str(p) for p in paths],
+        "paths": [name for _, name in named],
         "format": format,
         "encoding": encoding,
         "mapping": mapping or {},
@@ -521,14 +577,20 @@ def ingest(
     ingester = Ingester(store, ctx, format_name=format, batch_rows=batch_rows, progress=progress)
     started = time.perf_counter()
     status = "failed"
+    # Ingest needs little of DuckDB's cache: bound it so peak memory stays well under 2 GB
+    # whatever the input size (DuckDB spills to disk past the limit).
+    previous_limit = store.con.execute("SELECT current_setting('memory_limit')").fetchone()
+    store.con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
     try:
-        for path in paths:
-            ingester.ingest_file(path)
+        for path, name in named:
+            ingester.ingest_file(path, name)
         status = "completed"
     except KeyboardInterrupt:
         status = "interrupted"
         raise
     finally:
+        if previous_limit:
+            store.con.execute(f"SET memory_limit = '{previous_limit[0]}'")
         ingester.summary.seconds = time.perf_counter() - started
         store.end_run(run_id, status=status, counts=ingester.summary.as_dict())
     return ingester.summary

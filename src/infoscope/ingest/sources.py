@@ -96,13 +96,17 @@ def fingerprint(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def iter_sources(path: Path) -> Iterator[Source]:
-    """Yield every source inside `path`; each must be consumed before asking for the next."""
+def iter_sources(path: Path, *, name: str | None = None) -> Iterator[Source]:
+    """Yield every source inside `path`; each must be consumed before asking for the next.
+
+    Sources are named after `name` (default: the path), with ``!member`` for archive members.
+    """
+    label = name or str(path)
     with path.open("rb") as raw:
         kind = compression_of(raw.read(8))
         raw.seek(0)
         if kind == "zip":
-            yield from _iter_zip(path)
+            yield from _iter_zip(path, label)
             return
         stream: BinaryIO = raw if kind is None else _decompress(raw, kind)
         head, buffered = _with_head(stream)
@@ -115,16 +119,16 @@ def iter_sources(path: Path) -> Iterator[Source]:
                     if extracted is None:
                         continue
                     mhead, mstream = _with_head(extracted)
-                    yield Source(f"{path}!{member.name}", mhead, mstream)
+                    yield Source(f"{label}!{member.name}", mhead, mstream)
             return
-        yield Source(str(path), head, buffered)
+        yield Source(label, head, buffered)
 
 
-def _iter_zip(path: Path) -> Iterator[Source]:
+def _iter_zip(path: Path, label: str) -> Iterator[Source]:
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
             if info.is_dir():
                 continue
             with archive.open(info) as member:
                 head, stream = _with_head(member)
-                yield Source(f"{path}!{info.filename}", head, stream)
+                yield Source(f"{label}!{info.filename}", head, stream)

@@ -45,6 +45,7 @@ _DUCK = {
     "map<string, int64>": "MAP(VARCHAR, BIGINT)",
 }
 
+_PROVENANCE = frozenset({"source", "source_line", "source_record", "format", "ingest_run"})
 _VALID = "post_id IS NOT NULL AND post_id <> '' AND created_at IS NOT NULL"
 _NOT_STORED_QUARANTINE = (
     "NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.source = q.source "
@@ -186,18 +187,26 @@ class Stager:
         )
 
     def accounts(self, relation: str) -> None:
+        """Merge accounts: per field the first non-null value of the batch, and a stored value
+        is never overwritten; provenance is that of the account's first record, kept whole."""
         con = self.con
         have = _columns(con, relation)
-        value_cols = [f.name for f in ACCOUNT_SCHEMA if f.name not in ("platform", "account_id")]
-        selected = dict(zip([f.name for f in ACCOUNT_SCHEMA], _select(have, ACCOUNT_SCHEMA), strict=True))
+        names = [f.name for f in ACCOUNT_SCHEMA]
+        selected = dict(zip(names, _select(have, ACCOUNT_SCHEMA), strict=True))
+        prov = [c for c in names if c in _PROVENANCE]
+        values = [c for c in names if c not in ("platform", "account_id") and c not in prov]
         order = "coalesce(source_record, 0)" if "source_record" in have else "0"
-        firsts = ", ".join(
+        firsts = [
             f"arg_min({selected[c]}, {order}) FILTER (WHERE {selected[c]} IS NOT NULL) AS {c}"
-            for c in value_cols
-        )
+            for c in values
+        ]
+        first_prov = "arg_min({" + ", ".join(f"'{c}': {selected[c]}" for c in prov) + f"}}, {order}) AS _prov"
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE batch_accounts AS SELECT platform, account_id, {firsts} "
-            f"FROM {relation} WHERE account_id IS NOT NULL AND account_id <> '' GROUP BY ALL"
+            f"CREATE OR REPLACE TEMP TABLE batch_accounts AS "
+            f"SELECT platform, account_id, {', '.join(values)}, "
+            + ", ".join(f"_prov.{c} AS {c}" for c in prov)
+            + f" FROM (SELECT platform, account_id, {', '.join(firsts)}, {first_prov} "
+            f"FROM {relation} WHERE account_id IS NOT NULL AND account_id <> '' GROUP BY ALL)"
         )
         self.counts.accounts += _count(
             con.execute(
@@ -205,7 +214,7 @@ class Stager:
                 "WHERE a.platform = b.platform AND a.account_id = b.account_id)"
             )
         )
-        fill = ", ".join(f"{c} = coalesce(accounts.{c}, excluded.{c})" for c in value_cols)
+        fill = ", ".join(f"{c} = coalesce(accounts.{c}, excluded.{c})" for c in values)
         con.execute(
             "INSERT INTO accounts BY NAME SELECT * FROM batch_accounts "
             f"ON CONFLICT (platform, account_id) DO UPDATE SET {fill}"

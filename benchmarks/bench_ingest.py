@@ -84,7 +84,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             untar, read = run_floor(args.archive, Path(tmp))
             floors.append(untar + read)
-            print(f"floor run {run}: untar {untar:.1f}s + read_csv {read:.1f}s = {untar + read:.1f}s")
+            print(
+                f"floor run {run}: untar {untar:.1f}s + read_csv {read:.1f}s = {untar + read:.1f}s"
+            )
         with tempfile.TemporaryDirectory() as tmp:
             result = _child(_INGEST_CHILD, str(Path(tmp) / "bench.duckdb"), str(args.archive))
             ingests.append(result)

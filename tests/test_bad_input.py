@@ -238,7 +238,8 @@ def test_latin1_with_encoding_ingests_decoded_text(tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["posts"] == 2
     with Store.open(store_path, read_only=True) as store:
-        assert rows(store, "SELECT text FROM posts WHERE account_handle = 'fr_acct' ORDER BY 1") == [
+        texts = rows(store, "SELECT text FROM posts WHERE account_handle = 'fr_acct' ORDER BY 1")
+        assert texts == [
             {"text": "café crème"},
             {"text": "plain ascii"},
         ]

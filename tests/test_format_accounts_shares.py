@@ -16,7 +16,10 @@ def test_users_csv_maps_profile_fields_and_merges_repeated_ids(store):
     assert summary.accounts == 2
     ivan, joe = rows(store, "SELECT * FROM accounts ORDER BY account_id")
     assert (ivan["handle"], ivan["location"], ivan["time_zone"], ivan["profile_lang"]) == (
-        "ivan_m", "Москва", "Moscow", "ru"
+        "ivan_m",
+        "Москва",
+        "Moscow",
+        "ru",
     )
     assert (ivan["followers"], ivan["following"], ivan["posts_count"]) == (10, 20, 200)
     assert ivan["created_at"] == datetime(2009, 1, 7, 4, 38, 2, tzinfo=UTC)
@@ -31,7 +34,9 @@ def test_coortweet_rows_are_shares_with_exact_duplicates_only(store):
     # Row 4 repeats row 1 exactly: a duplicate. Rows 2 and 3 are one post sharing two objects:
     # two shares, both kept.
     assert (summary.posts, summary.duplicates) == (3, 1)
-    got = rows(store, "SELECT post_id, account_id, kind, ref_post_id, created_at FROM posts ORDER BY 1")
+    got = rows(
+        store, "SELECT post_id, account_id, kind, ref_post_id, created_at FROM posts ORDER BY 1"
+    )
     assert [(r["post_id"], r["ref_post_id"], r["kind"]) for r in got] == [
         ("c1:objA", "objA", "retweet"),
         ("c2:objA", "objA", "retweet"),

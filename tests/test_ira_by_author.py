@@ -33,7 +33,9 @@ def test_archive_ingest_maps_posts_accounts_and_labels(store, tmp_path):
     assert summary.skipped_members == [
         f"{tmp_path}/ira.tar.xz!ira-tweets-by-author/authors_tweet_language_counts.csv"
     ]
-    kinds = {r["text"]: (r["kind"], r["ref_account_handle"]) for r in rows(store, "SELECT * FROM posts")}
+    kinds = {
+        r["text"]: (r["kind"], r["ref_account_handle"]) for r in rows(store, "SELECT * FROM posts")
+    }
     # IRA retweets carry no original author: kind is retweet, the referenced account unknown.
     assert kinds["Hurricane news #FEMA https://t.co/AbC123"] == ("retweet", None)
     assert kinds["Look at this https://t.co/Xyz9"][0] == "quote"
@@ -42,7 +44,10 @@ def test_archive_ingest_maps_posts_accounts_and_labels(store, tmp_path):
     assert post["hashtags"] == ["москва"]
     assert post["mentions"] == ["alice_w"]
     assert post["created_at"].isoformat() == "2016-03-01T10:00:00+00:00"
-    labels = {(r["account_id"], r["label_key"]): r["label_value"] for r in rows(store, "SELECT * FROM account_labels")}
+    labels = {
+        (r["account_id"], r["label_key"]): r["label_value"]
+        for r in rows(store, "SELECT * FROM account_labels")
+    }
     assert labels[("@alice_w", "account_category")] == "RightTroll"
     assert labels[("@boris_k", "account_category")] == "NonEnglish"
     acct = rows(store, "SELECT * FROM accounts WHERE account_id = '@alice_w'")[0]
@@ -63,14 +68,18 @@ def test_gzip_tar_and_plain_file_give_the_same_posts(store, tmp_path):
 def test_second_ingest_of_same_file_is_skipped(store, tmp_path):
     archive = _tar(tmp_path, "xz")
     ingest(store, [archive])
-    counts = rows(store, "SELECT (SELECT count(*) FROM posts) p, (SELECT count(*) FROM quarantine) q")
+    counts = rows(
+        store, "SELECT (SELECT count(*) FROM posts) p, (SELECT count(*) FROM quarantine) q"
+    )
     again = ingest(store, [archive])
     assert again.skipped_files == [str(archive)] and again.posts == 0
-    assert rows(store, "SELECT (SELECT count(*) FROM posts) p, (SELECT count(*) FROM quarantine) q") == counts
+    assert (
+        rows(store, "SELECT (SELECT count(*) FROM posts) p, (SELECT count(*) FROM quarantine) q")
+        == counts
+    )
 
 
 def test_tar_member_streams_are_read_in_order():
-    from infoscope.ingest.sources import iter_sources
 
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:

@@ -24,7 +24,14 @@ def _csv_safe(table: pa.Table) -> pa.Table:
         if pa.types.is_list(column.type) or pa.types.is_map(column.type):
             values = column.to_pylist()
             column = pa.array(
-                [None if v is None else orjson.dumps(dict(v) if pa.types.is_map(table.schema.field(name).type) else v).decode() for v in values],
+                [
+                    None
+                    if v is None
+                    else orjson.dumps(
+                        dict(v) if pa.types.is_map(table.schema.field(name).type) else v
+                    ).decode()
+                    for v in values
+                ],
                 pa.string(),
             )
         columns.append(column)

@@ -97,6 +97,6 @@ def interaction_edges(posts: ibis.Table) -> ibis.Table:
         created_at="created_at",
     )
     both = refs.union(mentions)
-    return both.group_by(["source_id", "source_handle", "target_id", "target_handle", "type"]).aggregate(
-        weight=_.count(), first_at=_.created_at.min(), last_at=_.created_at.max()
-    )
+    return both.group_by(
+        ["source_id", "source_handle", "target_id", "target_handle", "type"]
+    ).aggregate(weight=_.count(), first_at=_.created_at.min(), last_at=_.created_at.max())

@@ -160,7 +160,9 @@ class Store:
 
     # -- schema ---------------------------------------------------------------------------
     def _check_or_create(self) -> None:
-        tables = {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        tables = {
+            r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
         if "meta" in tables:
             meta = dict(self.con.execute("SELECT key, value FROM meta").fetchall())
             found = int(meta.get("schema_version", "0"))
@@ -185,9 +187,7 @@ class Store:
         if not self.read_only:
             # A run still marked running when the store is opened for writing was killed:
             # DuckDB's file lock guarantees no other writer is alive.
-            self.con.execute(
-                "UPDATE runs SET status = 'interrupted' WHERE status = 'running'"
-            )
+            self.con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
 
     # -- runs -----------------------------------------------------------------------------
     def begin_run(

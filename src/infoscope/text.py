@@ -45,6 +45,7 @@ def fast_normal_form(url: str) -> str | None:
         return re.sub(r"^https?://", "", url)
     return None
 
+
 HASHTAG = r"(?:^|[^\p{L}\p{N}_&/#])[#＃]([\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*)"
 MENTION = r"(?:^|[^\p{L}\p{N}_@/.])[@＠]([A-Za-z0-9_]{1,32})"
 URL = r"""https?://[^\s<>"'…]+"""
@@ -80,7 +81,8 @@ CREATE OR REPLACE TEMP MACRO is_mentions(t) AS
   list_transform(regexp_extract_all(t, {_q(MENTION)}, 1), lambda m: lower(m));
 CREATE OR REPLACE TEMP MACRO is_urls(t) AS
   list_filter(
-    list_transform(regexp_extract_all(t, {_q(URL)}), lambda u: regexp_replace(u, {_q(_URL_TRAILING)}, '')),
+    list_transform(regexp_extract_all(t, {_q(URL)}),
+                   lambda u: regexp_replace(u, {_q(_URL_TRAILING)}, '')),
     lambda u: length(u) > 10);
 CREATE OR REPLACE TEMP MACRO is_normalize_urls(us) AS
   list_transform(us, lambda u: CASE WHEN regexp_full_match(u, {_q(FAST_URL)})

@@ -141,7 +141,8 @@ def ingest(
     Examples:
       infoscope ingest ira-tweets-by-author.tar.xz
       infoscope ingest tweets.jsonl --store corpus.duckdb
-      infoscope ingest export.csv --format generic-csv --map id=tweet_id,text=body,author=user,created_at=time
+      infoscope ingest export.csv --format generic-csv \
+        --map id=tweet_id,text=body,author=user,created_at=time
     """
     from tqdm import tqdm
 
@@ -150,9 +151,7 @@ def ingest(
 
     with (
         Store.open(store_path) as store,
-        tqdm(
-            unit=" rec", unit_scale=True, file=sys.stderr, disable=quiet, desc="ingest"
-        ) as bar,
+        tqdm(unit=" rec", unit_scale=True, file=sys.stderr, disable=quiet, desc="ingest") as bar,
     ):
         summary = run_ingest(
             store,
@@ -172,7 +171,10 @@ def ingest(
         click.echo(json.dumps(data, indent=2))
         return
     rate = summary.records / summary.seconds if summary.seconds else 0.0
-    click.echo(f"run {summary.run_id}: {summary.records:,} records read in {summary.seconds:.1f}s ({rate:,.0f}/s)")
+    click.echo(
+        f"run {summary.run_id}: {summary.records:,} records read in "
+        f"{summary.seconds:.1f}s ({rate:,.0f}/s)"
+    )
     click.echo(f"  posts stored        {summary.posts:>12,}")
     click.echo(f"  accounts stored     {summary.accounts:>12,}")
     click.echo(f"  labels stored       {summary.labels:>12,}")
@@ -185,7 +187,9 @@ def ingest(
     for path in summary.skipped_files:
         click.echo(f"  already ingested, skipped: {path}")
     if summary.skipped_members:
-        click.echo(f"  archive members not in a known format, skipped: {len(summary.skipped_members)}")
+        click.echo(
+            f"  archive members not in a known format, skipped: {len(summary.skipped_members)}"
+        )
         for name in summary.skipped_members[:10]:
             click.echo(f"    {name}")
 
@@ -215,15 +219,22 @@ def stats(store_path: str, top: int, as_json: bool) -> None:
         )
         result["quarantined"] = dict(
             store.con.execute(
-                "SELECT split_part(reason, ':', 1), count(*) FROM quarantine GROUP BY 1 ORDER BY 2 DESC"
+                "SELECT split_part(reason, ':', 1), count(*) FROM quarantine "
+                "GROUP BY 1 ORDER BY 2 DESC"
             ).fetchall()
         )
     if as_json:
         click.echo(json.dumps(result, indent=2, default=str))
         return
-    click.echo(f"posts {result['posts']:,}   accounts {result['accounts']:,}   "
-               f"from {result['first_post']} to {result['last_post']}")
-    for title, key in (("platform", "by_platform"), ("kind", "by_kind"), ("language", "by_language")):
+    click.echo(
+        f"posts {result['posts']:,}   accounts {result['accounts']:,}   "
+        f"from {result['first_post']} to {result['last_post']}"
+    )
+    for title, key in (
+        ("platform", "by_platform"),
+        ("kind", "by_kind"),
+        ("language", "by_language"),
+    ):
         items = list(result[key].items())[:top]
         click.echo(f"\nby {title}: " + ", ".join(f"{k} {v:,}" for k, v in items))
     months = result["by_month"]
@@ -241,13 +252,19 @@ def stats(store_path: str, top: int, as_json: bool) -> None:
         for row in result[key]:
             click.echo(f"  {row['posts']:>10,}  {row[col]}")
     if result["labels"]:
-        click.echo("\naccount labels: " + ", ".join(f"{k} {v:,}" for k, v in result["labels"].items()))
+        click.echo(
+            "\naccount labels: " + ", ".join(f"{k} {v:,}" for k, v in result["labels"].items())
+        )
     if result["quarantined"]:
-        click.echo("\nquarantined: " + ", ".join(f"{k} {v:,}" for k, v in result["quarantined"].items()))
+        click.echo(
+            "\nquarantined: " + ", ".join(f"{k} {v:,}" for k, v in result["quarantined"].items())
+        )
 
 
 @cli.command()
-@click.argument("what", type=click.Choice(["posts", "accounts", "labels", "edges", "quarantine", "runs"]))
+@click.argument(
+    "what", type=click.Choice(["posts", "accounts", "labels", "edges", "quarantine", "runs"])
+)
 @store_option()
 @click.option(
     "--out",

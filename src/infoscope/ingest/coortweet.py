@@ -24,7 +24,9 @@ from infoscope.ingest.sql import id_text, json_of, lit, provenance
 
 class CoortweetShares(TabularFormat):
     name = "coortweet"
-    description = "Shares in CooRTweet's layout (object_id, account_id, content_id, timestamp_share)"
+    description = (
+        "Shares in CooRTweet's layout (object_id, account_id, content_id, timestamp_share)"
+    )
     markers = frozenset({"object_id", "account_id", "content_id", "timestamp_share"})
     required = markers
 

@@ -234,8 +234,7 @@ def _describe(sn: Sniff) -> str:
                     )
                     if "generic-csv" in _REGISTRY:
                         hint += (
-                            f" (other columns: --format generic-csv --delimiter {sep!r} "
-                            "--map ...)."
+                            f" (other columns: --format generic-csv --delimiter {sep!r} --map ...)."
                         )
                     else:
                         hint += "."

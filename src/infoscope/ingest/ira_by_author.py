@@ -42,6 +42,11 @@ TWEET_COLUMNS = (
 )
 
 
+# Columns held by post fields; the others stay in raw (following/followers/updates are kept
+# there as text too: the metrics are their parsed values).
+_MAPPED = ("author_id", "content", "language", "publish_date", "post_type")
+
+
 class IraByAuthor(TabularFormat):
     name = "ira-by-author"
     description = "IRA tweets, one CSV per author (FiveThirtyEight data redistributed by author)"
@@ -71,7 +76,7 @@ class IraByAuthor(TabularFormat):
                    language AS lang,
                    {kind} AS kind,
                    {metrics} AS metrics,
-                   {json_of(columns, exclude=("author_id", "content", "language", "publish_date", "post_type"))} AS raw,
+                   {json_of(columns, exclude=_MAPPED)} AS raw,
                    {prov},
                    publish_date AS _created_raw
             FROM raw

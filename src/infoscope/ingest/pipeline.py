@@ -257,7 +257,9 @@ class _Reader:
         for part in iter_csv_blocks(stream, max_record_bytes=ctx.max_record_bytes):
             if isinstance(part, Oversized):
                 q = Quarantined(part.reason, part.preview, record_no, part.line)
-                self.emit(("rows", "quarantine", [_quarantine_row(q, source.name, fmt.name, ctx.run_id)]))
+                self.emit(
+                    ("rows", "quarantine", [_quarantine_row(q, source.name, fmt.name, ctx.run_id)])
+                )
                 record_no += 1
                 self.emit(("count", 1))
                 continue
@@ -449,7 +451,8 @@ class Ingester:
             for kind in ("posts", "accounts", "labels", "articles"):
                 if batch.rows[kind]:
                     con.register(
-                        f"staged_{kind}", pa.Table.from_pylist(batch.rows[kind], schema=_SCHEMAS[kind])
+                        f"staged_{kind}",
+                        pa.Table.from_pylist(batch.rows[kind], schema=_SCHEMAS[kind]),
                     )
                     getattr(stager, kind)(f"staged_{kind}")
                     con.unregister(f"staged_{kind}")
@@ -498,7 +501,8 @@ def ingest(
     """Ingest files into `store` and return what was stored, skipped and quarantined.
 
     Formats are detected from each file's markers unless `format` names one (see
-    `registered_formats()`); a path of ``-`` reads standard input. The run is recorded in the store's ``runs`` table with its
+    `registered_formats()`); a path of ``-`` reads standard input. The run is recorded in
+    the store's ``runs`` table with its
     parameters, the inputs' fingerprint, its counts and its status.
     """
     with contextlib.ExitStack() as stack:

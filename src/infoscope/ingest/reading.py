@@ -89,7 +89,10 @@ def iter_csv_blocks(
             if data.strip():
                 if data.count(b'"') % 2:
                     yield Oversized(
-                        line_no, 0, len(data), data[:PREVIEW_BYTES],
+                        line_no,
+                        0,
+                        len(data),
+                        data[:PREVIEW_BYTES],
                         "unterminated quoted field at end of file",
                     )
                     return

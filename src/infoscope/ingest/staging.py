@@ -71,8 +71,7 @@ def _select(have: set[str], schema: pa.Schema, alias: str = "") -> list[str]:
     """Expressions selecting `schema`'s columns, NULL (typed) for those `have` lacks."""
     prefix = f"{alias}." if alias else ""
     return [
-        f"{prefix}{f.name}" if f.name in have else f"NULL::{_DUCK[str(f.type)]}"
-        for f in schema
+        f"{prefix}{f.name}" if f.name in have else f"NULL::{_DUCK[str(f.type)]}" for f in schema
     ]
 
 
@@ -200,7 +199,11 @@ class Stager:
             f"arg_min({selected[c]}, {order}) FILTER (WHERE {selected[c]} IS NOT NULL) AS {c}"
             for c in values
         ]
-        first_prov = "arg_min({" + ", ".join(f"'{c}': {selected[c]}" for c in prov) + f"}}, {order}) AS _prov"
+        first_prov = (
+            "arg_min({"
+            + ", ".join(f"'{c}': {selected[c]}" for c in prov)
+            + f"}}, {order}) AS _prov"
+        )
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE batch_accounts AS "
             f"SELECT platform, account_id, {', '.join(values)}, "
@@ -224,11 +227,13 @@ class Stager:
     def labels(self, relation: str) -> None:
         have = _columns(self.con, relation)
         cols = ", ".join(
-            f"{e} AS {f.name}" for f, e in zip(LABEL_SCHEMA, _select(have, LABEL_SCHEMA), strict=True)
+            f"{e} AS {f.name}"
+            for f, e in zip(LABEL_SCHEMA, _select(have, LABEL_SCHEMA), strict=True)
         )
         self.counts.labels += _count(
             self.con.execute(
-                f"INSERT INTO account_labels BY NAME SELECT * FROM (SELECT {cols} FROM {relation}) s "
+                f"INSERT INTO account_labels BY NAME "
+                f"SELECT * FROM (SELECT {cols} FROM {relation}) s "
                 "WHERE s.label_value IS NOT NULL AND s.label_value <> '' AND NOT EXISTS ("
                 "SELECT 1 FROM account_labels l WHERE l.platform = s.platform "
                 "AND l.account_id = s.account_id AND l.label_key = s.label_key "

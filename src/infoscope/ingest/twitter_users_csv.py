@@ -15,7 +15,7 @@ Recognised by ``id``, ``screen_name`` and ``followers_count`` with no tweet text
 from __future__ import annotations
 
 from infoscope.ingest.formats import ReadContext, Sniff, TabularFormat, register
-from infoscope.ingest.sql import bigint, ident, id_text, json_of, lit, provenance, timestamp
+from infoscope.ingest.sql import bigint, id_text, ident, json_of, lit, provenance, timestamp
 
 _FIELDS = {
     "screen_name": "handle",
@@ -63,7 +63,10 @@ class TwitterUsersCsv(TabularFormat):
             exprs.append(f"{created} AS created_at")
             # A date that does not parse is kept as text in raw.
             keep_date = json_of(columns, exclude=mapped - {"created_at"})
-            raw = f"CASE WHEN {created} IS NULL AND created_at IS NOT NULL THEN {keep_date} ELSE {raw} END"
+            raw = (
+                f"CASE WHEN {created} IS NULL AND created_at IS NOT NULL "
+                f"THEN {keep_date} ELSE {raw} END"
+            )
         exprs.append(f"{raw} AS raw")
         exprs.append(provenance(self.name, ctx.run_id))
         return {"accounts": f"SELECT {', '.join(exprs)} FROM raw"}

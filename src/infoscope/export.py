@@ -50,10 +50,10 @@ def export_table(store: Store, what: str, out: str) -> int:
     if what == "edges":
         from infoscope.queries import interaction_edges
 
-        reader = interaction_edges(store.ibis.table("posts")).to_pyarrow_batches()
+        reader = store.arrow_reader(interaction_edges(store.ibis.table("posts")))
     else:
         table = {"labels": "account_labels"}.get(what, what)
-        reader = store.con.execute(f"SELECT * FROM {table}").fetch_record_batch(100_000)
+        reader = store.con.sql(f"SELECT * FROM {table}").to_arrow_reader(100_000)
     rows = 0
     if out != "-" and out.lower().endswith(".parquet"):
         with pq.ParquetWriter(out, reader.schema) as writer:

@@ -252,6 +252,17 @@ class Store:
             [key, path, fingerprint, fmt, run_id, _now()],
         )
 
+    def arrow_reader(self, expr: Any, *, batch_rows: int = 100_000) -> Any:
+        """Stream an Ibis expression's result as Arrow record batches.
+
+        The expression is compiled to SQL and run on the store's own connection (Ibis 12's
+        batch reader does not work with DuckDB 2.0).
+        """
+        import ibis
+
+        sql = ibis.to_sql(expr, dialect="duckdb")
+        return self.con.sql(str(sql)).to_arrow_reader(batch_rows)
+
     @property
     def ibis(self) -> Any:
         """An Ibis backend over this store's connection (imported on first use)."""

@@ -98,7 +98,7 @@ def install_sql_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Register infoscope's SQL macros (prefix ``is_``) on a DuckDB connection."""
     names = {r[0] for r in con.execute("SELECT function_name FROM duckdb_functions()").fetchall()}
     if "is_ural_normalize" not in names:
-        con.create_function(
+        con.create_function(  # type: ignore[call-overload]
             "is_ural_normalize",
             _ural_udf,
             [duckdb.sqltype("VARCHAR")],

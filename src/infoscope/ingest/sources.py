@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 HEAD_BYTES = 1 << 16
 _READ_BUFFER = 1 << 20
@@ -46,7 +46,7 @@ class Source:
 class _Prepend(io.RawIOBase):
     """A raw stream that replays `head` and then continues with `rest`."""
 
-    def __init__(self, head: bytes, rest: BinaryIO):
+    def __init__(self, head: bytes, rest: IO[bytes]):
         self._head = memoryview(head)
         self._rest = rest
 
@@ -65,7 +65,7 @@ class _Prepend(io.RawIOBase):
         return n
 
 
-def _with_head(stream: BinaryIO) -> tuple[bytes, io.BufferedReader]:
+def _with_head(stream: IO[bytes]) -> tuple[bytes, io.BufferedReader]:
     head = stream.read(HEAD_BYTES)
     return head, io.BufferedReader(_Prepend(head, stream), buffer_size=_READ_BUFFER)
 
@@ -82,11 +82,11 @@ def _is_tar(head: bytes) -> bool:
     return len(head) > 262 and head[257:262] == b"ustar"
 
 
-def _decompress(raw: BinaryIO, kind: str) -> BinaryIO:
+def _decompress(raw: BinaryIO, kind: str) -> IO[bytes]:
     if kind == "xz":
         return lzma.LZMAFile(raw)
     if kind == "gzip":
-        return gzip.GzipFile(fileobj=raw)
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
     return bz2.BZ2File(raw)
 
 
@@ -108,7 +108,7 @@ def iter_sources(path: Path, *, name: str | None = None) -> Iterator[Source]:
         if kind == "zip":
             yield from _iter_zip(path, label)
             return
-        stream: BinaryIO = raw if kind is None else _decompress(raw, kind)
+        stream: IO[bytes] = raw if kind is None else _decompress(raw, kind)
         head, buffered = _with_head(stream)
         if _is_tar(head):
             with tarfile.open(fileobj=buffered, mode="r|") as tar:

@@ -361,8 +361,8 @@ def _oversized_csv(tmp_path: Path, size: int) -> Path:
 @pytest.mark.parametrize(
     ("builder", "size", "bound", "reason_start", "line"),
     [
-        (_oversized_jsonl, 30 << 20, 10 << 20, f"line longer than {LIMIT} bytes", 2),
-        (_oversized_csv, 64 << 20, 32 << 20, f"record longer than {LIMIT} bytes", 3),
+        (_oversized_jsonl, 30 << 20, 10 << 20, f"record too large: line longer than {LIMIT} bytes", 2),
+        (_oversized_csv, 64 << 20, 32 << 20, f"record too large: longer than {LIMIT} bytes", 3),
     ],
     ids=["jsonl line", "csv field"],
 )

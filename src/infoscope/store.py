@@ -126,7 +126,7 @@ class Store:
             )
         try:
             con = duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
             if "lock" in str(exc).lower():
                 raise StoreLockedError(
                     f"store {path} is in use by another infoscope process; wait for it to "

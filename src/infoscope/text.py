@@ -76,14 +76,23 @@ def _q(pattern: str) -> str:
 
 _MACROS = f"""
 CREATE OR REPLACE TEMP MACRO is_hashtags(t) AS
-  list_transform(regexp_extract_all(t, {_q(HASHTAG)}, 1), lambda h: lower(h));
+  CASE WHEN t IS NULL THEN NULL
+       WHEN contains(t, '#') OR contains(t, '＃')
+       THEN regexp_extract_all(lower(t), {_q(HASHTAG)}, 1)
+       ELSE []::VARCHAR[] END;
 CREATE OR REPLACE TEMP MACRO is_mentions(t) AS
-  list_transform(regexp_extract_all(t, {_q(MENTION)}, 1), lambda m: lower(m));
+  CASE WHEN t IS NULL THEN NULL
+       WHEN contains(t, '@') OR contains(t, '＠')
+       THEN regexp_extract_all(lower(t), {_q(MENTION)}, 1)
+       ELSE []::VARCHAR[] END;
 CREATE OR REPLACE TEMP MACRO is_urls(t) AS
-  list_filter(
-    list_transform(regexp_extract_all(t, {_q(URL)}),
-                   lambda u: regexp_replace(u, {_q(_URL_TRAILING)}, '')),
-    lambda u: length(u) > 10);
+  CASE WHEN t IS NULL THEN NULL
+       WHEN contains(t, 'http')
+       THEN list_filter(
+              list_transform(regexp_extract_all(t, {_q(URL)}),
+                             lambda u: regexp_replace(u, {_q(_URL_TRAILING)}, '')),
+              lambda u: length(u) > 10)
+       ELSE []::VARCHAR[] END;
 CREATE OR REPLACE TEMP MACRO is_normalize_urls(us) AS
   list_transform(us, lambda u: CASE WHEN regexp_full_match(u, {_q(FAST_URL)})
                                          AND NOT regexp_matches(u, {_q(FAST_URL_EXCLUDED)})

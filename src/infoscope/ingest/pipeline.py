@@ -57,7 +57,7 @@ from infoscope.store import Store
 from infoscope.text import install_sql_functions
 
 DEFAULT_BATCH_ROWS = 250_000
-INGEST_MEMORY_LIMIT = "1GB"
+INGEST_MEMORY_LIMIT = "1536MB"
 _ROWS_PER_EVENT = 5_000
 _QUARANTINE_RAW_LIMIT = 4096
 _PROV_COLS = ("source", "source_line", "source_record", "format", "ingest_run")

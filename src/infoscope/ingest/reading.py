@@ -86,14 +86,14 @@ def iter_csv_blocks(
         chunk = stream.read(block_bytes)
         data = pending + chunk if pending else chunk
         if not chunk:
-            if data.strip():
+            if data:
                 if data.count(b'"') % 2:
                     yield Oversized(
                         line_no,
                         0,
                         len(data),
                         data[:PREVIEW_BYTES],
-                        "unterminated quoted field at end of file",
+                        "malformed CSV: unterminated quoted field at end of file",
                     )
                     return
                 if not data.endswith(b"\n"):
@@ -137,7 +137,7 @@ def _skip_oversized(
     Returns the report, the bytes after the record, and the line number after it.
     """
     preview = pending[:PREVIEW_BYTES]
-    reason = f"record longer than {limit} bytes (raise --max-record-bytes to keep it)"
+    reason = f"record too large: longer than {limit} bytes (raise --max-record-bytes to keep it)"
     size = 0
     open_quote = False
     lines = 0
@@ -261,7 +261,7 @@ def iter_lines(
                 size += len(more)
                 if not more or more.endswith(b"\n"):
                     break
-            reason = f"line longer than {max_record_bytes} bytes (raise --max-record-bytes)"
+            reason = f"record too large: line longer than {max_record_bytes} bytes (raise --max-record-bytes)"
             yield line_no, Oversized(line_no, line_no, size, preview, reason)
             continue
         yield line_no, line

@@ -43,8 +43,12 @@ def _ira_row(author: str, content: str, date: str, sep: str = ",") -> str:
 def _status(i: int, text: str = "hello", created: str = "Wed Oct 10 20:19:24 +0000 2018") -> str:
     """One Twitter v1.1 status as a JSON line (minimal: id, date, text, user)."""
     return json.dumps(
-        {"id_str": str(i), "created_at": created, "text": f"{text} {i}",
-         "user": {"id_str": "10", "screen_name": "alice"}}
+        {
+            "id_str": str(i),
+            "created_at": created,
+            "text": f"{text} {i}",
+            "user": {"id_str": "10", "screen_name": "alice"},
+        }
     )
 
 
@@ -107,8 +111,10 @@ def _assert_one_line_error(result: Any, *needles: str) -> None:
 def _semicolon(tmp_path: Path) -> Path:
     path = tmp_path / "semicolon.csv"
     path.write_text(
-        IRA_HEADER.replace(",", ";") + "\n"
-        + _ira_row("semi", "semicolon tweet", "2017-02-01 10:00:00", sep=";") + "\n",
+        IRA_HEADER.replace(",", ";")
+        + "\n"
+        + _ira_row("semi", "semicolon tweet", "2017-02-01 10:00:00", sep=";")
+        + "\n",
         encoding="utf-8",
     )
     return path
@@ -119,9 +125,12 @@ def _latin1(tmp_path: Path) -> Path:
     path = tmp_path / "latin1.csv"
     path.write_bytes(
         (
-            IRA_HEADER + "\n"
-            + _ira_row("fr_acct", "plain ascii", "2017-03-01 10:00:00") + "\n"
-            + _ira_row("fr_acct", "café crème", "2017-03-02 10:00:00") + "\n"
+            IRA_HEADER
+            + "\n"
+            + _ira_row("fr_acct", "plain ascii", "2017-03-01 10:00:00")
+            + "\n"
+            + _ira_row("fr_acct", "café crème", "2017-03-02 10:00:00")
+            + "\n"
         ).encode("latin-1")
     )
     return path
@@ -275,8 +284,12 @@ def test_truncated_last_jsonl_line_is_quarantined(store, tmp_path):
         # Day 31 of February and minute 61: a date-shaped value that is not a date.
         (
             "bad_date.csv",
-            IRA_HEADER + "\n" + _ira_row("d", "ok", "2017-04-01 10:00:00") + "\n"
-            + _ira_row("d", "bad", "2017-02-31 10:61:00") + "\n",
+            IRA_HEADER
+            + "\n"
+            + _ira_row("d", "ok", "2017-04-01 10:00:00")
+            + "\n"
+            + _ira_row("d", "bad", "2017-02-31 10:61:00")
+            + "\n",
             "2017-02-31 10:61:00",
             3,  # line 1 is the header
         ),
@@ -361,7 +374,13 @@ def _oversized_csv(tmp_path: Path, size: int) -> Path:
 @pytest.mark.parametrize(
     ("builder", "size", "bound", "reason_start", "line"),
     [
-        (_oversized_jsonl, 30 << 20, 10 << 20, f"record too large: line longer than {LIMIT} bytes", 2),
+        (
+            _oversized_jsonl,
+            30 << 20,
+            10 << 20,
+            f"record too large: line longer than {LIMIT} bytes",
+            2,
+        ),
         (_oversized_csv, 64 << 20, 32 << 20, f"record too large: longer than {LIMIT} bytes", 3),
     ],
     ids=["jsonl line", "csv field"],

@@ -261,7 +261,10 @@ def iter_lines(
                 size += len(more)
                 if not more or more.endswith(b"\n"):
                     break
-            reason = f"record too large: line longer than {max_record_bytes} bytes (raise --max-record-bytes)"
+            reason = (
+                f"record too large: line longer than {max_record_bytes} bytes "
+                "(raise --max-record-bytes)"
+            )
             yield line_no, Oversized(line_no, line_no, size, preview, reason)
             continue
         yield line_no, line

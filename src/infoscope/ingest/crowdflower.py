@@ -43,6 +43,7 @@ from infoscope.ingest.sql import (
     ident,
     json_of,
     lit,
+    metrics_map,
     provenance,
     retweet_prefix_handle,
     rounded_id,
@@ -106,10 +107,7 @@ class CrowdFlowerTweets(TabularFormat):
         tweet_id = id_text("tweet_id")
         account_id = "'@' || lower(trim(name))"
         rt_handle = retweet_prefix_handle("text")
-        metrics = (
-            f"map_from_entries(list_filter([('retweet_count', {bigint(col('retweet_count'))})], "
-            "lambda e: e[2] IS NOT NULL))"
-        )
+        metrics = metrics_map([("retweet_count", bigint(col("retweet_count")))])
         posts = f"""
             SELECT {platform} AS platform,
                    {post_id_sql(tweet_id)} AS post_id,

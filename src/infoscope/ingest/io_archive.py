@@ -44,6 +44,7 @@ from infoscope.ingest.sql import (
     ident,
     json_of,
     lit,
+    metrics_map,
     provenance,
     retweet_prefix_handle,
     split_list,
@@ -125,11 +126,7 @@ class IoArchive(TabularFormat):
         )
         hashtags = split_list(col("hashtags"), strip="#") if "hashtags" in columns else "NULL"
         urls = f"coalesce({url_list(col('urls'))}, [])" if "urls" in columns else "NULL"
-        metrics = (
-            "map_from_entries(list_filter(["
-            + ", ".join(f"({lit(k)}, {bigint(col(c))})" for k, c in METRICS)
-            + "], lambda e: e[2] IS NOT NULL))"
-        )
+        metrics = metrics_map((k, bigint(col(c))) for k, c in METRICS)
         raw_json = json_of(
             columns, exclude=MAPPED + PROFILE + ("follower_count", "following_count")
         )

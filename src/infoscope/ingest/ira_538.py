@@ -47,6 +47,7 @@ from infoscope.ingest.sql import (
     ident,
     json_of,
     lit,
+    metrics_map,
     provenance,
     retweet_prefix_handle,
     rounded_id,
@@ -119,10 +120,13 @@ class Ira538(TabularFormat):
             f"list_concat(coalesce(is_urls(content), []), "
             f"list_filter([{resolved}], lambda u: u IS NOT NULL AND u <> ''))"
         )
-        metrics = (
-            "map_from_entries(list_filter([('account_following', {f}), "
-            "('account_followers', {fo}), ('account_posts', {u})], lambda e: e[2] IS NOT NULL))"
-        ).format(f=bigint(col("following")), fo=bigint(col("followers")), u=bigint(col("updates")))
+        metrics = metrics_map(
+            [
+                ("account_following", bigint(col("following"))),
+                ("account_followers", bigint(col("followers"))),
+                ("account_posts", bigint(col("updates"))),
+            ]
+        )
         raw_json = json_of(data_columns, exclude=MAPPED)
         posts = f"""
             SELECT {platform} AS platform,

@@ -22,7 +22,15 @@ no usable numeric id; the same account from the 538 files or a control corpus th
 from __future__ import annotations
 
 from infoscope.ingest.formats import ReadContext, TabularFormat, register
-from infoscope.ingest.sql import bigint, ident, json_of, lit, provenance, timestamp
+from infoscope.ingest.sql import (
+    bigint,
+    ident,
+    json_of,
+    lit,
+    metrics_map,
+    provenance,
+    timestamp,
+)
 
 # Authors are named by handle only: '@' + lower-case handle is the account id.
 HANDLE_ID = "'@' || lower(trim(author_id))"
@@ -62,10 +70,13 @@ class IraByAuthor(TabularFormat):
             "CASE upper(trim(post_type)) WHEN 'R' THEN 'retweet' WHEN 'Q' THEN 'quote' "
             "ELSE 'original' END"
         )
-        metrics = (
-            "map_from_entries(list_filter([('account_following', {f}), "
-            "('account_followers', {fo}), ('account_posts', {u})], lambda e: e[2] IS NOT NULL))"
-        ).format(f=bigint("following"), fo=bigint("followers"), u=bigint("updates"))
+        metrics = metrics_map(
+            [
+                ("account_following", bigint("following")),
+                ("account_followers", bigint("followers")),
+                ("account_posts", bigint("updates")),
+            ]
+        )
         posts = f"""
             SELECT {platform} AS platform,
                    'ira-' || md5(concat_ws(chr(31), {hashed})) AS post_id,

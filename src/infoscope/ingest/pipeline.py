@@ -56,7 +56,7 @@ from infoscope.records import (
 from infoscope.store import Store
 from infoscope.text import install_sql_functions
 
-DEFAULT_BATCH_ROWS = 250_000
+DEFAULT_BATCH_ROWS = 500_000
 INGEST_MEMORY_LIMIT = "1536MB"
 _ROWS_PER_EVENT = 5_000
 _QUARANTINE_RAW_LIMIT = 4096

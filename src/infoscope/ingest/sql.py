@@ -110,3 +110,21 @@ def split_list(expr: str, *, strip: str = "") -> str:
         f"list_filter(list_transform({items}, lambda x: lower(ltrim(trim(x), {lit(strip)}))), "
         "lambda x: x <> '')"
     )
+
+
+def metrics_map(entries: Iterable[tuple[str, str]]) -> str:
+    """A MAP(VARCHAR, BIGINT) of the entries whose value is not NULL.
+
+    When every value is present (the common case) the map is cast from a struct, several times
+    faster than building it from a filtered list of entries.
+    """
+    pairs = list(entries)
+    if not pairs:
+        return "NULL::MAP(VARCHAR, BIGINT)"
+    all_present = " AND ".join(f"({expr}) IS NOT NULL" for _, expr in pairs)
+    struct = "{" + ", ".join(f"{lit(k)}: {expr}" for k, expr in pairs) + "}"
+    listed = "[" + ", ".join(f"({lit(k)}, {expr})" for k, expr in pairs) + "]"
+    return (
+        f"CASE WHEN {all_present} THEN {struct}::MAP(VARCHAR, BIGINT) "
+        f"ELSE map_from_entries(list_filter({listed}, lambda e: e[2] IS NOT NULL)) END"
+    )

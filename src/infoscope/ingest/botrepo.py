@@ -28,7 +28,6 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterator
-from datetime import datetime
 from typing import IO, Any, cast
 
 import ijson
@@ -44,6 +43,7 @@ from infoscope.ingest.formats import (
 )
 from infoscope.ingest.reading import Oversized, iter_lines, to_utf8
 from infoscope.ingest.sources import Source
+from infoscope.ingest.twitter_v1 import account_from_user as v1_account
 from infoscope.records import Account, Provenance
 
 TWITTER_DATE = "%a %b %d %H:%M:%S %z %Y"
@@ -77,79 +77,28 @@ def _is_utf8(encoding: str) -> bool:
     return encoding.lower().replace("_", "-") in ("utf-8", "utf8")
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _user_id(user: dict[str, Any]) -> str | None:
-    id_str = user.get("id_str")
-    if isinstance(id_str, str) and id_str.strip():
-        return id_str.strip()
-    uid = user.get("id")
-    return str(uid) if isinstance(uid, int) and not isinstance(uid, bool) else None
-
-
-def twitter_time(value: Any) -> datetime | None:
-    """A v1.1 ``created_at`` (``Tue Apr 14 10:57:46 +0000 2009``) as UTC, None if it is not."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.strptime(value.strip(), TWITTER_DATE)
-    except ValueError:
-        return None
-
-
-def _profile_url(user: dict[str, Any]) -> str | None:
-    """The expanded profile link from ``entities.url``, else the ``url`` field."""
-    entities = user.get("entities")
-    if isinstance(entities, dict) and isinstance(entities.get("url"), dict):
-        for link in entities["url"].get("urls") or []:
-            if isinstance(link, dict) and _text(link.get("expanded_url")):
-                return str(link["expanded_url"])
-    return _text(user.get("url"))
-
-
 def account_from_user(
     item: dict[str, Any], platform: str, provenance: Provenance
 ) -> Account | None:
-    """The `Account` of one ``{"created_at", "user"}`` item, None when it has no user id."""
+    """The `Account` of one ``{"created_at", "user"}`` item, None when it has no user id.
+
+    The user object maps as in `twitter_v1.account_from_user`; ``raw`` holds the fetch time
+    and the user fields no column holds (and ``created_at`` when it does not parse).
+    """
     user = item.get("user")
     if not isinstance(user, dict):
         return None
-    account_id = _user_id(user)
-    if account_id is None:
+    account = v1_account(user, platform, provenance)
+    if account is None:
         return None
-    created = twitter_time(user.get("created_at"))
     rest = {k: v for k, v in user.items() if k not in _MAPPED_USER_FIELDS}
-    if created is None and user.get("created_at") is not None:
+    if account.created_at is None and user.get("created_at") is not None:
         rest["created_at"] = user["created_at"]
     raw: dict[str, Any] = {"fetched_at": item.get("created_at"), "user": rest}
     raw.update({k: v for k, v in item.items() if k not in _WRAPPER_KEYS})
-    verified = user.get("verified")
-    return Account(
-        platform=platform,
-        account_id=account_id,
-        handle=_text(user.get("screen_name")),
-        display_name=_text(user.get("name")),
-        description=_text(user.get("description")),
-        location=_text(user.get("location")),
-        profile_lang=_text(user.get("lang")),
-        time_zone=_text(user.get("time_zone")),
-        created_at=created,
-        followers=_count(user.get("followers_count")),
-        following=_count(user.get("friends_count")),
-        posts_count=_count(user.get("statuses_count")),
-        favourites=_count(user.get("favourites_count")),
-        listed=_count(user.get("listed_count")),
-        verified=verified if isinstance(verified, bool) else None,
-        url=_profile_url(user),
-        raw=orjson.dumps(raw).decode("utf-8"),
-        provenance=provenance,
-    )
+    account.raw = orjson.dumps(raw).decode("utf-8")
+    account.provenance = provenance
+    return account
 
 
 class BotrepoProfiles(RecordFormat):

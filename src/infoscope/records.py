@@ -198,17 +198,23 @@ ARTICLE_SCHEMA = pa.schema(
 )
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def record_to_row(record: Post | Account | Article) -> dict[str, Any]:
     """Flatten a record (provenance included) into a row for its Arrow schema."""
-    row = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
-    prov = row.pop("provenance")
-    row.pop("labels", None)
-    if prov is not None:
-        row.update(
-            source=prov.source,
-            source_line=prov.line,
-            source_record=prov.record,
-            format=prov.format,
-            ingest_run=prov.run_id,
+    cls = type(record)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(
+            f.name for f in dataclasses.fields(record) if f.name not in ("provenance", "labels")
         )
+    row = {name: getattr(record, name) for name in names}
+    prov = record.provenance
+    if prov is not None:
+        row["source"] = prov.source
+        row["source_line"] = prov.line
+        row["source_record"] = prov.record
+        row["format"] = prov.format
+        row["ingest_run"] = prov.run_id
     return row

@@ -145,7 +145,8 @@ def _quarantine_row(q: Quarantined, source: str, fmt: str, run_id: str) -> dict[
 # -- reading (background thread) -------------------------------------------------------------
 # Events passed from the reader to the writer:
 #   ("format", name) | ("skipped", member) | ("table", format, pa.Table)
-#   | ("rows", kind, list[dict]) | ("count", n) | ("done", formats)
+#   | ("arrow", kind, pa.Table) | ("rows", "quarantine", list[dict]) | ("count", n)
+#   | ("done", formats)
 Event = tuple[Any, ...]
 
 
@@ -196,6 +197,9 @@ class _Reader:
     def _read_records(self, fmt: RecordFormat, source: Source) -> None:
         run_id = self.ctx.run_id
         pending: dict[str, list[dict[str, Any]]] = {k: [] for k in (*_SCHEMAS, "quarantine")}
+        # An account appears with every post it writes: merge repeats here (first non-null
+        # value per field, as the store does) rather than staging each copy.
+        accounts: dict[tuple[str, str], dict[str, Any]] = {}
         last_record = 0
         counted = 0
         for item in fmt.parse(source, self.ctx):
@@ -216,7 +220,13 @@ class _Reader:
                 if isinstance(item, Post):
                     pending["posts"].append(row)
                 elif isinstance(item, Account):
-                    pending["accounts"].append(row)
+                    known = accounts.get((item.platform, item.account_id))
+                    if known is None:
+                        accounts[(item.platform, item.account_id)] = row
+                    else:
+                        for key, value in row.items():
+                            if value is not None and known[key] is None:
+                                known[key] = value
                     for key, value in item.labels.items():
                         label = {k: row[k] for k in ("platform", "account_id", *_PROV_COLS)}
                         label.update(label_key=key, label_value=value)
@@ -224,14 +234,19 @@ class _Reader:
                 elif isinstance(item, Article):
                     pending["articles"].append(row)
             if counted >= _ROWS_PER_EVENT:
+                pending["accounts"] = list(accounts.values())
+                accounts.clear()
                 self._emit_rows(pending, counted)
                 counted = 0
+        pending["accounts"] = list(accounts.values())
         self._emit_rows(pending, counted)
 
     def _emit_rows(self, pending: dict[str, list[dict[str, Any]]], counted: int) -> None:
+        """Hand records over as Arrow tables, built here in the reader thread."""
         for kind, rows in pending.items():
             if rows:
-                self.emit(("rows", kind, rows))
+                schema = QUARANTINE_SCHEMA if kind == "quarantine" else _SCHEMAS[kind]
+                self.emit(("arrow", kind, pa.Table.from_pylist(rows, schema=schema)))
                 pending[kind] = []
         if counted:
             self.emit(("count", counted))
@@ -319,8 +334,8 @@ def header_columns(header: str, delimiter: str) -> list[str]:
 # -- writing (main thread) --------------------------------------------------------------------
 class _Batch:
     def __init__(self) -> None:
-        self.tables: dict[str, list[pa.Table]] = {}
-        self.rows: dict[str, list[dict[str, Any]]] = {k: [] for k in (*_SCHEMAS, "quarantine")}
+        self.tables: dict[str, list[pa.Table]] = {}  # raw rows of tabular formats, by format
+        self.records: dict[str, list[pa.Table]] = {k: [] for k in (*_SCHEMAS, "quarantine")}
         self.size = 0
 
 
@@ -414,9 +429,13 @@ class Ingester:
             if kind == "table":
                 batch.tables.setdefault(event[1], []).append(event[2])
                 batch.size += event[2].num_rows
+            elif kind == "arrow":
+                batch.records[event[1]].append(event[2])
+                batch.size += event[2].num_rows
             elif kind == "rows":
-                batch.rows[event[1]].extend(event[2])
-                batch.size += len(event[2])
+                table = pa.Table.from_pylist(event[2], schema=QUARANTINE_SCHEMA)
+                batch.records[event[1]].append(table)
+                batch.size += table.num_rows
             elif kind == "count":
                 self.summary.records += event[1]
                 if self.progress is not None:
@@ -439,21 +458,15 @@ class Ingester:
         con = self.store.con
         stager = self.stager
         with self.store.transaction():
-            if batch.rows["quarantine"]:
-                con.register(
-                    "staged_quarantine",
-                    pa.Table.from_pylist(batch.rows["quarantine"], schema=QUARANTINE_SCHEMA),
-                )
+            if batch.records["quarantine"]:
+                con.register("staged_quarantine", pa.concat_tables(batch.records["quarantine"]))
                 stager.quarantine("staged_quarantine")
                 con.unregister("staged_quarantine")
             for name, tables in batch.tables.items():
                 self._store_tabular(get_format(name), tables)
             for kind in ("posts", "accounts", "labels", "articles"):
-                if batch.rows[kind]:
-                    con.register(
-                        f"staged_{kind}",
-                        pa.Table.from_pylist(batch.rows[kind], schema=_SCHEMAS[kind]),
-                    )
+                if batch.records[kind]:
+                    con.register(f"staged_{kind}", pa.concat_tables(batch.records[kind]))
                     getattr(stager, kind)(f"staged_{kind}")
                     con.unregister(f"staged_{kind}")
 

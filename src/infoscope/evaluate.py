@@ -1,0 +1,149 @@
+"""Score what has run in a store against a scenario's ground truth.
+
+The truth is what `infoscope simulate` writes next to a corpus: ``truth_posts.parquet``
+(one row per post: ``post_id``, ``account_id``, ``created_at``, ``kind``, ``planted``, ...),
+``truth_accounts.csv`` and the ``scenario.json`` manifest. Ids are those the importers store.
+
+Each analysis contributes one evaluator, registered by name with `register_evaluator`; an
+evaluator returns ``{metric: value}``, or None when its analysis has not run in the store.
+`evaluate` runs them all and returns ``{analysis: {metric: value}}``.
+
+Evaluators so far:
+
+- ``ingest``: did the importers keep every post, with its kind and time? ``post_recall`` and
+  ``planted_post_recall`` (share of truth posts stored), ``account_recall`` (share of posting
+  accounts stored), ``kind_agreement`` and ``time_agreement`` (share of stored truth posts
+  whose kind and creation time match the truth exactly), and ``extra_posts`` (posts of the
+  scenario's platform that the truth does not know: 0 unless other data was ingested).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from infoscope.errors import InfoscopeError
+from infoscope.store import Store
+
+TRUTH_POSTS = "truth_posts.parquet"
+TRUTH_ACCOUNTS = "truth_accounts.csv"
+MANIFEST = "scenario.json"
+
+
+@dataclass(frozen=True)
+class Truth:
+    """Paths of a scenario's ground truth, and its manifest."""
+
+    directory: Path
+    posts: Path
+    accounts: Path
+    manifest: dict[str, Any]
+
+    @property
+    def platform(self) -> str:
+        return "telegram" if self.manifest.get("format") == "telegram" else "twitter"
+
+
+def load_truth(path: str | Path) -> Truth:
+    """The truth next to `path`: a scenario directory, its manifest or one of its truth files."""
+    path = Path(path)
+    directory = path if path.is_dir() else path.parent
+    posts, accounts, manifest = (directory / n for n in (TRUTH_POSTS, TRUTH_ACCOUNTS, MANIFEST))
+    missing = [p.name for p in (posts, accounts, manifest) if not p.exists()]
+    if not path.exists() or missing:
+        raise InfoscopeError(
+            f"--truth {path}: no scenario ground truth there (missing {', '.join(missing) or path}); "
+            "pass the directory written by `infoscope simulate --out DIR`"
+        )
+    return Truth(directory, posts, accounts, orjson.loads(manifest.read_bytes()))
+
+
+Evaluator = Callable[[Store, Truth], dict[str, float] | None]
+_EVALUATORS: dict[str, Evaluator] = {}
+
+
+def register_evaluator(name: str) -> Callable[[Evaluator], Evaluator]:
+    """Register an evaluator under the name of the analysis it scores."""
+
+    def decorate(fn: Evaluator) -> Evaluator:
+        if name in _EVALUATORS:
+            raise ValueError(f"evaluator {name!r} registered twice")
+        _EVALUATORS[name] = fn
+        return fn
+
+    return decorate
+
+
+def registered_evaluators() -> dict[str, Evaluator]:
+    return dict(_EVALUATORS)
+
+
+def evaluate(store: Store, truth: Truth) -> dict[str, dict[str, float]]:
+    """Run every registered evaluator whose analysis has run; ``{analysis: {metric: value}}``."""
+    results = {}
+    for name, fn in _EVALUATORS.items():
+        scores = fn(store, truth)
+        if scores is not None:
+            results[name] = scores
+    return results
+
+
+def _ratio(num: int, den: int) -> float:
+    return num / den if den else float("nan")
+
+
+@register_evaluator("ingest")
+def _evaluate_ingest(store: Store, truth: Truth) -> dict[str, float] | None:
+    con = store.con
+    ran = con.execute(
+        "SELECT count(*) FROM runs WHERE command = 'ingest' AND status = 'completed'"
+    ).fetchone()
+    if not ran or not ran[0]:
+        return None
+    platform = truth.platform
+    row = con.execute(
+        f"""
+        WITH t AS (SELECT * FROM read_parquet(?)),
+             joined AS (
+               SELECT t.planted, t.kind AS true_kind, t.created_at AS true_at,
+                      p.post_id IS NOT NULL AS found, p.kind, p.created_at
+               FROM t LEFT JOIN posts p ON p.platform = '{platform}' AND p.post_id = t.post_id)
+        SELECT count(*), count(*) FILTER (WHERE found),
+               count(*) FILTER (WHERE planted), count(*) FILTER (WHERE planted AND found),
+               count(*) FILTER (WHERE found AND kind = true_kind),
+               count(*) FILTER (WHERE found AND created_at = true_at)
+        FROM joined
+        """,
+        [str(truth.posts)],
+    ).fetchone()
+    assert row is not None
+    total, found, planted, planted_found, kind_ok, time_ok = (int(v) for v in row)
+    accounts = con.execute(
+        f"""
+        SELECT count(*), count(a.account_id)
+        FROM (SELECT DISTINCT account_id FROM read_parquet(?)) t
+        LEFT JOIN accounts a ON a.platform = '{platform}' AND a.account_id = t.account_id
+        """,
+        [str(truth.posts)],
+    ).fetchone()
+    assert accounts is not None
+    extra = con.execute(
+        f"""
+        SELECT count(*) FROM posts p WHERE p.platform = '{platform}' AND NOT EXISTS (
+          SELECT 1 FROM read_parquet(?) t WHERE t.post_id = p.post_id)
+        """,
+        [str(truth.posts)],
+    ).fetchone()
+    return {
+        "posts": float(total),
+        "post_recall": _ratio(found, total),
+        "planted_post_recall": _ratio(planted_found, planted),
+        "account_recall": _ratio(int(accounts[1]), int(accounts[0])),
+        "kind_agreement": _ratio(kind_ok, found),
+        "time_agreement": _ratio(time_ok, found),
+        "extra_posts": float(extra[0] if extra else 0),
+    }

@@ -2,6 +2,8 @@
 
 The public API is what `__all__` lists; everything else may change between versions. Names are
 imported on first use (PEP 562), so ``import infoscope`` and ``infoscope --help`` stay instant.
+Functions named like a subpackage are imported from it: ``from infoscope.ingest import
+ingest``, ``from infoscope.evaluate import evaluate``.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ _EXPORTS = {
     "Post": "infoscope.records",
     "Provenance": "infoscope.records",
     "IngestSummary": "infoscope.ingest",
-    "ingest": "infoscope.ingest",
     "registered_formats": "infoscope.ingest",
     "corpus_stats": "infoscope.queries",
+    "ScenarioConfig": "infoscope.scenario",
+    "generate_scenario": "infoscope.scenario",
+    "load_truth": "infoscope.evaluate",
     "interaction_edges": "infoscope.queries",
     "BadParameterError": "infoscope.errors",
     "InfoscopeError": "infoscope.errors",

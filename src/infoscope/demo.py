@@ -108,7 +108,8 @@ def _markdown(data: dict[str, Any], store_path: Path) -> str:
         "|---|---|",
         *(f"| {k} | {v:,} |" for k, v in stats["by_language"].items()),
         "",
-        "Top hashtags: " + ", ".join(f"#{r['hashtag']} ({r['posts']:,})" for r in stats["top_hashtags"]),
+        "Top hashtags: "
+        + ", ".join(f"#{r['hashtag']} ({r['posts']:,})" for r in stats["top_hashtags"]),
         "",
         "Top hosts: " + ", ".join(f"{r['host']} ({r['posts']:,})" for r in stats["top_hosts"]),
         "",

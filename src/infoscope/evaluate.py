@@ -13,7 +13,8 @@ Evaluators so far:
 - ``ingest``: did the importers keep every post, with its kind and time? ``post_recall`` and
   ``planted_post_recall`` (share of truth posts stored), ``account_recall`` (share of posting
   accounts stored), ``kind_agreement`` and ``time_agreement`` (share of stored truth posts
-  whose kind and creation time match the truth exactly), and ``extra_posts`` (posts of the
+  whose kind and creation time match the truth exactly: to the minute for io-archive, whose
+  times have minute precision), and ``extra_posts`` (posts of the
   scenario's platform that the truth does not know: 0 unless other data was ingested).
 """
 
@@ -56,7 +57,8 @@ def load_truth(path: str | Path) -> Truth:
     missing = [p.name for p in (posts, accounts, manifest) if not p.exists()]
     if not path.exists() or missing:
         raise InfoscopeError(
-            f"--truth {path}: no scenario ground truth there (missing {', '.join(missing) or path}); "
+            f"--truth {path}: no scenario ground truth there "
+            f"(missing {', '.join(missing) or path}); "
             "pass the directory written by `infoscope simulate --out DIR`"
         )
     return Truth(directory, posts, accounts, orjson.loads(manifest.read_bytes()))
@@ -105,6 +107,8 @@ def _evaluate_ingest(store: Store, truth: Truth) -> dict[str, float] | None:
     if not ran or not ran[0]:
         return None
     platform = truth.platform
+    # io-archive states times to the minute, as Twitter's archive does.
+    precision = "minute" if truth.manifest.get("format") == "io-archive" else "microseconds"
     row = con.execute(
         f"""
         WITH t AS (SELECT * FROM read_parquet(?)),
@@ -115,7 +119,8 @@ def _evaluate_ingest(store: Store, truth: Truth) -> dict[str, float] | None:
         SELECT count(*), count(*) FILTER (WHERE found),
                count(*) FILTER (WHERE planted), count(*) FILTER (WHERE planted AND found),
                count(*) FILTER (WHERE found AND kind = true_kind),
-               count(*) FILTER (WHERE found AND created_at = true_at)
+               count(*) FILTER (WHERE found AND date_trunc('{precision}', created_at)
+                                                 = date_trunc('{precision}', true_at))
         FROM joined
         """,
         [str(truth.posts)],

@@ -58,11 +58,6 @@ def normalize_url(url: str) -> str:
     return str(ural.normalize_url(url))
 
 
-def url_host(normalized: str) -> str:
-    """The host of a normalised URL (its first path segment)."""
-    return normalized.split("/", 1)[0]
-
-
 def _ural_udf(values: pa.Array) -> pa.Array:
     return pa.array(
         [None if v is None else normalize_url(v) for v in values.to_pylist()], pa.string()
@@ -99,7 +94,6 @@ CREATE OR REPLACE TEMP MACRO is_normalize_urls(us) AS
                                          AND NOT regexp_matches(u, {_q(FAST_URL_EXCLUDE)})
                                     THEN regexp_replace(u, '^https?://', '')
                                     ELSE is_ural_normalize(u) END);
-CREATE OR REPLACE TEMP MACRO is_handle(h) AS lower(ltrim(h, '@'));
 """
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -247,5 +247,3 @@ def _describe(sn: Sniff) -> str:
         return "the first line is not a complete JSON object; pass --format or fix the file"
     return f"cannot detect the format of this {sn.kind} input; pass --format with one of: {names}"
 
-
-StageSqlFn = Callable[[tuple[str, ...], ReadContext], dict[str, str]]

@@ -61,6 +61,7 @@ def test_demo_writes_a_summary_with_the_evaluation(tmp_path):
     text = result.summary.read_text(encoding="utf-8")
     assert "## Evaluation against the planted truth" in text
     assert "| ingest | post_recall | 1 |" in text
+    assert "| ingest | posts | 2,000 |" in text
     assert result.data["ingest"]["posts"] == 2_000
     assert result.data["ingest"]["quarantined"] == 0
     # A second run starts from a fresh store rather than finding everything duplicated.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infoscope.evaluate import evaluate, load_truth
+from infoscope.evaluate import evaluate, format_score, load_truth
 from infoscope.ingest import ingest
 from infoscope.queries import corpus_stats
 from infoscope.scenario import ScenarioConfig, generate_scenario
@@ -120,7 +120,7 @@ def _markdown(data: dict[str, Any], store_path: Path) -> str:
     ]
     for analysis, metrics in data["evaluation"].items():
         for metric, value in metrics.items():
-            lines.append(f"| {analysis} | {metric} | {value:.4g} |")
+            lines.append(f"| {analysis} | {metric} | {format_score(value)} |")
     lines += [
         "",
         f"Store: `{store_path}` (explore it with `infoscope stats --store {store_path}`).",

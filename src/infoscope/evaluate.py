@@ -94,6 +94,13 @@ def evaluate(store: Store, truth: Truth) -> dict[str, dict[str, float]]:
     return results
 
 
+def format_score(value: float) -> str:
+    """A metric for people: counts as integers, rates with four decimals."""
+    if value == value and float(value).is_integer() and abs(value) >= 1:
+        return f"{int(value):,}"
+    return f"{value:.4f}"
+
+
 def _ratio(num: int, den: int) -> float:
     return num / den if den else float("nan")
 

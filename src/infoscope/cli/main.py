@@ -432,7 +432,7 @@ def evaluate(truth: str, store_path: str, as_json: bool) -> None:
       infoscope evaluate --truth scen --json
     """
     from infoscope.evaluate import evaluate as run_evaluate
-    from infoscope.evaluate import load_truth
+    from infoscope.evaluate import format_score, load_truth
     from infoscope.store import Store
 
     with Store.open(store_path, read_only=True) as store:
@@ -446,7 +446,7 @@ def evaluate(truth: str, store_path: str, as_json: bool) -> None:
     click.echo(f"{'analysis':<14} {'metric':<22} value")
     for analysis, metrics in scores.items():
         for metric, value in metrics.items():
-            click.echo(f"{analysis:<14} {metric:<22} {value:.4g}")
+            click.echo(f"{analysis:<14} {metric:<22} {format_score(value)}")
 
 
 @cli.command()

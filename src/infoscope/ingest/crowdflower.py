@@ -39,8 +39,8 @@ from __future__ import annotations
 from infoscope.ingest.formats import ReadContext, TabularFormat, register
 from infoscope.ingest.sql import (
     bigint,
+    column_getter,
     id_text,
-    ident,
     json_of,
     lit,
     metrics_map,
@@ -99,8 +99,7 @@ class CrowdFlowerTweets(TabularFormat):
     required = frozenset({"name", "text", "tweet_created", "tweet_id"})
 
     def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
-        def col(name: str) -> str:
-            return ident(name) if name in columns else "NULL::VARCHAR"
+        col = column_getter(columns)
 
         platform = lit(ctx.platform or "twitter")
         prov = provenance(self.name, ctx.run_id)

@@ -40,8 +40,8 @@ from __future__ import annotations
 from infoscope.ingest.formats import ReadContext, TabularFormat, register
 from infoscope.ingest.sql import (
     bigint,
+    column_getter,
     id_text,
-    ident,
     json_of,
     lit,
     metrics_map,
@@ -98,8 +98,7 @@ class IoArchive(TabularFormat):
     required = frozenset({"tweetid", "userid", "tweet_text", "tweet_time"})
 
     def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
-        def col(name: str) -> str:
-            return ident(name) if name in columns else "NULL::VARCHAR"
+        col = column_getter(columns)
 
         def ref(name: str) -> str:
             return f"nullif({id_text(col(name))}, '')"

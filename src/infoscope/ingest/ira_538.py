@@ -43,6 +43,7 @@ import re
 from infoscope.ingest.formats import ReadContext, TabularFormat, register
 from infoscope.ingest.sql import (
     bigint,
+    column_getter,
     id_text,
     ident,
     json_of,
@@ -95,8 +96,7 @@ class Ira538(TabularFormat):
     required = frozenset({"external_author_id", "author", "content", "publish_date"})
 
     def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
-        def col(name: str) -> str:
-            return ident(name) if name in columns else "NULL::VARCHAR"
+        col = column_getter(columns)
 
         data_columns = tuple(c for c in columns if not _is_index(c))
         platform = lit(ctx.platform or "twitter")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # Columns the reader adds to relation ``raw``; every other column is the source's own.
 INTERNAL_COLUMNS = frozenset({"_source", "_line", "_record"})
@@ -128,3 +128,16 @@ def metrics_map(entries: Iterable[tuple[str, str]]) -> str:
         f"CASE WHEN {all_present} THEN {struct}::MAP(VARCHAR, BIGINT) "
         f"ELSE map_from_entries(list_filter({listed}, lambda e: e[2] IS NOT NULL)) END"
     )
+
+
+def column_getter(columns: Iterable[str]) -> Callable[[str], str]:
+    """A function quoting a column of the source, or giving a text NULL when it is absent.
+
+    Formats whose optional columns vary between releases read every column through it.
+    """
+    present = frozenset(columns)
+
+    def col(name: str) -> str:
+        return ident(name) if name in present else "NULL::VARCHAR"
+
+    return col

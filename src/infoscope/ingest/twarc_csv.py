@@ -43,7 +43,16 @@ Mapping
 from __future__ import annotations
 
 from infoscope.ingest.formats import ReadContext, TabularFormat, register
-from infoscope.ingest.sql import bigint, id_text, ident, json_of, lit, provenance, timestamp
+from infoscope.ingest.sql import (
+    bigint,
+    column_getter,
+    id_text,
+    ident,
+    json_of,
+    lit,
+    provenance,
+    timestamp,
+)
 
 DATE_FORMATS = ("%Y-%m-%dT%H:%M:%S.%gZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ")
 TWEET_METRICS = (
@@ -98,8 +107,7 @@ class TwarcCsv(TabularFormat):
     def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
         have = set(columns)
 
-        def col(name: str) -> str:
-            return ident(name) if name in have else "NULL::VARCHAR"
+        col = column_getter(have)
 
         def idcol(name: str) -> str:
             return f"nullif({id_text(col(name))}, '')"

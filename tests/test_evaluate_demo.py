@@ -67,3 +67,18 @@ def test_demo_writes_a_summary_with_the_evaluation(tmp_path):
     # A second run starts from a fresh store rather than finding everything duplicated.
     again = run_demo(tmp_path / "demo", posts=2_000, seed=1)
     assert again.data["ingest"]["posts"] == 2_000 and again.data["ingest"]["duplicates"] == 0
+
+
+def test_demo_and_evaluate_from_the_cli(tmp_path):
+    from .conftest import cli_json
+
+    data = cli_json("demo", "--posts", "1000", "--out", str(tmp_path / "d"), "--quiet")
+    assert data["ingest"]["posts"] == 1_000 and data["evaluation"]["ingest"]["post_recall"] == 1.0
+    scores = cli_json(
+        "evaluate",
+        "--truth",
+        str(tmp_path / "d" / "scenario"),
+        "--store",
+        str(tmp_path / "d" / "demo.duckdb"),
+    )
+    assert scores == data["evaluation"]

@@ -460,8 +460,9 @@ def evaluate(truth: str, store_path: str, as_json: bool) -> None:
     type=click.Path(file_okay=False),
     help="Directory for the scenario, the demo store and the summary.",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the summary's data as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
-def demo(posts: int, seed: int, out_dir: str, quiet: bool) -> None:
+def demo(posts: int, seed: int, out_dir: str, as_json: bool, quiet: bool) -> None:
     """The main job on the built-in scenario: generate a corpus with planted operations,
     ingest it, run every analysis, score them against the truth and write a summary.
 
@@ -476,6 +477,9 @@ def demo(posts: int, seed: int, out_dir: str, quiet: bool) -> None:
             click.echo(message, err=True)
 
     result = run_demo(out_dir, posts=posts, seed=seed, progress=say)
+    if as_json:
+        click.echo(json.dumps(result.data, indent=2, default=str))
+        return
     click.echo(result.summary.read_text(encoding="utf-8"))
     click.echo(f"summary written to {result.summary}")
     click.echo(f"explore the store with: infoscope stats --store {result.store}")

@@ -136,7 +136,12 @@ def test_fixture_posts_exact(store):
         assert post["source"] == str(FIX)
         assert post["source_line"] is None  # a JSON document has no per-message lines
     assert {p["post_id"]: p["source_record"] for p in posts.values()} == {
-        "1001/2": 2, "1001/3": 3, "1001/4": 4, "1001/5": 5, "1001/6": 6, "1001/8": 8,
+        "1001/2": 2,
+        "1001/3": 3,
+        "1001/4": 4,
+        "1001/5": 5,
+        "1001/6": 6,
+        "1001/8": 8,
     }
 
 
@@ -154,9 +159,7 @@ def test_fixture_accounts_and_quarantine(store):
             "source_record": 0,  # the export's header, not a message
         }
     ]
-    quarantine = rows(
-        store, "SELECT source_record, reason FROM quarantine ORDER BY source_record"
-    )
+    quarantine = rows(store, "SELECT source_record, reason FROM quarantine ORDER BY source_record")
     assert quarantine == [
         {"source_record": 1, "reason": "not a post: service message (create_channel)"},
         {"source_record": 7, "reason": "unparseable date: yesterday"},
@@ -215,8 +218,15 @@ def test_group_senders_replies_and_deleted_accounts(store, tmp_path):
             # a deleted account: name null, id kept
             _msg(4, "ghost", **{"from": None, "from_id": "user33"}),
             # a reply to a message of another chat (a linked channel)
-            _msg(5, "x", **{"from_id": "user11", "reply_to_message_id": 9,
-                            "reply_to_peer_id": "channel4242"}),
+            _msg(
+                5,
+                "x",
+                **{
+                    "from_id": "user11",
+                    "reply_to_message_id": 9,
+                    "reply_to_peer_id": "channel4242",
+                },
+            ),
             # a group message without any sender: account unknown, not the group
             _msg(6, "anon"),
             # a forward from a deleted account: Telegram writes its name as null
@@ -241,7 +251,9 @@ def test_group_senders_replies_and_deleted_accounts(store, tmp_path):
     assert posts["777/6"]["account_id"] is None
     fwd = posts["777/7"]
     assert (fwd["kind"], fwd["ref_account_id"], fwd["ref_account_handle"]) == (
-        "retweet", None, None
+        "retweet",
+        None,
+        None,
     )
     assert posts["777/1"]["text"] == "Привет всем"
 
@@ -256,8 +268,12 @@ def test_entities_from_text_parts_when_no_entity_list(store, tmp_path):
 
 
 def test_truncated_export_keeps_messages_before_the_cut(store, tmp_path):
-    export = {"name": "c", "type": "public_channel", "id": 1,
-              "messages": [_msg(i, f"message {i}") for i in range(1, 6)]}
+    export = {
+        "name": "c",
+        "type": "public_channel",
+        "id": 1,
+        "messages": [_msg(i, f"message {i}") for i in range(1, 6)],
+    }
     full = json.dumps(export, indent=1).encode()
     path = tmp_path / "cut.json"
     # Cut inside message 4: messages 1-3 are complete.
@@ -282,8 +298,12 @@ def test_export_without_chat_id_is_refused_with_a_message(store, tmp_path):
 
 
 def test_resaved_in_cp1251_needs_encoding(store, tmp_path):
-    export = {"name": "Канал", "type": "public_channel", "id": 3,
-              "messages": [_msg(1, "Привет"), _msg(2, "Пока")]}
+    export = {
+        "name": "Канал",
+        "type": "public_channel",
+        "id": 3,
+        "messages": [_msg(1, "Привет"), _msg(2, "Пока")],
+    }
     path = tmp_path / "cp1251.json"
     path.write_bytes(json.dumps(export, ensure_ascii=False).encode("cp1251"))
     with pytest.raises(InputEncodingError, match="--encoding cp1251"):
@@ -292,15 +312,20 @@ def test_resaved_in_cp1251_needs_encoding(store, tmp_path):
     summary = ingest(store, [path], encoding="cp1251")
     assert summary.posts == 2
     assert rows(store, "SELECT text FROM posts ORDER BY post_id") == [
-        {"text": "Привет"}, {"text": "Пока"}
+        {"text": "Привет"},
+        {"text": "Пока"},
     ]
     assert rows(store, "SELECT handle FROM accounts") == [{"handle": "Канал"}]
 
 
 def test_bad_byte_past_the_head_names_the_message(store, tmp_path):
     # The head is clean UTF-8; message 2000 has a Latin-1 "é" far past the first 64 KiB.
-    export = {"name": "c", "type": "public_channel", "id": 3,
-              "messages": [_msg(i, "x" * 60) for i in range(1, 2001)]}
+    export = {
+        "name": "c",
+        "type": "public_channel",
+        "id": 3,
+        "messages": [_msg(i, "x" * 60) for i in range(1, 2001)],
+    }
     data = json.dumps(export).encode()
     cut = data.rindex(b"x" * 60)
     path = tmp_path / "mixed.json"
@@ -316,9 +341,12 @@ def test_large_export_streams_past_the_sniffed_head(store, tmp_path):
     from infoscope.ingest.sources import HEAD_BYTES
 
     for pad in range(100):
-        export = {"name": "Большой" + "x" * pad, "type": "public_channel", "id": 9,
-                  "messages": [_msg(i, f"Сообщение {i} #тег{i % 7} " + "ж" * 40)
-                               for i in range(1, 3001)]}
+        export = {
+            "name": "Большой" + "x" * pad,
+            "type": "public_channel",
+            "id": 9,
+            "messages": [_msg(i, f"Сообщение {i} #тег{i % 7} " + "ж" * 40) for i in range(1, 3001)],
+        }
         path = _write(tmp_path, export)
         data = path.read_bytes()
         if data[HEAD_BYTES] & 0xC0 == 0x80:  # a UTF-8 continuation byte: the cut splits it

@@ -156,30 +156,61 @@ def test_v1_jsonl_posts(ingested):
     assert _posts(store) == {
         # original: entities from the payload, tracking URL normalised, four metrics
         "1001": (
-            "original", None, None, None, ["election2018"], ["boris_p"], ["example.com/a"],
-            None, {"retweet_count": 2, "like_count": 5, "reply_count": 1, "quote_count": 1},
+            "original",
+            None,
+            None,
+            None,
+            ["election2018"],
+            ["boris_p"],
+            ["example.com/a"],
+            None,
+            {"retweet_count": 2, "like_count": 5, "reply_count": 1, "quote_count": 1},
         ),
         # reply: refs from in_reply_to_*; Cyrillic hashtag lower-cased
         "1002": (
-            "reply", "1001", "11", "anna_k", ["москва"], ["anna_k"], [], None,
+            "reply",
+            "1001",
+            "11",
+            "anna_k",
+            ["москва"],
+            ["anna_k"],
+            [],
+            None,
             {"retweet_count": 0, "like_count": 1},
         ),
         # quote: refs from quoted_status; entities and all media from extended_tweet
         "1003": (
-            "quote", "1002", "22", "Boris_P", ["выборы"], [], [], ["5001", "5002"],
+            "quote",
+            "1002",
+            "22",
+            "Boris_P",
+            ["выборы"],
+            [],
+            [],
+            ["5001", "5002"],
             {"retweet_count": 0, "like_count": 0, "reply_count": 0, "quote_count": 0},
         ),
         # retweet: the retweeted status's entities (no mention of anna_k from "RT @anna_k:")
         "1004": (
-            "retweet", "1001", "11", "anna_k", ["election2018"], ["boris_p"], ["example.com/a"],
-            None, {"retweet_count": 2, "like_count": 0},
+            "retweet",
+            "1001",
+            "11",
+            "anna_k",
+            ["election2018"],
+            ["boris_p"],
+            ["example.com/a"],
+            None,
+            {"retweet_count": 2, "like_count": 0},
         ),
         # no entities in the payload: extracted from the text at store time
         "1008": ("original", None, None, None, ["tag"], [], ["example.com/b"], None, None),
     }
     texts = _posts(store, "account_id, account_handle, created_at, lang, text")
     assert texts["1001"] == (
-        "11", "anna_k", _utc(2018, 10, 10, 20, 19, 24), "en",
+        "11",
+        "anna_k",
+        _utc(2018, 10, 10, 20, 19, 24),
+        "en",
         "Good morning #Election2018 @Boris_P https://t.co/aaa",
     )
     # +0300 converted to UTC
@@ -191,7 +222,10 @@ def test_v1_jsonl_posts(ingested):
     assert "…" not in texts["1003"][4]
     # a retweet's text is the retweeted status's full text, its author the retweeter
     assert texts["1004"] == (
-        "33", "Carl_Z", _utc(2018, 10, 11, 9, 30), "en",
+        "33",
+        "Carl_Z",
+        _utc(2018, 10, 11, 9, 30),
+        "en",
         "Good morning #Election2018 @Boris_P https://t.co/aaa",
     )
     # numeric id only, no lang
@@ -206,7 +240,11 @@ def test_v1_provenance_and_raw(ingested):
         "SELECT post_id, source, source_line, source_record, format FROM posts ORDER BY post_id",
     )
     assert [(r["post_id"], r["source_line"], r["source_record"]) for r in prov] == [
-        ("1001", 1, 1), ("1002", 2, 2), ("1003", 3, 3), ("1004", 4, 4), ("1008", 8, 8),
+        ("1001", 1, 1),
+        ("1002", 2, 2),
+        ("1003", 3, 3),
+        ("1004", 4, 4),
+        ("1008", 8, 8),
     ]
     assert {(r["source"], r["format"]) for r in prov} == {(str(path), "twitter-v1")}
     [raw] = rows(store, "SELECT raw FROM posts WHERE post_id = '1002'")
@@ -217,17 +255,44 @@ def test_v1_provenance_and_raw(ingested):
 def test_v1_accounts_with_profiles(ingested):
     _, store = ingested("v1_statuses.jsonl")
     anna = _account(store, "11")
-    assert {k: anna[k] for k in (
-        "handle", "display_name", "description", "location", "profile_lang", "time_zone",
-        "created_at", "followers", "following", "posts_count", "favourites", "listed",
-        "verified", "url", "source_record", "format",
-    )} == {
-        "handle": "anna_k", "display_name": "Anna K", "description": "News and views",
-        "location": "Moscow", "profile_lang": "en", "time_zone": "Moscow",
-        "created_at": _utc(2012, 1, 2, 3, 4, 5), "followers": 1200, "following": 300,
-        "posts_count": 5000, "favourites": 450, "listed": 7, "verified": False,
+    assert {
+        k: anna[k]
+        for k in (
+            "handle",
+            "display_name",
+            "description",
+            "location",
+            "profile_lang",
+            "time_zone",
+            "created_at",
+            "followers",
+            "following",
+            "posts_count",
+            "favourites",
+            "listed",
+            "verified",
+            "url",
+            "source_record",
+            "format",
+        )
+    } == {
+        "handle": "anna_k",
+        "display_name": "Anna K",
+        "description": "News and views",
+        "location": "Moscow",
+        "profile_lang": "en",
+        "time_zone": "Moscow",
+        "created_at": _utc(2012, 1, 2, 3, 4, 5),
+        "followers": 1200,
+        "following": 300,
+        "posts_count": 5000,
+        "favourites": 450,
+        "listed": 7,
+        "verified": False,
         # the expanded profile link, not the t.co one
-        "url": "https://anna.example.org/", "source_record": 1, "format": "twitter-v1",
+        "url": "https://anna.example.org/",
+        "source_record": 1,
+        "format": "twitter-v1",
     }
     assert json.loads(anna["raw"])["screen_name"] == "anna_k"
     # sparse profile: empty description and null location are unknown (NULL)
@@ -261,7 +326,8 @@ def test_v1_json_array(ingested):
     # array items have no line; the record is the item's ordinal
     got = rows(store, "SELECT post_id, source_line, source_record FROM posts ORDER BY 1")
     assert [(r["post_id"], r["source_line"], r["source_record"]) for r in got] == [
-        ("2001", None, 1), ("2002", None, 2),
+        ("2001", None, 1),
+        ("2002", None, 2),
     ]
 
 
@@ -309,7 +375,6 @@ def test_v1_other_encoding_needs_encoding_option(store, tmp_path):
     assert _posts(store, "text") == {"1002": ("@anna_k Привет! #Москва",)}
 
 
-
 def test_v1_pretty_printed_documents(store, tmp_path):
     # `jq .` output: statuses pretty-printed one after another, not one a line.
     lines = (FIX / "v1_statuses.jsonl").read_text(encoding="utf-8").splitlines()
@@ -337,20 +402,39 @@ def test_v1_json_array_in_another_encoding(store, tmp_path):
         "2002": ("@anna_k ответ",),
     }
 
+
 # -- API v2 -------------------------------------------------------------------------------
 
 V2_POSTS = {
     # original: tags/usernames lower-cased, the media URL (media_key) left out, metrics
     "1": (
-        "original", None, None, None, ["world"], ["boris_v2", "eva_only_mentioned"],
-        ["example.com/a"], ["3_1"],
-        {"retweet_count": 3, "reply_count": 1, "like_count": 10, "quote_count": 1,
-         "impression_count": 500},
+        "original",
+        None,
+        None,
+        None,
+        ["world"],
+        ["boris_v2", "eva_only_mentioned"],
+        ["example.com/a"],
+        ["3_1"],
+        {
+            "retweet_count": 3,
+            "reply_count": 1,
+            "like_count": 10,
+            "quote_count": 1,
+            "impression_count": 500,
+        },
     ),
     # retweet: text, entities and media of the retweeted tweet 900 (only in includes)
     "2": (
-        "retweet", "900", "103", "dmitri", ["longread"], [], ["news.example.com/story"],
-        ["3_900"], {"retweet_count": 40, "reply_count": 0, "like_count": 0, "quote_count": 0},
+        "retweet",
+        "900",
+        "103",
+        "dmitri",
+        ["longread"],
+        [],
+        ["news.example.com/story"],
+        ["3_900"],
+        {"retweet_count": 40, "reply_count": 0, "like_count": 0, "quote_count": 0},
     ),
 }
 
@@ -361,29 +445,63 @@ def test_v2_pages_posts(ingested):
     assert {k: posts[k] for k in V2_POSTS} == V2_POSTS
     # quote of 1: the quoted tweet's author from includes.tweets -> author_id -> users
     assert posts["3"] == (
-        "quote", "1", "101", "alice_v2", ["киев"], [], ["twitter.com/alice_v2/status/1"], None,
+        "quote",
+        "1",
+        "101",
+        "alice_v2",
+        ["киев"],
+        [],
+        ["twitter.com/alice_v2/status/1"],
+        None,
         {"retweet_count": 0, "reply_count": 0, "like_count": 2, "quote_count": 0},
     )
     # reply to 3 (Boris_V2's quote)
     assert posts["4"] == (
-        "reply", "3", "102", "Boris_V2", [], ["boris_v2"], [], None, None,
+        "reply",
+        "3",
+        "102",
+        "Boris_V2",
+        [],
+        ["boris_v2"],
+        [],
+        None,
+        None,
     )
     # no entities, no metrics: extracted from the text
     assert posts["6"] == (
-        "original", None, None, None, ["noentities"], ["somebody"], [], None, None,
+        "original",
+        None,
+        None,
+        None,
+        ["noentities"],
+        ["somebody"],
+        [],
+        None,
+        None,
     )
     # stream line: data is one tweet
     assert posts["7"][0] == "original"
     texts = _posts(store, "account_id, account_handle, created_at, lang, text")
     assert texts["2"] == (
-        "102", "Boris_V2", _utc(2022, 1, 1, 11), "en",
+        "102",
+        "Boris_V2",
+        _utc(2022, 1, 1, 11),
+        "en",
         "The full original text, longer than a retweet shows #Longread https://t.co/orig",
     )
     assert texts["3"] == (
-        "102", "Boris_V2", _utc(2022, 1, 1, 12), "ru", "Посмотрите на это #Киев https://t.co/q",
+        "102",
+        "Boris_V2",
+        _utc(2022, 1, 1, 12),
+        "ru",
+        "Посмотрите на это #Киев https://t.co/q",
     )
     assert texts["6"] == (
-        "105", "fedor", _utc(2022, 1, 2, 8, 30), None, "Minimal tweet #NoEntities @Somebody",
+        "105",
+        "fedor",
+        _utc(2022, 1, 2, 8, 30),
+        None,
+        "Minimal tweet #NoEntities @Somebody",
     )
     # tweets only in includes are not collected posts
     assert "900" not in posts
@@ -394,7 +512,12 @@ def test_v2_pages_provenance_quarantine_and_raw(ingested):
     got = rows(store, "SELECT post_id, source_line, source_record FROM posts ORDER BY 3")
     # each tweet of a page is a record; the line is the page's
     assert [(r["post_id"], r["source_line"], r["source_record"]) for r in got] == [
-        ("1", 1, 1), ("2", 1, 2), ("3", 1, 3), ("4", 1, 4), ("6", 2, 6), ("7", 4, 8),
+        ("1", 1, 1),
+        ("2", 1, 2),
+        ("3", 1, 3),
+        ("4", 1, 4),
+        ("6", 2, 6),
+        ("7", 4, 8),
     ]
     q = rows(store, "SELECT source_line, source_record, reason, raw FROM quarantine ORDER BY 2")
     assert [(r["source_line"], r["source_record"], r["reason"]) for r in q] == [
@@ -411,13 +534,34 @@ def test_v2_pages_provenance_quarantine_and_raw(ingested):
 def test_v2_pages_accounts(ingested):
     _, store = ingested("v2_pages.jsonl")
     alice = _account(store, "101")
-    assert {k: alice[k] for k in (
-        "handle", "display_name", "description", "location", "created_at", "followers",
-        "following", "posts_count", "favourites", "listed", "verified", "url",
-    )} == {
-        "handle": "alice_v2", "display_name": "Alice", "description": "Reporter",
-        "location": "Kyiv", "created_at": _utc(2015, 5, 5, 5, 5, 5), "followers": 900,
-        "following": 90, "posts_count": 9000, "favourites": 99, "listed": 9, "verified": True,
+    assert {
+        k: alice[k]
+        for k in (
+            "handle",
+            "display_name",
+            "description",
+            "location",
+            "created_at",
+            "followers",
+            "following",
+            "posts_count",
+            "favourites",
+            "listed",
+            "verified",
+            "url",
+        )
+    } == {
+        "handle": "alice_v2",
+        "display_name": "Alice",
+        "description": "Reporter",
+        "location": "Kyiv",
+        "created_at": _utc(2015, 5, 5, 5, 5, 5),
+        "followers": 900,
+        "following": 90,
+        "posts_count": 9000,
+        "favourites": 99,
+        "listed": 9,
+        "verified": True,
         "url": "https://alice.example.net/",
     }
     # the retweeted author, known only from includes, and a user only mentioned
@@ -435,13 +579,33 @@ def test_v2_flattened_posts_and_accounts(ingested):
     assert {k: posts[k] for k in V2_POSTS} == V2_POSTS
     # reply whose parent is unavailable: the replied-to user from in_reply_to_user
     assert posts["11"] == (
-        "reply", "10", "199", "someone_gone", [], ["someone_gone"], [], None, None,
+        "reply",
+        "10",
+        "199",
+        "someone_gone",
+        [],
+        ["someone_gone"],
+        [],
+        None,
+        None,
     )
     # quote of 900 with its author expanded inline
     assert posts["12"] == (
-        "quote", "900", "103", "dmitri", [], [], [], None,
-        {"retweet_count": 1, "reply_count": 0, "like_count": 4, "quote_count": 0,
-         "impression_count": 77},
+        "quote",
+        "900",
+        "103",
+        "dmitri",
+        [],
+        [],
+        [],
+        None,
+        {
+            "retweet_count": 1,
+            "reply_count": 0,
+            "like_count": 4,
+            "quote_count": 0,
+            "impression_count": 77,
+        },
     )
     texts = _posts(store, "text, created_at, source_line, source_record")
     assert texts["12"] == ("Цитата дня", _utc(2022, 1, 4, 10), 4, 4)
@@ -450,7 +614,10 @@ def test_v2_flattened_posts_and_accounts(ingested):
     assert rows(store, "SELECT raw FROM posts WHERE post_id = '12'") == [{"raw": line}]
     accounts = {r["account_id"]: r["handle"] for r in rows(store, "SELECT * FROM accounts")}
     assert accounts == {
-        "101": "alice_v2", "102": "Boris_V2", "103": "dmitri", "104": "eva_only_mentioned",
+        "101": "alice_v2",
+        "102": "Boris_V2",
+        "103": "dmitri",
+        "104": "eva_only_mentioned",
         "199": "someone_gone",
     }
     # mentions merged with user objects carry their profiles
@@ -466,13 +633,32 @@ def test_twarc_csv_posts(ingested):
         # entity cells as twarc-csv writes them (["#World"]); the pic.twitter.com media link
         # is left out
         "1": (
-            "original", None, None, None, ["world"], ["boris_v2"], ["example.com/a"], ["3_1"],
-            {"retweet_count": 3, "reply_count": 1, "like_count": 10, "quote_count": 1,
-             "impression_count": 500},
+            "original",
+            None,
+            None,
+            None,
+            ["world"],
+            ["boris_v2"],
+            ["example.com/a"],
+            ["3_1"],
+            {
+                "retweet_count": 3,
+                "reply_count": 1,
+                "like_count": 10,
+                "quote_count": 1,
+                "impression_count": 500,
+            },
         ),
         "2": (
-            "retweet", "900", "103", "dmitri", ["longread"], [], ["news.example.com/story"],
-            None, {"retweet_count": 40, "reply_count": 2, "like_count": 300, "quote_count": 1},
+            "retweet",
+            "900",
+            "103",
+            "dmitri",
+            ["longread"],
+            [],
+            ["news.example.com/story"],
+            None,
+            {"retweet_count": 40, "reply_count": 2, "like_count": 300, "quote_count": 1},
         ),
         # hashtag cell \u-escaped by json.dumps; like_count written as 2.0 by pandas
         "3": ("quote", "1", "101", "alice_v2", ["киев"], [], [], None, {"like_count": 2}),
@@ -483,17 +669,28 @@ def test_twarc_csv_posts(ingested):
     texts = _posts(store, "account_id, account_handle, created_at, lang, text, source_line")
     # twarc-csv's escaped line break is a line break again
     assert texts["1"] == (
-        "101", "alice_v2", _utc(2022, 1, 1, 10), "en",
-        "Line one\nline two #World @Boris_V2 https://t.co/x https://t.co/pic", 2,
+        "101",
+        "alice_v2",
+        _utc(2022, 1, 1, 10),
+        "en",
+        "Line one\nline two #World @Boris_V2 https://t.co/x https://t.co/pic",
+        2,
     )
     assert texts["6"] == (
-        "105", None, _utc(2022, 1, 2, 8, 30), None, "Minimal tweet #NoEntities @Somebody", 7,
+        "105",
+        None,
+        _utc(2022, 1, 2, 8, 30),
+        None,
+        "Minimal tweet #NoEntities @Somebody",
+        7,
     )
     [raw] = rows(store, "SELECT raw FROM posts WHERE post_id = '1'")
     assert json.loads(raw["raw"])["geo.place_id"] == "abc123"
     [q] = rows(store, "SELECT source_line, source_record, reason, format FROM quarantine")
     assert q == {
-        "source_line": 6, "source_record": 5, "reason": "unparseable date: not a date",
+        "source_line": 6,
+        "source_record": 5,
+        "reason": "unparseable date: not a date",
         "format": "twarc-csv",
     }
 
@@ -501,14 +698,35 @@ def test_twarc_csv_posts(ingested):
 def test_twarc_csv_accounts(ingested):
     _, store = ingested("twarc.csv")
     alice = _account(store, "101")
-    assert {k: alice[k] for k in (
-        "handle", "display_name", "description", "location", "created_at", "followers",
-        "following", "posts_count", "listed", "verified", "url", "source_record",
-    )} == {
-        "handle": "alice_v2", "display_name": "Alice", "description": "Reporter\nand editor",
-        "location": "Kyiv", "created_at": _utc(2015, 5, 5, 5, 5, 5), "followers": 900,
-        "following": 90, "posts_count": 9000, "listed": 9, "verified": True,
-        "url": "https://alice.example.net/", "source_record": 1,
+    assert {
+        k: alice[k]
+        for k in (
+            "handle",
+            "display_name",
+            "description",
+            "location",
+            "created_at",
+            "followers",
+            "following",
+            "posts_count",
+            "listed",
+            "verified",
+            "url",
+            "source_record",
+        )
+    } == {
+        "handle": "alice_v2",
+        "display_name": "Alice",
+        "description": "Reporter\nand editor",
+        "location": "Kyiv",
+        "created_at": _utc(2015, 5, 5, 5, 5, 5),
+        "followers": 900,
+        "following": 90,
+        "posts_count": 9000,
+        "listed": 9,
+        "verified": True,
+        "url": "https://alice.example.net/",
+        "source_record": 1,
     }
     boris = _account(store, "102")
     assert (boris["display_name"], boris["followers"], boris["verified"]) == ("Борис", 10, False)
@@ -523,7 +741,14 @@ def test_twarc_csv_old_layout_with_entity_objects(ingested):
     assert _posts(store) == {
         # entity objects: tag, username, expanded_url; the URL with a media_key left out
         "21": (
-            "original", None, None, None, ["tag"], ["zed"], ["example.com/a"], ["3_21"],
+            "original",
+            None,
+            None,
+            None,
+            ["tag"],
+            ["zed"],
+            ["example.com/a"],
+            ["3_21"],
             {"retweet_count": 0, "like_count": 1},
         ),
         # no retweeted_username column: the handle is unknown, not guessed
@@ -531,7 +756,6 @@ def test_twarc_csv_old_layout_with_entity_objects(ingested):
     }
     # author.url is the t.co link here; the expanded one comes from author.entities.url.urls
     assert _account(store, "201")["url"] == "https://olga.example.org/"
-
 
 
 def test_twarc_csv_keeps_the_twarc_stamp_in_raw(ingested):
@@ -544,12 +768,12 @@ def test_twarc_csv_keeps_the_twarc_stamp_in_raw(ingested):
     assert payload["__twarc.url"] == "https://api.twitter.com/2/tweets/search/all?query=example"
     assert payload["__twarc.version"] == "2.14.0"
 
+
 def test_twarc_csv_of_a_collection_dedupes_against_its_json(store):
     # The same collection as twarc2 pages and as twarc-csv: tweets 1-4 and 6 are duplicates.
     ingest(store, [FIX / "v2_pages.jsonl"])
     summary = ingest(store, [FIX / "twarc.csv"])
     assert (summary.posts, summary.duplicates) == (0, 5)
-
 
 
 @pytest.mark.realdata

@@ -51,8 +51,15 @@ def _write_rows(path: Path, start: int, n: int) -> Path:
 
 def _ingest_command(store_path: Path, *files: Path) -> list[str]:
     return [
-        sys.executable, "-m", "infoscope.cli.main", "ingest", *map(str, files),
-        "--store", str(store_path), "--quiet", "--json",
+        sys.executable,
+        "-m",
+        "infoscope.cli.main",
+        "ingest",
+        *map(str, files),
+        "--store",
+        str(store_path),
+        "--quiet",
+        "--json",
     ]
 
 
@@ -125,7 +132,8 @@ def test_killed_ingest_leaves_usable_store_and_rerun_completes(tmp_path):
         ) == [{"n": FIRST + SECOND, "d": FIRST + SECOND}]
         assert store.count("accounts") == 500
         assert sorted(r["path"] for r in rows(store, "SELECT path FROM ingested_sources")) == [
-            str(first), str(second)
+            str(first),
+            str(second),
         ]
         runs = store.runs()
     assert [(r["run_id"], r["status"]) for r in runs] == [

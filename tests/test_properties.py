@@ -44,9 +44,7 @@ _PIECES = st.sampled_from(
 )
 # Any other text, without NUL (the csv module refuses it) and without a bare CR (a line break
 # only for csv.reader, never for a reader counting LF: CR is generated as part of CRLF).
-_TEXT = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_characters="\r\x00"), max_size=6
-)
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\x00"), max_size=6)
 FIELD = st.lists(_PIECES | _TEXT, max_size=6).map("".join)
 
 
@@ -161,17 +159,26 @@ def test_parsed_blocks_match_csv_reader(body, block_bytes):
 # -- ingest: idempotent, order-insensitive ------------------------------------------------------
 
 IRA_COLUMNS = [
-    "author_id", "content", "region", "language", "publish_date", "harvested_date",
-    "following", "followers", "updates", "post_type", "retweet",
+    "author_id",
+    "content",
+    "region",
+    "language",
+    "publish_date",
+    "harvested_date",
+    "following",
+    "followers",
+    "updates",
+    "post_type",
+    "retweet",
 ]
 IRA_ROW = st.tuples(
     st.sampled_from(["anna_k", "boris_k", "Carl_US"]),
     FIELD,
     st.sampled_from(["United States", "Russian Federation", ""]),
     st.sampled_from(["English", "Russian", "German"]),
-    st.datetimes(
-        min_value=datetime(2012, 1, 1), max_value=datetime(2018, 12, 31)
-    ).map(lambda d: d.strftime("%Y-%m-%d %H:%M:%S")),
+    st.datetimes(min_value=datetime(2012, 1, 1), max_value=datetime(2018, 12, 31)).map(
+        lambda d: d.strftime("%Y-%m-%d %H:%M:%S")
+    ),
     st.sampled_from(["", "R", "Q"]),
 )
 
@@ -186,8 +193,19 @@ def _ira_csv(path: Path, rows: list[tuple[str, ...]], *, quote_all: bool = False
         writer.writerow(IRA_COLUMNS)
         for author, content, region, lang, date, ptype in rows:
             writer.writerow(
-                [author, content, region, lang, date, date, "1", "2", "3", ptype,
-                 "1" if ptype else "0"]
+                [
+                    author,
+                    content,
+                    region,
+                    lang,
+                    date,
+                    date,
+                    "1",
+                    "2",
+                    "3",
+                    ptype,
+                    "1" if ptype else "0",
+                ]
             )
     return path
 
@@ -211,8 +229,10 @@ def scratch() -> Iterator[Path]:
 @given(rows=st.lists(IRA_ROW, min_size=1, max_size=15), order=st.randoms(use_true_random=False))
 # Regression: "NA" is a text, not a missing value; it must not make the two posts one.
 @example(
-    rows=[("anna_k", "NA", "", "English", "2016-01-01 10:00:00", ""),
-          ("anna_k", "", "", "English", "2016-01-01 10:00:00", "")],
+    rows=[
+        ("anna_k", "NA", "", "English", "2016-01-01 10:00:00", ""),
+        ("anna_k", "", "", "English", "2016-01-01 10:00:00", ""),
+    ],
     order=random.Random(0),
 )
 def test_ingest_is_idempotent_and_order_insensitive(scratch, rows, order):
@@ -250,7 +270,9 @@ def fast_only() -> Iterator[duckdb.DuckDBPyConnection]:
     returns otherwise comes from the vectorised fast path alone."""
     con = duckdb.connect()
     con.create_function(
-        "is_ural_normalize", lambda u: "SLOW", [duckdb.sqltype("VARCHAR")],
+        "is_ural_normalize",
+        lambda u: "SLOW",
+        [duckdb.sqltype("VARCHAR")],
         duckdb.sqltype("VARCHAR"),
     )
     install_sql_functions(con)  # keeps the stub: the UDF is registered only when absent

@@ -246,4 +246,3 @@ def _describe(sn: Sniff) -> str:
     if sn.kind == "jsonl" and sn.first is None:
         return "the first line is not a complete JSON object; pass --format or fix the file"
     return f"cannot detect the format of this {sn.kind} input; pass --format with one of: {names}"
-

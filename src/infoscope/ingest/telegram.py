@@ -325,8 +325,15 @@ class TelegramExport(RecordFormat):
             for message in ijson.items(stream, "messages.item", use_float=True):
                 record += 1
                 yield from self._message(
-                    message, record, source.name, chat_id, chat_account, chat_name,
-                    is_channel, platform, senders,
+                    message,
+                    record,
+                    source.name,
+                    chat_id,
+                    chat_account,
+                    chat_name,
+                    is_channel,
+                    platform,
+                    senders,
                 )
         except ijson.common.JSONError as exc:
             if "invalid bytes in UTF8" in str(exc):
@@ -377,9 +384,7 @@ class TelegramExport(RecordFormat):
         account_id = None if account_id is None else str(account_id)
         if account_id is not None and account_id not in senders:
             senders.add(account_id)
-            yield Account(
-                platform, account_id, handle=handle, display_name=handle, provenance=prov
-            )
+            yield Account(platform, account_id, handle=handle, display_name=handle, provenance=prov)
 
         mapped = set(_MAPPED)
         kind = "original"

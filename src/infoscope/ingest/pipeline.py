@@ -57,6 +57,9 @@ from infoscope.store import Store
 from infoscope.text import install_sql_functions
 
 DEFAULT_BATCH_ROWS = 500_000
+# A batch is also stored once its Arrow data reaches this size: JSON payloads kept in ``raw``
+# make rows of kilobytes, where CSV rows are a few hundred bytes.
+BATCH_BYTES = 96 << 20
 INGEST_MEMORY_LIMIT = "1536MB"
 _ROWS_PER_EVENT = 5_000
 _QUARANTINE_RAW_LIMIT = 4096
@@ -337,6 +340,10 @@ class _Batch:
         self.tables: dict[str, list[pa.Table]] = {}  # raw rows of tabular formats, by format
         self.records: dict[str, list[pa.Table]] = {k: [] for k in (*_SCHEMAS, "quarantine")}
         self.size = 0
+        self.nbytes = 0
+
+    def full(self, rows: int) -> bool:
+        return self.size >= rows or self.nbytes >= BATCH_BYTES
 
 
 class Ingester:
@@ -429,9 +436,11 @@ class Ingester:
             if kind == "table":
                 batch.tables.setdefault(event[1], []).append(event[2])
                 batch.size += event[2].num_rows
+                batch.nbytes += event[2].nbytes
             elif kind == "arrow":
                 batch.records[event[1]].append(event[2])
                 batch.size += event[2].num_rows
+                batch.nbytes += event[2].nbytes
             elif kind == "rows":
                 table = pa.Table.from_pylist(event[2], schema=QUARANTINE_SCHEMA)
                 batch.records[event[1]].append(table)
@@ -446,7 +455,7 @@ class Ingester:
                 self.summary.skipped_members.append(event[1])
             elif kind == "done":
                 formats = event[1]
-            if batch.size >= self.batch_rows:
+            if batch.full(self.batch_rows):
                 self._store(batch)
                 batch = _Batch()
         self._store(batch)

@@ -211,15 +211,20 @@ class Stager:
             + f" FROM (SELECT platform, account_id, {', '.join(firsts)}, {first_prov} "
             f"FROM {relation} WHERE account_id IS NOT NULL AND account_id <> '' GROUP BY ALL)"
         )
+        # New accounts are inserted; a stored account is updated only when the batch fills a
+        # field it lacks (accounts recur in every batch: rewriting them all would be costly).
         self.counts.accounts += _count(
             con.execute(
-                "SELECT count(*) FROM batch_accounts b WHERE NOT EXISTS (SELECT 1 FROM accounts a "
+                "INSERT INTO accounts BY NAME SELECT * FROM batch_accounts b WHERE NOT EXISTS "
+                "(SELECT 1 FROM accounts a "
                 "WHERE a.platform = b.platform AND a.account_id = b.account_id)"
             )
         )
+        gains = " OR ".join(f"(a.{c} IS NULL AND b.{c} IS NOT NULL)" for c in values)
         fill = ", ".join(f"{c} = coalesce(accounts.{c}, excluded.{c})" for c in values)
         con.execute(
-            "INSERT INTO accounts BY NAME SELECT * FROM batch_accounts "
+            "INSERT INTO accounts BY NAME SELECT b.* FROM batch_accounts b JOIN accounts a "
+            f"ON a.platform = b.platform AND a.account_id = b.account_id WHERE {gains} "
             f"ON CONFLICT (platform, account_id) DO UPDATE SET {fill}"
         )
         con.execute("DROP TABLE batch_accounts")

@@ -59,7 +59,7 @@ from infoscope.text import install_sql_functions
 DEFAULT_BATCH_ROWS = 500_000
 # A batch is also stored once its Arrow data reaches this size: JSON payloads kept in ``raw``
 # make rows of kilobytes, where CSV rows are a few hundred bytes.
-BATCH_BYTES = 96 << 20
+BATCH_BYTES = 256 << 20
 INGEST_MEMORY_LIMIT = "1536MB"
 _ROWS_PER_EVENT = 5_000
 _QUARANTINE_RAW_LIMIT = 4096

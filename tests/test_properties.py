@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from infoscope.ingest import ingest
+from infoscope.ingest.ira_by_author import TWEET_COLUMNS
 from infoscope.ingest.reading import CsvBlock, Oversized, iter_csv_blocks, parse_csv_block
 from infoscope.store import Store
 from infoscope.text import FAST_URL, fast_normal_form, install_sql_functions
@@ -158,19 +159,7 @@ def test_parsed_blocks_match_csv_reader(body, block_bytes):
 
 # -- ingest: idempotent, order-insensitive ------------------------------------------------------
 
-IRA_COLUMNS = [
-    "author_id",
-    "content",
-    "region",
-    "language",
-    "publish_date",
-    "harvested_date",
-    "following",
-    "followers",
-    "updates",
-    "post_type",
-    "retweet",
-]
+IRA_COLUMNS = TWEET_COLUMNS  # the per-author layout, as the format declares it
 IRA_ROW = st.tuples(
     st.sampled_from(["anna_k", "boris_k", "Carl_US"]),
     FIELD,

@@ -18,14 +18,12 @@ import pyarrow as pa
 import ural
 
 # A URL whose normal form is itself without its scheme: a lower-case two-label host and a single
-# plain path segment, no query, fragment or trailing slash; and a first label that ural would not
-# strip as an irrelevant subdomain (FAST_URL_EXCLUDED: www, m, mobile..., amp...).
+# plain path segment, no query, fragment or trailing slash (FAST_URL), unless ural rewrites it
+# anyway (FAST_URL_EXCLUDE): an irrelevant subdomain (www, m, mobile..., amp..., also after a
+# hyphen as in "a-m.co"), an "amp-" prefix, a punycode label, an AMP or index path segment.
 FAST_URL = r"^https?://[a-z0-9]+\.[a-z]{2,}/[A-Za-z0-9_-]+$"
-FAST_URL_EXCLUDED = r"^https?://(?:www[0-9]?|m|mobile[a-z0-9]*|amp[a-z0-9]*)\."
-# Nor any other URL ural rewrites: an irrelevant subdomain after a hyphen ("a-m.co", when the
-# host may hold hyphens), an "amp-" prefix, a punycode label, an AMP or index path segment.
 FAST_URL_EXCLUDE = (
-    r"^https?://(?:(?:[a-z0-9-]*-)?(?:www[0-9]?|mobile|amp|m)\.|amp-|xn--)"
+    r"^https?://(?:(?:[a-z0-9-]*-)?(?:www[0-9]?|mobile[a-z0-9]*|amp[a-z0-9]*|m)\.|amp-|xn--)"
     r"|/(?:[Aa][Mm][Pp]|index|default)$"
 )
 
@@ -39,7 +37,6 @@ def fast_normal_form(url: str) -> str | None:
 
     if (
         re.fullmatch(FAST_URL, url)
-        and not re.match(FAST_URL_EXCLUDED, url)
         and not re.search(FAST_URL_EXCLUDE, url)
     ):
         return re.sub(r"^https?://", "", url)
@@ -90,7 +87,6 @@ CREATE OR REPLACE TEMP MACRO is_urls(t) AS
        ELSE []::VARCHAR[] END;
 CREATE OR REPLACE TEMP MACRO is_normalize_urls(us) AS
   list_transform(us, lambda u: CASE WHEN regexp_full_match(u, {_q(FAST_URL)})
-                                         AND NOT regexp_matches(u, {_q(FAST_URL_EXCLUDED)})
                                          AND NOT regexp_matches(u, {_q(FAST_URL_EXCLUDE)})
                                     THEN regexp_replace(u, '^https?://', '')
                                     ELSE is_ural_normalize(u) END);

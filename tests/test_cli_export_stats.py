@@ -67,9 +67,10 @@ def test_export_posts_parquet_and_csv_and_edges(store_path, tmp_path):
     import io
 
     got = list(csv.DictReader(io.StringIO(edges.stdout)))
-    # One edge: boris_k mentions alice_w (IRA retweets name no original author: no edge).
-    assert [(r["source_id"], r["target_handle"], r["type"], r["weight"]) for r in got] == [
-        ("@boris_k", "alice_w", "mention", "1")
+    # One edge: boris_k mentions alice_w, who posts under "@alice_w" (IRA retweets name no
+    # original author: no edge).
+    assert [(r["source"], r["target"], r["type"], r["weight"]) for r in got] == [
+        ("@boris_k", "@alice_w", "mention", "1")
     ]
 
 

@@ -16,6 +16,13 @@ Evaluators so far:
   whose kind and creation time match the truth exactly: to the minute for io-archive, whose
   times have minute precision), and ``extra_posts`` (posts of the
   scenario's platform that the truth does not know: 0 unless other data was ingested).
+- ``communities``: the latest communities run against the planted groups, over the scenario's
+  accounts that are nodes of its network: ``nmi`` and ``ari`` (normalised mutual information
+  and adjusted Rand index) against the planted topic communities, ``nmi_groups`` and
+  ``ari_groups`` against the planted groups (each operation one group, organic accounts by
+  community), ``operation_cohesion`` (mean over operations of the share of its accounts in
+  its most common found community), ``coverage`` (share of posting accounts in the network)
+  and ``accounts_scored``.
 """
 
 from __future__ import annotations
@@ -158,4 +165,62 @@ def _evaluate_ingest(store: Store, truth: Truth) -> dict[str, float] | None:
         "kind_agreement": _ratio(kind_ok, found),
         "time_agreement": _ratio(time_ok, found),
         "extra_posts": float(extra[0] if extra else 0),
+    }
+
+
+def _partition_scores(found: list[object], planted: list[object]) -> tuple[float, float]:
+    """(NMI, ARI) of two labelings of the same items."""
+    import igraph as ig
+
+    def codes(labels: list[object]) -> list[int]:
+        index: dict[object, int] = {}
+        return [index.setdefault(v, len(index)) for v in labels]
+
+    a, b = codes(found), codes(planted)
+    return (
+        float(ig.compare_communities(a, b, method="nmi")),
+        float(ig.compare_communities(a, b, method="ari")),
+    )
+
+
+@register_evaluator("communities")
+def _evaluate_communities(store: Store, truth: Truth) -> dict[str, float] | None:
+    from infoscope.network.run import latest_run_id
+
+    run_id = latest_run_id(store)
+    if run_id is None:
+        return None
+    rows = store.con.execute(
+        """
+        SELECT n.community, t.community AS planted, t.role, t.operation_id
+        FROM read_csv(?, all_varchar = true) t
+        JOIN network_nodes n ON n.run_id = ? AND n.platform = ? AND n.account_id = t.account_id
+        ORDER BY t.account_id
+        """,
+        [str(truth.accounts), run_id, truth.platform],
+    ).fetchall()
+    posting = store.con.execute(
+        "SELECT count(*) FROM read_csv(?, all_varchar = true) WHERE CAST(posts AS BIGINT) > 0",
+        [str(truth.accounts)],
+    ).fetchone()
+    found = [r[0] for r in rows]
+    nmi, ari = _partition_scores(found, [r[1] for r in rows])
+    groups = [r[3] if r[2] == "operation" else f"community {r[1]}" for r in rows]
+    nmi_groups, ari_groups = _partition_scores(found, groups)
+    by_operation: dict[str, list[int]] = {}
+    for community, _planted, role, operation in rows:
+        if role == "operation":
+            by_operation.setdefault(operation, []).append(community)
+    cohesion = [
+        max(members.count(c) for c in set(members)) / len(members)
+        for members in by_operation.values()
+    ]
+    return {
+        "accounts_scored": float(len(rows)),
+        "coverage": _ratio(len(rows), int(posting[0]) if posting else 0),
+        "nmi": nmi,
+        "ari": ari,
+        "nmi_groups": nmi_groups,
+        "ari_groups": ari_groups,
+        "operation_cohesion": sum(cohesion) / len(cohesion) if cohesion else float("nan"),
     }

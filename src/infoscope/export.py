@@ -12,7 +12,19 @@ import pyarrow.parquet as pq
 from infoscope.errors import BadParameterError
 from infoscope.store import Store
 
-EXPORTABLE = ("posts", "accounts", "labels", "edges", "quarantine", "runs")
+EXPORTABLE = (
+    "posts",
+    "accounts",
+    "labels",
+    "edges",
+    "quarantine",
+    "runs",
+    "nodes",
+    "communities",
+    "graph",
+)
+# Tables of one analysis run: exported for the run asked for, by default the latest.
+_RUN_TABLES = {"nodes": "network_nodes", "communities": "communities"}
 
 
 def _csv_safe(table: pa.Table) -> pa.Table:
@@ -38,19 +50,38 @@ def _csv_safe(table: pa.Table) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
-def export_table(store: Store, what: str, out: str) -> int:
+def export_table(store: Store, what: str, out: str, *, run_id: str | None = None) -> int:
     """Write `what` (one of EXPORTABLE) to `out` (.parquet, .csv or '-' for CSV on stdout).
 
-    Returns the number of rows written.
+    ``nodes`` and ``communities`` are those of communities run `run_id` (default: the
+    latest); ``graph`` writes that run's network as GEXF, GraphML or Parquet (see
+    `infoscope.network.graphio`). Returns the number of rows (nodes for a graph) written.
     """
     if what not in EXPORTABLE:
         raise BadParameterError(f"cannot export {what!r}; choose one of {', '.join(EXPORTABLE)}")
+    if what in ("graph", *_RUN_TABLES):
+        from infoscope.network.run import load_communities
+
+        run_id = load_communities(store, run_id).run_id
+        if what == "graph":
+            from infoscope.network.graphio import write_graph
+
+            if out == "-":
+                raise BadParameterError("export graph: pass --out FILE.gexf, .graphml or .parquet")
+            return write_graph(store, run_id, out)[0]
     if out != "-" and Path(out).suffix.lower() not in (".parquet", ".csv"):
         raise BadParameterError(f"--out {out}: use a .parquet or .csv file name, or '-'")
     if what == "edges":
-        from infoscope.queries import interaction_edges
+        from infoscope.network.edges import interaction_edges
 
-        reader = store.arrow_reader(interaction_edges(store.ibis.table("posts")))
+        posts, accounts = store.ibis.table("posts"), store.ibis.table("accounts")
+        reader = store.arrow_reader(
+            interaction_edges(posts, accounts).order_by(["source", "target", "type"])
+        )
+    elif what in _RUN_TABLES:
+        reader = store.con.execute(
+            f"SELECT * FROM {_RUN_TABLES[what]} WHERE run_id = ?", [run_id]
+        ).to_arrow_reader(100_000)
     else:
         table = {"labels": "account_labels"}.get(what, what)
         reader = store.con.sql(f"SELECT * FROM {table}").to_arrow_reader(100_000)

@@ -11,8 +11,6 @@ from typing import Any
 import ibis
 from ibis import _
 
-EDGE_TYPES = ("retweet", "quote", "reply", "mention")
-
 
 def _rows(expr: Any) -> list[dict[str, Any]]:
     return expr.to_pyarrow().to_pylist()  # type: ignore[no-any-return]
@@ -56,47 +54,3 @@ def corpus_stats(posts: ibis.Table, accounts: ibis.Table, *, top: int = 10) -> d
         "top_hashtags": _top(hashtags, "hashtag", top),
         "top_hosts": _top(hosts, "host", top),
     }
-
-
-def interaction_edges(posts: ibis.Table) -> ibis.Table:
-    """Directed account -> account edges by type (retweet, quote, reply, mention).
-
-    Targets are named by account id where the source gives it and always by handle
-    (lower-case); a target absent from the corpus keeps its handle with a NULL id. Sources that
-    never name the referenced account (IRA retweets) give no edge rather than a guessed one.
-    Weighted by count, with the time span of the interactions.
-    """
-    refs = posts.filter(
-        posts.kind.isin(["retweet", "quote", "reply"])
-        & (posts.ref_account_id.notnull() | posts.ref_account_handle.notnull())
-    ).select(
-        source_id=posts.account_id,
-        source_handle=posts.account_handle.lower(),
-        target_id=posts.ref_account_id,
-        target_handle=posts.ref_account_handle.lower(),
-        type=posts.kind,
-        created_at=posts.created_at,
-    )
-    mentions = posts.select(
-        source_id=posts.account_id,
-        source_handle=posts.account_handle.lower(),
-        target_handle=posts.mentions.unnest(),
-        kind=posts.kind,
-        ref_handle=posts.ref_account_handle.lower(),
-        created_at=posts.created_at,
-    )
-    # A retweet's "RT @x" is the retweet edge itself, not a mention of x.
-    mentions = mentions.filter(
-        (mentions.kind != "retweet") | (mentions.target_handle != mentions.ref_handle.fill_null(""))
-    ).select(
-        "source_id",
-        "source_handle",
-        target_id=ibis.null("string"),
-        target_handle="target_handle",
-        type=ibis.literal("mention"),
-        created_at="created_at",
-    )
-    both = refs.union(mentions)
-    return both.group_by(
-        ["source_id", "source_handle", "target_id", "target_handle", "type"]
-    ).aggregate(weight=_.count(), first_at=_.created_at.min(), last_at=_.created_at.max())

@@ -10,6 +10,12 @@ Tables
 - ``quarantine``: records that could not be stored, with the reason and the raw text.
 - ``ingested_sources``: the ledger of input files whose ingest completed (by content hash), so
   that ingesting a file again is a no-op and an interrupted ingest is simply run again.
+- ``network_nodes``, ``network_edges``, ``communities`` (schema 2): each `infoscope
+  communities` run's accounts with their community, stability and centralities, the
+  interaction edges it clustered, and one profile per community, keyed by ``run_id``.
+
+An older store is upgraded in place when opened for writing (each schema step only adds
+tables); opened read-only it is read as it is, and the analyses it lacks count as not run.
 
 Relational queries over the store are written with Ibis (`Store.ibis`), so they also run on
 other engines.
@@ -32,7 +38,7 @@ from infoscope._version import __version__
 from infoscope.errors import InfoscopeError, StoreLockedError, StoreVersionError
 from infoscope.records import ACCOUNT_SCHEMA, ARTICLE_SCHEMA, LABEL_SCHEMA, POST_SCHEMA
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_STORE = "infoscope.duckdb"
 
 _DUCK_TYPES = {
@@ -96,6 +102,47 @@ CREATE TABLE IF NOT EXISTS ingested_sources (
   completed_at TIMESTAMPTZ NOT NULL
 );
 """
+
+# Tables added by each schema version; a writable open upgrades an older store in place.
+# Every step only adds tables, so nothing stored is touched.
+_MIGRATIONS: dict[int, str] = {
+    2: """
+CREATE TABLE IF NOT EXISTS network_nodes (
+  run_id VARCHAR NOT NULL,
+  platform VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  handle VARCHAR,
+  in_corpus BOOLEAN NOT NULL,
+  posts BIGINT NOT NULL,
+  community INTEGER NOT NULL,
+  community_group INTEGER,
+  stability DOUBLE NOT NULL,
+  pagerank DOUBLE NOT NULL,
+  in_strength DOUBLE NOT NULL,
+  out_strength DOUBLE NOT NULL,
+  betweenness DOUBLE NOT NULL
+);
+CREATE TABLE IF NOT EXISTS network_edges (
+  run_id VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  target VARCHAR NOT NULL,
+  weight DOUBLE NOT NULL,
+  retweet BIGINT NOT NULL,
+  quote BIGINT NOT NULL,
+  reply BIGINT NOT NULL,
+  mention BIGINT NOT NULL,
+  first_at TIMESTAMPTZ,
+  last_at TIMESTAMPTZ
+);
+CREATE TABLE IF NOT EXISTS communities (
+  run_id VARCHAR NOT NULL,
+  community INTEGER NOT NULL,
+  community_group INTEGER,
+  size BIGINT NOT NULL,
+  profile JSON NOT NULL
+);
+""",
+}
 
 
 def _now() -> datetime:
@@ -166,7 +213,9 @@ class Store:
         if "meta" in tables:
             meta = dict(self.con.execute("SELECT key, value FROM meta").fetchall())
             found = int(meta.get("schema_version", "0"))
-            if found != SCHEMA_VERSION:
+            if 1 <= found < SCHEMA_VERSION and not self.read_only:
+                self._migrate(found)
+            elif found != SCHEMA_VERSION and not (1 <= found < SCHEMA_VERSION):
                 raise StoreVersionError(
                     f"store {self.path} has schema version {found} (written by infoscope "
                     f"{meta.get('created_by', '?')}); this infoscope {__version__} reads version "
@@ -180,6 +229,8 @@ class Store:
             raise InfoscopeError(f"{self.path} is empty: ingest something first")
         else:
             self.con.execute(_DDL)
+            for step in sorted(_MIGRATIONS):
+                self.con.execute(_MIGRATIONS[step])
             self.con.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
                 [["schema_version", str(SCHEMA_VERSION)], ["created_by", __version__]],
@@ -188,6 +239,21 @@ class Store:
             # A run still marked running when the store is opened for writing was killed:
             # DuckDB's file lock guarantees no other writer is alive.
             self.con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+
+    def _migrate(self, found: int) -> None:
+        with self.transaction() as con:
+            for step in range(found + 1, SCHEMA_VERSION + 1):
+                con.execute(_MIGRATIONS[step])
+            con.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)]
+            )
+
+    def has_table(self, name: str) -> bool:
+        """Whether the store has table `name` (an older store opened read-only may not)."""
+        row = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(row and row[0])
 
     # -- runs -----------------------------------------------------------------------------
     def begin_run(

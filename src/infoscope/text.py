@@ -35,10 +35,7 @@ def fast_normal_form(url: str) -> str | None:
     """
     import re
 
-    if (
-        re.fullmatch(FAST_URL, url)
-        and not re.search(FAST_URL_EXCLUDE, url)
-    ):
+    if re.fullmatch(FAST_URL, url) and not re.search(FAST_URL_EXCLUDE, url):
         return re.sub(r"^https?://", "", url)
     return None
 

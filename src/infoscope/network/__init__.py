@@ -1,0 +1,31 @@
+"""Interaction networks between accounts, their Leiden communities and influential accounts.
+
+The stages, one module each: `edges` (Ibis queries building retweet, quote, reply and mention
+edges from the store), `communities` (igraph graph, Leiden with stability, centralities),
+`profiles` (what each community posts, says about itself and is labelled), `run` (the whole
+analysis stored as a run, what `infoscope communities` calls) and `graphio` (GEXF, GraphML
+and Parquet export).
+"""
+
+from infoscope.network.communities import (
+    Communities,
+    build_graph,
+    detect_communities,
+    rank_accounts,
+)
+from infoscope.network.edges import EDGE_TYPES, EdgeSelection, combine_edges, interaction_edges
+from infoscope.network.run import CommunityRun, find_communities, load_communities
+
+__all__ = [
+    "EDGE_TYPES",
+    "Communities",
+    "CommunityRun",
+    "EdgeSelection",
+    "build_graph",
+    "combine_edges",
+    "detect_communities",
+    "find_communities",
+    "interaction_edges",
+    "load_communities",
+    "rank_accounts",
+]

@@ -1,0 +1,374 @@
+"""`infoscope communities` as a library call: build, cluster, rank, profile and store.
+
+`find_communities` runs the whole analysis on a store and records it as a run: the edges it
+clustered (``network_edges``), every account with its community, stability and centralities
+(``network_nodes``) and one profile per community (``communities``), all keyed by the run id,
+with the parameters, seed and input fingerprint in ``runs``. `load_communities` reads a
+stored run back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import numpy as np
+import pyarrow as pa
+
+from infoscope.errors import InfoscopeError
+from infoscope.network.communities import build_graph, detect_communities, rank_accounts
+from infoscope.network.edges import (
+    EdgeSelection,
+    combine_edges,
+    interaction_edges,
+    network_nodes,
+)
+from infoscope.network.profiles import profile_communities
+from infoscope.store import Store
+
+COMMAND = "communities"
+TOP_ACCOUNTS = 5
+
+
+@dataclass
+class CommunityRun:
+    """A stored communities run: its summary and the profile of each community."""
+
+    run_id: str
+    summary: dict[str, Any]
+    profiles: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, **self.summary, "communities": self.profiles}
+
+
+def default_platform(store: Store) -> str:
+    """The platform with the most posts in the store."""
+    row = store.con.execute(
+        "SELECT platform FROM posts GROUP BY platform ORDER BY count(*) DESC, platform LIMIT 1"
+    ).fetchone()
+    if row is None:
+        raise InfoscopeError(
+            f"store {store.path} has no posts: ingest something first (infoscope ingest FILE)"
+        )
+    return str(row[0])
+
+
+def input_fingerprint(store: Store) -> str:
+    """A hash of the store's completed ingest runs and post count: what an analysis read."""
+    ingests = store.con.execute(
+        "SELECT run_id FROM runs WHERE command = 'ingest' AND status = 'completed' ORDER BY 1"
+    ).fetchall()
+    posts = store.count("posts")
+    text = json.dumps([[r[0] for r in ingests], posts])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def find_communities(
+    store: Store,
+    selection: EdgeSelection | None = None,
+    *,
+    objective: str = "modularity",
+    resolution: float | None = None,
+    runs: int = 10,
+    directed: bool = False,
+    levels: int = 1,
+    group_resolution: float | None = None,
+    top: int = 10,
+    seed: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CommunityRun:
+    """Build the interaction network, find its Leiden communities, rank and profile them.
+
+    See `EdgeSelection` for what makes the network, `detect_communities` for the clustering
+    parameters and `profile_communities` for the profiles (`top` bounds their lists). The
+    result is stored as a run and returned.
+    """
+    say = progress or (lambda message: None)
+    sel = selection or EdgeSelection()
+    if sel.platform is None:
+        sel = EdgeSelection(**{**sel.__dict__, "platform": default_platform(store)})
+    if seed is None:
+        import secrets
+
+        seed = secrets.randbits(32)
+    params = {
+        **sel.as_dict(),
+        "objective": objective,
+        "resolution": resolution,
+        "runs": runs,
+        "directed": directed,
+        "levels": levels,
+        "group_resolution": group_resolution,
+        "top": top,
+    }
+    run_id = store.begin_run(COMMAND, params, input_fingerprint=input_fingerprint(store), seed=seed)
+    try:
+        result = _analyse(
+            store,
+            sel,
+            run_id,
+            params,
+            seed,
+            say,
+            objective,
+            resolution,
+            runs,
+            directed,
+            levels,
+            group_resolution,
+            top,
+        )
+    except BaseException:
+        store.end_run(run_id, status="failed", counts={})
+        raise
+    return result
+
+
+def _analyse(
+    store: Store,
+    sel: EdgeSelection,
+    run_id: str,
+    params: dict[str, Any],
+    seed: int,
+    say: Callable[[str], None],
+    objective: str,
+    resolution: float | None,
+    runs: int,
+    directed: bool,
+    levels: int,
+    group_resolution: float | None,
+    top: int,
+) -> CommunityRun:
+    seconds: dict[str, float] = {}
+    posts, accounts = store.ibis.table("posts"), store.ibis.table("accounts")
+    labels = store.ibis.table("account_labels")
+
+    started = time.perf_counter()
+    say(f"building {'+'.join(sel.types)} edges on {sel.platform}")
+    per_type = interaction_edges(posts, accounts, sel)
+    edges = store.arrow_reader(combine_edges(per_type, min_weight=sel.min_weight)).read_all()
+    nodes = store.arrow_reader(network_nodes(posts, accounts, per_type, sel)).read_all()
+    if sel.min_weight > 1:
+        kept = pa.concat_arrays(
+            [edges["source"].combine_chunks(), edges["target"].combine_chunks()]
+        )
+        nodes = nodes.filter(pa.compute.is_in(nodes["account_id"], value_set=kept))
+    seconds["edges"] = time.perf_counter() - started
+    if edges.num_rows == 0:
+        raise InfoscopeError(
+            f"no {'/'.join(sel.types)} interactions between {sel.platform} accounts in the "
+            "selection; widen it (--types, --since/--until, --lang, --min-posts) or ingest "
+            "posts that mention, reply to or share other accounts"
+        )
+
+    started = time.perf_counter()
+    graph = build_graph(edges, nodes)
+    say(f"Leiden on {graph.vcount():,} accounts and {graph.ecount():,} edges ({runs} runs)")
+    found = detect_communities(
+        graph,
+        objective=objective,
+        resolution=resolution,
+        runs=runs,
+        directed=directed,
+        levels=levels,
+        group_resolution=group_resolution,
+        seed=seed,
+    )
+    seconds["leiden"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    say("ranking accounts")
+    ranks = rank_accounts(graph, seed=seed)
+    seconds["centrality"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    say("profiling communities")
+    names = graph.vs["name"]
+    membership = pa.table({"account_id": names, "community": found.membership})
+    relational = profile_communities(
+        posts, accounts, labels, ibis.memtable(membership), sel, top=top
+    )
+    profiles = _graph_profiles(graph, found, ranks)
+    for p in profiles:
+        p.update(relational.get(p["community"], {}))
+    seconds["profiles"] = time.perf_counter() - started
+
+    node_rows = pa.table(
+        {
+            "run_id": [run_id] * len(names),
+            "platform": [sel.platform] * len(names),
+            "account_id": names,
+            "handle": graph.vs["handle"],
+            "in_corpus": graph.vs["in_corpus"],
+            "posts": graph.vs["posts"],
+            "community": found.membership,
+            "community_group": (
+                [found.groups[c] for c in found.membership] if found.groups else [None] * len(names)
+            ),
+            "stability": found.stability,
+            **{k: ranks[k] for k in ("pagerank", "in_strength", "out_strength", "betweenness")},
+        }
+    )
+    edge_rows = edges.select(
+        [
+            "source",
+            "target",
+            "weight",
+            "retweet",
+            "quote",
+            "reply",
+            "mention",
+            "first_at",
+            "last_at",
+        ]
+    )
+    edge_rows = edge_rows.add_column(0, "run_id", pa.array([run_id] * edges.num_rows))
+    community_rows = pa.table(
+        {
+            "run_id": [run_id] * len(profiles),
+            "community": [p["community"] for p in profiles],
+            "community_group": [p["group"] for p in profiles],
+            "size": [p["size"] for p in profiles],
+            "profile": [json.dumps(p, default=str) for p in profiles],
+        }
+    )
+    summary = {
+        "platform": sel.platform,
+        "seed": seed,
+        "parameters": params,
+        "nodes": graph.vcount(),
+        "nodes_in_corpus": int(sum(bool(v) for v in graph.vs["in_corpus"])),
+        "edges": graph.ecount(),
+        "weight": float(sum(graph.es["weight"])),
+        "communities": found.count,
+        "groups": None if found.groups is None else max(found.groups) + 1,
+        "objective": found.objective,
+        "resolution": found.resolution,
+        "group_resolution": found.group_resolution,
+        "quality": found.quality,
+        "modularity": found.modularity,
+        "mean_nmi": found.mean_nmi,
+        "mean_stability": float(np.mean(found.stability)) if found.stability else None,
+        "runs": found.runs,
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+    }
+    with store.transaction() as con:
+        for table, rows in (
+            ("network_nodes", node_rows),
+            ("network_edges", edge_rows),
+            ("communities", community_rows),
+        ):
+            con.register("_rows", rows)
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+            con.unregister("_rows")
+    store.end_run(run_id, status="completed", counts=summary)
+    return CommunityRun(run_id, summary, profiles)
+
+
+def _top_indices(values: np.ndarray, membership: np.ndarray, k: int) -> dict[int, list[int]]:
+    """Per community, the indices of its `k` members with the largest values."""
+    order = np.lexsort((-values, membership))
+    out: dict[int, list[int]] = {}
+    for i in order.tolist():
+        c = int(membership[i])
+        bucket = out.setdefault(c, [])
+        if len(bucket) < k:
+            bucket.append(i)
+    return out
+
+
+def _graph_profiles(graph: Any, found: Any, ranks: dict[str, list[float]]) -> list[dict[str, Any]]:
+    membership = np.asarray(found.membership)
+    count = found.count
+    sizes = np.bincount(membership, minlength=count)
+    ends = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    weights = np.asarray(graph.es["weight"], dtype=float)
+    src, dst = membership[ends[:, 0]], membership[ends[:, 1]]
+    internal = src == dst
+    internal_edges = np.bincount(src[internal], minlength=count)
+    internal_weight = np.bincount(src[internal], weights=weights[internal], minlength=count)
+    touching = np.bincount(src, weights=weights, minlength=count) + np.bincount(
+        dst, weights=weights, minlength=count
+    )
+    in_corpus = np.bincount(
+        membership, weights=np.asarray(graph.vs["in_corpus"], dtype=float), minlength=count
+    )
+    stability = found.community_stability()
+    names, handles = graph.vs["name"], graph.vs["handle"]
+    tops = {
+        key: _top_indices(np.asarray(ranks[key]), membership, TOP_ACCOUNTS)
+        for key in ("pagerank", "in_strength", "betweenness")
+    }
+    profiles = []
+    for c in range(count):
+        n = int(sizes[c])
+        profiles.append(
+            {
+                "community": c,
+                "group": None if found.groups is None else found.groups[c],
+                "size": n,
+                "members_in_corpus": int(in_corpus[c]),
+                "internal_edges": int(internal_edges[c]),
+                "density": float(internal_edges[c] / (n * (n - 1))) if n > 1 else 0.0,
+                "internal_weight_share": float(2 * internal_weight[c] / touching[c])
+                if touching[c]
+                else 0.0,
+                "stability": stability[c],
+                **{
+                    f"top_by_{key}": [
+                        {
+                            "account_id": names[i],
+                            "handle": handles[i],
+                            key: ranks[key][i],
+                        }
+                        for i in idx
+                    ]
+                    for key, per in tops.items()
+                    for idx in [per.get(c, [])]
+                },
+            }
+        )
+    return profiles
+
+
+def latest_run_id(store: Store, command: str = COMMAND) -> str | None:
+    """The id of the latest completed run of `command`, or None."""
+    if not store.has_table("network_nodes"):
+        return None
+    row = store.con.execute(
+        "SELECT run_id FROM runs WHERE command = ? AND status = 'completed' "
+        "ORDER BY started_at DESC LIMIT 1",
+        [command],
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def load_communities(store: Store, run_id: str | None = None) -> CommunityRun:
+    """A stored communities run (the latest completed one by default)."""
+    run_id = run_id or latest_run_id(store)
+    if run_id is None:
+        raise InfoscopeError(
+            f"store {store.path} has no communities run yet: run `infoscope communities` first"
+        )
+    row = store.con.execute(
+        "SELECT counts FROM runs WHERE run_id = ? AND command = ? AND status = 'completed'",
+        [run_id, COMMAND],
+    ).fetchone()
+    if row is None:
+        raise InfoscopeError(
+            f"no completed communities run {run_id!r} in {store.path}; "
+            "`infoscope export runs` lists them"
+        )
+    profiles = [
+        json.loads(p)
+        for (p,) in store.con.execute(
+            "SELECT profile FROM communities WHERE run_id = ? ORDER BY community", [run_id]
+        ).fetchall()
+    ]
+    return CommunityRun(run_id, json.loads(row[0]), profiles)

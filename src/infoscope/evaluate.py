@@ -179,7 +179,7 @@ def _partition_scores(found: list[object], planted: list[object]) -> tuple[float
     a, b = codes(found), codes(planted)
     return (
         float(ig.compare_communities(a, b, method="nmi")),
-        float(ig.compare_communities(a, b, method="ari")),
+        float(ig.compare_communities(a, b, method="adjusted_rand")),
     )
 
 

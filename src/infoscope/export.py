@@ -79,8 +79,8 @@ def export_table(store: Store, what: str, out: str, *, run_id: str | None = None
             interaction_edges(posts, accounts).order_by(["source", "target", "type"])
         )
     elif what in _RUN_TABLES:
-        reader = store.con.execute(
-            f"SELECT * FROM {_RUN_TABLES[what]} WHERE run_id = ?", [run_id]
+        reader = store.con.sql(
+            f"SELECT * FROM {_RUN_TABLES[what]} WHERE run_id = ?", params=[run_id]
         ).to_arrow_reader(100_000)
     else:
         table = {"labels": "account_labels"}.get(what, what)

@@ -11,9 +11,11 @@ key ``'@' + lower(handle)``: the key the importers give accounts known only by h
 same account is one node wherever it appears. Targets that never post in the selection are
 "outside" the corpus: kept and flagged by default, or dropped with ``outside=False``.
 
-Retweets whose source never names the original author (the IRA archives) give no retweet edge
-rather than a guessed one; their ``RT @x`` text was already turned into a mention of ``x`` by
-the importer where the text shows it.
+Each interaction is counted once: the ``@x`` that a retweet's ``RT @x:`` or a reply's leading
+``@x`` shows is the retweet or reply edge itself, not also a mention (unless only mentions are
+selected, when it is the mention). Retweets whose source never names the original author (the
+IRA archives) give no retweet edge rather than a guessed one; their ``RT @x`` text is a
+mention of ``x``, as the importer extracted it.
 """
 
 from __future__ import annotations
@@ -162,10 +164,13 @@ def interaction_edges(
             ref_handle=chosen.ref_account_handle.lower(),
             created_at=chosen.created_at,
         )
-        # A retweet's "RT @x" is the retweet edge itself, not a mention of x.
-        named = named.filter(
-            (named.kind != "retweet") | (named.target_handle != named.ref_handle.fill_null(""))
-        )
+        # A retweet's "RT @x" or a reply's leading "@x" names the account the retweet or
+        # reply edge already counts: one interaction, one edge, when that type is selected.
+        if ref_types:
+            named = named.filter(
+                ~named.kind.isin(ref_types)
+                | (named.target_handle != named.ref_handle.fill_null(""))
+            )
         parts.append(
             named.select(
                 "source",

@@ -22,13 +22,13 @@ GRAPH_SUFFIXES = (".gexf", ".graphml", ".parquet")
 
 
 def _tables(store: Store, run_id: str) -> tuple[pa.Table, pa.Table]:
-    nodes = store.con.execute(
+    nodes = store.con.sql(
         "SELECT * EXCLUDE (run_id) FROM network_nodes WHERE run_id = ? ORDER BY account_id",
-        [run_id],
+        params=[run_id],
     ).to_arrow_table()
-    edges = store.con.execute(
+    edges = store.con.sql(
         "SELECT * EXCLUDE (run_id) FROM network_edges WHERE run_id = ? ORDER BY source, target",
-        [run_id],
+        params=[run_id],
     ).to_arrow_table()
     return nodes, edges
 

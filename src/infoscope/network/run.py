@@ -44,7 +44,7 @@ class CommunityRun:
     profiles: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, **self.summary, "communities": self.profiles}
+        return {"run_id": self.run_id, **self.summary, "profiles": self.profiles}
 
 
 def default_platform(store: Store) -> str:

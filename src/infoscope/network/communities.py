@@ -33,13 +33,12 @@ betweenness is estimated from a seeded sample of source nodes and scaled up (Bra
 from __future__ import annotations
 
 import itertools
-import secrets
-from dataclasses import dataclass, field
-from typing import Any
-
 import random
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
 import igraph as ig
 import numpy as np
@@ -211,9 +210,10 @@ def detect_communities(
     Leiden runs with seeds drawn from `seed` give the stability figures; the best run's
     partition is reported. `levels=2` adds a grouping of the communities, found on the graph
     of communities at `group_resolution` (default: 1 for modularity; for CPM the weight between
-    communities over the pairs of accounts in different communities). `iterations` Leiden iterations per run (-1: until the partition stops changing;
-    2, the default, is within 0.1% of that modularity on the IRA network at a fifth of the
-    time). Same graph and seed, same result.
+    communities over the pairs of accounts in different communities). `iterations` Leiden
+    iterations per run (-1: until the partition stops changing; 2, the default, is within
+    0.1% of that modularity on the IRA network at a fifth of the time). Same graph and seed,
+    same result.
     """
     if objective not in OBJECTIVES:
         raise BadParameterError(f"objective {objective!r}: choose one of {', '.join(OBJECTIVES)}")

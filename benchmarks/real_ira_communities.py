@@ -123,9 +123,8 @@ def main() -> None:
         n = sum(counts.values())
         tops = ", ".join(f"c{c} {k / n:.0%}" for c, k in counts.most_common(3))
         print(f"  {category:<13} {n:>5,} accounts: {tops}")
-    print(
-        f"  NMI(category, community) among IRA accounts: {nmi([c for c, _ in ira], [k for _, k in ira]):.3f}"
-    )
+    score = nmi([c for c, _ in ira], [k for _, k in ira])
+    print(f"  NMI(category, community) among IRA accounts: {score:.3f}")
 
 
 if __name__ == "__main__":

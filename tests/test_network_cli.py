@@ -222,10 +222,11 @@ def test_communities_prints_the_summary_and_each_community(ran):
         "  mentions: @red1 (3), @red2 (3), @red3 (3), @red4 (3), @blue1 (1), @newsdesk (1)",
         "  stated places: Red City (4)",
         "  languages: en 100%",
-        "  labels: team=red 4 (80%), role=leader 1 (20%)",
+        # Shares are of the posting members (4 in red; @newsdesk is only mentioned).
+        "  labels (share of posting members): team=red 4 (100%), role=leader 1 (25%)",
         "  hashtags: #blau (12)",
         "  languages: de 100%",
-        "  labels: team=blue 4 (100%)",
+        "  labels (share of posting members): team=blue 4 (100%)",
     ):
         assert line in out.splitlines(), line
     assert "  top by PageRank: @" in out and "  activity per day: 2024-05-01" in out

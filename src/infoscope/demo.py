@@ -18,6 +18,7 @@ from typing import Any
 
 from infoscope.evaluate import evaluate, format_score, load_truth
 from infoscope.ingest import ingest
+from infoscope.network import find_communities
 from infoscope.queries import corpus_stats
 from infoscope.scenario import ScenarioConfig, generate_scenario
 from infoscope.store import Store
@@ -66,11 +67,19 @@ def run_demo(
         summary = ingest(store, [corpus])
         timings["ingest"] = time.perf_counter() - started
         stats = corpus_stats(store.ibis.table("posts"), store.ibis.table("accounts"), top=10)
+        started = time.perf_counter()
+        say("finding communities (Leiden, 10 seeded runs)")
+        communities = find_communities(store, levels=2, seed=seed)
+        timings["communities"] = time.perf_counter() - started
         scores = evaluate(store, load_truth(out / "scenario"))
     data = {
         "scenario": {"posts": posts, "seed": seed, "counts": manifest.counts},
         "ingest": summary.as_dict(),
         "stats": stats,
+        "communities": {
+            **{k: v for k, v in communities.summary.items() if k != "parameters"},
+            "largest": [_community_digest(p) for p in communities.profiles[:8]],
+        },
         "evaluation": scores,
         "seconds": {k: round(v, 2) for k, v in timings.items()},
     }
@@ -78,6 +87,18 @@ def run_demo(
     summary_path = out / "summary.md"
     summary_path.write_text(_markdown(data, store_path), encoding="utf-8")
     return DemoResult(out, store_path, summary_path, data)
+
+
+def _community_digest(profile: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "community": profile["community"],
+        "group": profile["group"],
+        "size": profile["size"],
+        "stability": round(profile["stability"], 3),
+        "languages": dict(list(profile.get("languages", {}).items())[:3]),
+        "top_hashtags": [h for h, _ in profile.get("top_hashtags", [])[:4]],
+        "top_accounts": [a["handle"] or a["account_id"] for a in profile["top_by_pagerank"][:3]],
+    }
 
 
 def _markdown(data: dict[str, Any], store_path: Path) -> str:
@@ -113,6 +134,23 @@ def _markdown(data: dict[str, Any], store_path: Path) -> str:
         "",
         "Top hosts: " + ", ".join(f"{r['host']} ({r['posts']:,})" for r in stats["top_hosts"]),
         "",
+        "## Communities",
+        "",
+        _communities_text(data["communities"]),
+        "",
+        "| community | group | accounts | stability | languages | hashtags | top accounts |",
+        "|---|---|---|---|---|---|---|",
+        *(
+            f"| {c['community']} | {c['group']} | {c['size']:,} | {c['stability']:.2f} | "
+            + ", ".join(c["languages"])
+            + " | "
+            + ", ".join("#" + h for h in c["top_hashtags"])
+            + " | "
+            + ", ".join("@" + a for a in c["top_accounts"])
+            + " |"
+            for c in data["communities"]["largest"]
+        ),
+        "",
         "## Evaluation against the planted truth",
         "",
         "| analysis | metric | value |",
@@ -127,3 +165,12 @@ def _markdown(data: dict[str, Any], store_path: Path) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _communities_text(c: dict[str, Any]) -> str:
+    return (
+        f"{c['nodes']:,} accounts and {c['edges']:,} interaction edges; Leiden found "
+        f"{c['communities']:,} communities in {c['groups']:,} groups (modularity "
+        f"{c['modularity']:.3f}); over {c['runs']} seeded runs the mean NMI between partitions "
+        f"is {c['mean_nmi']:.3f}. The largest:"
+    )

@@ -482,9 +482,11 @@ def _print_community(p: dict[str, Any], period: str | None) -> None:
         )
     labels = p.get("labels", {})
     if labels:
+        # Labels belong to accounts that post: shares are of the posting members.
+        posting = max(p.get("posting_accounts", 0), 1)
         click.echo(
-            "  labels: "
-            + ", ".join(f"{k} {v:,} ({v / p['size']:.0%})" for k, v in list(labels.items())[:8])
+            "  labels (share of posting members): "
+            + ", ".join(f"{k} {v:,} ({v / posting:.0%})" for k, v in list(labels.items())[:8])
         )
     activity = p.get("activity", [])
     if activity:

@@ -29,7 +29,7 @@ import pytest
 from infoscope.errors import InfoscopeError
 from infoscope.ingest import ingest
 from infoscope.network.run import find_communities, latest_run_id, load_communities
-from infoscope.store import Store
+from infoscope.store import SCHEMA_VERSION, Store
 
 from .conftest import cli_json, rows, run_cli
 
@@ -409,15 +409,18 @@ def test_evaluate_scores_communities_against_the_planted_ones(tmp_path):
     assert chance["nmi"] < 0.1 and chance["nmi"] < scores["nmi"] - 0.5
 
 
-# -- schema 2 --------------------------------------------------------------------------------
+# -- schema upgrades -----------------------------------------------------------------------------
 
 
 def test_a_schema_1_store_is_upgraded_on_writable_open(store_path, tmp_path):
     with Store.open(store_path) as store:
         _fill(store, tmp_path)
-        # What a schema-1 store looks like: no network tables, version 1.
-        store.con.execute("DROP TABLE network_nodes; DROP TABLE network_edges")
-        store.con.execute("DROP TABLE communities")
+        # What a schema-1 store looks like: none of the later tables, version 1.
+        for table in (
+            "network_nodes network_edges communities detected_languages signatures "
+            "signature_terms resonance_scores account_locations"
+        ).split():
+            store.con.execute(f"DROP TABLE {table}")
         store.con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
         posts = store.count("posts")
     assert posts == 26
@@ -437,7 +440,7 @@ def test_a_schema_1_store_is_upgraded_on_writable_open(store_path, tmp_path):
         version = store.con.execute(
             "SELECT value FROM meta WHERE key = 'schema_version'"
         ).fetchone()
-        assert version == ("2",)
+        assert version == (str(SCHEMA_VERSION),)
         assert all(store.has_table(t) for t in ("network_nodes", "network_edges", "communities"))
         assert store.count("posts") == posts and store.count("account_labels") == 9
         assert find_communities(store, seed=1, runs=2).summary["nodes"] == 9

@@ -14,6 +14,13 @@ Tables
   communities` run's accounts with their community, stability and centralities, the
   interaction edges it clustered, and one profile per community, keyed by ``run_id``.
 
+- ``detected_languages`` (schema 3): languages identified for posts whose source gave none.
+- ``signatures``, ``signature_terms`` (schema 3): lexical signatures with their parameters and
+  their terms' keyness; ``resonance_scores``: each `infoscope resonance` run's per-account
+  (``period`` NULL) and per-account-period scores with the terms behind them;
+  ``account_locations``: each `infoscope locate` run's place per account, with its source
+  and confidence (``country = 'unknown'`` when nothing supports a place).
+
 An older store is upgraded in place when opened for writing (each schema step only adds
 tables); opened read-only it is read as it is, and the analyses it lacks count as not run.
 
@@ -38,7 +45,7 @@ from infoscope._version import __version__
 from infoscope.errors import InfoscopeError, StoreLockedError, StoreVersionError
 from infoscope.records import ACCOUNT_SCHEMA, ARTICLE_SCHEMA, LABEL_SCHEMA, POST_SCHEMA
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_STORE = "infoscope.duckdb"
 
 _DUCK_TYPES = {
@@ -140,6 +147,63 @@ CREATE TABLE IF NOT EXISTS communities (
   community_group INTEGER,
   size BIGINT NOT NULL,
   profile JSON NOT NULL
+);
+""",
+    3: """
+CREATE TABLE IF NOT EXISTS detected_languages (
+  platform VARCHAR NOT NULL,
+  post_id VARCHAR NOT NULL,
+  lang VARCHAR NOT NULL,
+  confidence DOUBLE,
+  model VARCHAR NOT NULL,
+  PRIMARY KEY (platform, post_id)
+);
+CREATE TABLE IF NOT EXISTS signatures (
+  signature_id VARCHAR PRIMARY KEY,
+  name VARCHAR NOT NULL,
+  run_id VARCHAR,
+  created_at TIMESTAMPTZ NOT NULL,
+  parameters JSON NOT NULL,
+  counts JSON
+);
+CREATE TABLE IF NOT EXISTS signature_terms (
+  signature_id VARCHAR NOT NULL,
+  term VARCHAR NOT NULL,
+  weight DOUBLE NOT NULL,
+  z DOUBLE NOT NULL,
+  log_odds DOUBLE NOT NULL,
+  g2 DOUBLE NOT NULL,
+  log_ratio DOUBLE NOT NULL,
+  target_count BIGINT NOT NULL,
+  reference_count BIGINT NOT NULL,
+  target_accounts BIGINT NOT NULL,
+  reference_accounts BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS resonance_scores (
+  run_id VARCHAR NOT NULL,
+  signature_id VARCHAR NOT NULL,
+  platform VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  period DATE,
+  tokens BIGINT NOT NULL,
+  score DOUBLE NOT NULL,
+  probability DOUBLE,
+  resonant BOOLEAN NOT NULL,
+  top_terms JSON
+);
+CREATE TABLE IF NOT EXISTS account_locations (
+  run_id VARCHAR NOT NULL,
+  platform VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  country VARCHAR NOT NULL,
+  region VARCHAR,
+  city VARCHAR,
+  latitude DOUBLE,
+  longitude DOUBLE,
+  source VARCHAR NOT NULL,
+  confidence DOUBLE NOT NULL,
+  evidence VARCHAR,
+  checks JSON
 );
 """,
 }

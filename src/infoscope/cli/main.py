@@ -8,15 +8,13 @@ one line with a non-zero exit, never a traceback. Heavy imports happen inside th
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any
 
 import click
 
 from infoscope._version import __version__
-
-STORE_HELP = "Store file (DuckDB). Default: $INFOSCOPE_STORE or ./infoscope.duckdb."
+from infoscope.cli.common import store_option
 
 
 class _Group(click.Group):
@@ -29,17 +27,6 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except InfoscopeError as exc:
             raise click.ClickException(str(exc)) from None
-
-
-def store_option(read_only: bool = False) -> Any:
-    return click.option(
-        "--store",
-        "store_path",
-        default=lambda: os.environ.get("INFOSCOPE_STORE", "infoscope.duckdb"),
-        show_default="infoscope.duckdb",
-        type=click.Path(dir_okay=False),
-        help=STORE_HELP,
-    )
 
 
 def _format_names() -> list[str]:
@@ -762,6 +749,11 @@ def formats(as_json: bool) -> None:
         if row["markers"]:
             click.echo(f"{'':<18} header columns: {', '.join(row['markers'])}")
 
+
+# Commands defined in their own modules (each imports only click at load time).
+from infoscope.cli.geo import locate  # noqa: E402
+
+cli.add_command(locate)
 
 if __name__ == "__main__":  # pragma: no cover
     cli()

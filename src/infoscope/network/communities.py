@@ -307,7 +307,7 @@ def _group_communities(
 
 
 def rank_accounts(
-    graph: ig.Graph, *, exact_betweenness: int = 5_000, samples: int = 256, seed: int | None = None
+    graph: ig.Graph, *, exact_betweenness: int = 5_000, samples: int = 128, seed: int | None = None
 ) -> dict[str, list[float]]:
     """``pagerank``, ``in_strength``, ``out_strength`` and ``betweenness`` per vertex.
 

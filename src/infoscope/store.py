@@ -209,6 +209,33 @@ CREATE TABLE IF NOT EXISTS account_locations (
 }
 
 
+class _Connection:
+    """The store's DuckDB connection, whose ``fetchone`` drains the result.
+
+    DuckDB 2.0 refuses any relational query (``con.sql``, Ibis) while a result of
+    ``execute`` is partly read; ``execute(...).fetchone()`` is the usual way to read one row,
+    so here it reads the result to its end and returns the first row.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+    def execute(self, *args: Any, **kwargs: Any) -> _Connection:
+        self._con.execute(*args, **kwargs)
+        return self
+
+    def executemany(self, *args: Any, **kwargs: Any) -> _Connection:
+        self._con.executemany(*args, **kwargs)
+        return self
+
+    def fetchone(self) -> Any:
+        rows = self._con.fetchall()
+        return rows[0] if rows else None
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -221,7 +248,7 @@ class Store:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool):
-        self.con = con
+        self.con: Any = _Connection(con)
         self.path = path
         self.read_only = read_only
         self._ibis: Any = None
@@ -391,7 +418,7 @@ class Store:
         import ibis
 
         sql = ibis.to_sql(expr, dialect="duckdb")
-        return self.con.sql(str(sql)).to_arrow_reader(batch_rows)
+        return self.ibis.con.sql(str(sql)).to_arrow_reader(batch_rows)
 
     @property
     def ibis(self) -> Any:
@@ -399,5 +426,7 @@ class Store:
         if self._ibis is None:
             import ibis
 
-            self._ibis = ibis.duckdb.from_connection(self.con)
+            # A cursor of its own, so that a result left unread on the main connection (a
+            # fetchone) never blocks an Ibis query; it sees everything committed.
+            self._ibis = ibis.duckdb.from_connection(self.con.cursor())
         return self._ibis

@@ -1,0 +1,9 @@
+"""The language of posts: tokens, languages, keyness signatures and resonance scores.
+
+Stages, one module each: `tokens` (tokenisation in the engine), `detect` (language
+identification for posts whose source gave none), `groups` (which accounts or posts make a
+target or reference group), `keyness` (G2, log-ratio, log-odds with an informative Dirichlet
+prior), `signature` (a community's distinctive terms, stored, exported and imported),
+`resonance` (scoring accounts against a signature, calibrated) and `monitor` (prevalence by
+place and time).
+"""

@@ -1,0 +1,181 @@
+"""Tokens of social-media posts in many languages, computed inside the engine (Ibis).
+
+One token stream per post, made of:
+
+- words: runs of letters (any script: Latin, Cyrillic, ...), marks and digits, with inner
+  apostrophes, hyphens and underscores (``don't``, ``e-mail``, ``санкции``), case-folded;
+  words of one letter and stop-words are dropped;
+- numbers (``2016``, ``3.5``), unless ``numbers=False``;
+- emoji and other pictographic symbols, one token each (``🔥``);
+- ``#hashtag``, ``@mention`` and ``domain:host`` tokens from the post's entity columns, which
+  the importers filled from the platform's entities or the text; URLs, mentions and hashtags
+  are removed from the text before it is split, so each counts once.
+
+Stop-words are per language (the `stop-words` package: English, Russian, Ukrainian, German,
+French, Spanish and more) applied by the post's language: the platform's, else the one
+`detect_languages` identified, else the union of all lists. Platform artefacts (``rt``,
+``via``, ``amp``) are always stop-words. ``ngrams=2`` adds word bigrams (of adjacent kept
+words, within a post). Everything here is an Ibis expression: DuckDB runs it by default, and
+the same code runs on other Ibis engines that have ``regexp_extract_all``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import pyarrow as pa
+from ibis import _
+
+# Languages whose stop-words are applied (ISO 639-1 -> name in the stop-words package).
+STOPWORD_LANGUAGES = {
+    "en": "english",
+    "ru": "russian",
+    "uk": "ukrainian",
+    "de": "german",
+    "fr": "french",
+    "es": "spanish",
+    "it": "italian",
+    "pl": "polish",
+    "pt": "portuguese",
+    "nl": "dutch",
+    "tr": "turkish",
+    "ar": "arabic",
+}
+ARTEFACTS = ("rt", "via", "amp", "gt", "lt", "http", "https")
+
+_STRIP = r"(https?://|www\.)\S+|[@#][\p{L}\p{M}\p{N}_]+"
+_WORD = r"[\p{L}\p{M}][\p{L}\p{M}\p{N}_'’-]*[\p{L}\p{M}\p{N}]|[\p{L}\p{M}]"
+_NUMBER = r"\p{N}+(?:[.,]\p{N}+)*"
+# A flag is a pair of regional indicators; U+FFFD (a decoding error) is no symbol.
+_SYMBOL = r"[\x{1F1E6}-\x{1F1FF}]{2}|[^\P{So}\x{FFFD}]"
+KINDS = ("word", "number", "emoji", "hashtag", "mention", "domain")
+
+
+@ibis.udf.scalar.builtin
+def regexp_extract_all(s: str, pattern: str, group: int) -> dt.Array(dt.string):  # type: ignore[valid-type,empty-body]
+    """The engine's ``regexp_extract_all`` (DuckDB, Spark)."""
+
+
+@dataclass(frozen=True)
+class TokenOptions:
+    """How posts become tokens: which `kinds` (see `KINDS`) to keep, word `ngrams` (1 or
+    2), `numbers`, and `min_length` (in characters, for words)."""
+
+    kinds: tuple[str, ...] = ("word", "emoji", "hashtag", "mention", "domain")
+    ngrams: int = 1
+    min_length: int = 2
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.kinds) - set(KINDS))
+        if unknown or not self.kinds:
+            raise ValueError(f"token kinds {unknown or '(none)'}: choose from {', '.join(KINDS)}")
+        if self.ngrams not in (1, 2):
+            raise ValueError(f"ngrams must be 1 or 2, got {self.ngrams}")
+        if self.min_length < 1:
+            raise ValueError(f"min_length must be at least 1, got {self.min_length}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kinds": list(self.kinds), "ngrams": self.ngrams, "min_length": self.min_length}
+
+
+@functools.lru_cache(maxsize=1)
+def stopword_rows() -> pa.Table:
+    """``lang, token`` for every stop-word list applied (``*`` rows: the artefacts)."""
+    from stop_words import get_stop_words
+
+    langs, tokens = [], []
+    for code, name in STOPWORD_LANGUAGES.items():
+        for word in sorted({w.lower() for w in get_stop_words(name)}):
+            langs.append(code)
+            tokens.append(word)
+    for word in ARTEFACTS:
+        langs.append("*")
+        tokens.append(word)
+    return pa.table({"stop_lang": langs, "stop_token": tokens})
+
+
+def _pattern(options: TokenOptions) -> str:
+    parts = []
+    if "word" in options.kinds:
+        parts.append(_WORD)
+    if "number" in options.kinds:
+        parts.append(_NUMBER)
+    if "emoji" in options.kinds:
+        parts.append(_SYMBOL)
+    return "|".join(parts)
+
+
+def post_tokens(
+    posts: ibis.Table,
+    options: TokenOptions | None = None,
+    *,
+    keep: tuple[str, ...] = ("platform", "post_id", "account_id", "created_at"),
+) -> ibis.Table:
+    """One row per token occurrence: the `keep` columns of `posts` and ``token``.
+
+    `posts` needs ``text``, ``lang``, ``hashtags``, ``mentions`` and ``urls`` (the store's
+    posts, possibly with ``lang`` already filled from detected languages); `keep` must
+    include ``platform`` and ``post_id`` when ``ngrams=2``.
+    """
+    opts = options or TokenOptions()
+    stop = ibis.memtable(stopword_rows())
+    parts = []
+    pattern = _pattern(opts)
+    if pattern:
+        text = posts.text.fill_null("").re_replace(_STRIP, " ").lower()
+        listed = posts.select(*keep, lang=posts.lang, tokens=regexp_extract_all(text, pattern, 0))
+        words = listed.unnest("tokens", offset="position").rename(token="tokens")
+        words = words.filter(
+            (words.token.length() >= opts.min_length) | ~words.token.re_search(r"^[\p{L}\p{M}]+$")
+        )
+        words = _without_stopwords(words, stop)
+        parts.append(words.select(*keep, "token"))
+        if opts.ngrams == 2:
+            following = words.token.lead().over(
+                group_by=["platform", "post_id"], order_by="position"
+            )
+            pairs = words.mutate(next_token=following)
+            pairs = pairs.filter(pairs.next_token.notnull())
+            parts.append(pairs.select(*keep, token=pairs.token + " " + pairs.next_token))
+    for kind, column, prefix in (
+        ("hashtag", "hashtags", "#"),
+        ("mention", "mentions", "@"),
+    ):
+        if kind in opts.kinds:
+            entity = posts.select(*keep, value=posts[column].unnest())
+            parts.append(entity.select(*keep, token=ibis.literal(prefix) + entity.value.lower()))
+    if "domain" in opts.kinds:
+        urls = posts.select(*keep, value=posts.urls.unnest())
+        parts.append(
+            urls.select(*keep, token=ibis.literal("domain:") + urls.value.split("/")[0].lower())
+        )
+    out = _nullable(parts[0])
+    for part in parts[1:]:
+        out = out.union(_nullable(part), distinct=False)
+    return out.filter(out.token.notnull() & (out.token != ""))
+
+
+def _nullable(table: ibis.Table) -> ibis.Table:
+    """The same columns, all nullable: set operations need equal schemas."""
+    schema = table.schema()
+    return table.cast({name: schema[name].copy(nullable=True) for name in schema.names})
+
+
+def _without_stopwords(words: ibis.Table, stop: ibis.Table) -> ibis.Table:
+    """Drop artefacts, and words that are stop-words of their post's language (of any list
+    when the language is unknown or has no list)."""
+    listed = words.lang.notnull() & words.lang.isin(list(STOPWORD_LANGUAGES))
+    per_lang = stop.filter(stop.stop_lang != "*")
+    known = words.filter(listed)
+    known = known.anti_join(
+        per_lang, [known.lang == per_lang.stop_lang, known.token == per_lang.stop_token]
+    )
+    anywhere = stop.select(any_token="stop_token").distinct()
+    unknown = words.filter(~listed).anti_join(anywhere, _.token == anywhere.any_token)
+    artefacts = stop.filter(stop.stop_lang == "*").select(art="stop_token")
+    known = known.anti_join(artefacts, known.token == artefacts.art)
+    return known.union(unknown, distinct=False)

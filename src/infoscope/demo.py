@@ -18,6 +18,8 @@ from typing import Any
 
 from infoscope.evaluate import evaluate, format_score, load_truth
 from infoscope.ingest import ingest
+from infoscope.language.resonance import score_resonance
+from infoscope.language.signature import learn_signature
 from infoscope.network import find_communities
 from infoscope.queries import corpus_stats
 from infoscope.scenario import ScenarioConfig, generate_scenario
@@ -71,6 +73,13 @@ def run_demo(
         say("finding communities (Leiden, 10 seeded runs)")
         communities = find_communities(store, levels=2, seed=seed)
         timings["communities"] = time.perf_counter() - started
+        started = time.perf_counter()
+        seeds = _write_seeds(out / "scenario")
+        say(f"learning the signature of {seeds.name} (half of op1's accounts) vs the rest")
+        signature = learn_signature(store, f"accounts:{seeds}", name="op1-seeds", replace=True)
+        say("scoring every account's resonance with it (calibrated, 5-fold)")
+        resonance = score_resonance(store, signature.name, period="week", seed=seed)
+        timings["signature_and_resonance"] = time.perf_counter() - started
         scores = evaluate(store, load_truth(out / "scenario"))
     data = {
         "scenario": {"posts": posts, "seed": seed, "counts": manifest.counts},
@@ -80,6 +89,12 @@ def run_demo(
             **{k: v for k, v in communities.summary.items() if k != "parameters"},
             "largest": [_community_digest(p) for p in communities.profiles[:8]],
         },
+        "signature": {
+            "name": signature.name,
+            "counts": signature.counts,
+            "top_terms": [r["term"] for r in signature.top(15)],
+        },
+        "resonance": {k: v for k, v in resonance.summary.items() if k != "parameters"},
         "evaluation": scores,
         "seconds": {k: round(v, 2) for k, v in timings.items()},
     }
@@ -87,6 +102,17 @@ def run_demo(
     summary_path = out / "summary.md"
     summary_path.write_text(_markdown(data, store_path), encoding="utf-8")
     return DemoResult(out, store_path, summary_path, data)
+
+
+def _write_seeds(scenario: Path) -> Path:
+    """What an analyst might hold: every other account of the first operation, as seeds."""
+    import csv
+
+    with open(scenario / "truth_accounts.csv", encoding="utf-8") as handle:
+        members = [r["account_id"] for r in csv.DictReader(handle) if r["operation_id"] == "op1"]
+    path = scenario / "seed_accounts.txt"
+    path.write_text("\n".join(members[::2]) + "\n", encoding="utf-8")
+    return path
 
 
 def _community_digest(profile: dict[str, Any]) -> dict[str, Any]:
@@ -151,6 +177,10 @@ def _markdown(data: dict[str, Any], store_path: Path) -> str:
             for c in data["communities"]["largest"]
         ),
         "",
+        "## Signature and resonance",
+        "",
+        _language_text(data["signature"], data["resonance"]),
+        "",
         "## Evaluation against the planted truth",
         "",
         "| analysis | metric | value |",
@@ -165,6 +195,19 @@ def _markdown(data: dict[str, Any], store_path: Path) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _language_text(sig: dict[str, Any], res: dict[str, Any]) -> str:
+    cv = res["cv"]
+    return (
+        f"Signature `{sig['name']}` ({sig['counts']['signature_terms']} terms) of the seed "
+        f"accounts against everyone else; its top terms: "
+        + ", ".join(f"`{t}`" for t in sig["top_terms"])
+        + f". Resonance scored {res['scored_accounts']:,} accounts and found "
+        f"{res['resonant_accounts']:,} resonant; held-out ({cv['folds']:.0f}-fold) precision "
+        f"{cv['precision']:.3f}, recall {cv['recall']:.3f}, ROC AUC {cv['roc_auc']:.3f} "
+        "(the baseline holds the operation's unseen accounts, so precision here is a floor)."
+    )
 
 
 def _communities_text(c: dict[str, Any]) -> str:

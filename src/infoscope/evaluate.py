@@ -16,6 +16,13 @@ Evaluators so far:
   whose kind and creation time match the truth exactly: to the minute for io-archive, whose
   times have minute precision), and ``extra_posts`` (posts of the
   scenario's platform that the truth does not know: 0 unless other data was ingested).
+- ``resonance``: the latest resonance run, over the accounts it was not calibrated on:
+  ``precision`` (share of resonant accounts that are operation members),
+  ``recall_targeted_operations`` (of the members of the operations its calibration members
+  belong to), ``recall_all_operations``, ``sympathiser_flag_rate`` (organic accounts that
+  adopted the targeted operations' narrative and were found resonant: language is what
+  resonance measures, so this is expected, not an error) and ``organic_flag_rate`` (other
+  organic accounts: false alarms).
 - ``communities``: the latest communities run against the planted groups, over the scenario's
   accounts that are nodes of its network: ``nmi`` and ``ari`` (normalised mutual information
   and adjusted Rand index) against the planted topic communities, ``nmi_groups`` and
@@ -223,4 +230,106 @@ def _evaluate_communities(store: Store, truth: Truth) -> dict[str, float] | None
         "nmi_groups": nmi_groups,
         "ari_groups": ari_groups,
         "operation_cohesion": sum(cohesion) / len(cohesion) if cohesion else float("nan"),
+    }
+
+
+@register_evaluator("resonance")
+def _evaluate_resonance(store: Store, truth: Truth) -> dict[str, float] | None:
+    """The latest resonance run against the planted operations, on accounts it did not
+    calibrate on: the operations targeted are those of the calibration members."""
+    if not store.has_table("resonance_scores"):
+        return None
+    row = store.con.execute(
+        "SELECT run_id, parameters FROM runs WHERE command = 'resonance' "
+        "AND status = 'completed' ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    import json
+
+    from infoscope.language.groups import GroupSpec, group_accounts
+
+    run_id, params = row[0], json.loads(row[1])
+    members = set(
+        group_accounts(store, GroupSpec.parse(params["members"]), params["platform"])
+        .to_pyarrow()["account_id"]
+        .to_pylist()
+    )
+    rows = store.con.execute(
+        """
+        SELECT t.account_id, t.role, t.operation_id, t.sympathiser, t.adopts_narrative_of,
+               coalesce(r.resonant, false)
+        FROM read_csv(?, all_varchar = true) t
+        LEFT JOIN resonance_scores r ON r.run_id = ? AND r.period IS NULL
+             AND r.account_id = t.account_id
+        WHERE CAST(t.posts AS BIGINT) > 0
+        """,
+        [str(truth.accounts), run_id],
+    ).fetchall()
+    targeted = {r[2] for r in rows if r[0] in members and r[1] == "operation"}
+    unseen = [r for r in rows if r[0] not in members]
+    flagged = [r for r in unseen if r[5]]
+    in_target = [r for r in unseen if r[1] == "operation" and r[2] in targeted]
+    any_operation = [r for r in unseen if r[1] == "operation"]
+    sympathisers = [r for r in unseen if r[3] == "true" and r[4] in targeted]
+    organic = [r for r in unseen if r[1] != "operation" and r[3] != "true"]
+    return {
+        "calibration_members": float(len(members)),
+        "precision": _ratio(sum(1 for r in flagged if r[1] == "operation"), len(flagged)),
+        "recall_targeted_operations": _ratio(sum(1 for r in in_target if r[5]), len(in_target)),
+        "recall_all_operations": _ratio(sum(1 for r in any_operation if r[5]), len(any_operation)),
+        "sympathiser_flag_rate": _ratio(sum(1 for r in sympathisers if r[5]), len(sympathisers)),
+        "organic_flag_rate": _ratio(sum(1 for r in organic if r[5]), len(organic)),
+    }
+
+
+@register_evaluator("locate")
+def _evaluate_locate(store: Store, truth: Truth) -> dict[str, float] | None:
+    """The latest locate run against the places the scenario's accounts claim.
+
+    A claimed location is only what the profile says (the scenario also knows where accounts
+    really are, their ``true_timezone``, which no profile states). Over the scenario's
+    accounts in the run: ``claimed_resolved`` is the share of accounts claiming a real place
+    (one with a ``claimed_timezone``) that got a country; ``country_agreement`` the share of
+    those whose country is the one of the claimed place's time zone (pytz); ``junk_resolved``
+    the share of accounts claiming no place ("Earth", "🌍") that got a country anyway (0 is
+    right); ``night_flagged_trolls`` and ``night_flagged_organic`` the share of troll and of
+    organic accounts with a posting-hours check whose posting hours contradict their place.
+    """
+    from infoscope.geo.accounts import latest_run_id
+    from infoscope.geo.zones import zone_country
+
+    run_id = latest_run_id(store)
+    if run_id is None:
+        return None
+    rows = store.con.execute(
+        """
+        SELECT t.claimed_location, t.claimed_timezone, t.persona, t.role, l.country,
+               json_extract_string(l.checks, '$.posting_hours.consistent') AS hours_ok
+        FROM read_csv(?, all_varchar = true) t
+        JOIN account_locations l
+          ON l.run_id = ? AND l.platform = ? AND l.account_id = t.account_id
+        ORDER BY t.account_id
+        """,
+        [str(truth.accounts), run_id, truth.platform],
+    ).fetchall()
+    countries = zone_country()
+    places = [r for r in rows if r[0] and r[1]]
+    junk = [r for r in rows if r[0] and not r[1]]
+    resolved = [r for r in places if r[4] != "unknown"]
+    comparable = [r for r in resolved if r[1] in countries]
+    agree = [r for r in comparable if countries[r[1]] == r[4]]
+
+    def flagged(group: list[tuple[Any, ...]]) -> float:
+        checked = [r for r in group if r[5] is not None]
+        return _ratio(sum(r[5] == "false" for r in checked), len(checked))
+
+    return {
+        "accounts_scored": float(len(rows)),
+        "claimed_places": float(len(places)),
+        "claimed_resolved": _ratio(len(resolved), len(places)),
+        "country_agreement": _ratio(len(agree), len(comparable)),
+        "junk_resolved": _ratio(sum(r[4] != "unknown" for r in junk), len(junk)),
+        "night_flagged_trolls": flagged([r for r in rows if r[2] == "troll"]),
+        "night_flagged_organic": flagged([r for r in rows if r[3] == "organic"]),
     }

@@ -684,10 +684,10 @@ def evaluate(truth: str, store_path: str, as_json: bool) -> None:
     if not scores:
         click.echo("nothing to evaluate: no analysis has run in this store yet")
         return
-    click.echo(f"{'analysis':<14} {'metric':<22} value")
+    click.echo(f"{'analysis':<14} {'metric':<28} value")
     for analysis, metrics in scores.items():
         for metric, value in metrics.items():
-            click.echo(f"{analysis:<14} {metric:<22} {format_score(value)}")
+            click.echo(f"{analysis:<14} {metric:<28} {format_score(value)}")
 
 
 @cli.command()
@@ -752,8 +752,11 @@ def formats(as_json: bool) -> None:
 
 # Commands defined in their own modules (each imports only click at load time).
 from infoscope.cli.geo import locate  # noqa: E402
+from infoscope.cli.language import resonance, signature  # noqa: E402
 
 cli.add_command(locate)
+cli.add_command(signature)
+cli.add_command(resonance)
 
 if __name__ == "__main__":  # pragma: no cover
     cli()

@@ -38,7 +38,9 @@ Mapping
 - ``metrics``: every integer in ``public_metrics`` (``retweet_count``, ``reply_count``,
   ``like_count``, ``quote_count``, ``impression_count``, ``bookmark_count``).
 - ``raw``: a flattened tweet's line as read; for a page, the tweet object with the page's
-  ``__twarc`` stamp (the page's ``includes`` are mapped to accounts, not repeated per tweet).
+  ``__twarc`` stamp and, when its ``geo.place_id`` is in the page's ``includes.places``, that
+  place merged into ``geo`` as ``twarc2 flatten`` does (the other ``includes`` are mapped to
+  accounts, not repeated per tweet).
 
 Tweets that are only in ``includes.tweets`` (the originals of retweets, quoted and replied-to
 tweets) are not stored as posts: the corpus is what was collected, and the references keep
@@ -99,6 +101,21 @@ def parse_v2_date(value: Any) -> datetime | None:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def _page_places(page: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A page's ``includes.places`` by id."""
+    places = as_list(as_dict(page.get("includes")).get("places"))
+    return {str(p["id"]): p for p in places if isinstance(p, dict) and "id" in p}
+
+
+def _with_place(tweet: Any, places: dict[str, dict[str, Any]]) -> Any:
+    """The tweet with its place merged into ``geo`` (as twarc2 flatten does), when included."""
+    if not places or not isinstance(tweet, dict):
+        return tweet
+    geo = as_dict(tweet.get("geo"))
+    place = places.get(str(geo.get("place_id")))
+    return tweet if place is None else {**tweet, "geo": {**geo, **place}}
 
 
 def _looks_like_user(value: Any) -> bool:
@@ -256,6 +273,7 @@ class TwitterV2(RecordFormat):
                     yield Quarantined(f"not a tweet: {what}", item.raw, record, item.line)
                     continue
                 exp = _Expansions.of_page(value)
+                places = _page_places(value)
                 stamp = value.get("__twarc")
                 yielded: set[str] = set()
                 prov = None
@@ -263,7 +281,8 @@ class TwitterV2(RecordFormat):
                     record += 1
                     prov = Provenance(source.name, record, item.line)
                     stamped = isinstance(tweet, dict) and stamp is not None
-                    raw = dumps({**tweet, "__twarc": stamp} if stamped else tweet)
+                    kept = _with_place(tweet, places)
+                    raw = dumps({**kept, "__twarc": stamp} if stamped else kept)
                     yield from map_tweet(tweet, exp, raw, prov, platform, yielded)
                 # Users that only the page's includes name (say, the author of a tweet quoted
                 # by an included tweet) are accounts too; they share the page's last record.

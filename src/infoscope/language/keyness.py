@@ -106,9 +106,12 @@ def compute_keyness(
     terms, a, acc_t, top_t, b, acc_r, top_r = _aligned(target, reference)
     # Log-ratio (Hardie 2014) decides which side over-uses a term.
     log_ratio = np.log2((np.where(a > 0, a, 0.5) / n_t) / (np.where(b > 0, b, 0.5) / n_r))
-    over_t = log_ratio >= 0
-    side_accounts = np.where(over_t, acc_t, acc_r)
-    side_share = np.where(over_t, top_t, top_r)
+    # At a tie (equal relative frequencies) neither side over-uses: both must pass, so the
+    # filter stays symmetric.
+    tie = log_ratio == 0
+    over_t = log_ratio > 0
+    side_accounts = np.where(tie, np.minimum(acc_t, acc_r), np.where(over_t, acc_t, acc_r))
+    side_share = np.where(tie, np.maximum(top_t, top_r), np.where(over_t, top_t, top_r))
     keep = (
         (a + b >= min_count) & (side_accounts >= min_accounts) & (side_share <= max_account_share)
     )

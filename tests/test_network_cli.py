@@ -416,10 +416,17 @@ def test_a_schema_1_store_is_upgraded_on_writable_open(store_path, tmp_path):
     with Store.open(store_path) as store:
         _fill(store, tmp_path)
         # What a schema-1 store looks like: none of the later tables, version 1.
-        for table in (
-            "network_nodes network_edges communities detected_languages signatures "
-            "signature_terms resonance_scores account_locations"
-        ).split():
+        for table in [
+            "network_nodes",
+            "network_edges",
+            "communities",
+            "detected_languages",
+            "signatures",
+            "signature_terms",
+            "resonance_scores",
+            "account_locations",
+            "monitor_cells",
+        ]:
             store.con.execute(f"DROP TABLE {table}")
         store.con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
         posts = store.count("posts")

@@ -23,6 +23,9 @@ Evaluators so far:
   adopted the targeted operations' narrative and were found resonant: language is what
   resonance measures, so this is expected, not an error) and ``organic_flag_rate`` (other
   organic accounts: false alarms).
+- ``locate``: the latest locate run against the scenario's claimed places (see
+  `_evaluate_locate`: claimed places resolved, country agreement, junk resolved, night-shift
+  personas flagged).
 - ``communities``: the latest communities run against the planted groups, over the scenario's
   accounts that are nodes of its network: ``nmi`` and ``ari`` (normalised mutual information
   and adjusted Rand index) against the planted topic communities, ``nmi_groups`` and

@@ -21,6 +21,10 @@ Tables
   ``account_locations``: each `infoscope locate` run's place per account, with its source
   and confidence (``country = 'unknown'`` when nothing supports a place).
 
+- ``monitor_cells`` (schema 4): each `infoscope monitor` run's prevalence of resonance per
+  place and period, with its confidence interval, the period's share of unknown locations
+  and any alert.
+
 An older store is upgraded in place when opened for writing (each schema step only adds
 tables); opened read-only it is read as it is, and the analyses it lacks count as not run.
 
@@ -45,7 +49,7 @@ from infoscope._version import __version__
 from infoscope.errors import InfoscopeError, StoreLockedError, StoreVersionError
 from infoscope.records import ACCOUNT_SCHEMA, ARTICLE_SCHEMA, LABEL_SCHEMA, POST_SCHEMA
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_STORE = "infoscope.duckdb"
 
 _DUCK_TYPES = {
@@ -204,6 +208,21 @@ CREATE TABLE IF NOT EXISTS account_locations (
   confidence DOUBLE NOT NULL,
   evidence VARCHAR,
   checks JSON
+);
+""",
+    4: """
+CREATE TABLE IF NOT EXISTS monitor_cells (
+  run_id VARCHAR NOT NULL,
+  place VARCHAR NOT NULL,
+  period DATE NOT NULL,
+  accounts BIGINT NOT NULL,
+  resonant BIGINT NOT NULL,
+  prevalence DOUBLE NOT NULL,
+  ci_low DOUBLE NOT NULL,
+  ci_high DOUBLE NOT NULL,
+  unknown_share DOUBLE NOT NULL,
+  growth_p DOUBLE,
+  alert VARCHAR
 );
 """,
 }

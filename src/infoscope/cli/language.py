@@ -330,3 +330,103 @@ def _explain(store: Any, run_id: str, handle: str) -> dict[str, Any]:
         "tokens": tokens,
         "top_terms": json.loads(top_terms),
     }
+
+
+@click.command()
+@store_option()
+@click.option(
+    "--resonance", "resonance_run", help="Resonance run (default: the latest with periods)."
+)
+@click.option(
+    "--level", type=click.Choice(["country", "region"]), default="country", show_default=True
+)
+@click.option(
+    "--min-confidence",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Places below this confidence count as unknown.",
+)
+@click.option(
+    "--min-accounts",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="No alert for a place with fewer scored accounts in a period.",
+)
+@click.option(
+    "--threshold",
+    default=0.1,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Alert when a place's interval first lies wholly above this prevalence.",
+)
+@click.option(
+    "--baseline",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Previous periods pooled as the baseline of the growth test.",
+)
+@click.option(
+    "--alpha", default=0.01, show_default=True, type=click.FloatRange(0, 1, min_open=True)
+)
+@click.option("--places", "show_places", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True)
+def monitor(
+    store_path: str, resonance_run: str | None, level: str, min_confidence: float,
+    min_accounts: int, threshold: float, baseline: int, alpha: float, show_places: int,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Prevalence of resonance per place and period, with intervals, unknown share and alerts.
+
+    Needs `infoscope resonance --period week|month`; places come from the latest
+    `infoscope locate` (without one, every account counts as unknown). Alerts: significant
+    growth against the previous --baseline periods (Fisher exact, p < --alpha), and a place
+    crossing --threshold for the first time. Unknown places are shown, never guessed.
+
+    \b
+    Example:
+      infoscope locate && infoscope resonance --signature righttroll --period month
+      infoscope monitor --level country --threshold 0.2
+    """
+    from infoscope.language.monitor import monitor_resonance
+    from infoscope.store import Store
+
+    with Store.open(store_path) as store:
+        run = monitor_resonance(
+            store, resonance_run=resonance_run, level=level, min_confidence=min_confidence,
+            min_accounts=min_accounts, threshold=threshold, baseline=baseline, alpha=alpha,
+        )  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(run.as_dict(), indent=2, default=str))
+        return
+    s = run.summary
+    click.echo(
+        f"run {run.run_id}: {s['places']} places over {s['periods']} periods; "
+        f"{s['unknown_share']:.0%} of scored account-periods have no known place"
+        + ("" if s["located"] else " (no `infoscope locate` run yet)")
+    )
+    by_place: dict[str, list[dict[str, Any]]] = {}
+    for c in run.cells:
+        by_place.setdefault(c["place"], []).append(c)
+    ranked = sorted(by_place.items(), key=lambda kv: -sum(c["accounts"] for c in kv[1]))
+    click.echo("\nplace      accounts  prevalence per period (latest, 95% CI)")
+    for place, cells in ranked[:show_places]:
+        from infoscope.cli.main import _sparkline
+
+        last = cells[-1]
+        spark = _sparkline([round(100 * c["prevalence"]) for c in cells])
+        click.echo(
+            f"  {place:<10} {sum(c['accounts'] for c in cells):>7,}  {spark}  "
+            f"{last['prevalence']:.1%} [{last['ci_low']:.1%}, {last['ci_high']:.1%}] "
+            f"in {last['period']}"
+        )
+    alerts = run.alerts
+    click.echo(f"\n{len(alerts)} alert(s)" + (":" if alerts else ""))
+    for c in alerts:
+        p = "" if c["growth_p"] is None else f", p = {c['growth_p']:.2g}"
+        click.echo(
+            f"  {c['period']} {c['place']}: {c['alert']} (prevalence {c['prevalence']:.1%} "
+            f"[{c['ci_low']:.1%}, {c['ci_high']:.1%}] of {c['accounts']:,}{p})"
+        )

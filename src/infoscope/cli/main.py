@@ -752,11 +752,12 @@ def formats(as_json: bool) -> None:
 
 # Commands defined in their own modules (each imports only click at load time).
 from infoscope.cli.geo import locate  # noqa: E402
-from infoscope.cli.language import resonance, signature  # noqa: E402
+from infoscope.cli.language import monitor, resonance, signature  # noqa: E402
 
 cli.add_command(locate)
 cli.add_command(signature)
 cli.add_command(resonance)
+cli.add_command(monitor)
 
 if __name__ == "__main__":  # pragma: no cover
     cli()

@@ -1,0 +1,211 @@
+"""Monitoring: how prevalent resonance is per place and period, with its uncertainty.
+
+`monitor_resonance` reads a resonance run scored per period (``infoscope resonance --period``)
+and the latest `infoscope locate` run, and counts, per place (country, or country/region) and
+period, the accounts scored in that period and those resonant. Beside each prevalence:
+
+- its 95% Wilson confidence interval (``scipy.stats.binomtest``);
+- the period's share of scored accounts whose place is unknown (no evidence, or a place below
+  ``min_confidence``): they are counted under ``unknown``, never spread over the places;
+- alerts: ``growth`` when the period's prevalence is significantly above that of the previous
+  ``baseline`` periods pooled (one-sided Fisher exact test, p < ``alpha``), and ``crossing``
+  when a place's interval lies wholly above ``threshold`` for the first time after periods
+  at or below it.
+
+Places with fewer than ``min_accounts`` scored accounts in a period get no alert: too few to
+say. The relational part (joining scores to places and counting) is one Ibis expression.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import pyarrow as pa
+from ibis import _
+
+from infoscope.errors import InfoscopeError
+from infoscope.store import Store
+
+LEVELS = ("country", "region")
+
+
+@dataclass
+class MonitorRun:
+    """A stored monitor run: its summary, cells (place x period) and alerts."""
+
+    run_id: str
+    summary: dict[str, Any]
+    cells: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def alerts(self) -> list[dict[str, Any]]:
+        return [c for c in self.cells if c["alert"]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, **self.summary, "alerts": self.alerts, "cells": self.cells}
+
+
+def _latest(store: Store, command: str, *, periods: bool = False) -> str | None:
+    query = (
+        "SELECT run_id FROM runs WHERE command = ? AND status = 'completed' "
+        + ("AND json_extract_string(parameters, '$.period') IS NOT NULL " if periods else "")
+        + "ORDER BY started_at DESC LIMIT 1"
+    )
+    row = store.con.execute(query, [command]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def count_cells(
+    scores: ibis.Table,
+    locations: ibis.Table | None,
+    *,
+    level: str = "country",
+    min_confidence: float = 0.5,
+) -> ibis.Table:
+    """``place, period, accounts, resonant`` from per-period scores and account places."""
+    scored = scores.filter(scores.period.notnull() & scores.probability.notnull())
+    if locations is None:
+        placed = scored.mutate(place=ibis.literal("unknown"))
+    else:
+        known = (locations.country != "unknown") & (locations.confidence >= min_confidence)
+        name = (
+            locations.country
+            if level == "country"
+            else locations.country + "/" + locations.region.fill_null("?")
+        )
+        where = locations.select(
+            l_platform="platform", l_account="account_id", l_place=known.ifelse(name, "unknown")
+        )
+        placed = scored.left_join(
+            where,
+            [scored.platform == where.l_platform, scored.account_id == where.l_account],
+        ).mutate(place=_.l_place.fill_null("unknown"))
+    return placed.group_by(["place", "period"]).aggregate(
+        accounts=_.count(), resonant=_.resonant.cast("int64").sum()
+    )
+
+
+def monitor_resonance(
+    store: Store,
+    *,
+    resonance_run: str | None = None,
+    level: str = "country",
+    min_confidence: float = 0.5,
+    min_accounts: int = 10,
+    threshold: float = 0.1,
+    baseline: int = 4,
+    alpha: float = 0.01,
+) -> MonitorRun:
+    """Prevalence of resonance per place and period, with intervals and alerts; stored."""
+    from scipy.stats import binomtest, fisher_exact
+
+    from infoscope.geo.accounts import latest_run_id as latest_locate
+    from infoscope.network.run import input_fingerprint
+
+    if level not in LEVELS:
+        raise InfoscopeError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
+    run = resonance_run or _latest(store, "resonance", periods=True)
+    if run is None:
+        raise InfoscopeError(
+            "no resonance run scored per period: run `infoscope resonance --signature NAME "
+            "--period week` (or month) first"
+        )
+    locate_run = latest_locate(store)
+    params = {
+        "resonance_run": run,
+        "locate_run": locate_run,
+        "level": level,
+        "min_confidence": min_confidence,
+        "min_accounts": min_accounts,
+        "threshold": threshold,
+        "baseline": baseline,
+        "alpha": alpha,
+    }
+    scores = store.ibis.table("resonance_scores")
+    scores = scores.filter(scores.run_id == run)
+    locations = None
+    if locate_run is not None:
+        locations = store.ibis.table("account_locations")
+        locations = locations.filter(locations.run_id == locate_run)
+    rows = (
+        count_cells(scores, locations, level=level, min_confidence=min_confidence)
+        .order_by(["place", "period"])
+        .to_pyarrow()
+        .to_pylist()
+    )
+    if not rows:
+        raise InfoscopeError(
+            f"resonance run {run} has no per-period scores of scored accounts; run "
+            "`infoscope resonance --period week` first"
+        )
+    per_period: dict[Any, list[int]] = {}
+    for r in rows:
+        tot = per_period.setdefault(r["period"], [0, 0])
+        tot[0] += r["accounts"]
+        tot[1] += r["accounts"] if r["place"] == "unknown" else 0
+    history: dict[str, list[dict[str, Any]]] = {}
+    cells = []
+    for r in rows:
+        n, k = int(r["accounts"]), int(r["resonant"])
+        ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        total, unknown = per_period[r["period"]]
+        cell = {
+            "place": r["place"],
+            "period": r["period"],
+            "accounts": n,
+            "resonant": k,
+            "prevalence": k / n,
+            "ci_low": float(ci.low),
+            "ci_high": float(ci.high),
+            "unknown_share": unknown / total,
+            "growth_p": None,
+            "alert": None,
+        }
+        past = history.setdefault(r["place"], [])
+        if r["place"] != "unknown" and n >= min_accounts:
+            before = [c for c in past[-baseline:] if c["accounts"] > 0]
+            base_n = sum(c["accounts"] for c in before)
+            base_k = sum(c["resonant"] for c in before)
+            if base_n >= min_accounts:
+                _, p = fisher_exact([[k, n - k], [base_k, base_n - base_k]], alternative="greater")
+                cell["growth_p"] = float(p)
+                if p < alpha:
+                    cell["alert"] = "growth"
+            crossed_before = any(c["ci_low"] > threshold for c in past)
+            if cell["ci_low"] > threshold and past and not crossed_before:
+                cell["alert"] = "crossing" if cell["alert"] is None else "growth+crossing"
+        past.append(cell)
+        cells.append(cell)
+    run_id = store.begin_run("monitor", params, input_fingerprint=input_fingerprint(store))
+    table = pa.Table.from_pylist(cells).add_column(0, "run_id", pa.array([run_id] * len(cells)))
+    with store.transaction() as con:
+        con.register("_cells", table)
+        con.execute("INSERT INTO monitor_cells BY NAME SELECT * FROM _cells")
+        con.unregister("_cells")
+    places = sorted({c["place"] for c in cells})
+    summary = {
+        "parameters": params,
+        "places": len([p for p in places if p != "unknown"]),
+        "periods": len(per_period),
+        "cells": len(cells),
+        "alerts": sum(1 for c in cells if c["alert"]),
+        "unknown_share": sum(u for _, u in per_period.values())
+        / max(1, sum(t for t, _ in per_period.values())),
+        "located": locate_run is not None,
+    }
+    store.end_run(run_id, status="completed", counts=summary)
+    return MonitorRun(run_id, summary, cells)
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """The 95% Wilson interval of k successes in n (for callers without scipy at hand)."""
+    if n == 0:
+        return (0.0, 1.0)
+    z = 1.959963984540054
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (centre - half, centre + half)

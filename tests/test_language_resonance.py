@@ -189,6 +189,7 @@ def test_learn_signature(filled: Store) -> None:
     top = {r["term"] for r in sig.top(10)}
     assert top == {"sanctions", "pipeline", "sovereignty"}
     assert {r["term"] for r in sig.top(10, side="reference")} == {"garden", "recipe", "bakery"}
+    # 6 red accounts x 8 posts x 5 words = 240 tokens of 5 distinct terms.
     assert sig.counts["target"] == {"tokens": 240, "accounts": 6, "terms": 5}
     runs = rows(filled, "SELECT command, status, parameters FROM runs WHERE command = 'signature'")
     assert [(r["command"], r["status"]) for r in runs] == [("signature", "completed")]

@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python benchmarks/bench_communities.py
+	$(BIN)/python benchmarks/bench_language.py
 
 clean:
 	rm -rf $(VENV) demo-out bench-out .pytest_cache .ruff_cache .mypy_cache

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from infoscope.evaluate import evaluate, format_score, load_truth
+from infoscope.geo.accounts import locate_accounts
 from infoscope.ingest import ingest
+from infoscope.language.monitor import monitor_resonance
 from infoscope.language.resonance import score_resonance
 from infoscope.language.signature import learn_signature
 from infoscope.network import find_communities
@@ -80,6 +82,11 @@ def run_demo(
         say("scoring every account's resonance with it (calibrated, 5-fold)")
         resonance = score_resonance(store, signature.name, period="week", seed=seed)
         timings["signature_and_resonance"] = time.perf_counter() - started
+        started = time.perf_counter()
+        say("locating accounts and monitoring resonance by country and week")
+        located = locate_accounts(store)
+        monitored = monitor_resonance(store, min_accounts=10)
+        timings["locate_and_monitor"] = time.perf_counter() - started
         scores = evaluate(store, load_truth(out / "scenario"))
     data = {
         "scenario": {"posts": posts, "seed": seed, "counts": manifest.counts},
@@ -95,6 +102,13 @@ def run_demo(
             "top_terms": [r["term"] for r in signature.top(15)],
         },
         "resonance": {k: v for k, v in resonance.summary.items() if k != "parameters"},
+        "places": {
+            "accounts": located.summary["accounts"],
+            "with_place": located.summary["located"],
+            "unknown": located.summary["unknown"],
+            "top_countries": located.summary["top_countries"][:5],
+        },
+        "monitor": {**monitored.summary, "alerts": monitored.alerts},
         "evaluation": scores,
         "seconds": {k: round(v, 2) for k, v in timings.items()},
     }
@@ -181,6 +195,10 @@ def _markdown(data: dict[str, Any], store_path: Path) -> str:
         "",
         _language_text(data["signature"], data["resonance"]),
         "",
+        "## Places and monitoring",
+        "",
+        _places_text(data["places"], data["monitor"]),
+        "",
         "## Evaluation against the planted truth",
         "",
         "| analysis | metric | value |",
@@ -207,6 +225,17 @@ def _language_text(sig: dict[str, Any], res: dict[str, Any]) -> str:
         f"{res['resonant_accounts']:,} resonant; held-out ({cv['folds']:.0f}-fold) precision "
         f"{cv['precision']:.3f}, recall {cv['recall']:.3f}, ROC AUC {cv['roc_auc']:.3f} "
         "(the baseline holds the operation's unseen accounts, so precision here is a floor)."
+    )
+
+
+def _places_text(places: dict[str, Any], monitor: dict[str, Any]) -> str:
+    return (
+        f"{places['with_place']:,} of {places['accounts']:,} accounts located from their "
+        f"evidence ({places['unknown']:,} unknown, left unknown); top countries: "
+        + ", ".join(f"{c[0]} ({c[1]:,})" for c in places["top_countries"])
+        + f". Resonance monitored over {monitor['places']} countries and "
+        f"{monitor['periods']} weeks ({monitor['unknown_share']:.0%} of scored account-weeks "
+        f"without a known place): {len(monitor['alerts'])} alert(s)."
     )
 
 

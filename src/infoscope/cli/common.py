@@ -19,3 +19,14 @@ def store_option(read_only: bool = False) -> Any:
         type=click.Path(dir_okay=False),
         help=STORE_HELP,
     )
+
+
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[int]) -> str:
+    """One character per value, scaled to the largest; blank for zero."""
+    if not values:
+        return ""
+    top = max(values) or 1
+    return "".join(_SPARK[min(7, int(8 * v / top))] if v else " " for v in values)

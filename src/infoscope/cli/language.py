@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from infoscope.cli.common import store_option
+from infoscope.cli.common import sparkline, store_option
 
 GROUP_HELP = (
     "A group: label:KEY=VALUE, community:C, accounts:FILE, format:NAME, source:TEXT, "
@@ -413,10 +413,8 @@ def monitor(
     ranked = sorted(by_place.items(), key=lambda kv: -sum(c["accounts"] for c in kv[1]))
     click.echo("\nplace      accounts  prevalence per period (latest, 95% CI)")
     for place, cells in ranked[:show_places]:
-        from infoscope.cli.main import _sparkline
-
         last = cells[-1]
-        spark = _sparkline([round(100 * c["prevalence"]) for c in cells])
+        spark = sparkline([round(100 * c["prevalence"]) for c in cells])
         click.echo(
             f"  {place:<10} {sum(c['accounts'] for c in cells):>7,}  {spark}  "
             f"{last['prevalence']:.1%} [{last['ci_low']:.1%}, {last['ci_high']:.1%}] "

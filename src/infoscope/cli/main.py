@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from infoscope._version import __version__
-from infoscope.cli.common import store_option
+from infoscope.cli.common import sparkline, store_option
 
 
 class _Group(click.Group):
@@ -425,14 +425,6 @@ def _utc(value: Any) -> Any:
 
 
 _DATES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
-_SPARK = "▁▂▃▄▅▆▇█"
-
-
-def _sparkline(values: list[int]) -> str:
-    if not values:
-        return ""
-    top = max(values) or 1
-    return "".join(_SPARK[min(7, int(8 * v / top))] if v else " " for v in values)
 
 
 def _print_community(p: dict[str, Any], period: str | None) -> None:
@@ -478,7 +470,7 @@ def _print_community(p: dict[str, Any], period: str | None) -> None:
     activity = p.get("activity", [])
     if activity:
         click.echo(
-            f"  activity per {period}: {activity[0][0]} {_sparkline([n for _, n in activity])} "
+            f"  activity per {period}: {activity[0][0]} {sparkline([n for _, n in activity])} "
             f"{activity[-1][0]}"
         )
 

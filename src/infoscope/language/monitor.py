@@ -18,7 +18,6 @@ say. The relational part (joining scores to places and counting) is one Ibis exp
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,14 +197,3 @@ def monitor_resonance(
     }
     store.end_run(run_id, status="completed", counts=summary)
     return MonitorRun(run_id, summary, cells)
-
-
-def wilson(k: int, n: int) -> tuple[float, float]:
-    """The 95% Wilson interval of k successes in n (for callers without scipy at hand)."""
-    if n == 0:
-        return (0.0, 1.0)
-    z = 1.959963984540054
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (centre - half, centre + half)

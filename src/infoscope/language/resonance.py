@@ -40,6 +40,15 @@ from infoscope.language.signature import Signature, select_terms
 from infoscope.language.tokens import TokenOptions, post_tokens
 
 PERIODS = {"week": "W", "month": "M"}
+# How a signature selects its terms: parameters of `learn_signature` and `ResonanceScorer`.
+SELECTION_PARAMETERS = (
+    "size",
+    "z_min",
+    "min_count",
+    "min_accounts",
+    "max_account_share",
+    "prior_strength",
+)
 
 
 @dataclass
@@ -499,22 +508,18 @@ def score_resonance(
                     - member_ids
                 )
             say(f"calibrating on {len(member_ids):,} members and {len(baseline_ids):,} baseline")
-            knobs = dict(min_tokens=min_tokens, precision=precision, cv=cv, seed=seed)
+            knobs: dict[str, Any] = dict(
+                min_tokens=min_tokens, precision=precision, cv=cv, seed=seed
+            )
             if relearn:
                 XL = account_terms(
                     table=counted,
                     accounts=sorted(member_ids | baseline_ids),
                     per_account=True,
                 )
-                scorer = ResonanceScorer(
-                    size=int(params.get("size", 200)),
-                    z_min=float(params.get("z_min", 3.29)),
-                    min_count=int(params.get("min_count", 5)),
-                    min_accounts=int(params.get("min_accounts", 3)),
-                    max_account_share=float(params.get("max_account_share", 0.5)),
-                    prior_strength=float(params.get("prior_strength", 1000.0)),
-                    **knobs,  # type: ignore[arg-type]
-                )
+                # Each fold re-learns the signature as it was learnt: same parameters.
+                learnt: dict[str, Any] = {k: params[k] for k in SELECTION_PARAMETERS if k in params}
+                scorer = ResonanceScorer(**learnt, **knobs)
             else:
                 index = [
                     i for i, a in enumerate(X.accounts) if a in member_ids or a in baseline_ids

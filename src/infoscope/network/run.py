@@ -109,21 +109,7 @@ def find_communities(
     }
     run_id = store.begin_run(COMMAND, params, input_fingerprint=input_fingerprint(store), seed=seed)
     try:
-        result = _analyse(
-            store,
-            sel,
-            run_id,
-            params,
-            seed,
-            say,
-            objective,
-            resolution,
-            runs,
-            directed,
-            levels,
-            group_resolution,
-            top,
-        )
+        result = _analyse(store, sel, run_id, params, seed, say)
     except BaseException:
         store.end_run(run_id, status="failed", counts={})
         raise
@@ -137,15 +123,10 @@ def _analyse(
     params: dict[str, Any],
     seed: int,
     say: Callable[[str], None],
-    objective: str,
-    resolution: float | None,
-    runs: int,
-    directed: bool,
-    levels: int,
-    group_resolution: float | None,
-    top: int,
 ) -> CommunityRun:
+    """The analysis of `find_communities`, whose clustering parameters are in `params`."""
     seconds: dict[str, float] = {}
+    runs, top = params["runs"], params["top"]
     posts, accounts = store.ibis.table("posts"), store.ibis.table("accounts")
     labels = store.ibis.table("account_labels")
 
@@ -172,12 +153,12 @@ def _analyse(
     say(f"Leiden on {graph.vcount():,} accounts and {graph.ecount():,} edges ({runs} runs)")
     found = detect_communities(
         graph,
-        objective=objective,
-        resolution=resolution,
+        objective=params["objective"],
+        resolution=params["resolution"],
         runs=runs,
-        directed=directed,
-        levels=levels,
-        group_resolution=group_resolution,
+        directed=params["directed"],
+        levels=params["levels"],
+        group_resolution=params["group_resolution"],
         seed=seed,
     )
     seconds["leiden"] = time.perf_counter() - started

@@ -33,6 +33,10 @@ Evaluators so far:
   community), ``operation_cohesion`` (mean over operations of the share of its accounts in
   its most common found community), ``coverage`` (share of posting accounts in the network)
   and ``accounts_scored``.
+- ``coordination``: the latest coordination run against the planted operations: precision
+  and recall of flagged (clustered) accounts, recall per persona, the flag rates of organic
+  sympathisers and of other organic accounts, and cluster purity (see
+  `_evaluate_coordination`).
 """
 
 from __future__ import annotations
@@ -336,3 +340,60 @@ def _evaluate_locate(store: Store, truth: Truth) -> dict[str, float] | None:
         "night_flagged_trolls": flagged([r for r in rows if r[2] == "troll"]),
         "night_flagged_organic": flagged([r for r in rows if r[3] == "organic"]),
     }
+
+
+@register_evaluator("coordination")
+def _evaluate_coordination(store: Store, truth: Truth) -> dict[str, float] | None:
+    """The latest coordination run against the planted operations.
+
+    Over the scenario's accounts that posted: an account is *flagged* when it is in a
+    coordinated cluster. ``precision`` is the share of flagged accounts that are operation
+    members, ``recall`` the share of operation members flagged (also per persona:
+    ``recall_news-front``, ``recall_amplifier``, ``recall_automated``, ``recall_troll``),
+    ``sympathiser_flag_rate`` the share of organic sympathisers (accounts that adopt an
+    operation's narrative without coordinating) flagged, which should stay near 0, and
+    ``organic_flag_rate`` that of the other organic accounts. ``cluster_purity`` is the share
+    of flagged operation members whose cluster's most common operation is their own.
+    """
+    from infoscope.coordination.run import latest_run_id
+
+    run_id = latest_run_id(store)
+    if run_id is None:
+        return None
+    rows = store.con.execute(
+        """
+        SELECT t.account_id, t.role, t.operation_id, t.persona, t.sympathiser, a.cluster
+        FROM read_csv(?, all_varchar = true) t
+        LEFT JOIN coordination_accounts a ON a.run_id = ? AND a.account_id = t.account_id
+        WHERE CAST(t.posts AS BIGINT) > 0
+        ORDER BY t.account_id
+        """,
+        [str(truth.accounts), run_id],
+    ).fetchall()
+    flagged = [r for r in rows if r[5] is not None]
+    members = [r for r in rows if r[1] == "operation"]
+    sympathisers = [r for r in rows if r[1] != "operation" and r[4] == "true"]
+    organic = [r for r in rows if r[1] != "operation" and r[4] != "true"]
+    scores = {
+        "accounts_flagged": float(len(flagged)),
+        "clusters": float(len({r[5] for r in flagged})),
+        "precision": _ratio(sum(r[1] == "operation" for r in flagged), len(flagged)),
+        "recall": _ratio(sum(r[5] is not None for r in members), len(members)),
+    }
+    for persona in sorted({r[3] for r in members if r[3]}):
+        group = [r for r in members if r[3] == persona]
+        scores[f"recall_{persona}"] = _ratio(sum(r[5] is not None for r in group), len(group))
+    scores["sympathiser_flag_rate"] = _ratio(
+        sum(r[5] is not None for r in sympathisers), len(sympathisers)
+    )
+    scores["organic_flag_rate"] = _ratio(sum(r[5] is not None for r in organic), len(organic))
+    by_cluster: dict[Any, list[str]] = {}
+    for r in flagged:
+        if r[1] == "operation":
+            by_cluster.setdefault(r[5], []).append(r[2])
+    pure = sum(
+        sum(op == max(set(ops), key=lambda o: (ops.count(o), o)) for op in ops)
+        for ops in by_cluster.values()
+    )
+    scores["cluster_purity"] = _ratio(pure, sum(len(v) for v in by_cluster.values()))
+    return scores

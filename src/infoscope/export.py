@@ -22,9 +22,20 @@ EXPORTABLE = (
     "nodes",
     "communities",
     "graph",
+    "coordination-edges",
+    "coordination-evidence",
+    "coordination-accounts",
+    "coordination-clusters",
+    "coordination-graph",
 )
 # Tables of one analysis run: exported for the run asked for, by default the latest.
 _RUN_TABLES = {"nodes": "network_nodes", "communities": "communities"}
+_COORDINATION_TABLES = {
+    "coordination-edges": "coordination_edges",
+    "coordination-evidence": "coordination_evidence",
+    "coordination-accounts": "coordination_accounts",
+    "coordination-clusters": "coordination_clusters",
+}
 
 
 def _csv_safe(table: pa.Table) -> pa.Table:
@@ -69,6 +80,18 @@ def export_table(store: Store, what: str, out: str, *, run_id: str | None = None
             if out == "-":
                 raise BadParameterError("export graph: pass --out FILE.gexf, .graphml or .parquet")
             return write_graph(store, run_id, out)[0]
+    if what.startswith("coordination-"):
+        from infoscope.coordination.run import load_coordination
+
+        run_id = load_coordination(store, run_id).run_id
+        if what == "coordination-graph":
+            from infoscope.coordination.graphio import write_coordination_graph
+
+            if out == "-":
+                raise BadParameterError(
+                    "export coordination-graph: pass --out FILE.gexf, .graphml or .parquet"
+                )
+            return write_coordination_graph(store, run_id, out)[0]
     if out != "-" and Path(out).suffix.lower() not in (".parquet", ".csv"):
         raise BadParameterError(f"--out {out}: use a .parquet or .csv file name, or '-'")
     if what == "edges":
@@ -78,9 +101,10 @@ def export_table(store: Store, what: str, out: str, *, run_id: str | None = None
         reader = store.arrow_reader(
             interaction_edges(posts, accounts).order_by(["source", "target", "type"])
         )
-    elif what in _RUN_TABLES:
+    elif what in _RUN_TABLES or what in _COORDINATION_TABLES:
+        table = {**_RUN_TABLES, **_COORDINATION_TABLES}[what]
         reader = store.con.sql(
-            f"SELECT * FROM {_RUN_TABLES[what]} WHERE run_id = ?", params=[run_id]
+            f"SELECT * FROM {table} WHERE run_id = ?", params=[run_id]
         ).to_arrow_reader(100_000)
     else:
         table = {"labels": "account_labels"}.get(what, what)

@@ -25,6 +25,12 @@ Tables
   place and period, with its confidence interval, the period's share of unknown locations
   and any alert.
 
+- ``coordination_edges``, ``coordination_evidence``, ``coordination_accounts``,
+  ``coordination_clusters`` (schema 5): each `infoscope coordination` run's kept pairs per
+  trace with their counts, expected counts and p-values, the objects, posts and time gaps
+  behind every kept pair, the coordinated accounts with their cluster, and one profile per
+  cluster.
+
 An older store is upgraded in place when opened for writing (each schema step only adds
 tables); opened read-only it is read as it is, and the analyses it lacks count as not run.
 
@@ -49,7 +55,7 @@ from infoscope._version import __version__
 from infoscope.errors import InfoscopeError, StoreLockedError, StoreVersionError
 from infoscope.records import ACCOUNT_SCHEMA, ARTICLE_SCHEMA, LABEL_SCHEMA, POST_SCHEMA
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DEFAULT_STORE = "infoscope.duckdb"
 
 _DUCK_TYPES = {
@@ -223,6 +229,56 @@ CREATE TABLE IF NOT EXISTS monitor_cells (
   unknown_share DOUBLE NOT NULL,
   growth_p DOUBLE,
   alert VARCHAR
+);
+""",
+    5: """
+CREATE TABLE IF NOT EXISTS coordination_edges (
+  run_id VARCHAR NOT NULL,
+  trace VARCHAR NOT NULL,
+  account_a VARCHAR NOT NULL,
+  account_b VARCHAR NOT NULL,
+  directed BOOLEAN NOT NULL,
+  objects BIGINT NOT NULL,
+  co_actions BIGINT NOT NULL,
+  weight DOUBLE NOT NULL,
+  similarity DOUBLE,
+  symmetry DOUBLE,
+  expected DOUBLE NOT NULL,
+  p_value DOUBLE NOT NULL,
+  q_value DOUBLE NOT NULL,
+  first_at TIMESTAMPTZ,
+  last_at TIMESTAMPTZ,
+  median_gap_s DOUBLE
+);
+CREATE TABLE IF NOT EXISTS coordination_evidence (
+  run_id VARCHAR NOT NULL,
+  trace VARCHAR NOT NULL,
+  account_a VARCHAR NOT NULL,
+  account_b VARCHAR NOT NULL,
+  object_id VARCHAR NOT NULL,
+  post_a VARCHAR NOT NULL,
+  post_b VARCHAR NOT NULL,
+  at_a TIMESTAMPTZ,
+  at_b TIMESTAMPTZ,
+  gap_s DOUBLE NOT NULL,
+  co_actions BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS coordination_accounts (
+  run_id VARCHAR NOT NULL,
+  platform VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  handle VARCHAR,
+  cluster INTEGER NOT NULL,
+  subcluster INTEGER NOT NULL,
+  degree BIGINT NOT NULL,
+  strength DOUBLE NOT NULL,
+  traces VARCHAR[] NOT NULL
+);
+CREATE TABLE IF NOT EXISTS coordination_clusters (
+  run_id VARCHAR NOT NULL,
+  cluster INTEGER NOT NULL,
+  size BIGINT NOT NULL,
+  profile JSON NOT NULL
 );
 """,
 }

@@ -21,6 +21,17 @@ def store_option(read_only: bool = False) -> Any:
     )
 
 
+# Date and time layouts accepted by --since/--until (read as UTC).
+DATES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+
+
+def utc(value: Any) -> Any:
+    """A naive datetime from click.DateTime as UTC (None stays None)."""
+    from datetime import UTC
+
+    return None if value is None else value.replace(tzinfo=UTC)
+
+
 _SPARK = "▁▂▃▄▅▆▇█"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from infoscope._version import __version__
-from infoscope.cli.common import sparkline, store_option
+from infoscope.cli.common import DATES, sparkline, store_option, utc
 
 
 class _Group(click.Group):
@@ -262,12 +262,20 @@ def stats(store_path: str, top: int, as_json: bool) -> None:
             "nodes",
             "communities",
             "graph",
+            "coordination-edges",
+            "coordination-evidence",
+            "coordination-accounts",
+            "coordination-clusters",
+            "coordination-graph",
         ]
     ),
 )
 @store_option()
 @click.option(
-    "--run", "run_id", help="Communities run for nodes/communities/graph (default: latest)."
+    "--run",
+    "run_id",
+    help="Communities run for nodes/communities/graph, coordination run for coordination-* "
+    "(default: the latest).",
 )
 @click.option(
     "--out",
@@ -284,7 +292,10 @@ def export(what: str, store_path: str, run_id: str | None, out: str) -> None:
     store, weighted by count, with their time span. ``nodes`` are a communities run's
     accounts (community, stability, PageRank, strengths, betweenness); ``graph`` writes its
     network with those attributes as GEXF or GraphML (Gephi) or Parquet (nodes, and edges
-    in NAME.edges.parquet).
+    in NAME.edges.parquet). ``coordination-*`` export a coordination run's significant
+    edges, their evidence (objects, posts, time gaps), its accounts and cluster profiles;
+    ``coordination-graph`` its network with the evidence on every edge (GEXF, GraphML, or
+    Parquet with NAME.edges.parquet and NAME.evidence.parquet).
 
     \b
     Examples:
@@ -292,6 +303,7 @@ def export(what: str, store_path: str, run_id: str | None, out: str) -> None:
       infoscope export edges --out edges.csv
       infoscope export quarantine | head
       infoscope export graph --out network.gexf
+      infoscope export coordination-graph --out coordination.gexf
     """
     from infoscope.export import export_table
     from infoscope.store import Store
@@ -418,15 +430,6 @@ def simulate(
     click.echo(f"ground truth: {manifest.out_dir}/truth_accounts.csv, truth_posts.parquet")
 
 
-def _utc(value: Any) -> Any:
-    from datetime import UTC
-
-    return None if value is None else value.replace(tzinfo=UTC)
-
-
-_DATES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
-
-
 def _print_community(p: dict[str, Any], period: str | None) -> None:
     group = "" if p.get("group") is None else f" (group {p['group']})"
     click.echo(
@@ -484,8 +487,8 @@ def _print_community(p: dict[str, Any], period: str | None) -> None:
     help="Interaction types combined into one weight (comma-separated).",
 )
 @click.option("--platform", help="Platform whose accounts are the nodes (default: most posts).")
-@click.option("--since", type=click.DateTime(_DATES), help="Posts from this time (UTC).")
-@click.option("--until", type=click.DateTime(_DATES), help="Posts before this time (UTC).")
+@click.option("--since", type=click.DateTime(DATES), help="Posts from this time (UTC).")
+@click.option("--until", type=click.DateTime(DATES), help="Posts before this time (UTC).")
 @click.option("--lang", "langs", multiple=True, help="Keep posts in this language (repeatable).")
 @click.option(
     "--min-posts",
@@ -597,8 +600,8 @@ def communities(
     selection = EdgeSelection(
         types=parse_types(types),
         platform=platform,
-        since=_utc(since),
-        until=_utc(until),
+        since=utc(since),
+        until=utc(until),
         langs=tuple(langs) or None,
         min_posts=min_posts,
         min_weight=min_weight,
@@ -743,6 +746,7 @@ def formats(as_json: bool) -> None:
 
 
 # Commands defined in their own modules (each imports only click at load time).
+from infoscope.cli.coordination import coordination  # noqa: E402
 from infoscope.cli.geo import locate  # noqa: E402
 from infoscope.cli.language import monitor, resonance, signature  # noqa: E402
 
@@ -750,6 +754,7 @@ cli.add_command(locate)
 cli.add_command(signature)
 cli.add_command(resonance)
 cli.add_command(monitor)
+cli.add_command(coordination)
 
 if __name__ == "__main__":  # pragma: no cover
     cli()

@@ -1,0 +1,42 @@
+"""Coordinated-behaviour detection: traces, null models, per-edge evidence, clusters.
+
+- `infoscope.coordination.traces`: the registered traces (co-retweet, co-reply, co-link,
+  co-hashtag, near-duplicate, synchronised, fast-retweet) turning posts into actions on
+  shared objects, written with Ibis.
+- `infoscope.coordination.pairs`: windowed co-actions, the null models (expected counts and
+  p-values per pair), TF-IDF weights, similarity and symmetry.
+- `infoscope.coordination.minhash`: near-duplicate text groups (MinHash/LSH).
+- `infoscope.coordination.run`: `detect_coordination` (the whole analysis, stored as a run),
+  `candidate_pairs` (raw pairs of one trace), `load_coordination`, `edge_evidence`.
+- `infoscope.coordination.profiles`: cluster profiles.
+"""
+
+from infoscope.coordination.run import (
+    CoordinationRun,
+    candidate_pairs,
+    detect_coordination,
+    edge_evidence,
+    latest_run_id,
+    load_coordination,
+)
+from infoscope.coordination.traces import (
+    DEFAULT_WINDOWS,
+    TraceOptions,
+    parse_traces,
+    register_trace,
+    registered_traces,
+)
+
+__all__ = [
+    "DEFAULT_WINDOWS",
+    "CoordinationRun",
+    "TraceOptions",
+    "candidate_pairs",
+    "detect_coordination",
+    "edge_evidence",
+    "latest_run_id",
+    "load_coordination",
+    "parse_traces",
+    "register_trace",
+    "registered_traces",
+]

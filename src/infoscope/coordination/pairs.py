@@ -1,0 +1,407 @@
+"""From actions to scored account pairs: windowed co-actions, null models, evidence.
+
+Co-action traces
+----------------
+Two accounts *co-act* on an object when each acts on it and the two actions are at most the
+window apart (``|t_a - t_b| <= window``, boundaries included; identical times co-act). The
+pairing is a self-join on the object in time buckets one window wide, so that a popular
+object only pairs actions that are close in time. A pair's ``objects`` is the number of
+distinct objects the two co-acted on; for each of them the evidence keeps the two posts
+closest in time (ties: the smallest gap, then the smallest post ids) and their gap.
+
+Null model: accounts acting on objects at random, each account keeping its number of distinct
+objects ``d_a`` and each object its number of distinct accounts ``n_o`` (the bipartite
+configuration model), share on average ``E_ab = d_a d_b sum_o n_o (n_o - 1) / D^2`` objects
+(``D = sum_a d_a``). The p-value of a pair is the Poisson probability of sharing at least its
+``objects`` given ``E_ab``. The expectation ignores the window, so it is the chance of
+sharing objects at all: a window only lowers observed counts, which makes the test
+conservative and means that widening the window never lowers a pair's count nor raises its
+p-value. Edges are kept when ``objects >= min_count`` and their Benjamini-Hochberg q-value,
+over all ``N (N - 1) / 2`` pairs of the trace's ``N`` accounts (pairs never co-acting have
+p = 1), is at most ``alpha``; with a fixed account set the kept set therefore only grows as
+the window widens.
+
+Down-weighting: ``weight`` sums the shared objects' inverse document frequency
+``idf_o = ln((1 + N) / (1 + n_o)) + 1`` (hyper-popular objects count little), ``similarity``
+is the cosine similarity of the two accounts' TF-IDF object vectors (Pacheco et al. 2021),
+which also discounts hyperactive accounts, and ``symmetry`` is ``min(d_a, d_b) / max(d_a,
+d_b)`` (1 for accounts equally active in the trace; CooRTweet's edge symmetry idea).
+
+Fast retweets
+-------------
+A retweet is *fast* when it comes at most ``fast_seconds`` after the original. For a
+retweeter ``a`` and an author ``b``, ``co_actions`` is the number of a's retweets of b's posts
+(whose original is stored) and ``objects`` the fast ones; the null model is a binomial with
+the corpus's share of fast retweets, ``expected = co_actions * share``. ``similarity`` is the
+share of a's retweets that are fast retweets of b. Multiple testing: BH over all
+retweeter x author pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import numpy as np
+import pyarrow as pa
+from ibis import _
+
+from infoscope.store import Store
+
+# Columns of a scored pair table (and of the store's coordination_edges, without run_id).
+EDGE_COLUMNS = (
+    "trace",
+    "account_a",
+    "account_b",
+    "directed",
+    "objects",
+    "co_actions",
+    "weight",
+    "similarity",
+    "symmetry",
+    "expected",
+    "p_value",
+    "q_value",
+    "first_at",
+    "last_at",
+    "median_gap_s",
+)
+
+
+@dataclass
+class ScoredPairs:
+    """One trace's candidate pairs with their scores, and what produced them.
+
+    `pairs` has every pair that co-acted at least once (`EDGE_COLUMNS` plus ``kept``);
+    `objects_table` names the temporary table of per-object co-actions (the evidence), keyed
+    by ``account_a, account_b``; `stats` the trace's totals (accounts, objects, actions, the
+    window used, the number of possible pairs tested).
+    """
+
+    trace: str
+    pairs: pa.Table
+    objects_table: str
+    stats: dict[str, Any]
+
+    @property
+    def kept(self) -> pa.Table:
+        return self.pairs.filter(self.pairs["kept"])
+
+
+def temp_table(store: Store, name: str, expr: Any) -> ibis.Table:
+    """Materialise an Ibis expression as a temporary table of the store's Ibis connection."""
+    sql = ibis.to_sql(expr, dialect="duckdb")
+    store.ibis.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+    return store.ibis.table(name)
+
+
+def drop_temp(store: Store, *names: str) -> None:
+    for name in names:
+        store.ibis.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def estimate_window(actions: ibis.Table, *, quantile: float = 0.1, share: float = 0.5) -> float:
+    """A coordination window estimated from the data, as CooRnet's estimate does.
+
+    For every object acted on by at least two actions, the time from its first action until
+    `share` of its actions happened; the window is the `quantile` of those times, in seconds:
+    the time within which the fastest-spreading objects were already widely shared.
+    """
+    ranked = actions.mutate(
+        rn=ibis.row_number().over(group_by="object_id", order_by=["t_ms", "post_id"]),
+        n=_.count().over(group_by="object_id"),
+        first=_.t_ms.min().over(group_by="object_id"),
+    )
+    target = (ranked.n * share).ceil().cast("int64")
+    target = ibis.greatest(target, 2)
+    reached = ranked.filter((ranked.n >= 2) & (ranked.rn + 1 == target))
+    delay = (reached.t_ms - reached.first).cast("float64")
+    value = reached.aggregate(q=delay.quantile(quantile)).to_pyarrow()["q"][0].as_py()
+    return 0.0 if value is None else float(value) / 1000.0
+
+
+def co_action_objects(actions: ibis.Table, window_ms: int | None) -> ibis.Table:
+    """Per pair of accounts and object: co-actions within the window and the closest posts.
+
+    Rows ``account_a < account_b, object_id, co_actions, gap_ms, post_a, post_b, t_a, t_b``.
+    """
+    base = actions.select("account_id", "object_id", "post_id", "t_ms")
+    if window_ms is None:
+        left = base.mutate(bucket=ibis.literal(0, "int64"))
+        right = left
+    else:
+        width = max(int(window_ms), 1)
+        left = base.mutate(bucket=(base.t_ms // width).cast("int64"))
+        right = base.mutate(
+            bucket=(base.t_ms // width).cast("int64")
+            + ibis.literal([-1, 0, 1], "array<int64>").unnest()
+        )
+    lhs = left.select(
+        account_a=left.account_id,
+        object_id=left.object_id,
+        post_a=left.post_id,
+        t_a=left.t_ms,
+        bucket=left.bucket,
+    )
+    rhs = right.select(
+        account_b=right.account_id,
+        object_b=right.object_id,
+        post_b=right.post_id,
+        t_b=right.t_ms,
+        bucket_b=right.bucket,
+    )
+    joined = lhs.join(
+        rhs,
+        (lhs.object_id == rhs.object_b)
+        & (lhs.bucket == rhs.bucket_b)
+        & (lhs.account_a < rhs.account_b),
+    )
+    gap = (joined.t_b - joined.t_a).abs()
+    joined = joined.mutate(gap_ms=gap)
+    if window_ms is not None:
+        joined = joined.filter(joined.gap_ms <= int(window_ms))
+    closest = ibis.struct(
+        {
+            "gap_ms": joined.gap_ms,
+            "post_a": joined.post_a,
+            "post_b": joined.post_b,
+            "t_a": joined.t_a,
+            "t_b": joined.t_b,
+        }
+    ).min()
+    per = joined.group_by(["account_a", "account_b", "object_id"]).aggregate(
+        co_actions=_.count(), best=closest
+    )
+    return per.select(
+        "account_a",
+        "account_b",
+        "object_id",
+        "co_actions",
+        gap_ms=per.best["gap_ms"],
+        post_a=per.best["post_a"],
+        post_b=per.best["post_b"],
+        t_a=per.best["t_a"],
+        t_b=per.best["t_b"],
+    )
+
+
+def benjamini_hochberg(p: np.ndarray, total: int) -> np.ndarray:
+    """BH q-values of `p` among `total` tests (the tests not in `p` have p = 1)."""
+    m = max(int(total), len(p), 1)
+    if len(p) == 0:
+        return np.array([], dtype=float)
+    order = np.argsort(p, kind="stable")
+    ranked = p[order] * m / np.arange(1, len(p) + 1)
+    q_sorted = np.minimum.accumulate(ranked[::-1])[::-1]
+    q = np.empty_like(q_sorted)
+    q[order] = np.minimum(q_sorted, 1.0)
+    return q
+
+
+def _ts(ms: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return pa.array(np.asarray(ms, dtype="int64") * 1000, pa.timestamp("us", tz="UTC"))
+
+
+def score_co_actions(
+    store: Store,
+    trace: str,
+    actions: ibis.Table,
+    *,
+    window_s: float | None,
+    min_count: int,
+    alpha: float | None,
+    prefix: str = "_coord",
+) -> ScoredPairs:
+    """Pair, count and score one co-action trace's actions (see the module docstring).
+
+    `actions` is materialised as a temporary table first; the per-object co-actions stay in
+    a temporary table (``{prefix}_objects_{trace}``) for the evidence. `alpha` None keeps
+    every pair with at least `min_count` objects.
+    """
+    slug = trace.replace("-", "_")
+    acts = temp_table(store, f"{prefix}_actions_{slug}", actions)
+    window_ms = None if window_s is None else round(window_s * 1000)
+    per_object = temp_table(store, f"{prefix}_objects_{slug}", co_action_objects(acts, window_ms))
+
+    distinct = acts.select("account_id", "object_id").distinct()
+    objects = distinct.group_by("object_id").aggregate(n_o=_.count())
+    totals = (
+        objects.aggregate(n_objects=_.count(), d_total=_.n_o.sum(), c=(_.n_o * (_.n_o - 1)).sum())
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    n_accounts = int(distinct.account_id.nunique().to_pyarrow().as_py() or 0)
+    n_actions = int(acts.count().to_pyarrow().as_py() or 0)
+    d_total = int(totals["d_total"] or 0)
+    c_total = int(totals["c"] or 0)
+    idf = objects.mutate(idf=((1.0 + n_accounts) / (1.0 + objects.n_o.cast("float64"))).ln() + 1.0)
+    per_account = (
+        distinct.join(idf, "object_id")
+        .group_by("account_id")
+        .aggregate(d=_.count(), norm=(_.idf * _.idf).sum().sqrt())
+    )
+    weighted = per_object.join(idf.select("object_id", "idf"), "object_id")
+    pair_rows = weighted.group_by(["account_a", "account_b"]).aggregate(
+        objects=_.count(),
+        co_actions=_.co_actions.sum(),
+        weight=_.idf.sum(),
+        dot=(_.idf * _.idf).sum(),
+        first_ms=ibis.least(_.t_a, _.t_b).min(),
+        last_ms=ibis.greatest(_.t_a, _.t_b).max(),
+        median_gap_s=(_.gap_ms.cast("float64") / 1000.0).median(),
+    )
+    pa_ = per_account.select(account_a="account_id", d_a="d", norm_a="norm")
+    pb_ = per_account.select(account_b="account_id", d_b="d", norm_b="norm")
+    scored = pair_rows.join(pa_, "account_a").join(pb_, "account_b")
+    table = scored.order_by(["account_a", "account_b"]).to_pyarrow()
+
+    n = table.num_rows
+    k = table["objects"].to_numpy().astype(float) if n else np.array([])
+    d_a = table["d_a"].to_numpy().astype(float) if n else np.array([])
+    d_b = table["d_b"].to_numpy().astype(float) if n else np.array([])
+    expected = d_a * d_b * c_total / max(d_total, 1) ** 2
+    from scipy.stats import poisson
+
+    p = poisson.sf(k - 1, np.maximum(expected, 1e-300)) if n else np.array([])
+    possible = n_accounts * (n_accounts - 1) // 2
+    q = benjamini_hochberg(p, possible)
+    kept = k >= min_count
+    if alpha is not None:
+        kept &= q <= alpha
+    similarity = (
+        table["dot"].to_numpy() / (table["norm_a"].to_numpy() * table["norm_b"].to_numpy())
+        if n
+        else np.array([])
+    )
+    pairs = pa.table(
+        {
+            "trace": pa.array([trace] * n, pa.string()),
+            "account_a": table["account_a"],
+            "account_b": table["account_b"],
+            "directed": pa.array([False] * n, pa.bool_()),
+            "objects": table["objects"].cast(pa.int64()),
+            "co_actions": table["co_actions"].cast(pa.int64()),
+            "weight": table["weight"].cast(pa.float64()),
+            "similarity": pa.array(np.minimum(similarity, 1.0), pa.float64()),
+            "symmetry": pa.array(np.minimum(d_a, d_b) / np.maximum(np.maximum(d_a, d_b), 1)),
+            "expected": pa.array(expected, pa.float64()),
+            "p_value": pa.array(p, pa.float64()),
+            "q_value": pa.array(q, pa.float64()),
+            "first_at": _ts(table["first_ms"]),
+            "last_at": _ts(table["last_ms"]),
+            "median_gap_s": table["median_gap_s"].cast(pa.float64()),
+            "kept": pa.array(kept, pa.bool_()),
+        }
+    )
+    stats = {
+        "accounts": n_accounts,
+        "objects": int(totals["n_objects"] or 0),
+        "actions": n_actions,
+        "window_s": window_s,
+        "possible_pairs": possible,
+        "candidate_pairs": n,
+        "kept_pairs": int(kept.sum()),
+    }
+    drop_temp(store, f"{prefix}_actions_{slug}")
+    return ScoredPairs(trace, pairs, f"{prefix}_objects_{slug}", stats)
+
+
+def fast_retweet_pairs(
+    store: Store,
+    actions: ibis.Table,
+    *,
+    fast_seconds: float,
+    min_count: int,
+    alpha: float | None,
+    prefix: str = "_coord",
+) -> ScoredPairs:
+    """Score retweeter -> author pairs by their fast retweets (see the module docstring).
+
+    `actions` are the ``fast-retweet`` trace's rows (with ``author_id`` and ``source_t_ms``).
+    The evidence table has one row per fast retweet: ``object_id`` the original post,
+    ``post_a`` the retweet, ``post_b`` the original, ``gap_ms`` the delay.
+    """
+    fast_ms = round(fast_seconds * 1000)
+    acts = temp_table(store, f"{prefix}_actions_fast", actions)
+    delay = acts.t_ms - acts.source_t_ms
+    acts = acts.mutate(delay_ms=delay, fast=(delay >= 0) & (delay <= fast_ms))
+    evidence = acts.filter(acts.fast).select(
+        account_a=acts.account_id,
+        account_b=acts.author_id,
+        object_id=acts.object_id,
+        co_actions=ibis.literal(1, "int64"),
+        gap_ms=acts.delay_ms,
+        post_a=acts.post_id,
+        post_b=acts.object_id,
+        t_a=acts.t_ms,
+        t_b=acts.source_t_ms,
+    )
+    evidence_name = f"{prefix}_objects_fast_retweet"
+    temp_table(store, evidence_name, evidence)
+    totals = (
+        acts.aggregate(
+            n=_.count(),
+            k=_.fast.cast("int64").sum(),
+            retweeters=_.account_id.nunique(),
+            authors=_.author_id.nunique(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    per_retweeter = acts.group_by("account_id").aggregate(total=_.count())
+    grouped = acts.group_by([acts.account_id, acts.author_id]).aggregate(
+        co_actions=_.count(),
+        objects=_.fast.cast("int64").sum(),
+        first_ms=_.t_ms.min(),
+        last_ms=_.t_ms.max(),
+        median_gap_s=(_.delay_ms.cast("float64") / 1000.0).median(),
+    )
+    grouped = grouped.filter(grouped.objects > 0).join(per_retweeter, "account_id")
+    table = grouped.order_by(["account_id", "author_id"]).to_pyarrow()
+    n_all = int(totals["n"] or 0)
+    share = (int(totals["k"] or 0) / n_all) if n_all else 0.0
+    n = table.num_rows
+    k = table["objects"].to_numpy().astype(float) if n else np.array([])
+    trials = table["co_actions"].to_numpy().astype(float) if n else np.array([])
+    from scipy.stats import binom
+
+    p = binom.sf(k - 1, trials, share) if n else np.array([])
+    possible = int(totals["retweeters"] or 0) * int(totals["authors"] or 0)
+    q = benjamini_hochberg(p, possible)
+    kept = k >= min_count
+    if alpha is not None:
+        kept &= q <= alpha
+    total = table["total"].to_numpy().astype(float) if n else np.array([])
+    pairs = pa.table(
+        {
+            "trace": pa.array(["fast-retweet"] * n, pa.string()),
+            "account_a": table["account_id"],
+            "account_b": table["author_id"],
+            "directed": pa.array([True] * n, pa.bool_()),
+            "objects": table["objects"].cast(pa.int64()),
+            "co_actions": table["co_actions"].cast(pa.int64()),
+            "weight": table["objects"].cast(pa.float64()),
+            "similarity": pa.array(k / np.maximum(total, 1), pa.float64()),
+            "symmetry": pa.nulls(n, pa.float64()),
+            "expected": pa.array(trials * share, pa.float64()),
+            "p_value": pa.array(p, pa.float64()),
+            "q_value": pa.array(q, pa.float64()),
+            "first_at": _ts(table["first_ms"]),
+            "last_at": _ts(table["last_ms"]),
+            "median_gap_s": table["median_gap_s"].cast(pa.float64()),
+            "kept": pa.array(kept, pa.bool_()),
+        }
+    )
+    stats = {
+        "accounts": int(totals["retweeters"] or 0),
+        "authors": int(totals["authors"] or 0),
+        "actions": n_all,
+        "fast_share": share,
+        "fast_seconds": fast_seconds,
+        "possible_pairs": possible,
+        "candidate_pairs": n,
+        "kept_pairs": int(kept.sum()),
+    }
+    drop_temp(store, f"{prefix}_actions_fast")
+    return ScoredPairs("fast-retweet", pairs, evidence_name, stats)

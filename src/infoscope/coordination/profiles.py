@@ -1,0 +1,193 @@
+"""Profiles of coordinated clusters, read from a stored coordination run.
+
+A cluster's profile says who is in it and what ties them: its size and subclusters, the
+traces behind its edges, its leading accounts (by fused strength), when its co-actions
+happened (per day, per hour of day, UTC), the objects its members shared most, its strongest
+edges with their evidence, and how it overlaps with what the analyst and other analyses say:
+the analyst's labels of its accounts (``account_labels``) and the communities of the latest
+`infoscope communities` run. Labels are inputs shown for comparison, never inferred.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from infoscope.store import Store
+
+EXAMPLES = 3
+
+
+def _rows(store: Store, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+    cur = store.con.execute(sql, args)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _latest_communities(store: Store) -> str | None:
+    if not store.has_table("network_nodes"):
+        return None
+    row = store.con.execute(
+        "SELECT run_id FROM runs WHERE command = 'communities' AND status = 'completed' "
+        "ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def profile_clusters(
+    store: Store, run_id: str, platform: str, *, top: int = 10
+) -> list[dict[str, Any]]:
+    """One profile per cluster of coordination run `run_id`, largest cluster first."""
+    members = _rows(
+        store,
+        "SELECT account_id, handle, cluster, subcluster, degree, strength, traces "
+        "FROM coordination_accounts WHERE run_id = ? ORDER BY cluster, strength DESC, account_id",
+        [run_id],
+    )
+    if not members:
+        return []
+    cluster_of = {m["account_id"]: m["cluster"] for m in members}
+    by_cluster: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for m in members:
+        by_cluster[m["cluster"]].append(m)
+
+    edges = _rows(
+        store,
+        "SELECT trace, account_a, account_b, objects, expected, p_value, q_value, similarity, "
+        "first_at, last_at FROM coordination_edges WHERE run_id = ? "
+        "ORDER BY p_value, objects DESC, trace, account_a, account_b",
+        [run_id],
+    )
+    edges_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for e in edges:
+        edges_of[cluster_of[e["account_a"]]].append(e)
+
+    # Evidence aggregated per cluster in the engine: days, hours, shared objects.
+    store.con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _coord_ev AS
+        SELECT a.cluster, e.trace, e.object_id, e.account_a, e.account_b, e.at_a
+        FROM coordination_evidence e
+        JOIN coordination_accounts a ON a.run_id = e.run_id AND a.account_id = e.account_a
+        WHERE e.run_id = ?
+        """,
+        [run_id],
+    )
+    days: dict[int, list[list[Any]]] = defaultdict(list)
+    for c, day, n in store.con.execute(
+        "SELECT cluster, CAST(date_trunc('day', at_a) AS DATE), count(*) FROM _coord_ev "
+        "WHERE at_a IS NOT NULL GROUP BY ALL ORDER BY 1, 2"
+    ).fetchall():
+        days[c].append([day.isoformat(), n])
+    hours: dict[int, list[int]] = defaultdict(lambda: [0] * 24)
+    for c, hour, n in store.con.execute(
+        "SELECT cluster, hour(at_a), count(*) FROM _coord_ev WHERE at_a IS NOT NULL GROUP BY ALL"
+    ).fetchall():
+        hours[c][hour] = n
+    shared: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for c, trace, obj, pairs, accounts in store.con.execute(
+        """
+        SELECT cluster, trace, object_id, pairs, accounts FROM (
+          SELECT cluster, trace, object_id, count(*) AS pairs,
+                 list_distinct(list(account_a) || list(account_b)).len() AS accounts,
+                 row_number() OVER (PARTITION BY cluster
+                                    ORDER BY count(*) DESC, trace, object_id) AS rn
+          FROM _coord_ev GROUP BY cluster, trace, object_id)
+        WHERE rn <= ? ORDER BY cluster, rn
+        """,
+        [top],
+    ).fetchall():
+        shared[c].append({"trace": trace, "object_id": obj, "pairs": pairs, "accounts": accounts})
+    store.con.execute("DROP TABLE IF EXISTS _coord_ev")
+
+    labels = _labels(store, run_id, platform)
+    communities = _communities(store, run_id, platform)
+
+    profiles = []
+    for c in sorted(by_cluster):
+        group = by_cluster[c]
+        cluster_edges = edges_of[c]
+        strongest = []
+        for e in cluster_edges[:top]:
+            examples = _rows(
+                store,
+                "SELECT object_id, post_a, post_b, at_a, gap_s FROM coordination_evidence "
+                "WHERE run_id = ? AND trace = ? AND account_a = ? AND account_b = ? "
+                "ORDER BY at_a, object_id LIMIT ?",
+                [run_id, e["trace"], e["account_a"], e["account_b"], EXAMPLES],
+            )
+            strongest.append({**e, "examples": examples})
+        firsts = [e["first_at"] for e in cluster_edges if e["first_at"] is not None]
+        lasts = [e["last_at"] for e in cluster_edges if e["last_at"] is not None]
+        profiles.append(
+            {
+                "cluster": c,
+                "size": len(group),
+                "subclusters": len({m["subcluster"] for m in group}),
+                "edges": len(cluster_edges),
+                "traces": dict(sorted(Counter(e["trace"] for e in cluster_edges).items())),
+                "first_at": min(firsts) if firsts else None,
+                "last_at": max(lasts) if lasts else None,
+                "accounts": [
+                    {
+                        "account_id": m["account_id"],
+                        "handle": m["handle"],
+                        "strength": round(float(m["strength"]), 4),
+                        "degree": m["degree"],
+                        "traces": m["traces"],
+                    }
+                    for m in group[:top]
+                ],
+                "per_day": days.get(c, []),
+                "per_hour": hours.get(c, [0] * 24),
+                "shared_objects": shared.get(c, []),
+                "strongest_edges": strongest,
+                "labels": labels.get(c, {}),
+                "communities": communities.get(c, {}),
+            }
+        )
+    return profiles
+
+
+def _labels(store: Store, run_id: str, platform: str) -> dict[int, dict[str, Any]]:
+    """Per cluster: analyst label ``key=value`` -> accounts and share of the cluster."""
+    out: dict[int, dict[str, Any]] = defaultdict(dict)
+    rows = store.con.execute(
+        """
+        SELECT a.cluster, l.label_key || '=' || l.label_value, count(DISTINCT a.account_id),
+               any_value(s.size)
+        FROM coordination_accounts a
+        JOIN account_labels l ON l.platform = ? AND l.account_id = a.account_id
+        JOIN (SELECT cluster, count(*) AS size FROM coordination_accounts
+              WHERE run_id = ? GROUP BY cluster) s ON s.cluster = a.cluster
+        WHERE a.run_id = ?
+        GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2
+        """,
+        [platform, run_id, run_id],
+    ).fetchall()
+    for c, label, n, size in rows:
+        out[c][label] = {"accounts": n, "share": round(n / size, 4)}
+    return out
+
+
+def _communities(store: Store, run_id: str, platform: str) -> dict[int, dict[str, Any]]:
+    """Per cluster: the latest communities run's communities of its members."""
+    found = _latest_communities(store)
+    if found is None:
+        return {}
+    out: dict[int, dict[str, Any]] = {}
+    rows = store.con.execute(
+        """
+        SELECT a.cluster, n.community, count(*)
+        FROM coordination_accounts a
+        JOIN network_nodes n ON n.run_id = ? AND n.platform = ? AND n.account_id = a.account_id
+        WHERE a.run_id = ?
+        GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2
+        """,
+        [found, platform, run_id],
+    ).fetchall()
+    for c, community, n in rows:
+        entry = out.setdefault(c, {"run_id": found, "members_in_network": 0, "communities": {}})
+        entry["members_in_network"] += n
+        entry["communities"][str(community)] = n
+    return out

@@ -1,0 +1,472 @@
+"""`infoscope coordination` as a library call: traces, scores, evidence, clusters, stored.
+
+`detect_coordination` runs the named traces over a store's posts, scores every pair of
+accounts against the trace's null model (`infoscope.coordination.pairs`), keeps the
+significant pairs with the evidence behind each (objects, posts, time gaps), fuses the traces
+into one multiplex network, finds coordinated clusters (connected components, and Leiden
+communities inside them) and profiles each cluster. Everything is stored under one run id
+(``coordination_edges``, ``coordination_evidence``, ``coordination_accounts``,
+``coordination_clusters``) with the parameters, seed and input fingerprint in ``runs``.
+
+`candidate_pairs` gives one trace's raw co-action pairs, before any significance test (what
+other tools call the coordination network).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from infoscope.coordination.pairs import (
+    EDGE_COLUMNS,
+    ScoredPairs,
+    drop_temp,
+    estimate_window,
+    fast_retweet_pairs,
+    score_co_actions,
+    temp_table,
+)
+from infoscope.coordination.traces import (
+    TraceOptions,
+    get_trace,
+    registered_traces,
+    selected_posts,
+)
+from infoscope.errors import InfoscopeError
+from infoscope.network.run import default_platform, input_fingerprint
+from infoscope.store import Store
+
+COMMAND = "coordination"
+
+
+@dataclass
+class CoordinationRun:
+    """A stored coordination run: its summary and the profile of each cluster."""
+
+    run_id: str
+    summary: dict[str, Any]
+    clusters: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, **self.summary, "clusters": self.clusters}
+
+
+def _resolve_window(
+    trace: str, actions: Any, options: TraceOptions
+) -> tuple[float | None, str | None]:
+    """The window in seconds for `trace` and how it was chosen."""
+    window = options.window(trace)
+    if window == "auto":
+        return estimate_window(actions, quantile=options.window_quantile), "estimated"
+    if window is None:
+        return None, None
+    return float(window), "given"
+
+
+def _score_trace(
+    store: Store,
+    trace: str,
+    options: TraceOptions,
+    platform: str,
+    *,
+    min_count: int,
+    alpha: float | None,
+) -> ScoredPairs:
+    spec = get_trace(trace)
+    posts = selected_posts(store, options, platform)
+    actions = spec.actions(store, posts, options)
+    if spec.directed:
+        return fast_retweet_pairs(
+            store, actions, fast_seconds=options.fast_seconds, min_count=min_count, alpha=alpha
+        )
+    window, how = (None, None)
+    if spec.windowed:
+        actions = temp_table(store, "_coord_source", actions)
+        window, how = _resolve_window(trace, actions, options)
+    scored = score_co_actions(
+        store, trace, actions, window_s=window, min_count=min_count, alpha=alpha
+    )
+    scored.stats["window_from"] = how
+    drop_temp(store, "_coord_source", "_coordination_groups")
+    return scored
+
+
+def candidate_pairs(
+    store: Store,
+    trace: str,
+    *,
+    window: float | str | None = None,
+    platform: str | None = None,
+    **options: Any,
+) -> pa.Table:
+    """One trace's raw co-action pairs: ``account_a, account_b, objects, co_actions``.
+
+    Every pair that co-acted at least once within `window` seconds (``"auto"``: estimated),
+    with no significance test; `options` are `TraceOptions` fields. Nothing is stored.
+    """
+    spec = get_trace(trace)
+    windows = {trace: window} if spec.windowed else {}
+    opts = TraceOptions(platform=platform, windows=windows, **options)
+    platform = platform or default_platform(store)
+    scored = _score_trace(store, trace, opts, platform, min_count=1, alpha=None)
+    drop_temp(store, scored.objects_table)
+    return scored.pairs.select(["account_a", "account_b", "objects", "co_actions"])
+
+
+def detect_coordination(
+    store: Store,
+    traces: Sequence[str] | None = None,
+    options: TraceOptions | None = None,
+    *,
+    min_count: int = 2,
+    alpha: float | None = 0.01,
+    resolution: float = 1.0,
+    top: int = 10,
+    seed: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CoordinationRun:
+    """Run `traces` (default: all registered), keep significant pairs, cluster and store.
+
+    A pair is kept in a trace when it co-acted on at least `min_count` objects and its
+    Benjamini-Hochberg q-value is at most `alpha` (None: no test). `resolution` is the Leiden
+    resolution inside clusters; `top` bounds the profiles' lists. Returns the stored run.
+    """
+    say = progress or (lambda message: None)
+    names = tuple(traces) if traces else tuple(registered_traces())
+    for name in names:
+        get_trace(name)
+    opts = options or TraceOptions()
+    if opts.platform is None:
+        opts = replace(opts, platform=default_platform(store))
+    platform = str(opts.platform)
+    if min_count < 1:
+        raise InfoscopeError(f"min_count must be at least 1, got {min_count}")
+    if alpha is not None and not 0 < alpha <= 1:
+        raise InfoscopeError(f"alpha must be in (0, 1], got {alpha}")
+    if seed is None:
+        import secrets
+
+        seed = secrets.randbits(32)
+    params = {
+        "traces": list(names),
+        **opts.as_dict(),
+        "windows": {n: opts.window(n) for n in names if get_trace(n).windowed},
+        "min_count": min_count,
+        "alpha": alpha,
+        "resolution": resolution,
+        "top": top,
+    }
+    run_id = store.begin_run(COMMAND, params, input_fingerprint=input_fingerprint(store), seed=seed)
+    try:
+        return _analyse(store, run_id, names, opts, platform, params, seed, say)
+    except BaseException:
+        for name in names:
+            drop_temp(store, f"_coord_objects_{name.replace('-', '_')}")
+        store.end_run(run_id, status="failed", counts={})
+        raise
+
+
+def _analyse(
+    store: Store,
+    run_id: str,
+    names: tuple[str, ...],
+    opts: TraceOptions,
+    platform: str,
+    params: dict[str, Any],
+    seed: int,
+    say: Callable[[str], None],
+) -> CoordinationRun:
+    con = store.ibis.con
+    per_trace: dict[str, dict[str, Any]] = {}
+    kept_tables = []
+    for name in names:
+        started = time.perf_counter()
+        scored = _score_trace(
+            store, name, opts, platform, min_count=params["min_count"], alpha=params["alpha"]
+        )
+        kept = scored.kept.drop_columns(["kept"])
+        _store_trace(store, run_id, scored, kept)
+        drop_temp(store, scored.objects_table)
+        seconds = time.perf_counter() - started
+        per_trace[name] = {**scored.stats, "seconds": round(seconds, 3)}
+        kept_tables.append(kept)
+        window = scored.stats.get("window_s")
+        shown = "" if window is None else f" within {window:g} s"
+        say(
+            f"{name}: {scored.stats['candidate_pairs']:,} pairs co-acted{shown}, "
+            f"{scored.stats['kept_pairs']:,} significant ({seconds:.1f} s)"
+        )
+    edges = pa.concat_tables(kept_tables) if kept_tables else _empty_edges()
+    members = _clusters(edges, params["resolution"], seed)
+    handles = _handles(store, platform, members["account_id"].to_pylist())
+    members = members.append_column(
+        "handle", pa.array([handles.get(a) for a in members["account_id"].to_pylist()])
+    )
+    con.register("_coord_members", members)
+    try:
+        con.execute(
+            """
+            INSERT INTO coordination_accounts
+            SELECT ?, ?, account_id, handle, cluster, subcluster, degree, strength, traces
+            FROM _coord_members
+            """,
+            [run_id, platform],
+        )
+    finally:
+        con.unregister("_coord_members")
+    from infoscope.coordination.profiles import profile_clusters
+
+    profiles = profile_clusters(store, run_id, platform, top=params["top"])
+    rows = [[run_id, p["cluster"], p["size"], json.dumps(p, default=str)] for p in profiles]
+    if rows:
+        store.con.executemany("INSERT INTO coordination_clusters VALUES (?, ?, ?, ?)", rows)
+    summary = {
+        "platform": platform,
+        "traces": per_trace,
+        "edges": edges.num_rows,
+        "accounts": members.num_rows,
+        "clusters": len(profiles),
+        "largest_cluster": profiles[0]["size"] if profiles else 0,
+        "seed": seed,
+    }
+    store.end_run(run_id, status="completed", counts=summary)
+    return CoordinationRun(run_id, {**summary, "parameters": params}, profiles)
+
+
+def _empty_edges() -> pa.Table:
+    from infoscope.coordination.pairs import _ts
+
+    return pa.table(
+        {
+            "trace": pa.array([], pa.string()),
+            "account_a": pa.array([], pa.string()),
+            "account_b": pa.array([], pa.string()),
+            "directed": pa.array([], pa.bool_()),
+            "objects": pa.array([], pa.int64()),
+            "co_actions": pa.array([], pa.int64()),
+            "weight": pa.array([], pa.float64()),
+            "similarity": pa.array([], pa.float64()),
+            "symmetry": pa.array([], pa.float64()),
+            "expected": pa.array([], pa.float64()),
+            "p_value": pa.array([], pa.float64()),
+            "q_value": pa.array([], pa.float64()),
+            "first_at": _ts(pa.array([], pa.int64())),
+            "last_at": _ts(pa.array([], pa.int64())),
+            "median_gap_s": pa.array([], pa.float64()),
+        }
+    )
+
+
+def _store_trace(store: Store, run_id: str, scored: ScoredPairs, kept: pa.Table) -> None:
+    """Insert a trace's kept pairs and, for each, its per-object evidence."""
+    con = store.ibis.con
+    con.register("_coord_kept", kept.select(list(EDGE_COLUMNS)))
+    try:
+        con.execute(
+            f"INSERT INTO coordination_edges SELECT ?, {', '.join(EDGE_COLUMNS)} FROM _coord_kept",
+            [run_id],
+        )
+        con.execute(
+            f"""
+            INSERT INTO coordination_evidence
+            SELECT ?, ?, o.account_a, o.account_b, o.object_id, o.post_a, o.post_b,
+                   make_timestamp(o.t_a * 1000), make_timestamp(o.t_b * 1000),
+                   o.gap_ms / 1000.0, o.co_actions
+            FROM {scored.objects_table} o
+            SEMI JOIN _coord_kept k ON k.account_a = o.account_a AND k.account_b = o.account_b
+            """,
+            [run_id, scored.trace],
+        )
+    finally:
+        con.unregister("_coord_kept")
+
+
+def _clusters(edges: pa.Table, resolution: float, seed: int) -> pa.Table:
+    """Coordinated accounts: cluster (connected component), Leiden subcluster, degree,
+    strength and traces, from the kept edges of every trace.
+
+    The fused (multiplex) weight of a pair is the sum over traces of its similarity (1 when a
+    trace gives none), so a pair tied by several traces weighs more. Clusters are numbered by
+    size (0 the largest; ties by smallest account id), subclusters within the whole network.
+    """
+    names = ["account_id", "cluster", "subcluster", "degree", "strength", "traces"]
+    if edges.num_rows == 0:
+        return pa.table(
+            {
+                "account_id": pa.array([], pa.string()),
+                "cluster": pa.array([], pa.int32()),
+                "subcluster": pa.array([], pa.int32()),
+                "degree": pa.array([], pa.int64()),
+                "strength": pa.array([], pa.float64()),
+                "traces": pa.array([], pa.list_(pa.string())),
+            }
+        )
+    import igraph as ig
+
+    from infoscope.network.communities import detect_communities
+
+    a = edges["account_a"].to_pylist()
+    b = edges["account_b"].to_pylist()
+    sim = pc.fill_null(edges["similarity"], 1.0).to_numpy()
+    fused: dict[tuple[str, str], float] = {}
+    traces: dict[str, set[str]] = {}
+    for x, y, w, t in zip(a, b, sim.tolist(), edges["trace"].to_pylist(), strict=True):
+        key = (x, y) if x < y else (y, x)
+        fused[key] = fused.get(key, 0.0) + float(w)
+        traces.setdefault(x, set()).add(t)
+        traces.setdefault(y, set()).add(t)
+    accounts = sorted(traces)
+    index = {name: i for i, name in enumerate(accounts)}
+    pairs = sorted(fused)
+    graph = ig.Graph(
+        n=len(accounts), edges=[(index[x], index[y]) for x, y in pairs], directed=False
+    )
+    graph.vs["name"] = accounts
+    graph.es["weight"] = [fused[p] for p in pairs]
+    components = np.asarray(graph.connected_components().membership)
+    sizes = np.bincount(components)
+    first = np.full(sizes.size, components.size)
+    np.minimum.at(first, components, np.arange(components.size))
+    order = sorted(range(sizes.size), key=lambda c: (-int(sizes[c]), int(first[c])))
+    renumber = {c: i for i, c in enumerate(order)}
+    found = detect_communities(graph, resolution=resolution, runs=1, seed=seed)
+    degree = graph.degree()
+    strength = graph.strength(weights="weight")
+    table = pa.table(
+        {
+            "account_id": pa.array(accounts, pa.string()),
+            "cluster": pa.array([renumber[c] for c in components.tolist()], pa.int32()),
+            "subcluster": pa.array(found.membership, pa.int32()),
+            "degree": pa.array(degree, pa.int64()),
+            "strength": pa.array(np.asarray(strength, dtype=float), pa.float64()),
+            "traces": pa.array([sorted(traces[x]) for x in accounts], pa.list_(pa.string())),
+        }
+    )
+    return table.select(names)
+
+
+def _handles(store: Store, platform: str, ids: list[str]) -> dict[str, str]:
+    """The handle of each account id: its profile's, else the one its posts carry."""
+    if not ids:
+        return {}
+    con = store.ibis.con
+    con.register("_coord_ids", pa.table({"account_id": pa.array(ids, pa.string())}))
+    try:
+        rows = con.execute(
+            """
+            SELECT i.account_id,
+                   coalesce(
+                     (SELECT max(a.handle) FROM accounts a
+                      WHERE a.platform = ? AND a.account_id = i.account_id),
+                     (SELECT max(p.account_handle) FROM posts p
+                      WHERE p.platform = ? AND p.account_id = i.account_id))
+            FROM _coord_ids i
+            """,
+            [platform, platform],
+        ).fetchall()
+    finally:
+        con.unregister("_coord_ids")
+    return {r[0]: r[1] for r in rows if r[1] is not None}
+
+
+def latest_run_id(store: Store) -> str | None:
+    """The latest completed coordination run, or None."""
+    if not store.has_table("coordination_edges"):
+        return None
+    row = store.con.execute(
+        "SELECT run_id FROM runs WHERE command = ? AND status = 'completed' "
+        "ORDER BY started_at DESC LIMIT 1",
+        [COMMAND],
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def load_coordination(store: Store, run_id: str | None = None) -> CoordinationRun:
+    """A stored coordination run (default: the latest completed one)."""
+    found = run_id or latest_run_id(store)
+    if found is None:
+        raise InfoscopeError(
+            f"store {store.path} has no coordination run: run `infoscope coordination` first"
+        )
+    row = store.con.execute(
+        "SELECT parameters, counts, status FROM runs WHERE run_id = ? AND command = ?",
+        [found, COMMAND],
+    ).fetchone()
+    if row is None or row[2] != "completed":
+        raise InfoscopeError(
+            f"run {found} is not a completed coordination run; see `infoscope export runs`"
+        )
+    profiles = [
+        json.loads(r[0])
+        for r in store.con.execute(
+            "SELECT profile FROM coordination_clusters WHERE run_id = ? ORDER BY cluster",
+            [found],
+        ).fetchall()
+    ]
+    summary = {**json.loads(row[1]), "parameters": json.loads(row[0])}
+    return CoordinationRun(found, summary, profiles)
+
+
+def edge_evidence(
+    store: Store,
+    account: str,
+    other: str | None = None,
+    *,
+    run_id: str | None = None,
+    trace: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """The kept edges of `account` (id or ``@handle``), optionally with `other`, each with
+    its evidence rows (objects, posts, times and gaps), strongest (smallest p) first."""
+    run = load_coordination(store, run_id)
+    ids = [_account_key(store, run.run_id, x) for x in (account, other) if x is not None]
+    where = "e.run_id = ? AND (e.account_a = ? OR e.account_b = ?)"
+    args: list[Any] = [run.run_id, ids[0], ids[0]]
+    if len(ids) == 2:
+        where += " AND (e.account_a = ? OR e.account_b = ?)"
+        args += [ids[1], ids[1]]
+    if trace is not None:
+        where += " AND e.trace = ?"
+        args.append(trace)
+    cur = store.con.execute(
+        f"SELECT * EXCLUDE (run_id) FROM coordination_edges e WHERE {where} "
+        "ORDER BY e.p_value, e.objects DESC, e.trace, e.account_a, e.account_b",
+        args,
+    )
+    names = [d[0] for d in cur.description]
+    edges = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    for edge in edges:
+        cur = store.con.execute(
+            """
+            SELECT object_id, post_a, post_b, at_a, at_b, gap_s, co_actions
+            FROM coordination_evidence
+            WHERE run_id = ? AND trace = ? AND account_a = ? AND account_b = ?
+            ORDER BY at_a, object_id LIMIT ?
+            """,
+            [run.run_id, edge["trace"], edge["account_a"], edge["account_b"], limit],
+        )
+        cols = [d[0] for d in cur.description]
+        edge["evidence"] = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    return edges
+
+
+def _account_key(store: Store, run_id: str, name: str) -> str:
+    """An account id from an id or ``@handle`` among the run's coordinated accounts."""
+    row = store.con.execute(
+        "SELECT account_id FROM coordination_accounts WHERE run_id = ? "
+        "AND (account_id = ? OR lower(handle) = lower(?)) ORDER BY account_id LIMIT 1",
+        [run_id, name, name.removeprefix("@")],
+    ).fetchone()
+    if row is None:
+        raise InfoscopeError(
+            f"{name} is not among run {run_id}'s coordinated accounts; list them with "
+            "`infoscope export coordination-accounts`"
+        )
+    return str(row[0])

@@ -1,0 +1,316 @@
+"""Coordination traces: what accounts do together, as actions on shared objects.
+
+A *trace* turns the store's posts into *actions*: rows ``account_id, object_id, post_id,
+t_ms`` (milliseconds since the epoch, UTC) saying that an account acted on an object with a
+post at a time. Two accounts that act on the same object within a time window co-act; how
+often they do, against how often chance would make them, is what `infoscope.coordination.pairs`
+measures. Every trace is a function registered by name with `register_trace`, written with
+Ibis so that any Ibis engine runs it:
+
+- ``co-retweet``: retweeting the same original post (Keller et al. 2020; QUT
+  coordination-network-toolkit; CooRTweet).
+- ``co-reply``: replying to the same post.
+- ``co-link``: sharing the same normalised URL (``link_level="url"``) or the same domain
+  (``"domain"``) in a post of one's own (retweets repeat the original's links, and are the
+  co-retweet trace's business unless ``link_retweets``).
+- ``co-hashtag``: the same ordered hashtag sequence of at least ``min_hashtags`` hashtags
+  (``hashtag_mode="sequence"``), or each hashtag that at most ``rare_hashtag_accounts``
+  accounts use (``"rare"``), in posts of one's own.
+- ``near-duplicate``: posting a text in the same near-duplicate group (MinHash/LSH over
+  character shingles of normalised text, robust to small edits, mentions and links:
+  `infoscope.coordination.minhash`).
+- ``synchronised``: posting anything in the same time bin of ``bin_seconds`` (the activity
+  time series of two accounts coincide); bins where more than ``max_bin_accounts`` accounts
+  post are everyone's busy moments and are left out.
+- ``fast-retweet``: retweeting an account's posts within ``fast_seconds`` of their
+  publication, repeatedly. It is directed (retweeter -> author) and has its own null model
+  (see `infoscope.coordination.pairs.fast_retweet_pairs`); its actions carry the original's
+  author and time.
+
+Retweets by an account of its own posts, and an account acting twice on one object, are
+kept as actions: the pairing never pairs an account with itself and counts each shared
+object once per pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+import ibis
+from ibis import _
+
+from infoscope.errors import BadParameterError
+from infoscope.store import Store
+
+# Default windows (seconds) of the traces that use one. Retweet amplification happens within
+# seconds to a minute (the usual co-retweet window); links, hashtags, replies and copied texts
+# of a campaign are spread over minutes to an hour.
+DEFAULT_WINDOWS: dict[str, float] = {
+    "co-retweet": 60.0,
+    "co-reply": 600.0,
+    "co-link": 3600.0,
+    "co-hashtag": 3600.0,
+    "near-duplicate": 3600.0,
+}
+
+
+@dataclass(frozen=True)
+class TraceOptions:
+    """Which posts the traces read, and each trace's own parameters.
+
+    `platform` (default: the store's platform with most posts), `since` (inclusive) and
+    `until` (exclusive) select the posts. `windows` maps each windowed trace to its window in
+    seconds (None: anywhere in the selection; ``"auto"``: estimated from the data, see
+    `estimate_window`). The other fields are the parameters of the traces named in the
+    module docstring.
+    """
+
+    platform: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    windows: dict[str, float | str | None] = field(default_factory=dict)
+    link_level: str = "url"
+    link_retweets: bool = False
+    hashtag_mode: str = "sequence"
+    min_hashtags: int = 2
+    rare_hashtag_accounts: int = 50
+    bin_seconds: float = 60.0
+    max_bin_accounts: int = 50
+    fast_seconds: float = 60.0
+    near_duplicate_threshold: float = 0.6
+    window_quantile: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.link_level not in ("url", "domain"):
+            raise BadParameterError(f"link level {self.link_level!r}: choose url or domain")
+        if self.hashtag_mode not in ("sequence", "rare"):
+            raise BadParameterError(f"hashtag mode {self.hashtag_mode!r}: choose sequence or rare")
+        for name in ("min_hashtags", "rare_hashtag_accounts", "max_bin_accounts"):
+            if getattr(self, name) < 1:
+                raise BadParameterError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("bin_seconds", "fast_seconds"):
+            if getattr(self, name) <= 0:
+                raise BadParameterError(f"{name} must be positive, got {getattr(self, name)}")
+        if not 0 < self.near_duplicate_threshold <= 1:
+            raise BadParameterError("near_duplicate_threshold must be in (0, 1]")
+        if not 0 < self.window_quantile < 1:
+            raise BadParameterError("window_quantile must be between 0 and 1")
+        for trace, window in self.windows.items():
+            if trace not in DEFAULT_WINDOWS:
+                raise BadParameterError(
+                    f"trace {trace!r} takes no window; windowed traces: "
+                    f"{', '.join(DEFAULT_WINDOWS)}"
+                )
+            if window not in (None, "auto") and (not isinstance(window, int | float) or window < 0):
+                raise BadParameterError(
+                    f"window of {trace} must be seconds (0 or more), 'auto' or none; got {window!r}"
+                )
+        if self.since and self.until and self.since >= self.until:
+            raise BadParameterError(f"since {self.since} is not before until {self.until}")
+
+    def window(self, trace: str) -> float | str | None:
+        """The window asked for `trace` (its default when not given)."""
+        return self.windows.get(trace, DEFAULT_WINDOWS.get(trace))
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = value.isoformat() if isinstance(value, datetime) else value
+        return out
+
+
+TraceFunction = Callable[[Store, ibis.Table, TraceOptions], ibis.Table]
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A registered trace: its name, its action function and how its pairs are read."""
+
+    name: str
+    actions: TraceFunction
+    windowed: bool
+    directed: bool
+    description: str
+
+
+_TRACES: dict[str, Trace] = {}
+
+
+def register_trace(
+    name: str, *, windowed: bool, directed: bool = False
+) -> Callable[[TraceFunction], TraceFunction]:
+    """Register `fn(store, posts, options) -> actions` as trace `name`."""
+
+    def decorate(fn: TraceFunction) -> TraceFunction:
+        if name in _TRACES:
+            raise ValueError(f"trace {name!r} registered twice")
+        doc = (fn.__doc__ or "").strip().split("\n")[0]
+        _TRACES[name] = Trace(name, fn, windowed, directed, doc)
+        return fn
+
+    return decorate
+
+
+def registered_traces() -> dict[str, Trace]:
+    return dict(_TRACES)
+
+
+def get_trace(name: str) -> Trace:
+    if name not in _TRACES:
+        raise BadParameterError(f"unknown trace {name!r}; choose from {', '.join(_TRACES)}")
+    return _TRACES[name]
+
+
+def parse_traces(text: str) -> tuple[str, ...]:
+    """``"co-retweet,co-link"`` (or ``all``) -> trace names, checked."""
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if names == ["all"]:
+        return tuple(_TRACES)
+    for name in names:
+        get_trace(name)
+    if not names:
+        raise BadParameterError(f"no traces given; choose from {', '.join(_TRACES)}")
+    return tuple(dict.fromkeys(names))
+
+
+def selected_posts(store: Store, options: TraceOptions, platform: str) -> ibis.Table:
+    """The posts of `platform` in the options' time range, with an account and a time."""
+    posts = store.ibis.table("posts")
+    keep = (posts.platform == platform) & posts.account_id.notnull() & posts.created_at.notnull()
+    if options.since is not None:
+        keep &= posts.created_at >= options.since
+    if options.until is not None:
+        keep &= posts.created_at < options.until
+    return posts.filter(keep)
+
+
+def epoch_ms(ts: Any) -> Any:
+    """A timestamp column as integer milliseconds since the epoch."""
+    return ts.epoch_seconds().cast("int64") * 1000 + ts.millisecond().cast("int64")
+
+
+def _actions(posts: ibis.Table, object_id: Any) -> ibis.Table:
+    return posts.select(
+        account_id=posts.account_id,
+        object_id=object_id.cast("string"),
+        post_id=posts.post_id,
+        t_ms=epoch_ms(posts.created_at),
+    )
+
+
+def _own_posts(posts: ibis.Table) -> ibis.Table:
+    return posts.filter(posts.kind.isnull() | (posts.kind != "retweet"))
+
+
+@register_trace("co-retweet", windowed=True)
+def co_retweet(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+    """Retweeting the same original post."""
+    rts = posts.filter((posts.kind == "retweet") & posts.ref_post_id.notnull())
+    return _actions(rts, rts.ref_post_id)
+
+
+@register_trace("co-reply", windowed=True)
+def co_reply(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+    """Replying to the same post."""
+    replies = posts.filter((posts.kind == "reply") & posts.ref_post_id.notnull())
+    return _actions(replies, replies.ref_post_id)
+
+
+@register_trace("co-link", windowed=True)
+def co_link(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+    """Sharing the same URL (or domain)."""
+    chosen = posts if options.link_retweets else _own_posts(posts)
+    chosen = chosen.filter(chosen.urls.notnull() & (chosen.urls.length() > 0))
+    links = chosen.mutate(url=chosen.urls.unnest())
+    links = links.filter(links.url.notnull() & (links.url != ""))
+    if options.link_level == "domain":
+        obj = links.url.re_extract(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:www\.)?([^/:?#]+)", 1)
+        links = links.mutate(url=obj.lower()).filter(_.url != "")
+    return _actions(links, links.url).distinct()
+
+
+@register_trace("co-hashtag", windowed=True)
+def co_hashtag(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+    """Posting the same hashtag sequence (or the same rare hashtag)."""
+    own = _own_posts(posts)
+    own = own.filter(own.hashtags.notnull() & (own.hashtags.length() > 0))
+    if options.hashtag_mode == "sequence":
+        seq = own.filter(own.hashtags.length() >= options.min_hashtags)
+        return _actions(seq, seq.hashtags.join(" "))
+    tags = own.mutate(tag=own.hashtags.unnest())
+    tags = tags.filter(tags.tag.notnull() & (tags.tag != ""))
+    users = tags.group_by("tag").aggregate(users=tags.account_id.nunique())
+    rare = users.filter(users.users <= options.rare_hashtag_accounts).select("tag")
+    kept = tags.semi_join(rare, "tag")
+    return _actions(kept, kept.tag).distinct()
+
+
+@register_trace("near-duplicate", windowed=True)
+def near_duplicate(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+    """Posting near-duplicate texts (MinHash/LSH groups of normalised text)."""
+    from infoscope.coordination.minhash import near_duplicate_groups
+
+    own = _own_posts(posts).filter(_.text.notnull())
+    groups = near_duplicate_groups(
+        store, own.select("post_id", "text"), threshold=options.near_duplicate_threshold
+    )
+    table = store.ibis.create_table(
+        "_coordination_groups", groups.select(["post_id", "group_id"]), temp=True, overwrite=True
+    )
+    joined = own.join(table, own.post_id == table.post_id)
+    return _actions(joined, "nd:" + joined.group_id)
+
+
+@register_trace("synchronised", windowed=False)
+def synchronised(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+    """Posting in the same time bins (bins of many accounts left out)."""
+    bin_ms = max(1, round(options.bin_seconds * 1000))
+    acts = posts.select(
+        account_id=posts.account_id, post_id=posts.post_id, t_ms=epoch_ms(posts.created_at)
+    )
+    acts = acts.mutate(bin=(acts.t_ms // bin_ms).cast("int64"))
+    busy = acts.group_by("bin").aggregate(n=acts.account_id.nunique())
+    quiet = busy.filter(busy.n <= options.max_bin_accounts).select("bin")
+    kept = acts.semi_join(quiet, "bin")
+    # One action per account and bin: its first post there.
+    first = kept.group_by(["account_id", "bin"]).aggregate(
+        post_id=kept.post_id.argmin(kept.t_ms), t_ms=kept.t_ms.min()
+    )
+    return first.select(
+        account_id=first.account_id,
+        object_id="t" + first.bin.cast("string"),
+        post_id=first.post_id,
+        t_ms=first.t_ms,
+    )
+
+
+@register_trace("fast-retweet", windowed=False, directed=True)
+def fast_retweet(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+    """Retweeting an account's posts within seconds of publication, repeatedly."""
+    rts = posts.filter((posts.kind == "retweet") & posts.ref_post_id.notnull())
+    originals = store.ibis.table("posts")
+    originals = originals.filter(
+        originals.account_id.notnull() & originals.created_at.notnull()
+    ).select(
+        o_platform=originals.platform,
+        o_post_id=originals.post_id,
+        author_id=originals.account_id,
+        o_at=originals.created_at,
+    )
+    joined = rts.join(
+        originals,
+        (rts.platform == originals.o_platform) & (rts.ref_post_id == originals.o_post_id),
+    )
+    joined = joined.filter(joined.author_id != joined.account_id)
+    return joined.select(
+        account_id=joined.account_id,
+        object_id=joined.ref_post_id,
+        post_id=joined.post_id,
+        t_ms=epoch_ms(joined.created_at),
+        author_id=joined.author_id,
+        source_t_ms=epoch_ms(joined.o_at),
+    )

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from infoscope.cli.common import DATES, sparkline, store_option, utc
+from infoscope.errors import BadParameterError
 
 
 def _windows(values: tuple[str, ...], traces: tuple[str, ...]) -> dict[str, float | str | None]:
@@ -28,10 +29,9 @@ def _windows(values: tuple[str, ...], traces: tuple[str, ...]) -> dict[str, floa
             try:
                 window = float(text)
             except ValueError:
-                raise click.BadParameter(
-                    f"{value!r}: give seconds, 'auto' or 'none', optionally as TRACE=VALUE "
-                    "(e.g. --window co-link=3600)",
-                    param_hint="--window",
+                raise BadParameterError(
+                    f"--window {value!r}: give seconds, 'auto' or 'none', optionally as "
+                    "TRACE=VALUE (e.g. --window co-link=3600)"
                 ) from None
         for n in names:
             out[n] = window
@@ -46,10 +46,9 @@ def _alpha(value: str) -> float | None:
     except ValueError:
         alpha = -1.0
     if not 0 < alpha <= 1:
-        raise click.BadParameter(
-            f"{value!r}: give a false discovery rate in (0, 1], or 'none' to keep every pair "
-            "with --min-count objects",
-            param_hint="--alpha",
+        raise BadParameterError(
+            f"--alpha {value!r}: give a false discovery rate in (0, 1], or 'none' to keep "
+            "every pair with --min-count objects"
         )
     return alpha
 

@@ -18,7 +18,8 @@ Ibis so that any Ibis engine runs it:
   accounts use (``"rare"``), in posts of one's own.
 - ``near-duplicate``: posting a text in the same near-duplicate group (MinHash/LSH over
   character shingles of normalised text, robust to small edits, mentions and links:
-  `infoscope.coordination.minhash`).
+  `infoscope.coordination.minhash`). Every post with text is an action, a post in no group
+  alone on an object of its own, so that the null model weighs copies against all posting.
 - ``synchronised``: posting anything in the same time bin of ``bin_seconds`` (the activity
   time series of two accounts coincide); bins where more than ``max_bin_accounts`` accounts
   post are everyone's busy moments and are left out.
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import ibis
@@ -188,9 +189,12 @@ def selected_posts(store: Store, options: TraceOptions, platform: str) -> ibis.T
     return posts.filter(keep)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def epoch_ms(ts: Any) -> Any:
     """A timestamp column as integer milliseconds since the epoch."""
-    return ts.epoch_seconds().cast("int64") * 1000 + ts.millisecond().cast("int64")
+    return ts.delta(ibis.literal(_EPOCH), unit="millisecond").cast("int64")
 
 
 def _actions(posts: ibis.Table, object_id: Any) -> ibis.Table:
@@ -258,11 +262,21 @@ def near_duplicate(store: Store, posts: ibis.Table, options: TraceOptions) -> ib
     groups = near_duplicate_groups(
         store, own.select("post_id", "text"), threshold=options.near_duplicate_threshold
     )
-    table = store.ibis.create_table(
-        "_coordination_groups", groups.select(["post_id", "group_id"]), temp=True, overwrite=True
-    )
-    joined = own.join(table, own.post_id == table.post_id)
-    return _actions(joined, "nd:" + joined.group_id)
+    con = store.ibis.con
+    con.register("_coordination_groups_arrow", groups.select(["post_id", "group_id"]))
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _coordination_groups AS "
+            "SELECT * FROM _coordination_groups_arrow"
+        )
+    finally:
+        con.unregister("_coordination_groups_arrow")
+    table = store.ibis.table("_coordination_groups")
+    # Every text is an action: a post in no group is alone on its own object, so that the
+    # null model knows how much each account posts, not only how often it is copied.
+    joined = own.left_join(table, own.post_id == table.post_id)
+    obj = ibis.coalesce("nd:" + joined.group_id, "post:" + joined.post_id)
+    return _actions(joined, obj)
 
 
 @register_trace("synchronised", windowed=False)

@@ -103,20 +103,15 @@ def profile_clusters(
     labels = _labels(store, run_id, platform)
     communities = _communities(store, run_id, platform)
 
+    examples = _examples(store, run_id, [e for c in by_cluster for e in edges_of[c][:top]])
     profiles = []
     for c in sorted(by_cluster):
         group = by_cluster[c]
         cluster_edges = edges_of[c]
-        strongest = []
-        for e in cluster_edges[:top]:
-            examples = _rows(
-                store,
-                "SELECT object_id, post_a, post_b, at_a, gap_s FROM coordination_evidence "
-                "WHERE run_id = ? AND trace = ? AND account_a = ? AND account_b = ? "
-                "ORDER BY at_a, object_id LIMIT ?",
-                [run_id, e["trace"], e["account_a"], e["account_b"], EXAMPLES],
-            )
-            strongest.append({**e, "examples": examples})
+        strongest = [
+            {**e, "examples": examples.get((e["trace"], e["account_a"], e["account_b"]), [])}
+            for e in cluster_edges[:top]
+        ]
         firsts = [e["first_at"] for e in cluster_edges if e["first_at"] is not None]
         lasts = [e["last_at"] for e in cluster_edges if e["last_at"] is not None]
         profiles.append(
@@ -147,6 +142,43 @@ def profile_clusters(
             }
         )
     return profiles
+
+
+def _examples(
+    store: Store, run_id: str, edges: list[dict[str, Any]]
+) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """The first `EXAMPLES` evidence rows (by time) of each of `edges`, in one query."""
+    import pyarrow as pa
+
+    out: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    if not edges:
+        return out
+    keys = pa.table(
+        {name: pa.array([e[name] for e in edges], pa.string()) for name in
+         ("trace", "account_a", "account_b")}
+    )  # fmt: skip
+    store.con.register("_coord_strongest", keys)
+    try:
+        rows = _rows(
+            store,
+            """
+            SELECT trace, account_a, account_b, object_id, post_a, post_b, at_a, gap_s FROM (
+              SELECT e.*, row_number() OVER (PARTITION BY e.trace, e.account_a, e.account_b
+                                             ORDER BY e.at_a, e.object_id) AS rn
+              FROM coordination_evidence e
+              SEMI JOIN _coord_strongest k ON k.trace = e.trace
+                   AND k.account_a = e.account_a AND k.account_b = e.account_b
+              WHERE e.run_id = ?)
+            WHERE rn <= ? ORDER BY trace, account_a, account_b, rn
+            """,
+            [run_id, EXAMPLES],
+        )
+    finally:
+        store.con.unregister("_coord_strongest")
+    for r in rows:
+        key = (r.pop("trace"), r.pop("account_a"), r.pop("account_b"))
+        out[key].append(r)
+    return out
 
 
 def _labels(store: Store, run_id: str, platform: str) -> dict[int, dict[str, Any]]:

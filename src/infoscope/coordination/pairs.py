@@ -16,10 +16,11 @@ configuration model), share on average ``E_ab = d_a d_b sum_o n_o (n_o - 1) / D^
 ``objects`` given ``E_ab``. The expectation ignores the window, so it is the chance of
 sharing objects at all: a window only lowers observed counts, which makes the test
 conservative and means that widening the window never lowers a pair's count nor raises its
-p-value. Edges are kept when ``objects >= min_count`` and their Benjamini-Hochberg q-value,
-over all ``N (N - 1) / 2`` pairs of the trace's ``N`` accounts (pairs never co-acting have
-p = 1), is at most ``alpha``; with a fixed account set the kept set therefore only grows as
-the window widens.
+p-value. Edges are kept when ``objects >= min_count`` and their Benjamini-Hochberg q-value is at
+most ``alpha``. The family corrected for is every pair of the trace's accounts that act on at
+least ``min_count`` objects (pairs that cannot reach the count are never tested, as Tarone
+1990 proposes for discrete tests; pairs never co-acting have p = 1). It does not depend on
+the window, so with a fixed account set the kept set only grows as the window widens.
 
 Down-weighting: ``weight`` sums the shared objects' inverse document frequency
 ``idf_o = ln((1 + N) / (1 + n_o)) + 1`` (hyper-popular objects count little), ``similarity``
@@ -264,7 +265,11 @@ def score_co_actions(
     from scipy.stats import poisson
 
     p = poisson.sf(k - 1, np.maximum(expected, 1e-300)) if n else np.array([])
-    possible = n_accounts * (n_accounts - 1) // 2
+    # The family tested: pairs of accounts that could share `min_count` objects at all
+    # (Tarone 1990: a pair that cannot reach the count can never be significant, and
+    # counting it would only dilute the correction). It does not depend on the window.
+    eligible = int(per_account.filter(per_account.d >= min_count).count().to_pyarrow().as_py())
+    possible = eligible * (eligible - 1) // 2
     q = benjamini_hochberg(p, possible)
     kept = k >= min_count
     if alpha is not None:

@@ -10,7 +10,7 @@ the analyst's labels of its accounts (``account_labels``) and the communities of
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Any
 
 from infoscope.store import Store
@@ -46,21 +46,43 @@ def profile_clusters(
     )
     if not members:
         return []
-    cluster_of = {m["account_id"]: m["cluster"] for m in members}
     by_cluster: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for m in members:
         by_cluster[m["cluster"]].append(m)
 
-    edges = _rows(
-        store,
-        "SELECT trace, account_a, account_b, objects, expected, p_value, q_value, similarity, "
-        "first_at, last_at FROM coordination_edges WHERE run_id = ? "
-        "ORDER BY p_value, objects DESC, trace, account_a, account_b",
+    # Per cluster in the engine: edges per trace, time span, and its `top` strongest edges.
+    traces_of: dict[int, dict[str, int]] = defaultdict(dict)
+    span: dict[int, tuple[Any, Any]] = {}
+    for c, trace, n, first, last in store.con.execute(
+        """
+        SELECT a.cluster, e.trace, count(*),
+               min(min(e.first_at)) OVER (PARTITION BY a.cluster),
+               max(max(e.last_at)) OVER (PARTITION BY a.cluster)
+        FROM coordination_edges e
+        JOIN coordination_accounts a ON a.run_id = e.run_id AND a.account_id = e.account_a
+        WHERE e.run_id = ? GROUP BY 1, 2 ORDER BY 1, 2
+        """,
         [run_id],
-    )
+    ).fetchall():
+        traces_of[c][trace] = n
+        span[c] = (first, last)
     edges_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for e in edges:
-        edges_of[cluster_of[e["account_a"]]].append(e)
+    for e in _rows(
+        store,
+        """
+        SELECT * EXCLUDE (rn) FROM (
+          SELECT a.cluster, e.trace, e.account_a, e.account_b, e.objects, e.expected,
+                 e.p_value, e.q_value, e.similarity, e.first_at, e.last_at,
+                 row_number() OVER (PARTITION BY a.cluster ORDER BY e.p_value, e.objects DESC,
+                                    e.trace, e.account_a, e.account_b) AS rn
+          FROM coordination_edges e
+          JOIN coordination_accounts a ON a.run_id = e.run_id AND a.account_id = e.account_a
+          WHERE e.run_id = ?)
+        WHERE rn <= ? ORDER BY cluster, rn
+        """,
+        [run_id, top],
+    ):
+        edges_of[e.pop("cluster")].append(e)
 
     # Evidence aggregated per cluster in the engine: days, hours, shared objects.
     store.con.execute(
@@ -112,17 +134,16 @@ def profile_clusters(
             {**e, "examples": examples.get((e["trace"], e["account_a"], e["account_b"]), [])}
             for e in cluster_edges[:top]
         ]
-        firsts = [e["first_at"] for e in cluster_edges if e["first_at"] is not None]
-        lasts = [e["last_at"] for e in cluster_edges if e["last_at"] is not None]
+        first_at, last_at = span.get(c, (None, None))
         profiles.append(
             {
                 "cluster": c,
                 "size": len(group),
                 "subclusters": len({m["subcluster"] for m in group}),
-                "edges": len(cluster_edges),
-                "traces": dict(sorted(Counter(e["trace"] for e in cluster_edges).items())),
-                "first_at": min(firsts) if firsts else None,
-                "last_at": max(lasts) if lasts else None,
+                "edges": sum(traces_of[c].values()),
+                "traces": traces_of[c],
+                "first_at": first_at,
+                "last_at": last_at,
                 "accounts": [
                     {
                         "account_id": m["account_id"],

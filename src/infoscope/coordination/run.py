@@ -224,9 +224,22 @@ def _analyse(
     from infoscope.coordination.profiles import profile_clusters
 
     profiles = profile_clusters(store, run_id, platform, top=params["top"])
-    rows = [[run_id, p["cluster"], p["size"], json.dumps(p, default=str)] for p in profiles]
-    if rows:
-        store.con.executemany("INSERT INTO coordination_clusters VALUES (?, ?, ?, ?)", rows)
+    stored = pa.table(
+        {
+            "cluster": pa.array([p["cluster"] for p in profiles], pa.int32()),
+            "size": pa.array([p["size"] for p in profiles], pa.int64()),
+            "profile": pa.array([json.dumps(p, default=str) for p in profiles], pa.string()),
+        }
+    )
+    con.register("_coord_profiles", stored)
+    try:
+        con.execute(
+            "INSERT INTO coordination_clusters SELECT ?, cluster, size, profile "
+            "FROM _coord_profiles",
+            [run_id],
+        )
+    finally:
+        con.unregister("_coord_profiles")
     summary = {
         "platform": platform,
         "traces": per_trace,
@@ -296,7 +309,7 @@ def _clusters(edges: pa.Table, resolution: float, seed: int) -> pa.Table:
     trace gives none), so a pair tied by several traces weighs more. Clusters are numbered by
     size (0 the largest; ties by smallest account id), subclusters within the whole network.
     """
-    names = ["account_id", "cluster", "subcluster", "degree", "strength", "traces"]
+    columns = ["account_id", "cluster", "subcluster", "degree", "strength", "traces"]
     if edges.num_rows == 0:
         return pa.table(
             {
@@ -312,24 +325,38 @@ def _clusters(edges: pa.Table, resolution: float, seed: int) -> pa.Table:
 
     from infoscope.network.communities import detect_communities
 
-    a = edges["account_a"].to_pylist()
-    b = edges["account_b"].to_pylist()
-    sim = pc.fill_null(edges["similarity"], 1.0).to_numpy()
-    fused: dict[tuple[str, str], float] = {}
-    traces: dict[str, set[str]] = {}
-    for x, y, w, t in zip(a, b, sim.tolist(), edges["trace"].to_pylist(), strict=True):
-        key = (x, y) if x < y else (y, x)
-        fused[key] = fused.get(key, 0.0) + float(w)
-        traces.setdefault(x, set()).add(t)
-        traces.setdefault(y, set()).add(t)
-    accounts = sorted(traces)
-    index = {name: i for i, name in enumerate(accounts)}
-    pairs = sorted(fused)
-    graph = ig.Graph(
-        n=len(accounts), edges=[(index[x], index[y]) for x, y in pairs], directed=False
+    a, b = edges["account_a"], edges["account_b"]
+    first = pc.less(a, b)
+    fused = (
+        pa.table(
+            {
+                "lo": pc.if_else(first, a, b),
+                "hi": pc.if_else(first, b, a),
+                "w": pc.fill_null(edges["similarity"], 1.0),
+            }
+        )
+        .group_by(["lo", "hi"])
+        .aggregate([("w", "sum")])
+        .sort_by([("lo", "ascending"), ("hi", "ascending")])
     )
+    ends = pa.table(
+        {
+            "account_id": pa.concat_arrays([_plain(a), _plain(b)]),
+            "trace": pa.concat_arrays([_plain(edges["trace"])] * 2),
+        }
+    )
+    per_account = (
+        ends.group_by("account_id")
+        .aggregate([("trace", "distinct")])
+        .sort_by([("account_id", "ascending")])
+    )
+    names = per_account["account_id"]
+    accounts = names.to_pylist()
+    src = pc.index_in(fused["lo"], value_set=names).to_numpy()
+    dst = pc.index_in(fused["hi"], value_set=names).to_numpy()
+    graph = ig.Graph(n=len(accounts), edges=np.column_stack([src, dst]), directed=False)
     graph.vs["name"] = accounts
-    graph.es["weight"] = [fused[p] for p in pairs]
+    graph.es["weight"] = fused["w_sum"].to_numpy().tolist()
     components = np.asarray(graph.connected_components().membership)
     sizes = np.bincount(components)
     first = np.full(sizes.size, components.size)
@@ -346,10 +373,17 @@ def _clusters(edges: pa.Table, resolution: float, seed: int) -> pa.Table:
             "subcluster": pa.array(found.membership, pa.int32()),
             "degree": pa.array(degree, pa.int64()),
             "strength": pa.array(np.asarray(strength, dtype=float), pa.float64()),
-            "traces": pa.array([sorted(traces[x]) for x in accounts], pa.list_(pa.string())),
+            "traces": pa.array(
+                [sorted(t) for t in per_account["trace_distinct"].to_pylist()],
+                pa.list_(pa.string()),
+            ),
         }
     )
-    return table.select(names)
+    return table.select(columns)
+
+
+def _plain(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def _handles(store: Store, platform: str, ids: list[str]) -> dict[str, str]:

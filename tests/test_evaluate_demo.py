@@ -64,6 +64,8 @@ def test_demo_writes_a_summary_with_the_evaluation(tmp_path):
     assert "| ingest | posts | 2,000 |" in text
     assert result.data["ingest"]["posts"] == 2_000
     assert result.data["ingest"]["quarantined"] == 0
+    assert "## Coordinated behaviour" in text
+    assert "| coordination | precision |" in text
     # A second run starts from a fresh store rather than finding everything duplicated.
     again = run_demo(tmp_path / "demo", posts=2_000, seed=1)
     assert again.data["ingest"]["posts"] == 2_000 and again.data["ingest"]["duplicates"] == 0

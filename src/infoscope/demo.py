@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infoscope.coordination import detect_coordination
 from infoscope.evaluate import evaluate, format_score, load_truth
 from infoscope.geo.accounts import locate_accounts
 from infoscope.ingest import ingest
@@ -87,6 +88,10 @@ def run_demo(
         located = locate_accounts(store)
         monitored = monitor_resonance(store, min_accounts=10)
         timings["locate_and_monitor"] = time.perf_counter() - started
+        started = time.perf_counter()
+        say("detecting coordinated behaviour (7 traces, null model, evidence)")
+        coordinated = detect_coordination(store, seed=seed)
+        timings["coordination"] = time.perf_counter() - started
         scores = evaluate(store, load_truth(out / "scenario"))
     data = {
         "scenario": {"posts": posts, "seed": seed, "counts": manifest.counts},
@@ -109,6 +114,10 @@ def run_demo(
             "top_countries": located.summary["top_countries"][:5],
         },
         "monitor": {**monitored.summary, "alerts": monitored.alerts},
+        "coordination": {
+            **{k: v for k, v in coordinated.summary.items() if k != "parameters"},
+            "largest": [_cluster_digest(p) for p in coordinated.clusters[:8]],
+        },
         "evaluation": scores,
         "seconds": {k: round(v, 2) for k, v in timings.items()},
     }
@@ -139,6 +148,26 @@ def _community_digest(profile: dict[str, Any]) -> dict[str, Any]:
         "top_hashtags": [h for h, _ in profile.get("top_hashtags", [])[:4]],
         "top_accounts": [a["handle"] or a["account_id"] for a in profile["top_by_pagerank"][:3]],
     }
+
+
+def _cluster_digest(profile: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "cluster": profile["cluster"],
+        "size": profile["size"],
+        "edges": profile["edges"],
+        "traces": profile["traces"],
+        "top_accounts": [a["handle"] or a["account_id"] for a in profile["accounts"][:3]],
+    }
+
+
+def _coordination_text(c: dict[str, Any]) -> str:
+    traces = ", ".join(
+        f"{name} {t['kept_pairs']:,} of {t['candidate_pairs']:,}" for name, t in c["traces"].items()
+    )
+    return (
+        f"{c['accounts']:,} accounts in {c['clusters']:,} coordinated clusters, "
+        f"{c['edges']:,} significant edges (kept of co-acting pairs per trace: {traces})."
+    )
 
 
 def _markdown(data: dict[str, Any], store_path: Path) -> str:
@@ -198,6 +227,21 @@ def _markdown(data: dict[str, Any], store_path: Path) -> str:
         "## Places and monitoring",
         "",
         _places_text(data["places"], data["monitor"]),
+        "",
+        "## Coordinated behaviour",
+        "",
+        _coordination_text(data["coordination"]),
+        "",
+        "| cluster | accounts | edges | traces | top accounts |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {c['cluster']} | {c['size']:,} | {c['edges']:,} | "
+            + ", ".join(f"{t} {n:,}" for t, n in c["traces"].items())
+            + " | "
+            + ", ".join("@" + a for a in c["top_accounts"])
+            + " |"
+            for c in data["coordination"]["largest"]
+        ),
         "",
         "## Evaluation against the planted truth",
         "",

@@ -128,11 +128,11 @@ def _print_cluster(p: dict[str, Any]) -> None:
 @click.option("--min-hashtags", default=2, show_default=True, type=click.IntRange(min=1))
 @click.option("--rare-hashtag-accounts", default=50, show_default=True, type=click.IntRange(1))
 @click.option(
-    "--bin", "bin_seconds", default=60.0, show_default=True, type=click.FloatRange(min=0.001),
+    "--bin", "bin_seconds", default=10.0, show_default=True, type=click.FloatRange(min=0.001),
     help="synchronised: seconds per time bin.",
 )  # fmt: skip
 @click.option(
-    "--max-bin-accounts", default=50, show_default=True, type=click.IntRange(min=2),
+    "--max-bin-accounts", default=20, show_default=True, type=click.IntRange(min=2),
     help="synchronised: bins where more accounts post are left out (everyone's busy times).",
 )  # fmt: skip
 @click.option(

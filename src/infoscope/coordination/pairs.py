@@ -74,7 +74,8 @@ EDGE_COLUMNS = (
 class ScoredPairs:
     """One trace's candidate pairs with their scores, and what produced them.
 
-    `pairs` has every pair that co-acted at least once (`EDGE_COLUMNS` plus ``kept``);
+    `pairs` has every pair that co-acted at least once (`EDGE_COLUMNS` plus ``kept``), or
+    with a significance test (`alpha` set) every pair that co-acted on `min_count` objects;
     `objects_table` names the temporary table of per-object co-actions (the evidence), keyed
     by ``account_a, account_b``; `stats` the trace's totals (accounts, objects, actions, the
     window used, the number of possible pairs tested).
@@ -255,6 +256,13 @@ def score_co_actions(
     pa_ = per_account.select(account_a="account_id", d_a="d", norm_a="norm")
     pb_ = per_account.select(account_b="account_id", d_b="d", norm_b="norm")
     scored = pair_rows.join(pa_, "account_a").join(pb_, "account_b")
+    candidates = int(
+        per_object.select("account_a", "account_b").distinct().count().to_pyarrow().as_py()
+    )
+    if alpha is not None and min_count > 1:
+        # Only pairs that reach the count can be kept; the others are never rejected (their
+        # p-value counts as 1, which is conservative) and are not fetched.
+        scored = scored.filter(scored.objects >= min_count)
     table = scored.order_by(["account_a", "account_b"]).to_pyarrow()
 
     n = table.num_rows
@@ -305,7 +313,8 @@ def score_co_actions(
         "actions": n_actions,
         "window_s": window_s,
         "possible_pairs": possible,
-        "candidate_pairs": n,
+        "candidate_pairs": candidates,
+        "scored_pairs": n,
         "kept_pairs": int(kept.sum()),
     }
     drop_temp(store, f"{prefix}_actions_{slug}")

@@ -78,8 +78,8 @@ class TraceOptions:
     hashtag_mode: str = "sequence"
     min_hashtags: int = 2
     rare_hashtag_accounts: int = 50
-    bin_seconds: float = 60.0
-    max_bin_accounts: int = 50
+    bin_seconds: float = 10.0
+    max_bin_accounts: int = 20
     fast_seconds: float = 60.0
     near_duplicate_threshold: float = 0.6
     window_quantile: float = 0.1

@@ -122,3 +122,33 @@ def test_detect_coordination_clusters_the_planted_accounts(store):
         "SELECT account_id FROM coordination_accounts WHERE run_id = ? ORDER BY 1", [run.run_id]
     ).fetchall()
     assert [m[0] for m in members] == PLANTED
+
+
+def test_stratified_expectation_counts_only_periods_both_accounts_are_active(store):
+    # Day 0: a and b retweet o1 and o2 (and c retweets o3). Day 1: a retweets o4, o5 with d.
+    day = 86_400
+    insert(
+        store,
+        [
+            rt("a1", "a", 0, "o1"), rt("b1", "b", 5, "o1"), rt("a2", "a", 10, "o2"),
+            rt("b2", "b", 15, "o2"), rt("c1", "c", 20, "o3"),
+            rt("a4", "a", day, "o4"), rt("d4", "d", day + 5, "o4"),
+            rt("a5", "a", day + 10, "o5"), rt("d5", "d", day + 15, "o5"),
+        ],
+    )  # fmt: skip
+    opts = TraceOptions(windows={"co-retweet": None})
+    actions = get_trace("co-retweet").actions(store, selected_posts(store, opts, "t"), opts)
+    scored = score_co_actions(
+        store, "co-retweet", actions, window_s=None, min_count=1, alpha=None, stratum_s=day
+    )
+    rows = {(r["account_a"], r["account_b"]): r["expected"] for r in scored.pairs.to_pylist()}
+    # Day 0: d_a = d_b = 2, D = 5, C = 2 + 2 = 4 -> 2 * 2 * 4 / 25; b is not active on day 1.
+    assert rows[("a", "b")] == pytest.approx(16 / 25)
+    # Day 1: d_a = d_d = 2, D = 4, C = 4 -> 2 * 2 * 4 / 16 = 1.
+    assert rows[("a", "d")] == pytest.approx(1.0)
+    glob = score_co_actions(
+        store, "co-retweet", actions, window_s=None, min_count=1, alpha=None, stratum_s=None
+    )
+    # One stratum: d_a = 4, d_b = 2, D = 9, C = 8 -> 4 * 2 * 8 / 81.
+    ab = [r for r in glob.pairs.to_pylist() if (r["account_a"], r["account_b"]) == ("a", "b")]
+    assert ab[0]["expected"] == pytest.approx(64 / 81)

@@ -53,6 +53,9 @@ def _alpha(value: str) -> float | None:
     return alpha
 
 
+_STRATA = {"hour": 3_600.0, "day": 86_400.0, "week": 604_800.0, "none": None}
+
+
 def _print_cluster(p: dict[str, Any]) -> None:
     traces = ", ".join(f"{t} {n:,}" for t, n in p["traces"].items())
     span = ""
@@ -153,6 +156,12 @@ def _print_cluster(p: dict[str, Any]) -> None:
     help="False discovery rate (Benjamini-Hochberg over all pairs) below which a pair is "
     "kept; 'none' keeps every pair with --min-count objects.",
 )  # fmt: skip
+@click.option(
+    "--stratum", type=click.Choice(["hour", "day", "week", "none"]), default="day",
+    show_default=True,
+    help="The null model keeps each account's activity per period of this length (none: over "
+    "the whole selection).",
+)  # fmt: skip
 @click.option("--resolution", default=1.0, show_default=True, type=click.FloatRange(0, None, True))
 @click.option("--top", default=10, show_default=True, type=click.IntRange(min=1))
 @click.option("--show", default=5, show_default=True, type=click.IntRange(min=0))
@@ -179,6 +188,7 @@ def coordination(
     near_duplicate_threshold: float,
     min_count: int,
     alpha: str,
+    stratum: str,
     resolution: float,
     top: int,
     show: int,
@@ -239,6 +249,7 @@ def coordination(
             options,
             min_count=min_count,
             alpha=_alpha(alpha),
+            stratum=_STRATA[stratum],
             resolution=resolution,
             top=top,
             seed=seed,

@@ -12,15 +12,20 @@ closest in time (ties: the smallest gap, then the smallest post ids) and their g
 Null model: accounts acting on objects at random, each account keeping its number of distinct
 objects ``d_a`` and each object its number of distinct accounts ``n_o`` (the bipartite
 configuration model), share on average ``E_ab = d_a d_b sum_o n_o (n_o - 1) / D^2`` objects
-(``D = sum_a d_a``). The p-value of a pair is the Poisson probability of sharing at least its
-``objects`` given ``E_ab``. The expectation ignores the window, so it is the chance of
-sharing objects at all: a window only lowers observed counts, which makes the test
-conservative and means that widening the window never lowers a pair's count nor raises its
-p-value. Edges are kept when ``objects >= min_count`` and their Benjamini-Hochberg q-value is at
-most ``alpha``. The family corrected for is every pair of the trace's accounts that act on at
-least ``min_count`` objects (pairs that cannot reach the count are never tested, as Tarone
-1990 proposes for discrete tests; pairs never co-acting have p = 1). It does not depend on
-the window, so with a fixed account set the kept set only grows as the window widens.
+(``D = sum_a d_a``). By default the model is stratified by day (`stratum_s`): objects
+belong to the day of their first action and the expectation sums the same formula within
+each day, so accounts active in different days or years expect nothing in common and one
+busy night does not look rare against years of activity.
+
+The p-value of a pair is the Poisson probability of sharing at least its ``objects`` given
+``E_ab``. The expectation ignores the window, so it is the chance of sharing objects at all:
+a window only lowers observed counts, which makes the test conservative and means that
+widening the window never lowers a pair's count nor raises its p-value. Edges are kept when
+``objects >= min_count`` and their Benjamini-Hochberg q-value is at most ``alpha``. The
+family corrected for is every pair of the trace's accounts that act on at least
+``min_count`` objects (pairs that cannot reach the count are never tested, as Tarone 1990
+proposes for discrete tests; pairs never co-acting have p = 1). It does not depend on the
+window, so with a fixed account set the kept set only grows as the window widens.
 
 Down-weighting: ``weight`` sums the shared objects' inverse document frequency
 ``idf_o = ln((1 + N) / (1 + n_o)) + 1`` (hyper-popular objects count little), ``similarity``
@@ -213,9 +218,13 @@ def score_co_actions(
     window_s: float | None,
     min_count: int,
     alpha: float | None,
+    stratum_s: float | None = None,
     prefix: str = "_coord",
 ) -> ScoredPairs:
     """Pair, count and score one co-action trace's actions (see the module docstring).
+
+    `stratum_s` stratifies the null model by periods of that many seconds (None: one
+    stratum), each object in the period of its first action.
 
     `actions` is materialised as a temporary table first; the per-object co-actions stay in
     a temporary table (``{prefix}_objects_{trace}``) for the evidence. `alpha` None keeps
@@ -263,13 +272,18 @@ def score_co_actions(
         # Only pairs that reach the count can be kept; the others are never rejected (their
         # p-value counts as 1, which is conservative) and are not fetched.
         scored = scored.filter(scored.objects >= min_count)
+    if stratum_s is not None:
+        scored = _stratified_expectation(acts, distinct, scored, round(stratum_s * 1000))
     table = scored.order_by(["account_a", "account_b"]).to_pyarrow()
 
     n = table.num_rows
     k = table["objects"].to_numpy().astype(float) if n else np.array([])
     d_a = table["d_a"].to_numpy().astype(float) if n else np.array([])
     d_b = table["d_b"].to_numpy().astype(float) if n else np.array([])
-    expected = d_a * d_b * c_total / max(d_total, 1) ** 2
+    if stratum_s is None:
+        expected = d_a * d_b * c_total / max(d_total, 1) ** 2
+    else:
+        expected = table["expected"].to_numpy(zero_copy_only=False).astype(float)
     from scipy.stats import poisson
 
     p = poisson.sf(k - 1, np.maximum(expected, 1e-300)) if n else np.array([])
@@ -319,6 +333,41 @@ def score_co_actions(
     }
     drop_temp(store, f"{prefix}_actions_{slug}")
     return ScoredPairs(trace, pairs, f"{prefix}_objects_{slug}", stats)
+
+
+def _stratified_expectation(
+    acts: ibis.Table, distinct: ibis.Table, scored: ibis.Table, stratum_ms: int
+) -> ibis.Table:
+    """`scored` with column ``expected``: the configuration model within each period.
+
+    Objects fall in the period of their first action; per period ``t``, accounts keep their
+    number of objects ``d_at`` and objects their accounts, so a pair expects
+    ``sum_t d_at d_bt C_t / D_t^2``: two accounts never active in the same period expect
+    nothing in common, and an account's busy period weighs only there.
+    """
+    width = max(int(stratum_ms), 1)
+    home = acts.group_by("object_id").aggregate(stratum=(_.t_ms.min() // width).cast("int64"))
+    placed = distinct.join(home, "object_id")
+    per_object = placed.group_by(["stratum", "object_id"]).aggregate(n_o=_.count())
+    strata = per_object.group_by("stratum").aggregate(
+        factor=(_.n_o * (_.n_o - 1)).sum().cast("float64") / (_.n_o.sum().cast("float64") ** 2)
+    )
+    per_account = placed.group_by(["account_id", "stratum"]).aggregate(d=_.count())
+    keys = scored.select("account_a", "account_b")
+    side_a = per_account.select(account_a="account_id", stratum="stratum", d_a_t="d")
+    side_b = per_account.select(account_b="account_id", stratum_b="stratum", d_b_t="d")
+    both = keys.join(side_a, "account_a")
+    both = both.join(
+        side_b, (both.account_b == side_b.account_b) & (both.stratum == side_b.stratum_b)
+    )
+    both = both.join(strata, "stratum")
+    expected = both.group_by(["account_a", "account_b"]).aggregate(
+        expected=(_.d_a_t.cast("float64") * _.d_b_t * _.factor).sum()
+    )
+    joined = scored.left_join(expected, ["account_a", "account_b"])
+    return joined.mutate(expected=joined.expected.fill_null(0.0)).drop(
+        "account_a_right", "account_b_right"
+    )
 
 
 def fast_retweet_pairs(

@@ -44,6 +44,7 @@ from infoscope.network.run import default_platform, input_fingerprint
 from infoscope.store import Store
 
 COMMAND = "coordination"
+DAY = 86_400.0
 
 
 @dataclass
@@ -78,6 +79,7 @@ def _score_trace(
     *,
     min_count: int,
     alpha: float | None,
+    stratum_s: float | None = None,
 ) -> ScoredPairs:
     spec = get_trace(trace)
     posts = selected_posts(store, options, platform)
@@ -91,7 +93,13 @@ def _score_trace(
         actions = temp_table(store, "_coord_source", actions)
         window, how = _resolve_window(trace, actions, options)
     scored = score_co_actions(
-        store, trace, actions, window_s=window, min_count=min_count, alpha=alpha
+        store,
+        trace,
+        actions,
+        window_s=window,
+        min_count=min_count,
+        alpha=alpha,
+        stratum_s=stratum_s,
     )
     scored.stats["window_from"] = how
     drop_temp(store, "_coord_source", "_coordination_groups")
@@ -127,6 +135,7 @@ def detect_coordination(
     *,
     min_count: int = 2,
     alpha: float | None = 0.01,
+    stratum: float | None = DAY,
     resolution: float = 1.0,
     top: int = 10,
     seed: int | None = None,
@@ -135,7 +144,8 @@ def detect_coordination(
     """Run `traces` (default: all registered), keep significant pairs, cluster and store.
 
     A pair is kept in a trace when it co-acted on at least `min_count` objects and its
-    Benjamini-Hochberg q-value is at most `alpha` (None: no test). `resolution` is the Leiden
+    Benjamini-Hochberg q-value is at most `alpha` (None: no test), the null model stratified
+    by periods of `stratum` seconds (a day by default; None: one period). `resolution` is the Leiden
     resolution inside clusters; `top` bounds the profiles' lists. Returns the stored run.
     """
     say = progress or (lambda message: None)
@@ -160,6 +170,7 @@ def detect_coordination(
         "windows": {n: opts.window(n) for n in names if get_trace(n).windowed},
         "min_count": min_count,
         "alpha": alpha,
+        "stratum": stratum,
         "resolution": resolution,
         "top": top,
     }
@@ -189,7 +200,13 @@ def _analyse(
     for name in names:
         started = time.perf_counter()
         scored = _score_trace(
-            store, name, opts, platform, min_count=params["min_count"], alpha=params["alpha"]
+            store,
+            name,
+            opts,
+            platform,
+            min_count=params["min_count"],
+            alpha=params["alpha"],
+            stratum_s=params["stratum"],
         )
         kept = scored.kept.drop_columns(["kept"])
         _store_trace(store, run_id, scored, kept)

@@ -62,7 +62,8 @@ def _print_cluster(p: dict[str, Any]) -> None:
     if p["first_at"] and p["last_at"]:
         span = f", {str(p['first_at'])[:16]} to {str(p['last_at'])[:16]}"
     click.echo(
-        f"\ncluster {p['cluster']}: {p['size']:,} accounts in {p['subclusters']} subclusters, "
+        f"\ncluster {p['cluster']}: {p['size']:,} accounts in {p['subclusters']} "
+        f"subcluster{'s' if p['subclusters'] != 1 else ''}, "
         f"{p['edges']:,} edges ({traces}){span}"
     )
     names = [("@" + a["handle"]) if a["handle"] else a["account_id"] for a in p["accounts"]]
@@ -91,8 +92,11 @@ def _print_cluster(p: dict[str, Any]) -> None:
                 f"; e.g. {example['object_id']}: posts {example['post_a']} and "
                 f"{example['post_b']}, {example['gap_s']:g} s apart"
             )
+        a = f"@{e['handle_a']}" if e.get("handle_a") else e["account_a"]
+        b = f"@{e['handle_b']}" if e.get("handle_b") else e["account_b"]
+        link = "->" if e["trace"] == "fast-retweet" else "~"
         click.echo(
-            f"  {e['trace']} {e['account_a']} ~ {e['account_b']}: {e['objects']} shared, "
+            f"  {e['trace']} {a} {link} {b}: {e['objects']} shared, "
             f"{e['expected']:.3g} expected, p {e['p_value']:.2g}{shown}"
         )
 

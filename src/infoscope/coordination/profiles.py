@@ -125,13 +125,19 @@ def profile_clusters(
     labels = _labels(store, run_id, platform)
     communities = _communities(store, run_id, platform)
 
+    handles = {m["account_id"]: m["handle"] for m in members}
     examples = _examples(store, run_id, [e for c in by_cluster for e in edges_of[c][:top]])
     profiles = []
     for c in sorted(by_cluster):
         group = by_cluster[c]
         cluster_edges = edges_of[c]
         strongest = [
-            {**e, "examples": examples.get((e["trace"], e["account_a"], e["account_b"]), [])}
+            {
+                **e,
+                "handle_a": handles.get(e["account_a"]),
+                "handle_b": handles.get(e["account_b"]),
+                "examples": examples.get((e["trace"], e["account_a"], e["account_b"]), []),
+            }
             for e in cluster_edges[:top]
         ]
         first_at, last_at = span.get(c, (None, None))
@@ -154,7 +160,7 @@ def profile_clusters(
                     }
                     for m in group[:top]
                 ],
-                "per_day": days.get(c, []),
+                "per_day": _every_day(days.get(c, [])),
                 "per_hour": hours.get(c, [0] * 24),
                 "shared_objects": shared.get(c, []),
                 "strongest_edges": strongest,
@@ -163,6 +169,20 @@ def profile_clusters(
             }
         )
     return profiles
+
+
+def _every_day(counts: list[list[Any]]) -> list[list[Any]]:
+    """``[[day, n], ...]`` with the days without co-actions between the first and last as 0."""
+    if not counts:
+        return []
+    from datetime import date, timedelta
+
+    seen = dict((date.fromisoformat(d), n) for d, n in counts)
+    first, last = min(seen), max(seen)
+    return [
+        [(first + timedelta(days=i)).isoformat(), seen.get(first + timedelta(days=i), 0)]
+        for i in range((last - first).days + 1)
+    ]
 
 
 def _examples(

@@ -128,10 +128,13 @@ def estimate_window(actions: ibis.Table, *, quantile: float = 0.1, share: float 
     return 0.0 if value is None else float(value) / 1000.0
 
 
-def co_action_objects(actions: ibis.Table, window_ms: int | None) -> ibis.Table:
+def co_action_objects(
+    actions: ibis.Table, window_ms: int | None, *, closest: bool = True
+) -> ibis.Table:
     """Per pair of accounts and object: co-actions within the window and the closest posts.
 
-    Rows ``account_a < account_b, object_id, co_actions, gap_ms, post_a, post_b, t_a, t_b``.
+    Rows ``account_a < account_b, object_id, co_actions, gap_ms, post_a, post_b, t_a, t_b``
+    (only the first four without `closest`).
     """
     base = actions.select("account_id", "object_id", "post_id", "t_ms")
     if window_ms is None:
@@ -168,7 +171,11 @@ def co_action_objects(actions: ibis.Table, window_ms: int | None) -> ibis.Table:
     joined = joined.mutate(gap_ms=gap)
     if window_ms is not None:
         joined = joined.filter(joined.gap_ms <= int(window_ms))
-    closest = ibis.struct(
+    if not closest:
+        return joined.group_by(["account_a", "account_b", "object_id"]).aggregate(
+            co_actions=_.count()
+        )
+    nearest = ibis.struct(
         {
             "gap_ms": joined.gap_ms,
             "post_a": joined.post_a,
@@ -178,7 +185,7 @@ def co_action_objects(actions: ibis.Table, window_ms: int | None) -> ibis.Table:
         }
     ).min()
     per = joined.group_by(["account_a", "account_b", "object_id"]).aggregate(
-        co_actions=_.count(), best=closest
+        co_actions=_.count(), best=nearest
     )
     return per.select(
         "account_a",

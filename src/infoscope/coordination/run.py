@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 from infoscope.coordination.pairs import (
     EDGE_COLUMNS,
     ScoredPairs,
+    co_action_objects,
     drop_temp,
     estimate_window,
     fast_retweet_pairs,
@@ -123,9 +124,31 @@ def candidate_pairs(
     windows = {trace: window} if spec.windowed else {}
     opts = TraceOptions(platform=platform, windows=windows, **options)
     platform = platform or default_platform(store)
-    scored = _score_trace(store, trace, opts, platform, min_count=1, alpha=None)
-    drop_temp(store, scored.objects_table)
-    return scored.pairs.select(["account_a", "account_b", "objects", "co_actions"])
+    if spec.directed:
+        scored = _score_trace(store, trace, opts, platform, min_count=1, alpha=None)
+        drop_temp(store, scored.objects_table)
+        return scored.pairs.select(["account_a", "account_b", "objects", "co_actions"])
+    # Raw pairs need no null model: one query, the pairing and two group-bys.
+    actions = spec.actions(store, selected_posts(store, opts, platform), opts)
+    seconds, _ = _resolve_window(trace, actions, opts) if spec.windowed else (None, None)
+    per_object = co_action_objects(
+        actions, None if seconds is None else round(seconds * 1000), closest=False
+    )
+    pairs = per_object.group_by(["account_a", "account_b"]).aggregate(
+        objects=per_object.count(), co_actions=per_object.co_actions.sum()
+    )
+    try:
+        table = pairs.order_by(["account_a", "account_b"]).to_pyarrow()
+    finally:
+        drop_temp(store, "_coordination_groups")
+    return pa.table(
+        {
+            "account_a": table["account_a"],
+            "account_b": table["account_b"],
+            "objects": table["objects"].cast(pa.int64()),
+            "co_actions": table["co_actions"].cast(pa.int64()),
+        }
+    )
 
 
 def detect_coordination(

@@ -53,7 +53,8 @@ How the QUT input is made and why (each point is printed with the results):
 - its ``export_network --output_format csv`` fails in 1.5.2 (``output_gephi_csv() got an
   unexpected keyword argument 'n_messages'``), so the edges are read from its SQLite tables.
 
-Results are printed and written to ``OUT_DIR/POSTS/results.json``; the differing pairs go to
+Results are printed and written to ``OUT_DIR/POSTS/results.json`` and ``report.txt`` (and
+``OUT_DIR/report.txt`` for all sizes of the run); the differing pairs go to
 ``OUT_DIR/POSTS/diff-TRACE.parquet``. Run with ``make bench-coordination`` or
 ``python benchmarks/bench_coordination.py [--posts 1000000,10000000] [--repeat N]
 [--skip-qut] [--traces co-retweet,co-link] [--out-dir DIR]``; ``--posts 100000 --repeat 1``
@@ -765,6 +766,7 @@ def main() -> None:
                     say(f"detect {trace} run {i + 1}", runs[-1])
         lines = report(record, results, limits)
         print("\n".join(lines), flush=True)
+        (work / "report.txt").write_text("\n".join([*lines, "", NOTES]) + "\n")
         printed.extend(lines)
     if printed:
         print()

@@ -280,6 +280,7 @@ def score_co_actions(
         # p-value counts as 1, which is conservative) and are not fetched.
         scored = scored.filter(scored.objects >= min_count)
     if stratum_s is not None:
+        scored = temp_table(store, f"{prefix}_scored_{slug}", scored)
         scored = _stratified_expectation(acts, distinct, scored, round(stratum_s * 1000))
     table = scored.order_by(["account_a", "account_b"]).to_pyarrow()
 
@@ -338,7 +339,7 @@ def score_co_actions(
         "scored_pairs": n,
         "kept_pairs": int(kept.sum()),
     }
-    drop_temp(store, f"{prefix}_actions_{slug}")
+    drop_temp(store, f"{prefix}_actions_{slug}", f"{prefix}_scored_{slug}")
     return ScoredPairs(trace, pairs, f"{prefix}_objects_{slug}", stats)
 
 

@@ -217,6 +217,45 @@ def _ts(ms: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pa.array(np.asarray(ms, dtype="int64") * 1000, pa.timestamp("us", tz="UTC"))
 
 
+def _pair_table(
+    trace: str,
+    table: pa.Table,
+    *,
+    a: str,
+    b: str,
+    directed: bool,
+    weight: Any,
+    similarity: Any,
+    symmetry: Any,
+    expected: Any,
+    p: Any,
+    q: Any,
+    kept: Any,
+) -> pa.Table:
+    """Scored pairs in `EDGE_COLUMNS` order (plus ``kept``) from a trace's grouped rows."""
+    n = table.num_rows
+    return pa.table(
+        {
+            "trace": pa.array([trace] * n, pa.string()),
+            "account_a": table[a],
+            "account_b": table[b],
+            "directed": pa.array([directed] * n, pa.bool_()),
+            "objects": table["objects"].cast(pa.int64()),
+            "co_actions": table["co_actions"].cast(pa.int64()),
+            "weight": pa.array(weight).cast(pa.float64()),
+            "similarity": pa.array(similarity, pa.float64()),
+            "symmetry": pa.array(symmetry).cast(pa.float64()),
+            "expected": pa.array(expected, pa.float64()),
+            "p_value": pa.array(p, pa.float64()),
+            "q_value": pa.array(q, pa.float64()),
+            "first_at": _ts(table["first_ms"]),
+            "last_at": _ts(table["last_ms"]),
+            "median_gap_s": table["median_gap_s"].cast(pa.float64()),
+            "kept": pa.array(kept, pa.bool_()),
+        }
+    )
+
+
 def score_co_actions(
     store: Store,
     trace: str,
@@ -309,25 +348,19 @@ def score_co_actions(
         if n
         else np.array([])
     )
-    pairs = pa.table(
-        {
-            "trace": pa.array([trace] * n, pa.string()),
-            "account_a": table["account_a"],
-            "account_b": table["account_b"],
-            "directed": pa.array([False] * n, pa.bool_()),
-            "objects": table["objects"].cast(pa.int64()),
-            "co_actions": table["co_actions"].cast(pa.int64()),
-            "weight": table["weight"].cast(pa.float64()),
-            "similarity": pa.array(np.minimum(similarity, 1.0), pa.float64()),
-            "symmetry": pa.array(np.minimum(d_a, d_b) / np.maximum(np.maximum(d_a, d_b), 1)),
-            "expected": pa.array(expected, pa.float64()),
-            "p_value": pa.array(p, pa.float64()),
-            "q_value": pa.array(q, pa.float64()),
-            "first_at": _ts(table["first_ms"]),
-            "last_at": _ts(table["last_ms"]),
-            "median_gap_s": table["median_gap_s"].cast(pa.float64()),
-            "kept": pa.array(kept, pa.bool_()),
-        }
+    pairs = _pair_table(
+        trace,
+        table,
+        a="account_a",
+        b="account_b",
+        directed=False,
+        weight=table["weight"],
+        similarity=np.minimum(similarity, 1.0),
+        symmetry=pa.array(np.minimum(d_a, d_b) / np.maximum(np.maximum(d_a, d_b), 1)),
+        expected=expected,
+        p=p,
+        q=q,
+        kept=kept,
     )
     stats = {
         "accounts": n_accounts,
@@ -444,25 +477,19 @@ def fast_retweet_pairs(
     if alpha is not None:
         kept &= q <= alpha
     total = table["total"].to_numpy().astype(float) if n else np.array([])
-    pairs = pa.table(
-        {
-            "trace": pa.array(["fast-retweet"] * n, pa.string()),
-            "account_a": table["account_id"],
-            "account_b": table["author_id"],
-            "directed": pa.array([True] * n, pa.bool_()),
-            "objects": table["objects"].cast(pa.int64()),
-            "co_actions": table["co_actions"].cast(pa.int64()),
-            "weight": table["objects"].cast(pa.float64()),
-            "similarity": pa.array(k / np.maximum(total, 1), pa.float64()),
-            "symmetry": pa.nulls(n, pa.float64()),
-            "expected": pa.array(trials * share, pa.float64()),
-            "p_value": pa.array(p, pa.float64()),
-            "q_value": pa.array(q, pa.float64()),
-            "first_at": _ts(table["first_ms"]),
-            "last_at": _ts(table["last_ms"]),
-            "median_gap_s": table["median_gap_s"].cast(pa.float64()),
-            "kept": pa.array(kept, pa.bool_()),
-        }
+    pairs = _pair_table(
+        "fast-retweet",
+        table,
+        a="account_id",
+        b="author_id",
+        directed=True,
+        weight=table["objects"],
+        similarity=k / np.maximum(total, 1),
+        symmetry=pa.nulls(n, pa.float64()),
+        expected=trials * share,
+        p=p,
+        q=q,
+        kept=kept,
     )
     stats = {
         "accounts": int(totals["retweeters"] or 0),

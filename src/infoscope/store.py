@@ -452,6 +452,18 @@ class Store:
             [_now(), status, json.dumps(counts, default=str, sort_keys=True), run_id],
         )
 
+    def latest_run_id(self, command: str, table: str) -> str | None:
+        """The latest completed run of `command`, or None (also when the store, opened
+        read-only at an older schema, lacks the analysis' `table`)."""
+        if not self.has_table(table):
+            return None
+        row = self.con.execute(
+            "SELECT run_id FROM runs WHERE command = ? AND status = 'completed' "
+            "ORDER BY started_at DESC LIMIT 1",
+            [command],
+        ).fetchone()
+        return None if row is None else str(row[0])
+
     def runs(self) -> list[dict[str, Any]]:
         cur = self.con.execute("SELECT * FROM runs ORDER BY started_at")
         names = [d[0] for d in cur.description]

@@ -55,24 +55,28 @@ from ibis import _
 
 from infoscope.store import Store
 
-# Columns of a scored pair table (and of the store's coordination_edges, without run_id).
-EDGE_COLUMNS = (
-    "trace",
-    "account_a",
-    "account_b",
-    "directed",
-    "objects",
-    "co_actions",
-    "weight",
-    "similarity",
-    "symmetry",
-    "expected",
-    "p_value",
-    "q_value",
-    "first_at",
-    "last_at",
-    "median_gap_s",
+# A scored pair table (the store's coordination_edges, without run_id).
+_F, _TS = pa.float64(), pa.timestamp("us", tz="UTC")
+EDGE_SCHEMA = pa.schema(
+    [
+        ("trace", pa.string()),
+        ("account_a", pa.string()),
+        ("account_b", pa.string()),
+        ("directed", pa.bool_()),
+        ("objects", pa.int64()),
+        ("co_actions", pa.int64()),
+        ("weight", _F),
+        ("similarity", _F),
+        ("symmetry", _F),
+        ("expected", _F),
+        ("p_value", _F),
+        ("q_value", _F),
+        ("first_at", _TS),
+        ("last_at", _TS),
+        ("median_gap_s", _F),
+    ]
 )
+EDGE_COLUMNS = tuple(EDGE_SCHEMA.names)
 
 
 @dataclass
@@ -214,7 +218,7 @@ def benjamini_hochberg(p: np.ndarray, total: int) -> np.ndarray:
 
 
 def _ts(ms: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return pa.array(np.asarray(ms, dtype="int64") * 1000, pa.timestamp("us", tz="UTC"))
+    return pa.array(np.asarray(ms, dtype="int64") * 1000, _TS)
 
 
 def _pair_table(
@@ -288,7 +292,16 @@ def score_co_actions(
         .to_pyarrow()
         .to_pylist()[0]
     )
-    n_accounts = int(distinct.account_id.nunique().to_pyarrow().as_py() or 0)
+    # Accounts in the trace, and those acting on at least `min_count` objects: the pairs of
+    # the latter are the family tested (Tarone 1990: a pair that cannot reach the count can
+    # never be significant, and counting it would only dilute the correction).
+    activity = distinct.group_by("account_id").aggregate(d=_.count())
+    counted = (
+        activity.aggregate(n=_.count(), eligible=(_.d >= min_count).cast("int64").sum())
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    n_accounts, eligible = int(counted["n"] or 0), int(counted["eligible"] or 0)
     n_actions = int(acts.count().to_pyarrow().as_py() or 0)
     d_total = int(totals["d_total"] or 0)
     c_total = int(totals["c"] or 0)
@@ -334,10 +347,6 @@ def score_co_actions(
     from scipy.stats import poisson
 
     p = poisson.sf(k - 1, np.maximum(expected, 1e-300)) if n else np.array([])
-    # The family tested: pairs of accounts that could share `min_count` objects at all
-    # (Tarone 1990: a pair that cannot reach the count can never be significant, and
-    # counting it would only dilute the correction). It does not depend on the window.
-    eligible = int(per_account.filter(per_account.d >= min_count).count().to_pyarrow().as_py())
     possible = eligible * (eligible - 1) // 2
     q = benjamini_hochberg(p, possible)
     kept = k >= min_count

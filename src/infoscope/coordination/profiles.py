@@ -24,16 +24,6 @@ def _rows(store: Store, sql: str, args: list[Any]) -> list[dict[str, Any]]:
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def _latest_communities(store: Store) -> str | None:
-    if not store.has_table("network_nodes"):
-        return None
-    row = store.con.execute(
-        "SELECT run_id FROM runs WHERE command = 'communities' AND status = 'completed' "
-        "ORDER BY started_at DESC LIMIT 1"
-    ).fetchone()
-    return None if row is None else str(row[0])
-
-
 def profile_clusters(
     store: Store, run_id: str, platform: str, *, top: int = 10
 ) -> list[dict[str, Any]]:
@@ -245,7 +235,9 @@ def _labels(store: Store, run_id: str, platform: str) -> dict[int, dict[str, Any
 
 def _communities(store: Store, run_id: str, platform: str) -> dict[int, dict[str, Any]]:
     """Per cluster: the latest communities run's communities of its members."""
-    found = _latest_communities(store)
+    from infoscope.network.run import latest_run_id
+
+    found = latest_run_id(store)
     if found is None:
         return {}
     out: dict[int, dict[str, Any]] = {}

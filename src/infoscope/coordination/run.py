@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from infoscope.coordination.pairs import (
     EDGE_COLUMNS,
+    EDGE_SCHEMA,
     ScoredPairs,
     co_action_objects,
     drop_temp,
@@ -243,7 +244,7 @@ def _analyse(
             f"{name}: {scored.stats['candidate_pairs']:,} pairs co-acted{shown}, "
             f"{scored.stats['kept_pairs']:,} significant ({seconds:.1f} s)"
         )
-    edges = pa.concat_tables(kept_tables) if kept_tables else _empty_edges()
+    edges = pa.concat_tables(kept_tables) if kept_tables else EDGE_SCHEMA.empty_table()
     members = _clusters(edges, params["resolution"], seed)
     handles = _handles(store, platform, members["account_id"].to_pylist())
     members = members.append_column(
@@ -291,30 +292,6 @@ def _analyse(
     }
     store.end_run(run_id, status="completed", counts=summary)
     return CoordinationRun(run_id, {**summary, "parameters": params}, profiles)
-
-
-def _empty_edges() -> pa.Table:
-    from infoscope.coordination.pairs import _ts
-
-    return pa.table(
-        {
-            "trace": pa.array([], pa.string()),
-            "account_a": pa.array([], pa.string()),
-            "account_b": pa.array([], pa.string()),
-            "directed": pa.array([], pa.bool_()),
-            "objects": pa.array([], pa.int64()),
-            "co_actions": pa.array([], pa.int64()),
-            "weight": pa.array([], pa.float64()),
-            "similarity": pa.array([], pa.float64()),
-            "symmetry": pa.array([], pa.float64()),
-            "expected": pa.array([], pa.float64()),
-            "p_value": pa.array([], pa.float64()),
-            "q_value": pa.array([], pa.float64()),
-            "first_at": _ts(pa.array([], pa.int64())),
-            "last_at": _ts(pa.array([], pa.int64())),
-            "median_gap_s": pa.array([], pa.float64()),
-        }
-    )
 
 
 def _store_trace(store: Store, run_id: str, scored: ScoredPairs, kept: pa.Table) -> None:
@@ -452,14 +429,7 @@ def _handles(store: Store, platform: str, ids: list[str]) -> dict[str, str]:
 
 def latest_run_id(store: Store) -> str | None:
     """The latest completed coordination run, or None."""
-    if not store.has_table("coordination_edges"):
-        return None
-    row = store.con.execute(
-        "SELECT run_id FROM runs WHERE command = ? AND status = 'completed' "
-        "ORDER BY started_at DESC LIMIT 1",
-        [COMMAND],
-    ).fetchone()
-    return None if row is None else str(row[0])
+    return store.latest_run_id(COMMAND, "coordination_edges")
 
 
 def load_coordination(store: Store, run_id: str | None = None) -> CoordinationRun:

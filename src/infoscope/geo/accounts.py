@@ -583,14 +583,7 @@ def summarize(rows: list[tuple[Place, dict[str, Any]]]) -> dict[str, Any]:
 
 def latest_run_id(store: Store) -> str | None:
     """The id of the latest completed locate run, or None (also for a store without one)."""
-    if not store.has_table("account_locations"):
-        return None
-    row = store.con.execute(
-        "SELECT run_id FROM runs WHERE command = ? AND status = 'completed' "
-        "ORDER BY started_at DESC LIMIT 1",
-        [COMMAND],
-    ).fetchone()
-    return None if row is None else str(row[0])
+    return store.latest_run_id(COMMAND, "account_locations")
 
 
 def latest_locations(store: Store) -> pa.Table | None:

@@ -320,14 +320,7 @@ def _graph_profiles(graph: Any, found: Any, ranks: dict[str, list[float]]) -> li
 
 def latest_run_id(store: Store, command: str = COMMAND) -> str | None:
     """The id of the latest completed run of `command`, or None."""
-    if not store.has_table("network_nodes"):
-        return None
-    row = store.con.execute(
-        "SELECT run_id FROM runs WHERE command = ? AND status = 'completed' "
-        "ORDER BY started_at DESC LIMIT 1",
-        [command],
-    ).fetchone()
-    return None if row is None else str(row[0])
+    return store.latest_run_id(command, "network_nodes")
 
 
 def load_communities(store: Store, run_id: str | None = None) -> CommunityRun:

@@ -53,3 +53,14 @@ def shared(path: str) -> Path:
     if not full.exists():
         pytest.skip(f"real data {full} is absent (a fresh clone has no ../shared/data)")
     return full
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The demo (every analysis, then the report) on a small scenario, once per test session.
+
+    Tests must only read its store (``demo_run.store``): it is shared.
+    """
+    from infoscope.demo import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo") / "out", posts=10_000, seed=5)

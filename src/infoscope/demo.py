@@ -4,7 +4,7 @@
 with planted operations, ingests it through the real importer into a fresh store, runs every
 analysis infoscope has so far, scores them against the scenario's ground truth and writes a
 summary (``summary.md`` and ``summary.json``) next to the store. As analyses are added they
-join the demo, and the summary becomes the HTML report.
+join the demo. It ends by writing the HTML report (``report.html``) of the store.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from infoscope.language.resonance import score_resonance
 from infoscope.language.signature import learn_signature
 from infoscope.network import find_communities
 from infoscope.queries import corpus_stats
+from infoscope.report.render import write_report
 from infoscope.scenario import ScenarioConfig, generate_scenario
 from infoscope.store import Store
 
@@ -38,6 +39,7 @@ class DemoResult:
     out_dir: Path
     store: Path
     summary: Path
+    report: Path
     data: dict[str, Any]
 
 
@@ -93,6 +95,10 @@ def run_demo(
         coordinated = detect_coordination(store, seed=seed)
         timings["coordination"] = time.perf_counter() - started
         scores = evaluate(store, load_truth(out / "scenario"))
+        started = time.perf_counter()
+        say("writing the HTML report")
+        report = write_report(store, out / "report.html", seed=seed)
+        timings["report"] = time.perf_counter() - started
     data = {
         "scenario": {"posts": posts, "seed": seed, "counts": manifest.counts},
         "ingest": summary.as_dict(),
@@ -119,12 +125,13 @@ def run_demo(
             "largest": [_cluster_digest(p) for p in coordinated.clusters[:8]],
         },
         "evaluation": scores,
+        "report": {"path": report["path"], "bytes": report["bytes"]},
         "seconds": {k: round(v, 2) for k, v in timings.items()},
     }
     (out / "summary.json").write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
     summary_path = out / "summary.md"
     summary_path.write_text(_markdown(data, store_path), encoding="utf-8")
-    return DemoResult(out, store_path, summary_path, data)
+    return DemoResult(out, store_path, summary_path, Path(report["path"]), data)
 
 
 def _write_seeds(scenario: Path) -> Path:

@@ -29,3 +29,7 @@ class StoreLockedError(InfoscopeError):
 
 class BadParameterError(InfoscopeError):
     """A parameter value is out of range or malformed."""
+
+
+class NotFoundError(InfoscopeError):
+    """Something asked for by name or id (an account, a run) is not in the store."""

@@ -718,7 +718,8 @@ def demo(posts: int, seed: int, out_dir: str, as_json: bool, quiet: bool) -> Non
         return
     click.echo(result.summary.read_text(encoding="utf-8"))
     click.echo(f"summary written to {result.summary}")
-    click.echo(f"explore the store with: infoscope stats --store {result.store}")
+    click.echo(f"report written to {result.report}: open it in a browser (works offline)")
+    click.echo(f"explore it live with: infoscope serve --store {result.store}")
 
 
 @cli.command()
@@ -749,12 +750,15 @@ def formats(as_json: bool) -> None:
 from infoscope.cli.coordination import coordination  # noqa: E402
 from infoscope.cli.geo import locate  # noqa: E402
 from infoscope.cli.language import monitor, resonance, signature  # noqa: E402
+from infoscope.cli.report import report, serve  # noqa: E402
 
 cli.add_command(locate)
 cli.add_command(signature)
 cli.add_command(resonance)
 cli.add_command(monitor)
 cli.add_command(coordination)
+cli.add_command(report)
+cli.add_command(serve)
 
 if __name__ == "__main__":  # pragma: no cover
     cli()

@@ -66,6 +66,9 @@ def test_demo_writes_a_summary_with_the_evaluation(tmp_path):
     assert result.data["ingest"]["quarantined"] == 0
     assert "## Coordinated behaviour" in text
     assert "| coordination | precision |" in text
+    # The demo ends with the HTML report, named in the summary.
+    assert result.report == tmp_path / "demo" / "report.html"
+    assert f"`{result.report}`" in text and result.report.stat().st_size > 1_000_000
     # A second run starts from a fresh store rather than finding everything duplicated.
     again = run_demo(tmp_path / "demo", posts=2_000, seed=1)
     assert again.data["ingest"]["posts"] == 2_000 and again.data["ingest"]["duplicates"] == 0

@@ -39,6 +39,8 @@ _EXPORTS = {
     "BadParameterError": "infoscope.errors",
     "InfoscopeError": "infoscope.errors",
     "InputEncodingError": "infoscope.errors",
+    "NotFoundError": "infoscope.errors",
+    "write_report": "infoscope.report",
     "MissingColumnError": "infoscope.errors",
     "StoreLockedError": "infoscope.errors",
     "StoreVersionError": "infoscope.errors",

@@ -184,6 +184,9 @@ def _markdown(data: dict[str, Any], store_path: Path) -> str:
     lines = [
         "# infoscope demo",
         "",
+        f"The HTML report of this store is `{data['report']['path']}` "
+        f"({data['report']['bytes'] / 1e6:.1f} MB, opens offline).",
+        "",
         f"Scenario: {counts['posts']:,} posts by {counts['accounts_with_posts']:,} accounts, "
         f"{len(counts['operations'])} planted operations ({counts['planted_posts']:,} planted "
         f"posts, {counts['operation_accounts']:,} operation accounts, "

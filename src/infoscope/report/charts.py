@@ -8,6 +8,7 @@ plotly.js from the same package, so nothing is fetched from the network.
 from __future__ import annotations
 
 from collections import defaultdict
+from html import escape
 from typing import Any
 
 import plotly.graph_objects as go
@@ -80,10 +81,16 @@ def community_colour(rank: int) -> str:
     return PALETTE[rank] if rank < MAP_COMMUNITIES else OTHER
 
 
-def network(data: dict[str, Any]) -> go.Figure:
+def network(data: dict[str, Any]) -> dict[str, Any]:
     """The community map: WebGL markers coloured by community and sized by PageRank, with the
     strongest edges drawn faintly beneath. Hover shows the account; each marker carries
-    ``[platform, account_id]`` as custom data for click handlers."""
+    ``[platform, account_id, handle, community, pagerank, posts, cluster]`` as custom data
+    for click handlers.
+
+    Returned as a plain Plotly figure dict: with tens of thousands of points, building and
+    validating graph objects took most of the report's time, and the dict is what plotly.js
+    draws anyway.
+    """
     cols = {c: i for i, c in enumerate(data["columns"])}
     nodes = data["nodes"]
     fig = _figure(
@@ -92,71 +99,74 @@ def network(data: dict[str, Any]) -> go.Figure:
         height=640,
         hovermode="closest",
         dragmode="pan",
-        legend={"title": {"text": "community (size)"}, "itemsizing": "constant"},
+        legend={"title": {"text": "community (accounts)"}, "itemsizing": "constant"},
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x"},
         plot_bgcolor="#fbfbfd",
-    )
+    ).to_plotly_json()
+    xi, yi = cols["x"], cols["y"]
     xs: list[float | None] = []
     ys: list[float | None] = []
     for s, t, _ in data["edges"]:
-        xs += [nodes[s][cols["x"]], nodes[t][cols["x"]], None]
-        ys += [nodes[s][cols["y"]], nodes[t][cols["y"]], None]
-    fig.add_trace(
-        go.Scattergl(
-            x=xs, y=ys, mode="lines", line={"width": 0.5, "color": "rgba(90,90,110,0.18)"},
-            hoverinfo="skip", name="edges", showlegend=False,
-        )
-    )  # fmt: skip
+        xs += [nodes[s][xi], nodes[t][xi], None]
+        ys += [nodes[s][yi], nodes[t][yi], None]
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "scattergl", "x": xs, "y": ys, "mode": "lines", "name": "edges",
+            "line": {"width": 0.5, "color": "rgba(90,90,110,0.18)"}, "hoverinfo": "skip",
+            "showlegend": False,
+        }
+    ]  # fmt: skip
     sizes: dict[int, int] = defaultdict(int)
     for n in nodes:
         sizes[n[cols["community"]]] += 1
     ranked = sorted(sizes, key=lambda c: (-sizes[c], c))
     rank = {c: i for i, c in enumerate(ranked)}
     top_pr = max((n[cols["pagerank"]] for n in nodes), default=1.0) or 1.0
-    groups: dict[str, list[list[Any]]] = defaultdict(list)
+    groups: dict[int, list[list[Any]]] = defaultdict(list)
     for n in nodes:
-        r = rank[n[cols["community"]]]
-        groups[str(n[cols["community"]]) if r < MAP_COMMUNITIES else "other"].append(n)
-    for key in sorted(
-        groups, key=lambda k: (k == "other", rank.get(int(k), 0) if k != "other" else 0)
-    ):
-        members = groups[key]
-        colour = community_colour(rank[int(key)]) if key != "other" else OTHER
-        fig.add_trace(
-            go.Scattergl(
-                x=[n[cols["x"]] for n in members],
-                y=[n[cols["y"]] for n in members],
-                mode="markers",
-                name=f"{key} ({len(members):,})"
-                if key != "other"
-                else f"others ({len(members):,})",
-                marker={
-                    "color": colour,
-                    "size": [4 + 22 * (n[cols["pagerank"]] / top_pr) ** 0.5 for n in members],
+        groups[min(rank[n[cols["community"]]], MAP_COMMUNITIES)].append(n)
+    for r in sorted(groups):
+        members = groups[r]
+        other = r == MAP_COMMUNITIES
+        traces.append(
+            {
+                "type": "scattergl",
+                "x": [n[xi] for n in members],
+                "y": [n[yi] for n in members],
+                "mode": "markers",
+                "name": f"{'others' if other else ranked[r]} ({len(members):,})",
+                "marker": {
+                    "color": OTHER if other else community_colour(r),
+                    "size": [
+                        round(4 + 22 * (n[cols["pagerank"]] / top_pr) ** 0.5, 1) for n in members
+                    ],
                     "line": {"width": 0},
                     "opacity": 0.85,
                 },
-                customdata=[
-                    [
-                        n[cols["platform"]],
-                        n[cols["account_id"]],
-                        n[cols["handle"]] or "",
-                        n[cols["community"]],
-                        n[cols["pagerank"]],
-                        n[cols["posts"]],
-                        "" if n[cols["cluster"]] is None else n[cols["cluster"]],
-                    ]
-                    for n in members
-                ],
-                hovertemplate=(
-                    "<b>@%{customdata[2]}</b> (%{customdata[1]})<br>community %{customdata[3]}"
-                    "<br>PageRank %{customdata[4]:.5f}<br>posts %{customdata[5]:,}"
-                    "<br>coordination cluster %{customdata[6]}<extra></extra>"
-                ),
-            )
+                "customdata": [_node_data(n, cols) for n in members],
+                "hovertemplate": "%{customdata[7]}<extra></extra>",
+            }
         )
+    fig["data"] = traces
     return fig
+
+
+def _node_data(n: list[Any], cols: dict[str, int]) -> list[Any]:
+    handle = n[cols["handle"]]
+    cluster = n[cols["cluster"]]
+    name, key = escape(handle or ""), escape(n[cols["account_id"]])
+    label = (
+        (f"<b>@{name}</b> ({key})" if handle else f"<b>{key}</b>")
+        + f"<br>community {n[cols['community']]}<br>PageRank {n[cols['pagerank']]:.5f}"
+        + f"<br>posts {n[cols['posts']]:,}"
+        + ("" if cluster is None else f"<br>coordination cluster {cluster}")
+    )
+    return [
+        n[cols["platform"]], n[cols["account_id"]], handle or "", n[cols["community"]],
+        round(n[cols["pagerank"]], 7), n[cols["posts"]], "" if cluster is None else cluster,
+        label,
+    ]  # fmt: skip
 
 
 def community_sizes(data: dict[str, Any], *, top: int = 30) -> go.Figure:

@@ -52,7 +52,7 @@ def _parse_day(name: str, value: str | date | None) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     try:
@@ -61,7 +61,7 @@ def _parse_day(name: str, value: str | date | None) -> datetime | None:
         raise BadParameterError(
             f"{name}={value!r} is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS"
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -676,10 +676,15 @@ def coordination(
         }
         profiles = [p for p in profiles if p["cluster"] in keep]
     if filters.since is not None:
-        profiles = [p for p in profiles if p["last_at"] and p["last_at"] >= str(filters.since)]
+        start = filters.since
+        profiles = [
+            p for p in profiles if p["last_at"] and datetime.fromisoformat(p["last_at"]) >= start
+        ]
     if filters.until_exclusive is not None:
-        cut = str(filters.until_exclusive)
-        profiles = [p for p in profiles if p["first_at"] and p["first_at"] < cut]
+        cut = filters.until_exclusive
+        profiles = [
+            p for p in profiles if p["first_at"] and datetime.fromisoformat(p["first_at"]) < cut
+        ]
     shown = []
     platform = run.summary.get("platform")
     for profile in profiles[:clusters]:
@@ -729,38 +734,69 @@ def cluster_edges(
             [run_id, cluster, cluster, limit],
         )
     )
+    rows = evidence_rows(store, run_id, found, platform, limit=evidence)
     for edge in found:
-        edge["evidence"] = evidence_rows(
-            store, run_id, edge["trace"], edge["account_a"], edge["account_b"], platform,
-            limit=evidence,
-        )  # fmt: skip
+        edge["evidence"] = rows.get((edge["trace"], edge["account_a"], edge["account_b"]), [])
     return found
 
 
 def evidence_rows(
     store: Store,
     run_id: str,
-    trace: str,
-    account_a: str,
-    account_b: str,
+    edges: list[dict[str, Any]],
     platform: str | None,
     *,
     limit: int = 5,
-) -> list[dict[str, Any]]:
-    """The shared objects behind one coordination edge with both posts' text and times."""
-    return _records(
+) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """The first `limit` shared objects behind each of `edges` (dicts with trace, account_a,
+    account_b), with both posts' text and times, keyed by (trace, account_a, account_b).
+
+    One query for the evidence of all edges and one for the texts: a query per edge took
+    6 s for a report's 375 edges at 1M posts."""
+    if not edges:
+        return {}
+    found = _records(
         store.con.execute(
             """
-            SELECT v.object_id, v.post_a, pa.text AS text_a, v.at_a, v.post_b, pb.text AS text_b,
+            SELECT v.trace, v.account_a, v.account_b, v.object_id, v.post_a, v.at_a, v.post_b,
                    v.at_b, v.gap_s
             FROM coordination_evidence v
-            LEFT JOIN posts pa ON pa.platform = ? AND pa.post_id = v.post_a
-            LEFT JOIN posts pb ON pb.platform = ? AND pb.post_id = v.post_b
-            WHERE v.run_id = ? AND v.trace = ? AND v.account_a = ? AND v.account_b = ?
-            ORDER BY v.at_a, v.object_id LIMIT ?
+            SEMI JOIN (
+              SELECT unnest(?::VARCHAR[]) AS trace, unnest(?::VARCHAR[]) AS account_a,
+                     unnest(?::VARCHAR[]) AS account_b
+            ) c ON c.trace = v.trace AND c.account_a = v.account_a AND c.account_b = v.account_b
+            WHERE v.run_id = ?
+            QUALIFY row_number() OVER (
+              PARTITION BY v.trace, v.account_a, v.account_b ORDER BY v.at_a, v.object_id
+            ) <= ?
+            ORDER BY v.trace, v.account_a, v.account_b, v.at_a, v.object_id
             """,
-            [platform, platform, run_id, trace, account_a, account_b, limit],
+            [
+                [e["trace"] for e in edges], [e["account_a"] for e in edges],
+                [e["account_b"] for e in edges], run_id, limit,
+            ],
         )
+    )  # fmt: skip
+    texts = post_texts(store, platform, [r[k] for r in found for k in ("post_a", "post_b")])
+    out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for row in found:
+        key = (row.pop("trace"), row.pop("account_a"), row.pop("account_b"))
+        row["text_a"] = texts.get(row["post_a"])
+        row["text_b"] = texts.get(row["post_b"])
+        out.setdefault(key, []).append(row)
+    return out
+
+
+def post_texts(store: Store, platform: str | None, post_ids: list[str]) -> dict[str, str]:
+    """The text of each post id (of `platform`) found in the store."""
+    if not post_ids:
+        return {}
+    return dict(
+        store.con.execute(
+            "SELECT post_id, text FROM posts WHERE platform = ? AND post_id IN "
+            "(SELECT unnest(?::VARCHAR[]))",
+            [platform, sorted(set(post_ids))],
+        ).fetchall()
     )
 
 
@@ -926,12 +962,16 @@ def account(store: Store, platform: str, account_id: str, *, posts: int = 50) ->
             edges = edge_evidence(store, account_id, run_id=latest["coordination"], limit=10)
         except InfoscopeError:
             edges = []
+        ids = [r[k] for e in edges for r in e["evidence"] for k in ("post_a", "post_b")]
+        texts = post_texts(store, platform, ids)
         for edge in edges:
             for k, v in list(edge.items()):
                 edge[k] = _iso(v)
             for row in edge["evidence"]:
                 for k, v in list(row.items()):
                     row[k] = _iso(v)
+                row["text_a"] = texts.get(row["post_a"])
+                row["text_b"] = texts.get(row["post_b"])
         coordinated["run_id"] = latest["coordination"]
     return {
         "platform": platform,

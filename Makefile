@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python benchmarks/bench_communities.py
 	$(BIN)/python benchmarks/bench_language.py
+	$(BIN)/python benchmarks/bench_report.py
 
 bench-coordination: $(STAMP)
 	$(BIN)/python benchmarks/bench_coordination.py

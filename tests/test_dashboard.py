@@ -629,3 +629,46 @@ def test_plotly_is_served_from_the_installed_package(client):
     assert response.text == get_plotlyjs()
     assert "window.Plotly = Plotly;" in response.text
     assert "max-age" in response.headers.get("cache-control", "")
+
+
+def test_authenticity_json_counts_the_accounts_run(client, demo_store):
+    data = get_json(client, "/api/authenticity")
+    run_id = demo_store.latest_run_id("accounts", "account_signals")
+    assert data["run_id"] == run_id
+    assert data["accounts"] == one(
+        demo_store, "SELECT count(*) FROM account_signals WHERE run_id = ?", [run_id]
+    )
+    for family in ("automation", "amplification", "persona"):
+        assert data["flagged"][family] == one(
+            demo_store,
+            f"SELECT count(*) FROM account_signals WHERE run_id = ? AND len({family}) > 0",
+            [run_id],
+        )
+    per_flag = {(r["family"], r["flag"]): r["accounts"] for r in data["flags"]}
+    assert per_flag.get(("automation", "regular_intervals"), 0) == one(
+        demo_store,
+        "SELECT count(*) FROM account_signals WHERE run_id = ? "
+        "AND list_contains(automation, 'regular_intervals')",
+        [run_id],
+    )
+    # Every listed account carries the evidence of each of its flags.
+    for row in data["top"]:
+        for family in ("automation", "amplification", "persona"):
+            assert all(flag in row["evidence"] for flag in row[family])
+    page = client.get("/authenticity")
+    assert page.status_code == 200 and 'id="authenticity"' in page.text
+
+
+def test_account_page_shows_its_signals_and_their_evidence(client, demo_store):
+    run_id = demo_store.latest_run_id("accounts", "account_signals")
+    platform, account_id, evidence = demo_store.con.execute(
+        "SELECT platform, account_id, evidence FROM account_signals WHERE run_id = ? "
+        "AND len(automation) > 0 ORDER BY account_id LIMIT 1",
+        [run_id],
+    ).fetchone()
+    data = get_json(client, f"/api/accounts/{platform}/{account_id}")
+    assert data["signals"]["run_id"] == run_id and data["signals"]["automation"]
+    assert data["signals"]["features"]["posts"] == data["posts"]["total"]
+    page = client.get(f"/accounts/{platform}/{account_id}").text
+    text = json.loads(evidence)[data["signals"]["automation"][0]]
+    assert str(escape(text)) in page

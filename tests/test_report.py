@@ -658,3 +658,26 @@ def test_report_cli_errors_are_one_line(demo_run, tmp_path):
     assert not out.exists()
     result = run_cli("report", "--store", str(demo_run.store), "--community", "x")
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_authenticity_section_matches_the_accounts_run(html, demo_store):
+    run_id = demo_store.latest_run_id("accounts", "account_signals")
+    part = section(html, "authenticity")
+    accounts = one(demo_store, "SELECT count(*) FROM account_signals WHERE run_id = ?", [run_id])
+    assert card(f"{accounts:,}", "accounts assessed") in part
+    automated = one(
+        demo_store,
+        "SELECT count(*) FROM account_signals WHERE run_id = ? AND len(automation) > 0",
+        [run_id],
+    )
+    assert card(f"{automated:,}", "with an automation flag") in part
+    # The most flagged account is listed with the evidence of its flags.
+    handle, evidence = demo_store.con.execute(
+        "SELECT handle, evidence FROM account_signals WHERE run_id = ? AND len(automation) > 0 "
+        "ORDER BY len(automation) DESC, len(amplification) + len(persona) DESC, posts DESC, "
+        "account_id LIMIT 1",
+        [run_id],
+    ).fetchone()
+    assert f"@{handle}" in part
+    for text in json.loads(evidence).values():
+        assert str(escape(text)) in part

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infoscope.authenticity import assess_accounts
 from infoscope.coordination import detect_coordination
 from infoscope.evaluate import evaluate, format_score, load_truth
 from infoscope.geo.accounts import locate_accounts
@@ -94,6 +95,10 @@ def run_demo(
         say("detecting coordinated behaviour (7 traces, null model, evidence)")
         coordinated = detect_coordination(store, seed=seed)
         timings["coordination"] = time.perf_counter() - started
+        started = time.perf_counter()
+        say("assessing account authenticity (automation, amplification, persona)")
+        assessed = assess_accounts(store)
+        timings["accounts"] = time.perf_counter() - started
         scores = evaluate(store, load_truth(out / "scenario"))
         started = time.perf_counter()
         say("writing the HTML report")
@@ -124,6 +129,7 @@ def run_demo(
             **{k: v for k, v in coordinated.summary.items() if k != "parameters"},
             "largest": [_cluster_digest(p) for p in coordinated.clusters[:8]],
         },
+        "accounts": {k: assessed.summary[k] for k in ("accounts", "flagged", "flags")},
         "evaluation": scores,
         "report": {"path": report["path"], "bytes": report["bytes"]},
         "seconds": {k: round(v, 2) for k, v in timings.items()},
@@ -252,6 +258,20 @@ def _markdown(data: dict[str, Any], store_path: Path) -> str:
             + " |"
             for c in data["coordination"]["largest"]
         ),
+        "",
+        "## Account authenticity signals",
+        "",
+        f"{data['accounts']['accounts']:,} accounts assessed: "
+        + "; ".join(
+            f"{family} flags on {n:,} ("
+            + (
+                ", ".join(f"{k} {v:,}" for k, v in data["accounts"]["flags"][family].items())
+                or "none"
+            )
+            + ")"
+            for family, n in data["accounts"]["flagged"].items()
+        )
+        + ".",
         "",
         "## Evaluation against the planted truth",
         "",

@@ -27,6 +27,8 @@ EXPORTABLE = (
     "coordination-accounts",
     "coordination-clusters",
     "coordination-graph",
+    "account-signals",
+    "account-features",
 )
 # Tables of one analysis run: exported for the run asked for, by default the latest.
 _RUN_TABLES = {"nodes": "network_nodes", "communities": "communities"}
@@ -36,6 +38,7 @@ _COORDINATION_TABLES = {
     "coordination-accounts": "coordination_accounts",
     "coordination-clusters": "coordination_clusters",
 }
+_ACCOUNT_TABLES = {"account-signals": "account_signals", "account-features": "account_features"}
 
 
 def _csv_safe(table: pa.Table) -> pa.Table:
@@ -92,6 +95,14 @@ def export_table(store: Store, what: str, out: str, *, run_id: str | None = None
                     "export coordination-graph: pass --out FILE.gexf, .graphml or .parquet"
                 )
             return write_coordination_graph(store, run_id, out)[0]
+    if what in _ACCOUNT_TABLES:
+        from infoscope.authenticity.assess import latest_run_id
+
+        run_id = run_id or latest_run_id(store)
+        if run_id is None:
+            raise BadParameterError(
+                f"export {what}: the store has no accounts run; run `infoscope accounts` first"
+            )
     if out != "-" and Path(out).suffix.lower() not in (".parquet", ".csv"):
         raise BadParameterError(f"--out {out}: use a .parquet or .csv file name, or '-'")
     if what == "edges":
@@ -101,8 +112,8 @@ def export_table(store: Store, what: str, out: str, *, run_id: str | None = None
         reader = store.arrow_reader(
             interaction_edges(posts, accounts).order_by(["source", "target", "type"])
         )
-    elif what in _RUN_TABLES or what in _COORDINATION_TABLES:
-        table = {**_RUN_TABLES, **_COORDINATION_TABLES}[what]
+    elif what in _RUN_TABLES or what in _COORDINATION_TABLES or what in _ACCOUNT_TABLES:
+        table = {**_RUN_TABLES, **_COORDINATION_TABLES, **_ACCOUNT_TABLES}[what]
         reader = store.con.sql(
             f"SELECT * FROM {table} WHERE run_id = ?", params=[run_id]
         ).to_arrow_reader(100_000)

@@ -55,7 +55,7 @@ from infoscope._version import __version__
 from infoscope.errors import InfoscopeError, StoreLockedError, StoreVersionError
 from infoscope.records import ACCOUNT_SCHEMA, ARTICLE_SCHEMA, LABEL_SCHEMA, POST_SCHEMA
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 DEFAULT_STORE = "infoscope.duckdb"
 
 _DUCK_TYPES = {
@@ -279,6 +279,29 @@ CREATE TABLE IF NOT EXISTS coordination_clusters (
   cluster INTEGER NOT NULL,
   size BIGINT NOT NULL,
   profile JSON NOT NULL
+);
+""",
+    6: """
+CREATE TABLE IF NOT EXISTS account_features (
+  run_id VARCHAR NOT NULL,
+  platform VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  feature VARCHAR NOT NULL,
+  value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS account_signals (
+  run_id VARCHAR NOT NULL,
+  platform VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  handle VARCHAR,
+  posts BIGINT NOT NULL,
+  language_group VARCHAR NOT NULL,
+  profile_probability DOUBLE,
+  profile_explanation JSON,
+  automation VARCHAR[] NOT NULL,
+  amplification VARCHAR[] NOT NULL,
+  persona VARCHAR[] NOT NULL,
+  evidence JSON NOT NULL
 );
 """,
 }

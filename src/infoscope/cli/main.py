@@ -267,6 +267,8 @@ def stats(store_path: str, top: int, as_json: bool) -> None:
             "coordination-accounts",
             "coordination-clusters",
             "coordination-graph",
+            "account-signals",
+            "account-features",
         ]
     ),
 )
@@ -274,8 +276,8 @@ def stats(store_path: str, top: int, as_json: bool) -> None:
 @click.option(
     "--run",
     "run_id",
-    help="Communities run for nodes/communities/graph, coordination run for coordination-* "
-    "(default: the latest).",
+    help="Communities run for nodes/communities/graph, coordination run for coordination-*, "
+    "accounts run for account-* (default: the latest).",
 )
 @click.option(
     "--out",
@@ -295,7 +297,8 @@ def export(what: str, store_path: str, run_id: str | None, out: str) -> None:
     in NAME.edges.parquet). ``coordination-*`` export a coordination run's significant
     edges, their evidence (objects, posts, time gaps), its accounts and cluster profiles;
     ``coordination-graph`` its network with the evidence on every edge (GEXF, GraphML, or
-    Parquet with NAME.edges.parquet and NAME.evidence.parquet).
+    Parquet with NAME.edges.parquet and NAME.evidence.parquet). ``account-signals`` and
+    ``account-features`` export an accounts run's flags with evidence and its features.
 
     \b
     Examples:
@@ -747,6 +750,7 @@ def formats(as_json: bool) -> None:
 
 
 # Commands defined in their own modules (each imports only click at load time).
+from infoscope.cli.accounts import accounts  # noqa: E402
 from infoscope.cli.coordination import coordination  # noqa: E402
 from infoscope.cli.geo import locate  # noqa: E402
 from infoscope.cli.language import monitor, resonance, signature  # noqa: E402
@@ -757,6 +761,7 @@ cli.add_command(signature)
 cli.add_command(resonance)
 cli.add_command(monitor)
 cli.add_command(coordination)
+cli.add_command(accounts)
 cli.add_command(report)
 cli.add_command(serve)
 

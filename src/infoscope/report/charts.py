@@ -369,3 +369,41 @@ def cluster_activity(profile: dict[str, Any]) -> go.Figure:
     fig.update_layout(**LAYOUT)
     fig.update_layout(height=220, margin={"l": 40, "r": 10, "t": 30, "b": 30})
     return fig
+
+
+def authenticity_flags(data: dict[str, Any]) -> go.Figure:
+    """Accounts per flag, one colour per family (automation, amplification, persona)."""
+    fig = _figure("Accounts per flag", height=max(240, 80 + 24 * len(data["flags"])))
+    colours = {"automation": PALETTE[3], "amplification": PALETTE[4], "persona": PALETTE[6]}
+    for family in ("automation", "amplification", "persona"):
+        rows = [r for r in data["flags"] if r["family"] == family][::-1]
+        if rows:
+            fig.add_trace(
+                go.Bar(
+                    x=[r["accounts"] for r in rows],
+                    y=[r["flag"] for r in rows],
+                    orientation="h",
+                    name=family,
+                    marker_color=colours[family],
+                    hovertemplate="%{y}: %{x:,} accounts<extra>" + family + "</extra>",
+                )
+            )
+    fig.update_layout(margin={"l": 140})
+    return fig
+
+
+def profile_histogram(data: dict[str, Any]) -> go.Figure:
+    """How the profile model's calibrated probabilities spread over the scored accounts."""
+    bins = data["profile_histogram"]
+    fig = _figure("Profile model probability (bot-like) of scored accounts", height=260)
+    fig.add_trace(
+        go.Bar(
+            x=[f"{b['bin']:.1f}–{b['bin'] + 0.1:.1f}" for b in bins],
+            y=[b["accounts"] for b in bins],
+            marker_color=[PALETTE[3] if b["bin"] >= 0.5 else OTHER for b in bins],
+            hovertemplate="probability %{x}: %{y:,} accounts<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="probability", type="category")
+    fig.update_yaxes(title="accounts")
+    return fig

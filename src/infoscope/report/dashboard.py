@@ -39,6 +39,7 @@ PAGES = [
     ("/language", "Signatures & resonance"),
     ("/places", "Places & monitoring"),
     ("/coordination", "Coordination"),
+    ("/authenticity", "Authenticity"),
     ("/accounts", "Accounts"),
     ("/runs", "Provenance"),
 ]
@@ -156,6 +157,11 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
             evidence=number(request, "evidence", 5, 0, 1_000),
         )  # fmt: skip
 
+    def page_authenticity(store: Store, request: Request) -> dict[str, Any] | None:
+        return views.authenticity(
+            store, filters_of(request), top=number(request, "top", 30, 1, 1000)
+        )
+
     def page_accounts(store: Store, request: Request) -> dict[str, Any]:
         q = request.query_params
         return views.accounts(
@@ -178,6 +184,7 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
         "/language": page_language,
         "/places": page_places,
         "/coordination": page_coordination,
+        "/authenticity": page_authenticity,
         "/accounts": page_accounts,
         "/runs": page_runs,
     }
@@ -283,6 +290,8 @@ def _sections(route: str, data: Any) -> dict[str, Any]:
         return {"places": data["places"], "monitor": data["monitor"]}
     if route == "/coordination":
         return {"coordination": data}
+    if route == "/authenticity":
+        return {"authenticity": data}
     return {}
 
 

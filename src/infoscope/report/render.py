@@ -134,11 +134,9 @@ def build_report(
     s["places"] = timed("places", views.places, store, filters)
     s["monitor"] = timed("monitor", views.monitor, store, filters)
     s["coordination"] = timed("coordination", views.coordination, store, filters, clusters=clusters)
-    shown = {
-        v["run_id"]
-        for v in (s["network"], s["resonance"], s["places"], s["monitor"], s["coordination"])
-        if v
-    }
+    s["authenticity"] = timed("authenticity", views.authenticity, store, filters)
+    analyses = ("network", "resonance", "places", "monitor", "coordination", "authenticity")
+    shown = {s[k]["run_id"] for k in analyses if s[k]}
     shown |= {sig["run_id"] for sig in s["signatures"] if sig["run_id"]}
     all_runs = views.runs(store)
     shown_runs = [r for r in all_runs if r["run_id"] in shown or r["command"] == "ingest"]
@@ -188,6 +186,11 @@ def draw_charts(s: dict[str, Any]) -> dict[str, str]:
         add("coordination-traces", charts.coordination_traces(s["coordination"]))
         for c in s["coordination"]["clusters"]:
             add(f"cluster-{c['cluster']}", charts.cluster_activity(c))
+    a = s.get("authenticity")
+    if a and a["flags"]:
+        add("authenticity-flags", charts.authenticity_flags(a))
+    if a and a["profile_histogram"]:
+        add("profile-histogram", charts.profile_histogram(a))
     return out
 
 

@@ -34,6 +34,7 @@ ANALYSES: dict[str, tuple[str, str]] = {
     "locate": ("locate", "account_locations"),
     "monitor": ("monitor", "monitor_cells"),
     "coordination": ("coordination", "coordination_edges"),
+    "accounts": ("accounts", "account_signals"),
 }
 
 # What to run when a section is empty.
@@ -45,6 +46,7 @@ HOW_TO_RUN: dict[str, str] = {
     "locate": "infoscope locate",
     "monitor": "infoscope monitor",
     "coordination": "infoscope coordination",
+    "accounts": "infoscope accounts",
 }
 
 
@@ -800,6 +802,103 @@ def post_texts(store: Store, platform: str | None, post_ids: list[str]) -> dict[
     )
 
 
+# -- authenticity ----------------------------------------------------------------------------
+
+FAMILIES = ("automation", "amplification", "persona")
+
+
+def authenticity(
+    store: Store, filters: Filters = Filters(), *, top: int = 30
+) -> dict[str, Any] | None:
+    """The latest accounts run: flags per family and per flag, the profile-probability
+    distribution, and the most flagged accounts with the evidence of each flag. Account
+    filters narrow everything."""
+    run_id = latest_runs(store)["accounts"]
+    if run_id is None:
+        return None
+    run = _run(store, run_id)
+    where, args = _account_filter(store, filters, "s.")
+    flags = _records(
+        store.con.execute(
+            f"""
+            SELECT family, flag, count(*) AS accounts FROM (
+              SELECT 'automation' AS family, unnest(automation) AS flag FROM account_signals s
+              WHERE run_id = ? AND {where}
+              UNION ALL
+              SELECT 'amplification', unnest(amplification) FROM account_signals s
+              WHERE run_id = ? AND {where}
+              UNION ALL
+              SELECT 'persona', unnest(persona) FROM account_signals s WHERE run_id = ? AND {where}
+            ) GROUP BY ALL ORDER BY family, accounts DESC, flag
+            """,
+            [run_id, *args] * 3,
+        )
+    )
+    counts = store.con.execute(
+        f"""
+        SELECT count(*), count(*) FILTER (len(automation) > 0),
+               count(*) FILTER (len(amplification) > 0), count(*) FILTER (len(persona) > 0),
+               count(profile_probability), count(*) FILTER (profile_probability >= 0.5)
+        FROM account_signals s WHERE run_id = ? AND {where}
+        """,
+        [run_id, *args],
+    ).fetchone()
+    histogram = [
+        {"bin": b / 10, "accounts": n}
+        for b, n in store.con.execute(
+            f"SELECT least(floor(profile_probability * 10), 9) AS b, count(*) "
+            f"FROM account_signals s WHERE run_id = ? AND profile_probability IS NOT NULL "
+            f"AND {where} GROUP BY ALL ORDER BY b",
+            [run_id, *args],
+        ).fetchall()
+    ]
+    flagged = _records(
+        store.con.execute(
+            f"""
+            SELECT platform, account_id, handle, posts, language_group, profile_probability,
+                   automation, amplification, persona, evidence
+            FROM account_signals s
+            WHERE run_id = ? AND {where}
+              AND len(automation) + len(amplification) + len(persona) > 0
+            ORDER BY len(automation) DESC, len(amplification) + len(persona) DESC, posts DESC,
+                     account_id
+            LIMIT ?
+            """,
+            [run_id, *args, top],
+        )
+    )
+    for row in flagged:
+        row["evidence"] = _json(row["evidence"])
+    groups = _records(
+        store.con.execute(
+            f"""
+            SELECT language_group, count(*) AS accounts,
+                   count(*) FILTER (len(automation) > 0) AS automation,
+                   count(*) FILTER (len(amplification) > 0) AS amplification,
+                   count(*) FILTER (len(persona) > 0) AS persona,
+                   avg(profile_probability) AS mean_profile_probability
+            FROM account_signals s WHERE run_id = ? AND {where}
+            GROUP BY ALL ORDER BY accounts DESC, language_group LIMIT 12
+            """,
+            [run_id, *args],
+        )
+    )
+    return {
+        "run_id": run_id,
+        "run": run,
+        "filters": filters.as_dict(),
+        "summary": run["counts"],
+        "accounts": counts[0],
+        "flagged": dict(zip(FAMILIES, counts[1:4], strict=True)),
+        "profiles_scored": counts[4],
+        "bot_like_profiles": counts[5],
+        "flags": flags,
+        "profile_histogram": histogram,
+        "language_groups": groups,
+        "top": flagged,
+    }
+
+
 # -- accounts --------------------------------------------------------------------------------
 
 ACCOUNT_SORTS = {
@@ -973,9 +1072,18 @@ def account(store: Store, platform: str, account_id: str, *, posts: int = 50) ->
                 row["text_a"] = texts.get(row["post_a"])
                 row["text_b"] = texts.get(row["post_b"])
         coordinated["run_id"] = latest["coordination"]
+    signals = None
+    if latest["accounts"] is not None:
+        from infoscope.authenticity import explain_account
+
+        try:
+            signals = explain_account(store, account_id, run_id=latest["accounts"])
+        except BadParameterError:
+            signals = None
     return {
         "platform": platform,
         "account_id": account_id,
+        "signals": signals,
         "profile": profile[0],
         "labels": labels,
         "posts": {

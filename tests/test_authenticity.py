@@ -267,3 +267,20 @@ def test_cli_accounts_json_explain_and_export(population, store_path, tmp_path):
     bad = run_cli("accounts", "--store", str(store_path), "--explain", "@nobody", "-q")
     assert bad.exit_code != 0 and "no such account" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_shortened_links_do_not_make_a_single_domain(store):
+    posts = [
+        post(f"s{i}", "shortener", T0 + timedelta(hours=i * i % 17 + i), urls=[f"t.co/x{i}"])
+        for i in range(12)
+    ]
+    posts += [
+        post(f"m{i}", "mixed", T0 + timedelta(hours=i), urls=[f"bit.ly/{i}", "news.example/a"])
+        for i in range(4)
+    ]
+    insert(store, posts, [])
+    f = features(store)
+    assert f["shortener"]["url_share"] == 1.0
+    assert f["shortener"]["top_domain_share"] is None
+    assert f["shortener"]["distinct_domains"] == 0
+    assert f["mixed"]["top_domain_share"] == 1.0 and f["mixed"]["distinct_domains"] == 1

@@ -334,6 +334,11 @@ def test_fit_predict_explain(tmp_path):
     assert top[0]["contribution"] == pytest.approx(contributions[bot, j])
     assert top[0]["value"] == X[top[0]["feature"]][bot].as_py()
     json.dumps(top)  # plain JSON values
+    # Explaining every row at once gives what explaining each row gives.
+    everyone = model.explain_all(X, n=3)
+    assert len(everyone) == len(y)
+    for i in (0, bot, len(y) - 1):
+        assert everyone[i] == model.explain(X, i, n=3)
 
     missing = int(
         np.flatnonzero(np.isnan(X["description_length"].to_numpy(zero_copy_only=False)))[0]

@@ -28,7 +28,8 @@
     ``language_switch`` (the dominant language of its first and second half of posts differ),
     ``topic_switch`` (its hashtags in the two halves are nearly disjoint),
     ``creation_cluster`` (created in a week when far more accounts of the store were created
-    than in the weeks around it: Poisson test, Bonferroni over weeks).
+    than in the weeks around it: at least ``creation_ratio`` times their mean, and a Poisson
+    test, Bonferroni over weeks).
 
 Thresholds are parameters (`Thresholds`) recorded with the run. Flags describe behaviour; none
 of them says who runs an account.
@@ -75,6 +76,7 @@ class Thresholds:
     creation_min_accounts: int = 5
     creation_alpha: float = 0.001
     creation_window_weeks: int = 8
+    creation_ratio: float = 3.0
 
 
 @dataclass
@@ -134,7 +136,8 @@ def _assess(
     seconds["behaviour"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
     say("scoring profiles with the shipped profile model")
-    profiles, profile_names, model_info = _profile_scores(store, platform)
+    profiles, profile_table, model_info = _profile_scores(store, platform)
+    profile_names = [c for c in profile_table.column_names if c not in ("platform", "account_id")]
     seconds["profile"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
     say("persona checks: place, language and topic switches, creation clusters")
@@ -152,7 +155,6 @@ def _assess(
         (r["platform"], r["account_id"]): r for r in behaviour.to_pylist()
     }
     keys = sorted(set(handles) | set(feats) | set(profiles))
-    feature_rows: list[tuple[Any, ...]] = []
     rows: list[dict[str, Any]] = []
     for key in keys:
         f = feats.get(key, {})
@@ -162,13 +164,6 @@ def _assess(
         amplification = _amplification(f, t, evidence)
         flags = persona.get(key, {})
         evidence.update(flags)
-        for name in FEATURES:
-            if f.get(name) is not None:
-                feature_rows.append((run_id, *key, name, float(f[name])))
-        if prof is not None:
-            for name, value in prof["features"].items():
-                if value is not None and not (isinstance(value, float) and math.isnan(value)):
-                    feature_rows.append((run_id, *key, f"profile.{name}", float(value)))
         rows.append(
             {
                 "run_id": run_id,
@@ -185,7 +180,8 @@ def _assess(
                 "evidence": json.dumps(evidence, ensure_ascii=False),
             }
         )
-    _write(store, run_id, feature_rows, rows)
+    _write(store, run_id, rows, [(behaviour, list(FEATURES), ""),
+                                 (profile_table, profile_names, "profile.")])  # fmt: skip
     seconds["flags_and_store"] = round(time.perf_counter() - started, 3)
     return _summary(rows, seconds, model_info, profile_names, store, platform)
 
@@ -195,28 +191,24 @@ def _assess(
 
 def _profile_scores(
     store: Store, platform: str | None
-) -> tuple[dict[tuple[str, str], dict[str, Any]], list[str], dict[str, Any]]:
-    """Per account: the shipped model's probability, its explanation and the features."""
+) -> tuple[dict[tuple[str, str], dict[str, Any]], pa.Table, dict[str, Any]]:
+    """Per account: the shipped model's probability and its explanation; and the features."""
     from infoscope.authenticity.profile import load_shipped_model, profile_features
 
     model = load_shipped_model()
     table = profile_features(store, platform=platform)
+    info = getattr(model, "manifest_", None) or {}
     if table.num_rows == 0:
-        return {}, [], {}
-    names = [n for n in table.column_names if n not in ("platform", "account_id")]
+        return {}, table, info
     probabilities = model.predict_proba(table)
+    explanations = model.explain_all(table, n=5)
     out: dict[tuple[str, str], dict[str, Any]] = {}
     platforms = table.column("platform").to_pylist()
     ids = table.column("account_id").to_pylist()
-    columns = {n: table.column(n).to_pylist() for n in names}
     for i, key in enumerate(zip(platforms, ids, strict=True)):
-        out[key] = {
-            "probability": float(probabilities[i]),
-            "explanation": model.explain(table, i, n=5),
-            "features": {n: columns[n][i] for n in names},
-        }
-    info = getattr(model, "manifest_", None) or {}
-    return out, names, info
+        if not math.isnan(probabilities[i]):
+            out[key] = {"probability": float(probabilities[i]), "explanation": explanations[i]}
+    return out, table, info
 
 
 # -- flags -----------------------------------------------------------------------------------
@@ -434,7 +426,9 @@ def _creation_clusters(
     alpha = t.creation_alpha / len(weeks)
     flagged = {}
     for week, n, expected in weeks:
-        if n < t.creation_min_accounts:
+        # A batch stands out by its size relative to the weeks around it, not only by its
+        # p-value: organic sign-ups grow and ebb, which a Poisson test alone over-reads.
+        if n < t.creation_min_accounts or n < t.creation_ratio * expected:
             continue
         mean = max(float(expected or 0.0), 1.0 / (2 * t.creation_window_weeks))
         p = float(poisson.sf(n - 1, mean))
@@ -482,27 +476,40 @@ SIGNAL_SCHEMA = pa.schema(
 
 
 def _write(
-    store: Store, run_id: str, features: list[tuple[Any, ...]], rows: list[dict[str, Any]]
+    store: Store,
+    run_id: str,
+    rows: list[dict[str, Any]],
+    features: list[tuple[pa.Table, list[str], str]],
 ) -> None:
-    names = ["run_id", "platform", "account_id", "feature", "value"]
-    columns: list[Any] = [list(c) for c in zip(*features, strict=True)] or [[] for _ in names]
-    feature_table = pa.table(
-        [
-            pa.array(c, pa.float64() if n == "value" else pa.string())
-            for n, c in zip(names, columns, strict=True)
-        ],
-        names=names,
-    )
+    """The signals, and every known feature value as one row (unpivoted in DuckDB; unknown
+    values are not stored)."""
     signals = pa.Table.from_pylist(rows, schema=SIGNAL_SCHEMA)
     with store.transaction() as con:
-        con.register("_features", feature_table)
         con.register("_signals", signals)
         try:
-            con.execute("INSERT INTO account_features SELECT * FROM _features")
             con.execute("INSERT INTO account_signals SELECT * FROM _signals")
         finally:
-            con.unregister("_features")
             con.unregister("_signals")
+        for i, (table, names, prefix) in enumerate(features):
+            if not names or table.num_rows == 0:
+                continue
+            view = f"_features_{i}"
+            cols = ", ".join(f'CAST("{n}" AS DOUBLE) AS "{prefix}{n}"' for n in names)
+            on = ", ".join(f'"{prefix}{n}"' for n in names)
+            con.register(view, table)
+            try:
+                con.execute(
+                    f"""
+                    INSERT INTO account_features
+                    SELECT ?, platform, account_id, feature, value FROM (
+                      UNPIVOT (SELECT platform, account_id, {cols} FROM {view})
+                      ON {on} INTO NAME feature VALUE value
+                    ) WHERE NOT isnan(value)
+                    """,
+                    [run_id],
+                )
+            finally:
+                con.unregister(view)
 
 
 def _summary(

@@ -40,8 +40,9 @@ FEATURES: dict[str, str] = {
     "share_quote": "share of quotes",
     "duplicate_share": "share of own posts (not retweets) whose text the account posted before",
     "url_share": "share of posts with a link",
-    "top_domain_share": "share of the account's links pointing to its most linked domain",
-    "distinct_domains": "number of distinct linked domains",
+    "top_domain_share": "share of the account's links pointing to its most linked domain "
+    "(shortened links left out)",
+    "distinct_domains": "number of distinct linked domains (shortened links left out)",
     "hashtags_per_post": "mean hashtags per post",
     "hashtag_flood_share": "share of posts with 3 or more hashtags",
     "reaction_median_s": "median seconds from a post to this account's retweet, reply or "
@@ -55,6 +56,13 @@ FEATURES: dict[str, str] = {
 FAST_REACTION_S = 60.0
 MIN_GAPS = 10
 MIN_HOUR_POSTS = 10
+
+
+def _shorteners() -> list[str]:
+    """Domains of URL shorteners, as listed by ural."""
+    from ural.is_shortened_url import SHORTENER_DOMAINS
+
+    return sorted({d.lower() for d in SHORTENER_DOMAINS} | {"t.co"})
 
 
 def _entropy(counts: ibis.Table, key: list[str], value: str) -> ibis.Table:
@@ -119,8 +127,13 @@ def behaviour_expression(
     ).filter(_.norm != "")
     texts = own.group_by([*key, "norm"]).aggregate(n=_.count())
     dup = texts.group_by(key).aggregate(own_posts=_.n.sum(), repeats=(_.n - 1).sum())
-    # Links: concentration on the most linked domain.
-    links = p.select(*key, url=p.urls.unnest()).mutate(domain=_.url.split("/")[0])
+    # Links: concentration on the most linked domain, shorteners (t.co, bit.ly, ...) left
+    # out: they hide the destination, and a corpus of only t.co links would flag everyone.
+    links = (
+        p.select(*key, url=p.urls.unnest())
+        .mutate(domain=_.url.split("/")[0].lower())
+        .filter(~_.domain.isin(_shorteners()))
+    )
     domains = links.group_by([*key, "domain"]).aggregate(n=_.count())
     domain_stats = domains.group_by(key).aggregate(
         link_total=_.n.sum(), link_top=_.n.max(), distinct_domains=_.count()

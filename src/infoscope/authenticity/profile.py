@@ -507,6 +507,30 @@ class ProfileModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             for j in order
         ]
 
+    def explain_all(self, X: Any, n: int = 5) -> list[list[dict[str, Any]]]:
+        """`explain` for every row at once (one matrix product, not one call per row)."""
+        self._check()
+        contrib = self.contributions(X)
+        values = _matrix(X, self.features_)
+        if contrib.shape[0] == 0:
+            return []
+        # Largest |contribution| first; ties by feature order, as `explain` does.
+        order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :n]
+        names = self.features_
+        out = []
+        for i in range(contrib.shape[0]):
+            out.append(
+                [
+                    {
+                        "feature": names[j],
+                        "value": None if math.isnan(values[i, j]) else float(values[i, j]),
+                        "contribution": float(contrib[i, j]),
+                    }
+                    for j in order[i]
+                ]
+            )
+        return out
+
     # -- JSON ------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The fitted model as plain JSON-able data (exact floats)."""

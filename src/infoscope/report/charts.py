@@ -395,12 +395,12 @@ def authenticity_flags(data: dict[str, Any]) -> go.Figure:
 def profile_histogram(data: dict[str, Any]) -> go.Figure:
     """How the profile model's calibrated probabilities spread over the scored accounts."""
     bins = data["profile_histogram"]
-    fig = _figure("Profile model probability (bot-like) of scored accounts", height=260)
+    fig = _figure("Profile model probability of scored accounts (see the note)", height=260)
     fig.add_trace(
         go.Bar(
             x=[f"{b['bin']:.1f}–{b['bin'] + 0.1:.1f}" for b in bins],
             y=[b["accounts"] for b in bins],
-            marker_color=[PALETTE[3] if b["bin"] >= 0.5 else OTHER for b in bins],
+            marker_color=PALETTE[0],
             hovertemplate="probability %{x}: %{y:,} accounts<extra></extra>",
         )
     )

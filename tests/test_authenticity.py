@@ -284,3 +284,29 @@ def test_shortened_links_do_not_make_a_single_domain(store):
     assert f["shortener"]["top_domain_share"] is None
     assert f["shortener"]["distinct_domains"] == 0
     assert f["mixed"]["top_domain_share"] == 1.0 and f["mixed"]["distinct_domains"] == 1
+
+
+def test_near_duplicate_copies_make_a_copy_paste_account(store):
+    base = (
+        "the election was stolen by the globalist elites and the media will never tell you "
+        "what really happened in the counting rooms last night"
+    )
+    words = base.split()
+    posts = []
+    for i in range(12):
+        edited = list(words)
+        edited[i % len(words)] = "truly"  # one word changed per copy: no exact repeat
+        posts.append(post(f"nd{i}", "editor", T0 + timedelta(hours=i * i % 13 + 2 * i),
+                          text=" ".join(edited)))  # fmt: skip
+    posts += bursty("organic", 12, "org")
+    insert(store, posts, [])
+    run = assess_accounts(store)
+    s = signals(store, run.run_id)
+    assert "copy_paste" in s["editor"]["automation"]
+    assert "nearly repeat" in s["editor"]["evidence"]["copy_paste"]
+    e = explain_account(store, "editor")
+    assert e["features"]["duplicate_share"] == 0
+    assert e["features"]["near_duplicate_share"] == pytest.approx(11 / 12)
+    assert explain_account(store, "organic")["features"]["near_duplicate_share"] == 0
+    without = assess_accounts(store, near_duplicates=False)
+    assert "copy_paste" not in signals(store, without.run_id)["editor"]["automation"]

@@ -2,9 +2,10 @@
 
 `assess_accounts` computes, for every account of the store:
 
-- **features**: behaviour features from posts (`infoscope.authenticity.behaviour`) and
-  profile features (`infoscope.authenticity.profile`), stored one row per account and
-  feature in ``account_features``;
+- **features**: behaviour features from posts (`infoscope.authenticity.behaviour`), the
+  share of its own posts nearly repeating its earlier texts (``near_duplicate_share``,
+  MinHash/LSH) and profile features (`infoscope.authenticity.profile`, prefixed
+  ``profile.``), stored one row per account and known feature in ``account_features``;
 - **profile probability**: the calibrated probability, from the shipped profile model, that
   the profile looks like an automated or purchased account, with the features that contributed
   most (``profile_explanation``). It is a signal from the profile alone, trained on one labelled
@@ -14,11 +15,11 @@
 
   - automation: ``high_volume`` (a day over 72 posts), ``regular_intervals`` (gaps between
     posts with a coefficient of variation under 0.25 over 10+ gaps: a scheduler),
-    ``copy_paste`` (half of its own posts repeat its earlier texts), and ``bot_like_profile``
-    (profile probability at least ``Thresholds.profile_probability``) only when that
-    threshold is set: off by default, because the shipped model, trained on verified humans
-    against purchased followers, scores most ordinary accounts of other populations above
-    0.5 (94% of the scenario's organic accounts, 84% of the NBC IRA profiles). Its
+    ``copy_paste`` (half of its own posts repeat or nearly repeat its earlier texts), and
+    ``bot_like_profile`` (profile probability at least ``Thresholds.profile_probability``) only
+    when that threshold is set: off by default, because the shipped model, trained on verified
+    humans against purchased followers, scores most ordinary accounts of other populations
+    above 0.5 (94% of the scenario's organic accounts, 84% of the NBC IRA profiles). Its
     probability is always stored and shown, as a signal to read with that caveat;
   - amplification: ``fast_reactions`` (half of its retweets, replies and quotes of posts in
     the store within 60 s), ``retweet_only`` (90%+ retweets), ``hashtag_flooding`` (half of
@@ -99,10 +100,14 @@ def assess_accounts(
     *,
     platform: str | None = None,
     thresholds: Thresholds | None = None,
+    near_duplicates: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> AccountsRun:
     """Compute features, the profile probability and every flag for the store's accounts,
-    store them as a run and return its summary."""
+    store them as a run and return its summary.
+
+    `near_duplicates` adds ``near_duplicate_share`` (MinHash/LSH over the account's own
+    texts, `infoscope.coordination.minhash`): about 15 s per million posts."""
     from infoscope.geo.accounts import locate_fingerprint
 
     limits = thresholds or Thresholds()
@@ -111,10 +116,14 @@ def assess_accounts(
         raise InfoscopeError(
             f"store {store.path} has no accounts: ingest something first (infoscope ingest FILE)"
         )
-    params = {"platform": platform, "thresholds": asdict(limits)}
+    params = {
+        "platform": platform,
+        "thresholds": asdict(limits),
+        "near_duplicates": near_duplicates,
+    }
     run_id = store.begin_run(COMMAND, params, input_fingerprint=locate_fingerprint(store))
     try:
-        summary = _assess(store, run_id, platform, limits, say)
+        summary = _assess(store, run_id, platform, limits, near_duplicates, say)
     except BaseException:
         store.end_run(run_id, status="failed", counts={})
         raise
@@ -123,7 +132,12 @@ def assess_accounts(
 
 
 def _assess(
-    store: Store, run_id: str, platform: str | None, t: Thresholds, say: Callable[[str], None]
+    store: Store,
+    run_id: str,
+    platform: str | None,
+    t: Thresholds,
+    near_duplicates: bool,
+    say: Callable[[str], None],
 ) -> dict[str, Any]:
     import time
 
@@ -134,6 +148,9 @@ def _assess(
     say("computing behaviour features from posts")
     behaviour = behaviour_features(store, platform=platform)
     seconds["behaviour"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    near = {} if not near_duplicates else _near_duplicate_shares(store, platform, say)
+    seconds["near_duplicates"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
     say("scoring profiles with the shipped profile model")
     profiles, profile_table, model_info = _profile_scores(store, platform)
@@ -158,6 +175,8 @@ def _assess(
     rows: list[dict[str, Any]] = []
     for key in keys:
         f = feats.get(key, {})
+        if key in near:
+            f["near_duplicate_share"] = near[key]
         prof = profiles.get(key)
         evidence: dict[str, str] = {}
         automation = _automation(f, prof, t, evidence)
@@ -180,10 +199,70 @@ def _assess(
                 "evidence": json.dumps(evidence, ensure_ascii=False),
             }
         )
-    _write(store, run_id, rows, [(behaviour, list(FEATURES), ""),
-                                 (profile_table, profile_names, "profile.")])  # fmt: skip
+    near_table = pa.table(
+        {
+            "platform": pa.array([k[0] for k in near], pa.string()),
+            "account_id": pa.array([k[1] for k in near], pa.string()),
+            "near_duplicate_share": pa.array(list(near.values()), pa.float64()),
+        }
+    )
+    _write(
+        store,
+        run_id,
+        rows,
+        [
+            (behaviour, list(FEATURES), ""),
+            (near_table, ["near_duplicate_share"], ""),
+            (profile_table, profile_names, "profile."),
+        ],
+    )
     seconds["flags_and_store"] = round(time.perf_counter() - started, 3)
     return _summary(rows, seconds, model_info, profile_names, store, platform)
+
+
+def _near_duplicate_shares(
+    store: Store, platform: str | None, say: Callable[[str], None]
+) -> dict[tuple[str, str], float]:
+    """Per account: the share of its own posts (not retweets) nearly repeating a text it
+    posted before (same near-duplicate group, a later post)."""
+    from infoscope.coordination.minhash import near_duplicate_groups
+
+    say("finding near-duplicate texts (MinHash/LSH)")
+    platforms = (
+        [platform]
+        if platform is not None
+        else [r[0] for r in store.con.execute("SELECT DISTINCT platform FROM posts").fetchall()]
+    )
+    out: dict[tuple[str, str], float] = {}
+    for name in platforms:
+        posts = store.ibis.table("posts")
+        own = posts.filter((posts.platform == name) & (posts.kind != "retweet"))
+        groups = near_duplicate_groups(store, own.select("post_id", "text"))
+        con = store.ibis.con
+        con.register("_near_groups", groups)
+        try:
+            rows = con.execute(
+                """
+                WITH own AS (
+                  SELECT account_id, count(*) AS n FROM posts
+                  WHERE platform = ? AND kind <> 'retweet' AND account_id IS NOT NULL
+                  GROUP BY ALL
+                ),
+                grouped AS (
+                  SELECT p.account_id, g.group_id, count(*) AS n
+                  FROM _near_groups g JOIN posts p ON p.platform = ? AND p.post_id = g.post_id
+                  WHERE p.account_id IS NOT NULL GROUP BY ALL
+                )
+                SELECT o.account_id, coalesce(sum(g.n - 1), 0) / o.n
+                FROM own o LEFT JOIN grouped g USING (account_id)
+                GROUP BY o.account_id, o.n
+                """,
+                [name, name],
+            ).fetchall()
+        finally:
+            con.unregister("_near_groups")
+        out.update({(name, a): float(v) for a, v in rows})
+    return out
 
 
 # -- profile model ---------------------------------------------------------------------------
@@ -232,11 +311,13 @@ def _automation(
             f"(median gap {_duration(f['interval_median_s'])}); organic posting is bursty, "
             "above 0.5"
         )
-    own = f.get("duplicate_share")
+    exact, near = f.get("duplicate_share"), f.get("near_duplicate_share")
+    own = max((v for v in (exact, near) if v is not None), default=None)
     own_posts = (f.get("posts") or 0) * (1 - (f.get("share_retweet") or 0))
     if own is not None and own >= t.copy_paste_share and own_posts >= t.min_own_posts:
         flags.append("copy_paste")
-        evidence["copy_paste"] = f"{own:.0%} of its own posts repeat a text it posted before"
+        kind = "repeat" if own == exact else "nearly repeat"
+        evidence["copy_paste"] = f"{own:.0%} of its own posts {kind} a text it posted before"
     if (
         prof is not None
         and t.profile_probability is not None

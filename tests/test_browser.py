@@ -187,7 +187,7 @@ def click_map_node(page: Page) -> dict[str, Any]:
     """Hover, then click, the most isolated account on the network map; returns that node and
     every account id on the map. Asserts the hover label names the node."""
     page.wait_for_selector("#chart-network .main-svg")
-    page.wait_for_load_state("load")  # the map is refitted to its box on load
+    page.wait_for_selector('body[data-fitted="1"]', state="attached")  # refitted on load
     page.wait_for_timeout(300)  # let the WebGL canvas settle after the refit
     found = page.evaluate(ISOLATED_NODE_JS)
     node = found["node"]
@@ -196,8 +196,7 @@ def click_map_node(page: Page) -> dict[str, Any]:
     page.mouse.move(node["x"] - 20, node["y"] - 20)
     page.mouse.move(node["x"], node["y"], steps=4)
     label = page.locator("#chart-network .hoverlayer .hovertext")
-    label.first.wait_for(state="attached", timeout=5000)
-    assert node["account"] in (label.first.text_content() or "")
+    sync_api.expect(label.first).to_contain_text(node["account"], timeout=5000)
     page.mouse.click(node["x"], node["y"])
     page.wait_for_selector(f'#selected[data-account="{node["account"]}"]', timeout=5000)
     return {"node": node, "accounts": set(found["accounts"])}

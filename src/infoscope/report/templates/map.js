@@ -35,11 +35,16 @@
 (function () {
   function fit(root) {
     var plots = (root || document).querySelectorAll(".js-plotly-plot");
+    var done = [];
     for (var i = 0; i < plots.length; i++) {
-      if (plots[i].offsetWidth > 0) { Plotly.Plots.resize(plots[i]); }
+      if (plots[i].offsetWidth > 0) { done.push(Plotly.Plots.resize(plots[i])); }
     }
+    return Promise.all(done);
   }
-  window.addEventListener("load", function () { fit(document); });
+  // `data-fitted` on <body> tells scripts (and browser tests) that the charts have their size.
+  window.addEventListener("load", function () {
+    fit(document).then(function () { document.body.setAttribute("data-fitted", "1"); });
+  });
   document.addEventListener("toggle", function (event) {
     if (event.target.open) { fit(event.target); }
   }, true);

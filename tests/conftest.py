@@ -47,6 +47,18 @@ def cli_json(*args: str) -> Any:
     return json.loads(result.stdout)
 
 
+def one(store: Store, sql: str, params: list[Any] | None = None) -> Any:
+    """The single value `sql` returns."""
+    return store.con.execute(sql, params or []).fetchone()[0]
+
+
+def digest(path: Path) -> str:
+    """sha256 of a file's bytes: to show a store is unchanged."""
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def shared(path: str) -> Path:
     """A file under ../shared/data, or skip the test with the reason when it is absent."""
     full = SHARED_DATA / path
@@ -64,3 +76,10 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from infoscope.demo import run_demo
 
     return run_demo(tmp_path_factory.mktemp("demo") / "out", posts=10_000, seed=5)
+
+
+@pytest.fixture(scope="module")
+def demo_store(demo_run: Any) -> Iterator[Store]:
+    """The session demo's store, opened read-only for a module."""
+    with Store.open(demo_run.store, read_only=True) as store:
+        yield store

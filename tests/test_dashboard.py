@@ -7,7 +7,6 @@ the app (which opens it read-only per request) and through read-only connections
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from infoscope.report import views
 from infoscope.report.dashboard import TOKEN_COOKIE, create_app, serve
 from infoscope.store import Store
 
-from .conftest import FIXTURES, rows, run_cli
+from .conftest import FIXTURES, digest, one, rows, run_cli
 
 # Page, the JSON behind it, and the sections the page shows.
 PAGES = [
@@ -35,20 +34,6 @@ PAGES = [
     ("/accounts", "/api/accounts", ["accounts"]),
     ("/runs", "/api/runs", ["provenance"]),
 ]
-
-
-def one(store: Store, sql: str, params: list[Any] | None = None) -> Any:
-    return store.con.execute(sql, params or []).fetchone()[0]
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def demo_store(demo_run: Any) -> Any:
-    with Store.open(demo_run.store, read_only=True) as store:
-        yield store
 
 
 @pytest.fixture(scope="module")

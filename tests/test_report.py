@@ -7,7 +7,6 @@ ingested posts.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -23,7 +22,7 @@ from infoscope.report import layout, views
 from infoscope.report.render import build_report, render_report, write_report
 from infoscope.store import Store
 
-from .conftest import FIXTURES, rows, run_cli
+from .conftest import FIXTURES, digest, one, rows, run_cli
 
 SECTIONS = [
     "overview",
@@ -60,20 +59,6 @@ def cluster_html(html: str, cluster: int) -> str:
     start = html.index(f'id="cluster-{cluster}"')
     ends = [html.find(mark, start + 1) for mark in ('id="cluster-', "</section>")]
     return html[start : min([i for i in ends if i > 0] or [len(html)])]
-
-
-def one(store: Store, sql: str, params: list[Any] | None = None) -> Any:
-    return store.con.execute(sql, params or []).fetchone()[0]
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def demo_store(demo_run: Any) -> Any:
-    with Store.open(demo_run.store, read_only=True) as store:
-        yield store
 
 
 @pytest.fixture(scope="module")

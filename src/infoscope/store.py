@@ -55,7 +55,7 @@ from infoscope._version import __version__
 from infoscope.errors import InfoscopeError, StoreLockedError, StoreVersionError
 from infoscope.records import ACCOUNT_SCHEMA, ARTICLE_SCHEMA, LABEL_SCHEMA, POST_SCHEMA
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 DEFAULT_STORE = "infoscope.duckdb"
 
 _DUCK_TYPES = {
@@ -302,6 +302,74 @@ CREATE TABLE IF NOT EXISTS account_signals (
   amplification VARCHAR[] NOT NULL,
   persona VARCHAR[] NOT NULL,
   evidence JSON NOT NULL
+);
+""",
+    7: """
+CREATE TABLE IF NOT EXISTS article_mentions (
+  run_id VARCHAR NOT NULL,
+  article_id VARCHAR NOT NULL,
+  sentence BIGINT,
+  sentence_start BIGINT,
+  sentence_end BIGINT,
+  mention VARCHAR NOT NULL,
+  start BIGINT,
+  "end" BIGINT,
+  entity_type VARCHAR,
+  actor VARCHAR NOT NULL,
+  actor_kind VARCHAR,
+  resolved_by VARCHAR
+);
+CREATE TABLE IF NOT EXISTS actor_relations (
+  run_id VARCHAR NOT NULL,
+  level VARCHAR NOT NULL,
+  actor_a VARCHAR NOT NULL,
+  actor_b VARCHAR NOT NULL,
+  count BIGINT NOT NULL,
+  pmi DOUBLE,
+  npmi DOUBLE,
+  evidence JSON
+);
+CREATE TABLE IF NOT EXISTS article_quotes (
+  run_id VARCHAR NOT NULL,
+  article_id VARCHAR NOT NULL,
+  sentence BIGINT,
+  start BIGINT,
+  "end" BIGINT,
+  speaker VARCHAR,
+  actor VARCHAR,
+  affiliation VARCHAR,
+  verb VARCHAR,
+  medium VARCHAR,
+  quote VARCHAR,
+  pattern VARCHAR
+);
+CREATE TABLE IF NOT EXISTS narratives (
+  run_id VARCHAR NOT NULL,
+  narrative BIGINT NOT NULL,
+  profile JSON NOT NULL
+);
+CREATE TABLE IF NOT EXISTS narrative_units (
+  run_id VARCHAR NOT NULL,
+  article_id VARCHAR NOT NULL,
+  unit BIGINT NOT NULL,
+  start BIGINT NOT NULL,
+  "end" BIGINT NOT NULL,
+  narrative BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS article_techniques (
+  run_id VARCHAR NOT NULL,
+  article_id VARCHAR NOT NULL,
+  technique VARCHAR NOT NULL,
+  start BIGINT NOT NULL,
+  "end" BIGINT NOT NULL,
+  text VARCHAR,
+  confidence DOUBLE
+);
+CREATE TABLE IF NOT EXISTS article_syndication (
+  run_id VARCHAR NOT NULL,
+  article_id VARCHAR NOT NULL,
+  group_id VARCHAR NOT NULL,
+  similarity DOUBLE
 );
 """,
 }

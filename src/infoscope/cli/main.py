@@ -751,6 +751,7 @@ def formats(as_json: bool) -> None:
 
 # Commands defined in their own modules (each imports only click at load time).
 from infoscope.cli.accounts import accounts  # noqa: E402
+from infoscope.cli.articles import articles  # noqa: E402
 from infoscope.cli.coordination import coordination  # noqa: E402
 from infoscope.cli.geo import locate  # noqa: E402
 from infoscope.cli.language import monitor, resonance, signature  # noqa: E402
@@ -762,6 +763,7 @@ cli.add_command(resonance)
 cli.add_command(monitor)
 cli.add_command(coordination)
 cli.add_command(accounts)
+cli.add_command(articles)
 cli.add_command(report)
 cli.add_command(serve)
 

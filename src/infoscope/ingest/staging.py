@@ -249,10 +249,13 @@ class Stager:
         )
 
     def articles(self, relation: str) -> None:
-        self.counts.articles += _count(
+        staged = self.con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+        inserted = _count(
             self.con.execute(
                 f"INSERT INTO articles BY NAME SELECT * FROM {relation} s WHERE NOT EXISTS "
                 "(SELECT 1 FROM articles a WHERE a.article_id = s.article_id) "
                 "QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY source_record) = 1"
             )
         )
+        self.counts.articles += inserted
+        self.counts.duplicates += int(staged) - inserted

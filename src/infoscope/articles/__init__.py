@@ -1,0 +1,1 @@
+"""News and blog articles: ingest, actors, relations, quotes, narratives, propaganda techniques."""

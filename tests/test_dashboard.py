@@ -38,7 +38,8 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def latest(demo_store: Store) -> dict[str, Any]:
-    found = views.latest_runs(demo_store)
+    # The demo scenario has posts, not articles: every analysis of posts has run.
+    found = {k: v for k, v in views.latest_runs(demo_store).items() if not k.startswith("articles")}
     assert all(found.values()), found
     return found
 
@@ -269,7 +270,7 @@ def test_runs_json_lists_every_run(client, demo_store, latest):
         r[0]: r[1] for r in demo_store.con.execute("SELECT run_id, command FROM runs").fetchall()
     }
     assert {r["run_id"]: r["command"] for r in data["runs"]} == stored
-    assert data["latest"] == latest
+    assert {k: v for k, v in data["latest"].items() if not k.startswith("articles")} == latest
     assert data["store"]["path"] == str(demo_store.path)
     assert all(isinstance(r["parameters"], dict | None) for r in data["runs"])
 

@@ -249,7 +249,8 @@ class Stager:
         )
 
     def articles(self, relation: str) -> None:
-        staged = self.con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+        row = self.con.execute(f"SELECT count(*) FROM {relation}").fetchone()
+        staged = row[0] if row else 0
         inserted = _count(
             self.con.execute(
                 f"INSERT INTO articles BY NAME SELECT * FROM {relation} s WHERE NOT EXISTS "

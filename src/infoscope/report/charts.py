@@ -407,3 +407,73 @@ def profile_histogram(data: dict[str, Any]) -> go.Figure:
     fig.update_xaxes(title="probability", type="category")
     fig.update_yaxes(title="accounts")
     return fig
+
+
+def narratives_over_time(data: dict[str, Any], *, top: int = 8) -> go.Figure:
+    """Units per period of the largest narratives."""
+    profiles = data["profiles"][:top]
+    periods = sorted({p for n in profiles for p in n["per_period"]})
+    fig = _figure("Narratives over time", hovermode="x unified")
+    for i, n in enumerate(profiles):
+        fig.add_trace(
+            go.Scatter(
+                x=periods, y=[n["per_period"].get(p, 0) for p in periods], mode="lines+markers",
+                name=f"#{n['narrative']} {n['label']}", line={"color": PALETTE[i]},
+            )
+        )  # fmt: skip
+    fig.update_yaxes(title="sentences", rangemode="tozero")
+    return fig
+
+
+def actor_network(pairs: list[dict[str, Any]], actors: list[dict[str, Any]]) -> go.Figure:
+    """Actors placed by a force-directed layout of their co-occurrence (sentence level),
+    sized by mentions; edges weighted by count, NPMI on hover."""
+    import igraph as ig
+
+    names = sorted({p["actor_a"] for p in pairs} | {p["actor_b"] for p in pairs})
+    hidden = {"visible": False}
+    fig = _figure("Actor network (co-occurrence in sentences)", height=520, xaxis=hidden,
+                  yaxis=hidden, hovermode="closest")  # fmt: skip
+    if not names:
+        return fig
+    index = {n: i for i, n in enumerate(names)}
+    graph = ig.Graph(
+        n=len(names), edges=[(index[p["actor_a"]], index[p["actor_b"]]) for p in pairs]
+    )
+    import random
+
+    random.seed(0)
+    xy = graph.layout_fruchterman_reingold(weights=[p["count"] for p in pairs], niter=500).coords
+    for p in pairs:
+        a, b = xy[index[p["actor_a"]]], xy[index[p["actor_b"]]]
+        fig.add_trace(
+            go.Scatter(
+                x=[a[0], b[0]], y=[a[1], b[1]], mode="lines", showlegend=False,
+                line={"width": 1 + 4 * p["count"] / max(q["count"] for q in pairs),
+                      "color": "rgba(90,90,110,0.35)"},
+                hoverinfo="skip",
+            )
+        )  # fmt: skip
+    mentions = {a["actor"]: a["mentions"] for a in actors}
+    kinds = {a["actor"]: a.get("kind") for a in actors}
+    top = max(mentions.values(), default=1) or 1
+    fig.add_trace(
+        go.Scatter(
+            x=[xy[index[n]][0] for n in names], y=[xy[index[n]][1] for n in names],
+            mode="markers+text", text=names, textposition="top center", showlegend=False,
+            marker={"size": [8 + 30 * (mentions.get(n, 0) / top) ** 0.5 for n in names],
+                    "color": [PALETTE[0] if kinds.get(n) == "state" else PALETTE[3]
+                              if kinds.get(n) == "person" else PALETTE[4] for n in names]},
+            customdata=[[mentions.get(n, 0), kinds.get(n) or ""] for n in names],
+            hovertemplate="%{text} (%{customdata[1]}): %{customdata[0]:,} mentions<extra></extra>",
+        )
+    )  # fmt: skip
+    return fig
+
+
+def technique_counts(data: dict[str, Any]) -> go.Figure:
+    """Technique spans found, per technique."""
+    return counts_bar(
+        {r["technique"]: r["spans"] for r in data["counts"]}, "Propaganda technique spans",
+        top=20, name="spans",
+    )  # fmt: skip

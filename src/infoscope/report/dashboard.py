@@ -40,6 +40,7 @@ PAGES = [
     ("/places", "Places & monitoring"),
     ("/coordination", "Coordination"),
     ("/authenticity", "Authenticity"),
+    ("/articles", "Articles"),
     ("/accounts", "Accounts"),
     ("/runs", "Provenance"),
 ]
@@ -162,6 +163,9 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
             store, filters_of(request), top=number(request, "top", 30, 1, 1000)
         )
 
+    def page_articles(store: Store, request: Request) -> dict[str, Any] | None:
+        return views.articles(store, top=number(request, "top", 20, 1, 1000))
+
     def page_accounts(store: Store, request: Request) -> dict[str, Any]:
         q = request.query_params
         return views.accounts(
@@ -185,6 +189,7 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
         "/places": page_places,
         "/coordination": page_coordination,
         "/authenticity": page_authenticity,
+        "/articles": page_articles,
         "/accounts": page_accounts,
         "/runs": page_runs,
     }
@@ -292,6 +297,8 @@ def _sections(route: str, data: Any) -> dict[str, Any]:
         return {"coordination": data}
     if route == "/authenticity":
         return {"authenticity": data}
+    if route == "/articles":
+        return {"articles": data}
     return {}
 
 

@@ -135,8 +135,11 @@ def build_report(
     s["monitor"] = timed("monitor", views.monitor, store, filters)
     s["coordination"] = timed("coordination", views.coordination, store, filters, clusters=clusters)
     s["authenticity"] = timed("authenticity", views.authenticity, store, filters)
+    s["articles"] = timed("articles", views.articles, store)
     analyses = ("network", "resonance", "places", "monitor", "coordination", "authenticity")
     shown = {s[k]["run_id"] for k in analyses if s[k]}
+    if s["articles"]:
+        shown |= {r for r in s["articles"]["runs"].values() if r}
     shown |= {sig["run_id"] for sig in s["signatures"] if sig["run_id"]}
     all_runs = views.runs(store)
     shown_runs = [r for r in all_runs if r["run_id"] in shown or r["command"] == "ingest"]
@@ -186,6 +189,13 @@ def draw_charts(s: dict[str, Any]) -> dict[str, str]:
         add("coordination-traces", charts.coordination_traces(s["coordination"]))
         for c in s["coordination"]["clusters"]:
             add(f"cluster-{c['cluster']}", charts.cluster_activity(c))
+    art = s.get("articles")
+    if art and art["narratives"] and art["narratives"]["profiles"]:
+        add("narratives", charts.narratives_over_time(art["narratives"]))
+    if art and art["actors"] and art["actors"]["pairs"]:
+        add("actor-network", charts.actor_network(art["actors"]["pairs"], art["actors"]["top"]))
+    if art and art["techniques"] and art["techniques"]["counts"]:
+        add("techniques", charts.technique_counts(art["techniques"]))
     a = s.get("authenticity")
     if a and a["flags"]:
         add("authenticity-flags", charts.authenticity_flags(a))

@@ -35,6 +35,10 @@ ANALYSES: dict[str, tuple[str, str]] = {
     "monitor": ("monitor", "monitor_cells"),
     "coordination": ("coordination", "coordination_edges"),
     "accounts": ("accounts", "account_signals"),
+    "articles_actors": ("articles-actors", "article_mentions"),
+    "articles_quotes": ("articles-quotes", "article_quotes"),
+    "articles_narratives": ("articles-narratives", "narratives"),
+    "articles_techniques": ("articles-techniques", "article_techniques"),
 }
 
 # What to run when a section is empty.
@@ -47,6 +51,11 @@ HOW_TO_RUN: dict[str, str] = {
     "monitor": "infoscope monitor",
     "coordination": "infoscope coordination",
     "accounts": "infoscope accounts",
+    "articles": "infoscope articles ingest FILE...",
+    "articles_actors": "infoscope articles actors",
+    "articles_quotes": "infoscope articles quotes",
+    "articles_narratives": "infoscope articles narratives",
+    "articles_techniques": "infoscope articles techniques",
 }
 
 
@@ -897,6 +906,120 @@ def authenticity(
         "language_groups": groups,
         "top": flagged,
     }
+
+
+# -- articles --------------------------------------------------------------------------------
+
+
+def articles(store: Store, *, top: int = 20) -> dict[str, Any] | None:
+    """The article analyses' latest runs: counts by outlet, top actors and actor pairs (with
+    evidence sentences), top quoted sources, narratives over time, and technique highlights
+    (spans in their sentence). None when the store has no articles."""
+    if not store.has_table("narratives"):
+        return None
+    total = store.con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    if not total:
+        return None
+    latest = latest_runs(store)
+    out: dict[str, Any] = {
+        "articles": total,
+        "outlets": _records(
+            store.con.execute(
+                "SELECT coalesce(outlet, 'unknown') AS outlet, count(*) AS articles, "
+                "min(published) AS first, max(published) AS last FROM articles "
+                "GROUP BY ALL ORDER BY articles DESC, outlet LIMIT ?",
+                [top],
+            )
+        ),
+        "runs": {k: latest[k] for k in latest if k.startswith("articles_")},
+    }
+    run_id = latest["articles_actors"]
+    out["actors"] = None
+    if run_id is not None:
+        out["actors"] = {
+            "run": _run(store, run_id),
+            "top": _records(
+                store.con.execute(
+                    "SELECT actor, any_value(actor_kind) AS kind, count(*) AS mentions, "
+                    "count(DISTINCT article_id) AS articles FROM article_mentions "
+                    "WHERE run_id = ? GROUP BY actor ORDER BY mentions DESC, actor LIMIT ?",
+                    [run_id, top],
+                )
+            ),
+            "pairs": [
+                {**r, "evidence": _json(r["evidence"])}
+                for r in _records(
+                    store.con.execute(
+                        "SELECT level, actor_a, actor_b, count, pmi, npmi, evidence "
+                        "FROM actor_relations WHERE run_id = ? AND level = 'sentence' "
+                        "ORDER BY count DESC, npmi DESC, actor_a, actor_b LIMIT ?",
+                        [run_id, top],
+                    )
+                )
+            ],
+        }
+    run_id = latest["articles_quotes"]
+    out["quotes"] = None
+    if run_id is not None:
+        out["quotes"] = {
+            "run": _run(store, run_id),
+            "sources": _records(
+                store.con.execute(
+                    "SELECT coalesce(actor, speaker) AS source, count(*) AS quotes, "
+                    "count(DISTINCT q.article_id) AS articles, "
+                    "count(DISTINCT a.outlet) AS outlets, any_value(affiliation) AS affiliation "
+                    "FROM article_quotes q LEFT JOIN articles a USING (article_id) "
+                    "WHERE q.run_id = ? AND coalesce(actor, speaker) IS NOT NULL "
+                    "GROUP BY ALL ORDER BY quotes DESC, source LIMIT ?",
+                    [run_id, top],
+                )
+            ),
+            "examples": _records(
+                store.con.execute(
+                    "SELECT article_id, speaker, affiliation, verb, medium, quote FROM "
+                    "article_quotes WHERE run_id = ? AND quote IS NOT NULL "
+                    "ORDER BY article_id, start LIMIT ?",
+                    [run_id, top],
+                )
+            ),
+        }
+    run_id = latest["articles_narratives"]
+    out["narratives"] = None
+    if run_id is not None:
+        out["narratives"] = {
+            "run": _run(store, run_id),
+            "profiles": [
+                _json(p)
+                for (p,) in store.con.execute(
+                    "SELECT profile FROM narratives WHERE run_id = ? ORDER BY narrative LIMIT ?",
+                    [run_id, top],
+                ).fetchall()
+            ],
+        }
+    run_id = latest["articles_techniques"]
+    out["techniques"] = None
+    if run_id is not None:
+        out["techniques"] = {
+            "run": _run(store, run_id),
+            "counts": _records(
+                store.con.execute(
+                    "SELECT technique, count(*) AS spans, count(DISTINCT article_id) AS "
+                    "articles, avg(confidence) AS mean_confidence FROM article_techniques "
+                    "WHERE run_id = ? GROUP BY ALL ORDER BY spans DESC, technique",
+                    [run_id],
+                )
+            ),
+            "highlights": _records(
+                store.con.execute(
+                    'SELECT t.article_id, a.title, t.technique, t.start, t."end", t.text, '
+                    "t.confidence FROM article_techniques t LEFT JOIN articles a "
+                    "USING (article_id) WHERE t.run_id = ? "
+                    "ORDER BY t.confidence DESC, t.article_id, t.start LIMIT ?",
+                    [run_id, top],
+                )
+            ),
+        }
+    return out
 
 
 # -- accounts --------------------------------------------------------------------------------

@@ -159,3 +159,127 @@ def run_syndication(
     return _stored(
         store, "articles-syndication", {"threshold": threshold}, articles, work, seed=seed
     )
+
+
+def _with_run(table: pa.Table, run_id: str) -> pa.Table:
+    return table.append_column("run_id", pa.array([run_id] * table.num_rows, pa.string()))
+
+
+def run_actors(
+    store: Store,
+    *,
+    aliases: str | None = None,
+    min_count: int = 2,
+    evidence: int = 3,
+) -> tuple[str, dict[str, Any]]:
+    """Actor mentions (resolved through the alias table: the shipped one, extended or
+    overridden by `aliases`) and their co-occurrence relations at sentence and article level,
+    stored; returns (run id, summary)."""
+    from infoscope.articles.actors import extract_actors, load_aliases
+    from infoscope.articles.relations import actor_relations
+
+    articles = read_articles(store)
+    table = load_aliases(aliases) if aliases else None
+
+    def work(run_id: str) -> dict[str, Any]:
+        mentions = extract_actors(
+            [
+                {"article_id": a["article_id"], "text": a["text"], "lang": a["lang"]}
+                for a in articles
+            ],
+            aliases=table,
+        )
+        stored = mentions.select(
+            ["article_id", "sentence", "sentence_start", "sentence_end", "mention", "start",
+             "end", "entity_type", "actor", "actor_kind", "resolution"]
+        ).rename_columns(
+            ["article_id", "sentence", "sentence_start", "sentence_end", "mention", "start",
+             "end", "entity_type", "actor", "actor_kind", "resolved_by"]
+        )  # fmt: skip
+        _insert(store, "article_mentions", _with_run(stored, run_id))
+        pairs = 0
+        for level in ("sentence", "article"):
+            found = actor_relations(mentions, level=level, min_count=min_count, evidence=evidence)
+            rows = pa.table(
+                {
+                    "level": found.column("level"),
+                    "actor_a": found.column("actor_a"),
+                    "actor_b": found.column("actor_b"),
+                    "count": found.column("count"),
+                    "pmi": found.column("pmi"),
+                    "npmi": found.column("npmi"),
+                    "evidence": pa.array(
+                        [
+                            json.dumps(e, ensure_ascii=False)
+                            for e in found.column("evidence").to_pylist()
+                        ],
+                        pa.string(),
+                    ),
+                }
+            )
+            _insert(store, "actor_relations", _with_run(rows, run_id))
+            pairs += rows.num_rows
+        return {
+            "mentions": mentions.num_rows,
+            "actors": len(set(mentions.column("actor").to_pylist())),
+            "relations": pairs,
+        }
+
+    params = {"aliases": aliases, "min_count": min_count, "evidence": evidence}
+    return _stored(store, "articles-actors", params, articles, work)
+
+
+def run_quotes(
+    store: Store, *, aliases: str | None = None, pronouns: bool = True
+) -> tuple[str, dict[str, Any]]:
+    """Who is quoted or cited in the stored articles, with role, affiliation and the medium
+    named; stored; returns (run id, summary)."""
+    from infoscope.articles.actors import load_aliases
+    from infoscope.articles.quotes import extract_quotes
+
+    articles = read_articles(store)
+    table = load_aliases(aliases) if aliases else None
+
+    def work(run_id: str) -> dict[str, Any]:
+        texts = [{k: a[k] for k in ("article_id", "text", "lang")} for a in articles]
+        found = extract_quotes(texts, aliases=table, pronouns=pronouns)
+        starts = [
+            q if q is not None else s
+            for q, s in zip(
+                found.column("quote_start").to_pylist(),
+                found.column("sentence_start").to_pylist(),
+                strict=True,
+            )
+        ]
+        ends = [
+            q if q is not None else s
+            for q, s in zip(
+                found.column("quote_end").to_pylist(),
+                found.column("sentence_end").to_pylist(),
+                strict=True,
+            )
+        ]
+        rows = pa.table(
+            {
+                "article_id": found.column("article_id"),
+                "sentence": found.column("sentence").cast(pa.int64()),
+                "start": pa.array(starts, pa.int64()),
+                "end": pa.array(ends, pa.int64()),
+                "speaker": found.column("speaker"),
+                "actor": found.column("actor"),
+                "affiliation": found.column("affiliation"),
+                "verb": found.column("verb"),
+                "medium": found.column("outlet"),
+                "quote": found.column("quote"),
+                "pattern": found.column("cue"),
+            }
+        )
+        _insert(store, "article_quotes", _with_run(rows, run_id))
+        return {
+            "quotes": found.num_rows,
+            "sources": len({a for a in found.column("actor").to_pylist() if a}),
+        }
+
+    return _stored(
+        store, "articles-quotes", {"aliases": aliases, "pronouns": pronouns}, articles, work
+    )

@@ -117,3 +117,135 @@ def narratives(
         )
         for e in n["examples"][:2]:
             click.echo(f"    {e['text'][:140]}")
+
+
+@articles.command()
+@store_option()
+@click.option(
+    "--aliases",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Your alias table (CSV: alias,canonical,kind) over the shipped one.",
+)
+@click.option("--min-count", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option("--top", default=15, show_default=True, type=click.IntRange(min=0))
+@click.option("--json", "as_json", is_flag=True)
+def actors(store_path: str, aliases: str | None, min_count: int, top: int, as_json: bool) -> None:
+    """Actors named in the articles (persons, organisations, states), resolved through an
+    editable alias table, and their co-occurrence relations (PMI, NPMI) with evidence.
+
+    \b
+    Example:
+      infoscope articles actors --aliases my-aliases.csv
+    """
+    from infoscope.articles.run import run_actors
+    from infoscope.store import Store
+
+    with Store.open(store_path) as store:
+        run_id, summary = run_actors(store, aliases=aliases, min_count=min_count)
+        top_actors = store.con.execute(
+            "SELECT actor, any_value(actor_kind), count(*), count(DISTINCT article_id) "
+            "FROM article_mentions WHERE run_id = ? GROUP BY actor ORDER BY 3 DESC, actor "
+            "LIMIT ?",
+            [run_id, top],
+        ).fetchall()
+        pairs = store.con.execute(
+            "SELECT actor_a, actor_b, count, npmi FROM actor_relations WHERE run_id = ? "
+            "AND level = 'sentence' ORDER BY count DESC, npmi DESC, actor_a, actor_b LIMIT ?",
+            [run_id, top],
+        ).fetchall()
+    actor_cols = ["actor", "kind", "mentions", "articles"]
+    pair_cols = ["actor_a", "actor_b", "count", "npmi"]
+    data = {
+        "run_id": run_id,
+        **summary,
+        "top_actors": [dict(zip(actor_cols, r, strict=True)) for r in top_actors],
+        "top_pairs": [dict(zip(pair_cols, r, strict=True)) for r in pairs],
+    }
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(
+        f"run {run_id}: {summary['mentions']:,} mentions of {summary['actors']:,} actors "
+        f"in {summary['articles']:,} articles; {summary['relations']:,} relations"
+    )
+    for r in data["top_actors"]:
+        click.echo(f"  {r['actor']:<32} {r['kind'] or '':<13} {r['mentions']:>6,} mentions")
+    click.echo("\npairs in the same sentence:  count  NPMI")
+    for r in data["top_pairs"]:
+        click.echo(f"  {r['actor_a'] + ' – ' + r['actor_b']:<48} {r['count']:>5,}  {r['npmi']:.2f}")
+
+
+@articles.command()
+@store_option()
+def relations(store_path: str) -> None:
+    """Print the latest actors run's relations (sentence and article level) as CSV.
+
+    \b
+    Example:
+      infoscope articles relations > relations.csv
+    """
+    import csv
+    import sys
+
+    from infoscope.errors import BadParameterError
+    from infoscope.store import Store
+
+    with Store.open(store_path, read_only=True) as store:
+        run_id = store.latest_run_id("articles-actors", "actor_relations")
+        if run_id is None:
+            raise BadParameterError("no actors run yet: run `infoscope articles actors` first")
+        rows = store.con.execute(
+            "SELECT level, actor_a, actor_b, count, pmi, npmi, evidence FROM actor_relations "
+            "WHERE run_id = ? ORDER BY level DESC, count DESC, actor_a, actor_b",
+            [run_id],
+        ).fetchall()
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["level", "actor_a", "actor_b", "count", "pmi", "npmi", "evidence"])
+    writer.writerows(rows)
+
+
+@articles.command()
+@store_option()
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False))
+@click.option("--no-pronouns", is_flag=True, help="Do not resolve he/she to the last named person.")
+@click.option("--top", default=15, show_default=True, type=click.IntRange(min=0))
+@click.option("--json", "as_json", is_flag=True)
+def quotes(
+    store_path: str, aliases: str | None, no_pronouns: bool, top: int, as_json: bool
+) -> None:
+    """Who is quoted or cited ("X told Al Jazeera", "according to Y"), with role and
+    affiliation, and how often each source appears across articles and outlets.
+
+    \b
+    Example:
+      infoscope articles quotes --top 30
+    """
+    from infoscope.articles.run import run_quotes
+    from infoscope.store import Store
+
+    with Store.open(store_path) as store:
+        run_id, summary = run_quotes(store, aliases=aliases, pronouns=not no_pronouns)
+        sources = store.con.execute(
+            "SELECT coalesce(q.actor, q.speaker) AS source, count(*), "
+            "count(DISTINCT q.article_id), count(DISTINCT a.outlet), any_value(q.affiliation) "
+            "FROM article_quotes q LEFT JOIN articles a USING (article_id) WHERE q.run_id = ? "
+            "AND coalesce(q.actor, q.speaker) IS NOT NULL GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT ?",
+            [run_id, top],
+        ).fetchall()
+    names = ["source", "quotes", "articles", "outlets", "affiliation"]
+    data = {
+        "run_id": run_id,
+        **summary,
+        "sources": [dict(zip(names, r, strict=True)) for r in sources],
+    }
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(f"run {run_id}: {summary['quotes']:,} attributions, {summary['sources']:,} "
+               f"resolved sources in {summary['articles']:,} articles")  # fmt: skip
+    for r in data["sources"]:
+        aff = f" ({r['affiliation']})" if r["affiliation"] else ""
+        click.echo(
+            f"  {r['source'] + aff:<48} {r['quotes']:>5,} quotes  {r['articles']:>4,} articles"
+            f"  {r['outlets']:>3,} outlets"
+        )

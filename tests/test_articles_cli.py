@@ -1,0 +1,66 @@
+"""The article analyses as stored runs, from the command line to the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from infoscope.report import views
+from infoscope.store import Store
+
+from .conftest import FIXTURES, cli_json, rows, run_cli
+
+ARTICLES = FIXTURES / "articles"
+
+
+def ingest(store_path: Path) -> dict:
+    files = sorted(str(p) for p in (ARTICLES / "syndication").iterdir())
+    files += [str(ARTICLES / "news_page.html"), str(ARTICLES / "aggregator.html")]
+    return cli_json("articles", "ingest", *files, "--store", str(store_path))
+
+
+def test_ingest_links_copies_and_analyses_count_a_story_once(tmp_path):
+    store_path = tmp_path / "a.duckdb"
+    data = ingest(store_path)
+    assert data["articles"] == 7 and data["syndication"]["groups"] == 1
+    with Store.open(store_path, read_only=True) as store:
+        from infoscope.articles.run import read_articles
+
+        assert len(read_articles(store)) == 6  # the two copies count once
+        assert len(read_articles(store, dedupe=False)) == 7
+    actors = cli_json("articles", "actors", "--store", str(store_path), "--min-count", "1")
+    with Store.open(store_path, read_only=True) as store:
+        stored = rows(
+            store,
+            "SELECT count(*) AS n, count(DISTINCT actor) AS actors FROM article_mentions "
+            "WHERE run_id = ?",
+            [actors["run_id"]],
+        )[0]
+        assert stored["n"] == actors["mentions"] and stored["actors"] == actors["actors"]
+        relations = rows(
+            store, "SELECT * FROM actor_relations WHERE run_id = ?", [actors["run_id"]]
+        )
+        assert len(relations) == actors["relations"]
+        assert all(r["evidence"] for r in relations)
+    quotes = cli_json("articles", "quotes", "--store", str(store_path))
+    assert quotes["quotes"] > 0
+    narratives = cli_json("articles", "narratives", "--store", str(store_path), "--min-size", "2")
+    assert narratives["articles"] == 6
+    with Store.open(store_path, read_only=True) as store:
+        view = views.articles(store)
+    assert view["articles"] == 7
+    assert view["actors"]["run"]["run_id"] == actors["run_id"]
+    assert view["quotes"]["run"]["run_id"] == quotes["run_id"]
+    assert view["techniques"] is None  # not run: the section says so
+    out = tmp_path / "r.html"
+    result = run_cli("report", "--store", str(store_path), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert 'id="articles"' in html and "infoscope articles techniques" in html
+
+
+def test_analyses_without_articles_say_what_to_do(tmp_path):
+    store_path = tmp_path / "empty.duckdb"
+    Store.open(store_path).close()
+    result = run_cli("articles", "narratives", "--store", str(store_path))
+    assert result.exit_code != 0 and "no articles with text" in result.output
+    assert "Traceback" not in result.output

@@ -1,0 +1,77 @@
+"""Article pipeline benchmark: the whole pipeline on the PTC articles (a few hundred).
+
+Ingests ``--articles`` (default: the shared PTC training articles, 300 plain-text files) into
+a fresh store under ``bench-out/articles/``, then times each stage once: ingest with
+syndication, actors and relations, quotes, narratives, techniques (when the model is
+shipped). Prints seconds and articles per second per stage and for the whole pipeline, and the
+top actors and actor pairs of those articles.
+
+Run with ``python benchmarks/bench_articles.py [--articles DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "propaganda" / "ptc-train"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", default=str(SHARED / "articles"))
+    args = parser.parse_args()
+    from infoscope.articles import run
+    from infoscope.ingest import ingest
+    from infoscope.store import Store
+
+    out = Path("bench-out") / "articles"
+    out.mkdir(parents=True, exist_ok=True)
+    store_path = out / "store.duckdb"
+    store_path.unlink(missing_ok=True)
+    files = sorted(str(p) for p in Path(args.articles).glob("*.txt"))
+    seconds: dict[str, float] = {}
+    results: dict[str, object] = {"files": len(files)}
+    with Store.open(store_path) as store:
+        started = time.perf_counter()
+        ingest(store, files, format="text-article")
+        run.run_syndication(store)
+        seconds["ingest_and_syndication"] = time.perf_counter() - started
+        n = store.count("articles")
+        results["articles"] = n
+        stages = {
+            "actors_and_relations": lambda: run.run_actors(store),
+            "quotes": lambda: run.run_quotes(store),
+            "narratives": lambda: run.run_narratives(store),
+        }
+        if hasattr(run, "run_techniques"):
+            stages["techniques"] = lambda: run.run_techniques(store)
+        for name, stage in stages.items():
+            started = time.perf_counter()
+            _, summary = stage()
+            seconds[name] = time.perf_counter() - started
+            results[name] = summary
+        actors_run = store.latest_run_id("articles-actors", "article_mentions")
+        results["top_actors"] = store.con.execute(
+            "SELECT actor, any_value(actor_kind), count(*) FROM article_mentions WHERE run_id = ? "
+            "GROUP BY actor ORDER BY 3 DESC, actor LIMIT 10",
+            [actors_run],
+        ).fetchall()
+        results["top_pairs"] = store.con.execute(
+            "SELECT actor_a, actor_b, count, round(npmi, 3) FROM actor_relations "
+            "WHERE run_id = ? AND level = 'sentence' ORDER BY count DESC, npmi DESC LIMIT 10",
+            [actors_run],
+        ).fetchall()
+    total = sum(seconds.values())
+    results["seconds"] = {k: round(v, 1) for k, v in seconds.items()}
+    results["articles_per_second"] = {k: round(n / v, 2) for k, v in seconds.items()}
+    results["pipeline"] = {"seconds": round(total, 1), "articles_per_second": round(n / total, 2)}
+    text = json.dumps(results, indent=2, ensure_ascii=False, default=str)
+    (out / "results.json").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -52,6 +53,7 @@ def main() -> None:
             started = time.perf_counter()
             _, summary = stage()
             seconds[name] = time.perf_counter() - started
+            print(f"{name}: {seconds[name]:.1f} s", file=sys.stderr, flush=True)
             results[name] = summary
         actors_run = store.latest_run_id("articles-actors", "article_mentions")
         results["top_actors"] = store.con.execute(

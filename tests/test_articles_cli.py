@@ -57,10 +57,44 @@ def test_ingest_links_copies_and_analyses_count_a_story_once(tmp_path):
     html = out.read_text(encoding="utf-8")
     assert 'id="articles"' in html and "infoscope articles techniques" in html
 
+    found = cli_json("articles", "techniques", "--store", str(store_path), "--threshold", "0.05")
+    with Store.open(store_path, read_only=True) as store:
+        spans = rows(
+            store,
+            'SELECT t.technique, t.start, t."end", t.text, t.confidence, a.text AS article '
+            "FROM article_techniques t JOIN articles a USING (article_id) WHERE t.run_id = ?",
+            [found["run_id"]],
+        )
+        run = rows(store, "SELECT * FROM runs WHERE run_id = ?", [found["run_id"]])[0]
+        view = views.articles(store)
+    assert found["articles"] == 6 and found["spans"] == len(spans) > 0
+    assert sum(found["techniques"].values()) == len(spans)
+    for span in spans:
+        assert span["article"][span["start"] : span["end"]] == span["text"]
+        assert 0.0 <= span["confidence"] <= 1.0
+    assert "model_sha256" in run["parameters"] and run["status"] == "completed"
+    assert view["techniques"] is not None
+    result = run_cli("report", "--store", str(store_path), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    exported = tmp_path / "techniques.csv"
+    result = run_cli("export", "article-techniques", "--store", str(store_path),
+                     "--out", str(exported))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len(exported.read_text(encoding="utf-8").splitlines()) == len(spans) + 1
+    top = max(spans, key=lambda r: r["confidence"])
+    assert top["technique"] in html
+
 
 def test_analyses_without_articles_say_what_to_do(tmp_path):
     store_path = tmp_path / "empty.duckdb"
     Store.open(store_path).close()
-    result = run_cli("articles", "narratives", "--store", str(store_path))
-    assert result.exit_code != 0 and "no articles with text" in result.output
-    assert "Traceback" not in result.output
+    for command in ("narratives", "techniques"):
+        result = run_cli("articles", command, "--store", str(store_path))
+        assert result.exit_code != 0 and "no articles with text" in result.output
+        assert "Traceback" not in result.output
+    result = run_cli("export", "article-techniques", "--store", str(store_path))
+    assert result.exit_code != 0 and "infoscope articles techniques" in result.output
+    result = run_cli("articles", "techniques", "--store", str(store_path), "--model",
+                     str(tmp_path))  # fmt: skip
+    assert result.exit_code != 0 and "no technique-model.json" in result.output

@@ -29,6 +29,14 @@ EXPORTABLE = (
     "coordination-graph",
     "account-signals",
     "account-features",
+    "articles",
+    "article-syndication",
+    "article-mentions",
+    "actor-relations",
+    "article-quotes",
+    "narratives",
+    "narrative-units",
+    "article-techniques",
 )
 # Tables of one analysis run: exported for the run asked for, by default the latest.
 _RUN_TABLES = {"nodes": "network_nodes", "communities": "communities"}
@@ -39,6 +47,16 @@ _COORDINATION_TABLES = {
     "coordination-clusters": "coordination_clusters",
 }
 _ACCOUNT_TABLES = {"account-signals": "account_signals", "account-features": "account_features"}
+# Article analyses: (the command whose latest run is exported, table).
+_ARTICLE_TABLES = {
+    "article-syndication": ("articles-syndication", "article_syndication"),
+    "article-mentions": ("articles-actors", "article_mentions"),
+    "actor-relations": ("articles-actors", "actor_relations"),
+    "article-quotes": ("articles-quotes", "article_quotes"),
+    "narratives": ("articles-narratives", "narratives"),
+    "narrative-units": ("articles-narratives", "narrative_units"),
+    "article-techniques": ("articles-techniques", "article_techniques"),
+}
 
 
 def _csv_safe(table: pa.Table) -> pa.Table:
@@ -103,6 +121,14 @@ def export_table(store: Store, what: str, out: str, *, run_id: str | None = None
             raise BadParameterError(
                 f"export {what}: the store has no accounts run; run `infoscope accounts` first"
             )
+    if what in _ARTICLE_TABLES:
+        command, table = _ARTICLE_TABLES[what]
+        run_id = run_id or store.latest_run_id(command, table)
+        if run_id is None:
+            raise BadParameterError(
+                f"export {what}: the store has no {command} run; run "
+                f"`infoscope {command.replace('-', ' ')}` first"
+            )
     if out != "-" and Path(out).suffix.lower() not in (".parquet", ".csv"):
         raise BadParameterError(f"--out {out}: use a .parquet or .csv file name, or '-'")
     if what == "edges":
@@ -112,6 +138,10 @@ def export_table(store: Store, what: str, out: str, *, run_id: str | None = None
         reader = store.arrow_reader(
             interaction_edges(posts, accounts).order_by(["source", "target", "type"])
         )
+    elif what in _ARTICLE_TABLES:
+        reader = store.con.sql(
+            f"SELECT * FROM {_ARTICLE_TABLES[what][1]} WHERE run_id = ?", params=[run_id]
+        ).to_arrow_reader(100_000)
     elif what in _RUN_TABLES or what in _COORDINATION_TABLES or what in _ACCOUNT_TABLES:
         table = {**_RUN_TABLES, **_COORDINATION_TABLES, **_ACCOUNT_TABLES}[what]
         reader = store.con.sql(

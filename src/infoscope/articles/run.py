@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -283,3 +284,55 @@ def run_quotes(
     return _stored(
         store, "articles-quotes", {"aliases": aliases, "pronouns": pronouns}, articles, work
     )
+
+
+def run_techniques(
+    store: Store, *, threshold: float | None = None, model: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Propaganda technique spans in the stored articles (the shipped model, or the one
+    saved in folder `model`), stored with their confidence; returns (run id, summary)."""
+    from infoscope.articles.techniques import (
+        TechniqueDetector,
+        detect_techniques,
+        load_technique_model,
+    )
+
+    detector = TechniqueDetector.load(model) if model else load_technique_model()
+    articles = read_articles(store)
+
+    def work(run_id: str) -> dict[str, Any]:
+        found = detect_techniques(
+            [a["text"] for a in articles], model=detector, threshold=threshold
+        )
+        rows: dict[str, list[Any]] = {
+            k: [] for k in ("article_id", "technique", "start", "end", "text", "confidence")
+        }
+        for a, result in zip(articles, found, strict=True):
+            for span in result["spans"]:
+                rows["article_id"].append(a["article_id"])
+                for key in ("technique", "start", "end", "text", "confidence"):
+                    rows[key].append(span[key])
+        table = pa.table(
+            {
+                "article_id": pa.array(rows["article_id"], pa.string()),
+                "technique": pa.array(rows["technique"], pa.string()),
+                "start": pa.array(rows["start"], pa.int64()),
+                "end": pa.array(rows["end"], pa.int64()),
+                "text": pa.array(rows["text"], pa.string()),
+                "confidence": pa.array(rows["confidence"], pa.float64()),
+            }
+        )
+        _insert(store, "article_techniques", _with_run(table, run_id))
+        per = Counter(rows["technique"])
+        return {
+            "spans": table.num_rows,
+            "articles_with_spans": len(set(rows["article_id"])),
+            "techniques": dict(per.most_common()),
+        }
+
+    params = {
+        "threshold": threshold,
+        "model": model or "shipped",
+        "model_sha256": getattr(detector, "fingerprint_", None),
+    }
+    return _stored(store, "articles-techniques", params, articles, work)

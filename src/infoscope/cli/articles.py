@@ -249,3 +249,87 @@ def quotes(
             f"  {r['source'] + aff:<48} {r['quotes']:>5,} quotes  {r['articles']:>4,} articles"
             f"  {r['outlets']:>3,} outlets"
         )
+
+
+@articles.command()
+@store_option()
+@click.option("--threshold", default=None, type=click.FloatRange(0, 1),
+              help="One probability for every technique instead of the model's own "
+              "F1-best thresholds.")  # fmt: skip
+@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False),
+              help="A model folder from train-techniques (default: the shipped one).")  # fmt: skip
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=0))
+@click.option("--json", "as_json", is_flag=True)
+def techniques(
+    store_path: str, threshold: float | None, model_dir: str | None, top: int, as_json: bool
+) -> None:
+    """Propaganda techniques (the SemEval-2020 Task 11 taxonomy): fragments of the stored
+    articles with their technique and a calibrated confidence.
+
+    \b
+    Example:
+      infoscope articles techniques --top 20
+    """
+    from infoscope.articles.run import run_techniques
+    from infoscope.store import Store
+
+    with Store.open(store_path) as store:
+        run_id, summary = run_techniques(store, threshold=threshold, model=model_dir)
+        spans = store.con.execute(
+            'SELECT t.article_id, a.title, t.technique, t.start, t."end", t.text, '
+            "t.confidence FROM article_techniques t LEFT JOIN articles a USING (article_id) "
+            "WHERE t.run_id = ? ORDER BY t.confidence DESC, t.article_id, t.start LIMIT ?",
+            [run_id, top],
+        ).fetchall()
+    names = ["article_id", "title", "technique", "start", "end", "text", "confidence"]
+    data = {"run_id": run_id, **summary, "top": [dict(zip(names, r, strict=True)) for r in spans]}
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(
+        f"run {run_id}: {summary['spans']:,} technique spans in "
+        f"{summary['articles_with_spans']:,} of {summary['articles']:,} articles"
+    )
+    for name, count in summary["techniques"].items():
+        click.echo(f"  {name:<40} {count:>6,}")
+    if data["top"]:
+        click.echo("\nmost confident:")
+    for r in data["top"]:
+        click.echo(f"  {r['confidence']:.2f} {r['technique']:<28} {r['text'][:90]!r}")
+
+
+@articles.command("train-techniques")
+@click.option("--ptc", "ptc_dir", required=True, type=click.Path(exists=True, file_okay=False),
+              help="A PTC folder: articles/article<ID>.txt and labels-TC.tsv.")  # fmt: skip
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Directory for the model files and manifest.json.")  # fmt: skip
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=0),
+              help="Article-grouped CV folds before the final fit (0 skips).")  # fmt: skip
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+def train_techniques(ptc_dir: str, out: str, folds: int, seed: int, as_json: bool) -> None:
+    """Retrain the propaganda technique model on a PTC folder: cross-validates by article
+    (sentence F1, span F1, technique classification), fits on all of it and writes the model
+    with its manifest. Copy the files over src/infoscope/articles/model/ to ship them.
+
+    \b
+    Example:
+      infoscope articles train-techniques --ptc ptc-train/ --out model/
+    """
+    from infoscope.articles.techniques import train_technique_model
+
+    if folds == 1:
+        raise click.BadParameter("use 0 (no cross-validation) or at least 2", param_hint="--folds")
+    say = lambda m: click.echo(m, err=True)  # noqa: E731
+    manifest = train_technique_model(ptc_dir, out, seed=seed, folds=folds, progress=say)
+    if as_json:
+        _echo_json(manifest)
+        return
+    click.echo(f"model and manifest written to {out}")
+    cv = manifest.get("cv")
+    if cv:
+        click.echo(
+            f"sentence micro-F1 {cv['sentence']['micro_f1']:.3f}, macro-F1 "
+            f"{cv['sentence']['macro_f1']:.3f}; span (SI) F1 {cv['si']['f1']:.3f}; "
+            f"technique of gold spans (TC) micro-F1 {cv['tc']['micro_f1']:.3f}"
+        )

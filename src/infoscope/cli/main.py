@@ -269,6 +269,14 @@ def stats(store_path: str, top: int, as_json: bool) -> None:
             "coordination-graph",
             "account-signals",
             "account-features",
+            "articles",
+            "article-syndication",
+            "article-mentions",
+            "actor-relations",
+            "article-quotes",
+            "narratives",
+            "narrative-units",
+            "article-techniques",
         ]
     ),
 )
@@ -277,7 +285,8 @@ def stats(store_path: str, top: int, as_json: bool) -> None:
     "--run",
     "run_id",
     help="Communities run for nodes/communities/graph, coordination run for coordination-*, "
-    "accounts run for account-* (default: the latest).",
+    "accounts run for account-*, article analysis run for the article tables (default: the "
+    "latest).",
 )
 @click.option(
     "--out",
@@ -299,6 +308,9 @@ def export(what: str, store_path: str, run_id: str | None, out: str) -> None:
     ``coordination-graph`` its network with the evidence on every edge (GEXF, GraphML, or
     Parquet with NAME.edges.parquet and NAME.evidence.parquet). ``account-signals`` and
     ``account-features`` export an accounts run's flags with evidence and its features.
+    ``articles`` and the article tables (syndication links, actor mentions and relations,
+    quotes, narratives and their units, technique spans) export the latest run of each
+    ``infoscope articles`` analysis.
 
     \b
     Examples:
@@ -307,6 +319,7 @@ def export(what: str, store_path: str, run_id: str | None, out: str) -> None:
       infoscope export quarantine | head
       infoscope export graph --out network.gexf
       infoscope export coordination-graph --out coordination.gexf
+      infoscope export article-techniques --out techniques.csv
     """
     from infoscope.export import export_table
     from infoscope.store import Store

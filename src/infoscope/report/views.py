@@ -1012,7 +1012,12 @@ def articles(store: Store, *, top: int = 20) -> dict[str, Any] | None:
             "highlights": _records(
                 store.con.execute(
                     'SELECT t.article_id, a.title, t.technique, t.start, t."end", t.text, '
-                    "t.confidence FROM article_techniques t LEFT JOIN articles a "
+                    "t.confidence, "
+                    # up to 120 characters of context on each side, cut at line ends
+                    "regexp_extract(substring(a.text, greatest(t.start - 119, 1), "
+                    "t.start - greatest(t.start - 120, 0)), '[^\\n]*$') AS before, "
+                    "regexp_extract(substring(a.text, t.\"end\" + 1, 120), '^[^\\n]*') AS after "
+                    "FROM article_techniques t LEFT JOIN articles a "
                     "USING (article_id) WHERE t.run_id = ? "
                     "ORDER BY t.confidence DESC, t.article_id, t.start LIMIT ?",
                     [run_id, top],

@@ -1911,6 +1911,7 @@ def train_technique_model(
         # the span mode with the best cross-validated span F1
         by_mode = figures["si_by_span_mode"]
         chosen["span_mode"] = max(SPAN_MODES, key=lambda m: (by_mode[m]["f1"], m == "tagger"))
+        figures["si"], figures["si_span_mode"] = by_mode[chosen["span_mode"]], chosen["span_mode"]
     model = TechniqueDetector(random_state=seed, **chosen)
     model._cache = cache
     model.fit(articles)

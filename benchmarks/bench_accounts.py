@@ -4,7 +4,7 @@ Times, ``--runs`` times (default 3) each and prints the medians with posts per s
 - behaviour features (the Ibis expression of `infoscope.authenticity.behaviour`, run by
   DuckDB into Arrow);
 - profile features and scoring with the shipped model;
-- the whole `assess_accounts` (features, model, persona checks, flags, storing), once.
+- the whole `run_accounts` (features, model, persona checks, flags, storing), once.
 
 It needs an ingested store of a scenario (``--store``, e.g. the one
 ``benchmarks/bench_report.py`` leaves in ``bench-out/report/1000000/store.duckdb``); the
@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--truth", help="The scenario directory, to evaluate the flags.")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from infoscope.authenticity import assess_accounts
+    from infoscope.authenticity import run_accounts
     from infoscope.authenticity.behaviour import behaviour_features
     from infoscope.authenticity.profile import load_shipped_model, profile_features
     from infoscope.evaluate import evaluate, load_truth
@@ -54,9 +54,9 @@ def main() -> None:
                 "posts_per_second": round(posts / median),
             }
         started = time.perf_counter()
-        run = assess_accounts(store)
+        run = run_accounts(store)
         whole = time.perf_counter() - started
-        results["assess_accounts"] = {
+        results["run_accounts"] = {
             "seconds": round(whole, 2),
             "posts_per_second": round(posts / whole),
             "parts": run.summary["seconds"],

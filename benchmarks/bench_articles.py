@@ -50,21 +50,15 @@ def main() -> None:
         }
         for name, stage in stages.items():
             started = time.perf_counter()
-            _, summary = stage()
+            result = stage()
             seconds[name] = time.perf_counter() - started
             print(f"{name}: {seconds[name]:.1f} s", file=sys.stderr, flush=True)
-            results[name] = summary
-        actors_run = store.latest_run_id("articles-actors", "article_mentions")
-        results["top_actors"] = store.con.execute(
-            "SELECT actor, any_value(actor_kind), count(*) FROM article_mentions WHERE run_id = ? "
-            "GROUP BY actor ORDER BY 3 DESC, actor LIMIT 10",
-            [actors_run],
-        ).fetchall()
-        results["top_pairs"] = store.con.execute(
-            "SELECT actor_a, actor_b, count, round(npmi, 3) FROM actor_relations "
-            "WHERE run_id = ? AND level = 'sentence' ORDER BY count DESC, npmi DESC LIMIT 10",
-            [actors_run],
-        ).fetchall()
+            results[name] = result.summary
+        actors = run.load_actors(store, top=10)
+        results["top_actors"] = [[a["actor"], a["kind"], a["mentions"]] for a in actors.top_actors]
+        results["top_pairs"] = [
+            [p["actor_a"], p["actor_b"], p["count"], round(p["npmi"], 3)] for p in actors.top_pairs
+        ]
     total = sum(seconds.values())
     results["seconds"] = {k: round(v, 1) for k, v in seconds.items()}
     results["articles_per_second"] = {k: round(n / v, 2) for k, v in seconds.items()}

@@ -10,7 +10,7 @@ ingests fastest), ingests it into a temporary store, then times each stage ``--r
 - leiden x1: one Leiden run (modularity, iterated to convergence);
 - leiden x10: ten seeded runs with the stability figures (what `infoscope communities` does);
 - centrality: PageRank, strengths and sampled betweenness;
-- command: the whole `find_communities` (edges, Leiden x10, centrality, profiles, storing).
+- command: the whole `run_communities` (edges, Leiden x10, centrality, profiles, storing).
 
 Baseline: networkx's Louvain (``louvain_communities``, the usual pure-Python choice), one run
 on the same undirected graph, with the modularity both reach; skipped with ``--no-baseline``.
@@ -53,7 +53,7 @@ def main() -> None:
         build_graph,
         combine_edges,
         detect_communities,
-        find_communities,
+        run_communities,
         interaction_edges,
         rank_accounts,
     )
@@ -102,8 +102,8 @@ def main() -> None:
                 stages.setdefault("leiden x10 + stability", []).append(t)
                 t, _ = timed(lambda g=graph: rank_accounts(g, seed=args.seed))
                 stages.setdefault("centrality", []).append(t)
-                t, run = timed(lambda: find_communities(store, sel, seed=args.seed))
-                stages.setdefault("command (find_communities)", []).append(t)
+                t, run = timed(lambda: run_communities(store, sel, seed=args.seed))
+                stages.setdefault("command (run_communities)", []).append(t)
                 print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in stages.items()))
             scores = evaluate(store, load_truth(out / "scenario"))["communities"]
 

@@ -32,7 +32,7 @@ above ``--max-rss-mb`` (default 16384 of the machine's 24 GB).
    out, as its own export does), with the weights where the definitions agree, and each
    difference is counted by its cause.
 
-2. Detection per trace: ``detect_coordination(store, traces=(trace,),
+2. Detection per trace: ``run_coordination(store, traces=(trace,),
    options=TraceOptions(windows={trace: 60.0}), seed=0)`` (no window for the traces that take
    none) for each trace in ``--traces``, one process each: null models, evidence, clusters
    and the run stored in the benchmark's store.
@@ -138,13 +138,13 @@ print(json.dumps({"in_process_seconds": done - started, "call_seconds": done - o
 _DETECT_CHILD = """
 import json, sys, time
 started = time.perf_counter()
-from infoscope.coordination import TraceOptions, detect_coordination, registered_traces
+from infoscope.coordination import TraceOptions, run_coordination, registered_traces
 from infoscope.store import Store
 store_path, trace, window = sys.argv[1:4]
 windows = {trace: float(window)} if registered_traces()[trace].windowed else {}
 with Store.open(store_path) as store:
     opened = time.perf_counter()
-    run = detect_coordination(
+    run = run_coordination(
         store, traces=(trace,), options=TraceOptions(windows=windows), seed=0
     )
     done = time.perf_counter()
@@ -375,7 +375,7 @@ def run_pairs(work: Path, trace: str, window: float, limits: Limits) -> dict:
 
 
 def run_detect(work: Path, trace: str, window: float, limits: Limits) -> dict:
-    """One `detect_coordination` run of one trace in a fresh process."""
+    """One `run_coordination` run of one trace in a fresh process."""
     m = measure(
         [sys.executable, "-c", _DETECT_CHILD, str(work / "store.duckdb"), trace, str(window)],
         work / f"detect-{trace}.log",
@@ -638,7 +638,7 @@ def report(record: dict[str, Any], res: dict[str, Any], limits: Limits) -> list[
     detect = res.get("detect", {})
     if detect:
         lines.append(
-            f"detect_coordination, one trace at a time (window {res['window']:g} s for the "
+            f"run_coordination, one trace at a time (window {res['window']:g} s for the "
             "windowed traces, seed 0; pairs that co-acted, kept as significant, clusters):"
         )
         lines.append(
@@ -708,7 +708,7 @@ def main() -> None:
         help="stop a measured command whose processes hold more memory than this",
     )
     parser.add_argument("--prepare-only", action="store_true", help="only generate and ingest")
-    parser.add_argument("--no-detect", action="store_true", help="skip detect_coordination")
+    parser.add_argument("--no-detect", action="store_true", help="skip run_coordination")
     args = parser.parse_args()
     unknown = sorted(set(args.traces) - set(TRACES))
     if unknown:

@@ -5,8 +5,8 @@ writes seed accounts (every other account of the first operation) and times, ``-
 times (default 3), printing medians:
 
 - tokens: every post tokenised and counted per account in the engine (``term_table``);
-- signature: `learn_signature` of the seeds against the rest (tokenises both groups);
-- resonance: `score_resonance` of every account, per week too, with 5-fold calibration.
+- signature: `run_signature` of the seeds against the rest (tokenises both groups);
+- resonance: `run_resonance` of every account, per week too, with 5-fold calibration.
 
 Run with ``make bench`` or ``python benchmarks/bench_language.py [--posts N] [--runs N]``.
 """
@@ -31,8 +31,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from infoscope.ingest import ingest
-    from infoscope.language.resonance import score_resonance, term_table
-    from infoscope.language.signature import learn_signature
+    from infoscope.language.resonance import run_resonance, term_table
+    from infoscope.language.signature import run_signature
     from infoscope.scenario import ScenarioConfig, generate_scenario
     from infoscope.store import Store
 
@@ -57,10 +57,10 @@ def main() -> None:
                 stages["tokens"].append(time.perf_counter() - started)
                 table.release()
                 started = time.perf_counter()
-                learn_signature(store, f"accounts:{seeds}", name="bench", replace=True)
+                run_signature(store, f"accounts:{seeds}", name="bench", replace=True)
                 stages["signature"].append(time.perf_counter() - started)
                 started = time.perf_counter()
-                run = score_resonance(store, "bench", period="week", seed=1)
+                run = run_resonance(store, "bench", period="week", seed=1)
                 stages["resonance"].append(time.perf_counter() - started)
                 print(
                     f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.1f}s" for k, v in stages.items()),

@@ -64,12 +64,12 @@ def prepare(args: argparse.Namespace, out: Path) -> tuple[Path, Path]:
 
 
 def analyse(store_path: Path, scenario: Path, seed: int) -> None:
-    from infoscope.coordination import detect_coordination
-    from infoscope.geo.accounts import locate_accounts
-    from infoscope.language.monitor import monitor_resonance
-    from infoscope.language.resonance import score_resonance
-    from infoscope.language.signature import learn_signature
-    from infoscope.network import find_communities
+    from infoscope.coordination import run_coordination
+    from infoscope.geo.accounts import run_locate
+    from infoscope.language.monitor import run_monitor
+    from infoscope.language.resonance import run_resonance
+    from infoscope.language.signature import run_signature
+    from infoscope.network import run_communities
     from infoscope.store import Store
 
     with open(scenario / "truth_accounts.csv", encoding="utf-8") as handle:
@@ -77,12 +77,12 @@ def analyse(store_path: Path, scenario: Path, seed: int) -> None:
     seeds = scenario.parent / "seed_accounts.txt"
     seeds.write_text("\n".join(members[::2]) + "\n", encoding="utf-8")
     steps: list[tuple[str, Any]] = [
-        ("communities", lambda s: find_communities(s, levels=2, seed=seed)),
-        ("signature", lambda s: learn_signature(s, f"accounts:{seeds}", name="op1", replace=True)),
-        ("resonance", lambda s: score_resonance(s, "op1", period="week", seed=seed)),
-        ("locate", locate_accounts),
-        ("monitor", lambda s: monitor_resonance(s, min_accounts=10)),
-        ("coordination", lambda s: detect_coordination(s, seed=seed)),
+        ("communities", lambda s: run_communities(s, levels=2, seed=seed)),
+        ("signature", lambda s: run_signature(s, f"accounts:{seeds}", name="op1", replace=True)),
+        ("resonance", lambda s: run_resonance(s, "op1", period="week", seed=seed)),
+        ("locate", run_locate),
+        ("monitor", lambda s: run_monitor(s, min_accounts=10)),
+        ("coordination", lambda s: run_coordination(s, seed=seed)),
     ]
     with Store.open(store_path) as store:
         for name, step in steps:

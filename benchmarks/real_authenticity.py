@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--store", required=True)
     parser.add_argument("--min-posts", type=int, default=20)
     args = parser.parse_args()
-    from infoscope.authenticity import assess_accounts
+    from infoscope.authenticity import run_accounts
     from infoscope.authenticity.behaviour import FEATURES
     from infoscope.store import Store
 
@@ -42,7 +42,7 @@ def main() -> None:
     shutil.copyfile(args.store, copy)
     with Store.open(copy) as store:
         started = time.perf_counter()
-        run = assess_accounts(store, progress=print)
+        run = run_accounts(store, progress=print)
         seconds = time.perf_counter() - started
         posts = store.count("posts")
         groups = f"""

@@ -17,7 +17,7 @@ least 2 co-retweets whose q-value is above alpha, and their observed and expecte
 ``ira``: ``../shared/data/ira/ira-tweets-by-author.tar.xz`` (IRA tweets, with each account's
 ``account_category`` as a label) and ``../shared/data/control/gop-debate-2015-tweets.csv``
 (organic tweets of one night, the first 2015 Republican debate) in one store. It runs
-`detect_coordination` with ``--traces`` and the given windows and options, and prints, with
+`run_coordination` with ``--traces`` and the given windows and options, and prints, with
 an account's side IRA when it posts through the IRA importer or has an ``account_category``
 label, control when it posts through the CrowdFlower importer: per trace the accounts flagged
 by side, the share of each side's posting accounts flagged and the edges within and across
@@ -133,7 +133,7 @@ def append_json(path: str | None, record: dict[str, Any]) -> None:
 
 
 def coretweet(args: argparse.Namespace) -> None:
-    from infoscope.coordination import TraceOptions, detect_coordination
+    from infoscope.coordination import TraceOptions, run_coordination
     from infoscope.store import Store
 
     if not COORTWEET.exists():
@@ -162,7 +162,7 @@ def coretweet(args: argparse.Namespace) -> None:
         print("-" * len(header))
         for i, (label, alpha, min_count) in enumerate(variants):
             started = time.perf_counter()
-            run = detect_coordination(
+            run = run_coordination(
                 store,
                 ["co-retweet"],
                 TraceOptions(windows={"co-retweet": window}),
@@ -322,7 +322,7 @@ def ira_context(store: Any) -> dict[str, int]:
 
 
 def ira(args: argparse.Namespace) -> None:
-    from infoscope.coordination import TraceOptions, detect_coordination, parse_traces
+    from infoscope.coordination import TraceOptions, run_coordination, parse_traces
     from infoscope.store import Store
 
     if not IRA.exists() or not CONTROL.exists():
@@ -366,7 +366,7 @@ def ira(args: argparse.Namespace) -> None:
             link_level=args.link_level,
         )
         started = time.perf_counter()
-        run = detect_coordination(
+        run = run_coordination(
             store,
             traces,
             options,

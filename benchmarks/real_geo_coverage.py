@@ -3,7 +3,7 @@
 Ingests ``../shared/data/ira/nbc-ira-users.csv`` (``twitter-users-csv``: 454 IRA account
 profiles, no tweets) and ``../shared/data/control/gop-debate-2015-tweets.csv`` (CrowdFlower:
 13,871 tweets of about 9,800 accounts, with their profile location, time zone and, for a few,
-coordinates) into a store (``--store``; a temporary one by default), runs `locate_accounts`, and
+coordinates) into a store (``--store``; a temporary one by default), runs `run_locate`, and
 prints for each population (accounts stored by the one file or the other): the share with a
 place, by source and by confidence band, the top countries and the consistency checks.
 
@@ -98,7 +98,7 @@ def main() -> None:
         print(f"the shared data is absent ({SHARED}); nothing to measure")
         return
 
-    from infoscope.geo import locate_accounts
+    from infoscope.geo import run_locate
     from infoscope.ingest import ingest
     from infoscope.store import Store
 
@@ -113,7 +113,7 @@ def main() -> None:
                 f"{time.perf_counter() - started:.1f} s"
             )
             started = time.perf_counter()
-            run = locate_accounts(store, platform="twitter")
+            run = run_locate(store, platform="twitter")
             print(
                 f"locate run {run.run_id}: {run.summary['accounts']:,} accounts in "
                 f"{time.perf_counter() - started:.1f} s ({run.summary['seconds']})"

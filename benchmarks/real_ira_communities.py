@@ -2,7 +2,7 @@
 
 Ingests ``../shared/data/ira/ira-tweets-by-author.tar.xz`` and
 ``../shared/data/control/gop-debate-2015-tweets.csv`` into a store (``--store``, reused when it
-already holds them), runs `find_communities` with the given options, and prints, over the
+already holds them), runs `run_communities` with the given options, and prints, over the
 accounts that post (IRA accounts come from the archive, control accounts from the CrowdFlower
 file):
 
@@ -54,7 +54,7 @@ def main() -> None:
         sys.exit(f"the shared data is absent ({IRA.parent.parent}); nothing to measure")
 
     from infoscope.ingest import ingest
-    from infoscope.network import EdgeSelection, find_communities
+    from infoscope.network import EdgeSelection, run_communities
     from infoscope.network.edges import parse_types
     from infoscope.store import Store
 
@@ -66,7 +66,7 @@ def main() -> None:
             outside=not args.drop_outside,
             min_weight=args.min_weight,
         )
-        run = find_communities(store, selection, resolution=args.resolution, seed=args.seed)
+        run = run_communities(store, selection, resolution=args.resolution, seed=args.seed)
         rows = store.con.execute(
             """
             WITH side AS (

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from infoscope.articles import techniques as T
+from infoscope.articles.techniques.features import _Doc
 from infoscope.errors import BadParameterError
 
 from .conftest import shared
@@ -224,7 +225,7 @@ def test_shipped_model_prefers_loaded_language_over_facts():
     (first,) = T.detect_techniques(text)
     assert T.detect_techniques([text]) == [first]  # deterministic, one text or a list
     loaded, factual = first["sentences"][1], first["sentences"][2]
-    probs = model.sentence_proba([T._Doc(text)])
+    probs = model.sentence_proba([_Doc(text)])
     assert probs[1].max() > probs[2].max()
     assert loaded["techniques"] and not factual["techniques"]
     for span in first["spans"]:

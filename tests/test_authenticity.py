@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from infoscope.authenticity import Thresholds, assess_accounts, explain_account
+from infoscope.authenticity import Thresholds, run_accounts, explain_account
 from infoscope.authenticity.behaviour import behaviour_features
 from infoscope.errors import BadParameterError
 from infoscope.records import ACCOUNT_SCHEMA, POST_SCHEMA
@@ -192,10 +192,10 @@ def signals(store: Store, run_id: str) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 def assessed(population):
-    from infoscope.geo.accounts import locate_accounts
+    from infoscope.geo.accounts import run_locate
 
-    locate_accounts(population)
-    run = assess_accounts(population)
+    run_locate(population)
+    run = run_accounts(population)
     return population, run, signals(population, run.run_id)
 
 
@@ -247,7 +247,7 @@ def test_features_are_stored_long_and_explained(assessed):
 
 
 def test_thresholds_are_parameters_recorded_with_the_run(population):
-    run = assess_accounts(population, thresholds=Thresholds(interval_cv=0.0))
+    run = run_accounts(population, thresholds=Thresholds(interval_cv=0.0))
     s = signals(population, run.run_id)
     assert "regular_intervals" not in s["regular"]["automation"]
     params = rows(population, "SELECT parameters FROM runs WHERE run_id = ?", [run.run_id])
@@ -300,7 +300,7 @@ def test_near_duplicate_copies_make_a_copy_paste_account(store):
                           text=" ".join(edited)))  # fmt: skip
     posts += bursty("organic", 12, "org")
     insert(store, posts, [])
-    run = assess_accounts(store)
+    run = run_accounts(store)
     s = signals(store, run.run_id)
     assert "copy_paste" in s["editor"]["automation"]
     assert "nearly repeat" in s["editor"]["evidence"]["copy_paste"]
@@ -308,5 +308,5 @@ def test_near_duplicate_copies_make_a_copy_paste_account(store):
     assert e["features"]["duplicate_share"] == 0
     assert e["features"]["near_duplicate_share"] == pytest.approx(11 / 12)
     assert explain_account(store, "organic")["features"]["near_duplicate_share"] == 0
-    without = assess_accounts(store, near_duplicates=False)
+    without = run_accounts(store, near_duplicates=False)
     assert "copy_paste" not in signals(store, without.run_id)["editor"]["automation"]

@@ -24,9 +24,8 @@ from infoscope.authenticity.profile import (
     ProfileModel,
     load_shipped_model,
     profile_features,
-    reliability_table,
-    train_profile_model,
 )
+from infoscope.authenticity.train import reliability_table, train_profile_model
 from infoscope.errors import BadParameterError
 from infoscope.ingest import ingest
 

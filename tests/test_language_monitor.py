@@ -12,7 +12,7 @@ import math
 import pytest
 
 from infoscope.errors import InfoscopeError
-from infoscope.language.monitor import monitor_resonance
+from infoscope.language.monitor import run_monitor
 
 from .conftest import run_cli
 
@@ -34,7 +34,8 @@ def _fill(store, resonant_by_week):
     a30-a39 with no place. Each account is scored every week; `resonant_by_week[w]` is the
     number of US accounts (a0, a1, ...) resonant in week w. One RU account is resonant each
     week. Accounts with a NULL probability (too few tokens) must not count."""
-    run = store.begin_run("resonance", {"period": "week"})
+    with store.run("resonance", {"period": "week"}) as scored:
+        run = scored.run_id
     rows = []
     for w, week in enumerate(WEEKS):
         for i in range(40):
@@ -45,8 +46,8 @@ def _fill(store, resonant_by_week):
     store.con.executemany(
         "INSERT INTO resonance_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
     )
-    store.end_run(run, status="completed", counts={})
-    locate = store.begin_run("locate", {})
+    with store.run("locate", {}) as located:
+        locate = located.run_id
     places = [(f"a{i}", "US", 0.9) for i in range(20)] + [
         (f"a{i}", "RU", 0.3) for i in range(20, 30)
     ]
@@ -56,13 +57,12 @@ def _fill(store, resonant_by_week):
         "confidence) VALUES (?, 'twitter', ?, ?, 'profile', ?)",
         [(locate, a, c, conf) for a, c, conf in places],
     )
-    store.end_run(locate, status="completed", counts={})
     return run
 
 
 def test_counts_intervals_and_unknown_share(store):
     _fill(store, [2, 2, 2])
-    result = monitor_resonance(store, min_accounts=10, threshold=0.5)
+    result = run_monitor(store, min_accounts=10, threshold=0.5)
     cells = {(c["place"], c["period"]): c for c in result.cells}
     # US: 20 accounts a week, 2 resonant. Unknown: RU below min_confidence (10, one resonant)
     # plus 10 without a place.
@@ -84,7 +84,7 @@ def test_counts_intervals_and_unknown_share(store):
 def test_a_jump_is_flagged_as_growth_and_a_first_crossing(store):
     # US: 1 of 20, 1 of 20, then 16 of 20. Fisher exact p for 16/20 against 2/40 is ~1e-9.
     _fill(store, [1, 1, 16])
-    result = monitor_resonance(store, min_accounts=10, threshold=0.5, alpha=0.01)
+    result = run_monitor(store, min_accounts=10, threshold=0.5, alpha=0.01)
     (alert,) = result.alerts
     assert alert["place"] == "US" and alert["period"] == WEEKS[2]
     # Wilson interval of 16/20 is about [0.58, 0.92]: wholly above 0.5 for the first time.
@@ -93,12 +93,12 @@ def test_a_jump_is_flagged_as_growth_and_a_first_crossing(store):
 
 def test_no_alert_for_places_under_min_accounts(store):
     _fill(store, [1, 1, 16])
-    assert monitor_resonance(store, min_accounts=25).alerts == []
+    assert run_monitor(store, min_accounts=25).alerts == []
 
 
 def test_without_a_resonance_run_per_period_it_says_what_to_run(store, store_path):
     with pytest.raises(InfoscopeError, match="--period week"):
-        monitor_resonance(store)
+        run_monitor(store)
     store.close()
     result = run_cli("monitor", "--store", str(store_path))
     assert result.exit_code != 0 and "Traceback" not in result.output

@@ -27,7 +27,7 @@ from sklearn.metrics import roc_auc_score
 from infoscope.errors import BadParameterError
 from infoscope.ingest import ingest
 from infoscope.language.resonance import AccountTerms, ResonanceScorer
-from infoscope.language.signature import learn_signature, load_signature
+from infoscope.language.signature import get_signature, run_signature
 from infoscope.store import Store
 
 from .conftest import cli_json, rows, run_cli
@@ -180,12 +180,12 @@ def filled(store: Store, tmp_path: Path) -> Store:
     return store
 
 
-def test_learn_signature(filled: Store) -> None:
+def test_run_signature(filled: Store) -> None:
     # Each red word: 48 uses by 6 red accounts (top share 1/6) and none by blue; the blue
     # words the reverse; 'people' and 'city' are used alike (z = 0) and left out.
-    sig = learn_signature(
+    sig = run_signature(
         filled, "label:team=red", "label:team=blue", name="red", z_min=2.0, prior_strength=100
-    )
+    ).signature
     top = {r["term"] for r in sig.top(10)}
     assert top == {"sanctions", "pipeline", "sovereignty"}
     assert {r["term"] for r in sig.top(10, side="reference")} == {"garden", "recipe", "bakery"}
@@ -194,10 +194,10 @@ def test_learn_signature(filled: Store) -> None:
     runs = rows(filled, "SELECT command, status, parameters FROM runs WHERE command = 'signature'")
     assert [(r["command"], r["status"]) for r in runs] == [("signature", "completed")]
     assert json.loads(runs[0]["parameters"])["name"] == "red"
-    again = load_signature(filled, "red")
+    again = get_signature(filled, "red")
     assert again.weights == pytest.approx(sig.weights)
     with pytest.raises(BadParameterError, match="exists"):
-        learn_signature(filled, "label:team=red", "label:team=blue", name="red")
+        run_signature(filled, "label:team=red", "label:team=blue", name="red")
 
 
 def _learn_cli(store: str, *extra: str) -> Any:

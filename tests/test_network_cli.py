@@ -28,7 +28,7 @@ import pytest
 
 from infoscope.errors import InfoscopeError
 from infoscope.ingest import ingest
-from infoscope.network.run import find_communities, latest_run_id, load_communities
+from infoscope.network.run import run_communities, latest_run_id, load_communities
 from infoscope.store import SCHEMA_VERSION, Store
 
 from .conftest import cli_json, rows, run_cli
@@ -105,7 +105,7 @@ def _by_members(profiles: list[dict[str, Any]], members: set[str]) -> dict[str, 
 
 def test_find_communities_stores_one_complete_run(store, tmp_path):
     _fill(store, tmp_path)
-    result = find_communities(store, seed=1, runs=4)
+    result = run_communities(store, seed=1, runs=4)
     (run,) = [r for r in store.runs() if r["command"] == "communities"]
     assert run["run_id"] == result.run_id and run["status"] == "completed"
     assert run["seed"] == 1 and run["input_fingerprint"]
@@ -141,7 +141,7 @@ def test_find_communities_stores_one_complete_run(store, tmp_path):
 
 def test_profiles_say_what_each_group_posts(store, tmp_path):
     _fill(store, tmp_path)
-    profiles = find_communities(store, seed=1, runs=2).profiles
+    profiles = run_communities(store, seed=1, runs=2).profiles
     red, blue = _by_members(profiles, RED_IDS), _by_members(profiles, BLUE_IDS)
     assert red["size"] == 5 and red["members_in_corpus"] == 4
     assert (red["posts"], red["posting_accounts"]) == (14, 4)
@@ -172,8 +172,8 @@ def test_profiles_say_what_each_group_posts(store, tmp_path):
 
 def test_same_store_and_seed_give_the_same_communities(store, tmp_path):
     _fill(store, tmp_path)
-    first = find_communities(store, seed=7, runs=3)
-    second = find_communities(store, seed=7, runs=3)
+    first = run_communities(store, seed=7, runs=3)
+    second = run_communities(store, seed=7, runs=3)
     assert second.run_id != first.run_id and latest_run_id(store) == second.run_id
 
     def membership(run_id: str) -> list[tuple[str, int, float]]:
@@ -197,7 +197,7 @@ def test_a_failed_run_is_recorded_and_raises(store, tmp_path):
     path.write_text("".join(json.dumps(t) + "\n" for t in lone), encoding="utf-8")
     ingest(store, [path])
     with pytest.raises(InfoscopeError, match="no retweet/quote/reply/mention interactions"):
-        find_communities(store, seed=1)
+        run_communities(store, seed=1)
     (run,) = [r for r in store.runs() if r["command"] == "communities"]
     assert run["status"] == "failed"
     assert latest_run_id(store) is None
@@ -450,6 +450,6 @@ def test_a_schema_1_store_is_upgraded_on_writable_open(store_path, tmp_path):
         assert version == (str(SCHEMA_VERSION),)
         assert all(store.has_table(t) for t in ("network_nodes", "network_edges", "communities"))
         assert store.count("posts") == posts and store.count("account_labels") == 9
-        assert find_communities(store, seed=1, runs=2).summary["nodes"] == 9
+        assert run_communities(store, seed=1, runs=2).summary["nodes"] == 9
     with Store.open(store_path, read_only=True) as store:
         assert latest_run_id(store) is not None

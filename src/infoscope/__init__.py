@@ -32,7 +32,7 @@ _EXPORTS = {
     "build_graph": "infoscope.network",
     "detect_communities": "infoscope.network",
     "rank_accounts": "infoscope.network",
-    "find_communities": "infoscope.network",
+    "run_communities": "infoscope.network",
     "load_communities": "infoscope.network",
     "Communities": "infoscope.network",
     "CommunityRun": "infoscope.network",

@@ -1,4 +1,9 @@
-"""Export store tables and derived edges to Parquet or CSV."""
+"""Export store tables, derived edges and every analysis' tables to Parquet or CSV.
+
+The corpus exports (`CORPUS_EXPORTS`: posts, accounts, labels, interaction edges, quarantine,
+runs, articles) are the store's own; every other choice is an export of a registered analysis
+(`infoscope.registry`), written for one of its runs: the latest completed one by default.
+"""
 
 from __future__ import annotations
 
@@ -10,53 +15,18 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from infoscope.errors import BadParameterError
+from infoscope.registry import resolve
 from infoscope.store import Store
 
-EXPORTABLE = (
-    "posts",
-    "accounts",
-    "labels",
-    "edges",
-    "quarantine",
-    "runs",
-    "nodes",
-    "communities",
-    "graph",
-    "coordination-edges",
-    "coordination-evidence",
-    "coordination-accounts",
-    "coordination-clusters",
-    "coordination-graph",
-    "account-signals",
-    "account-features",
-    "articles",
-    "article-syndication",
-    "article-mentions",
-    "actor-relations",
-    "article-quotes",
-    "narratives",
-    "narrative-units",
-    "article-techniques",
-)
-# Tables of one analysis run: exported for the run asked for, by default the latest.
-_RUN_TABLES = {"nodes": "network_nodes", "communities": "communities"}
-_COORDINATION_TABLES = {
-    "coordination-edges": "coordination_edges",
-    "coordination-evidence": "coordination_evidence",
-    "coordination-accounts": "coordination_accounts",
-    "coordination-clusters": "coordination_clusters",
-}
-_ACCOUNT_TABLES = {"account-signals": "account_signals", "account-features": "account_features"}
-# Article analyses: (the command whose latest run is exported, table).
-_ARTICLE_TABLES = {
-    "article-syndication": ("articles-syndication", "article_syndication"),
-    "article-mentions": ("articles-actors", "article_mentions"),
-    "actor-relations": ("articles-actors", "actor_relations"),
-    "article-quotes": ("articles-quotes", "article_quotes"),
-    "narratives": ("articles-narratives", "narratives"),
-    "narrative-units": ("articles-narratives", "narrative_units"),
-    "article-techniques": ("articles-techniques", "article_techniques"),
-}
+# The store's own tables (and the interaction edges derived from the posts).
+CORPUS_EXPORTS = ("posts", "accounts", "labels", "edges", "quarantine", "runs", "articles")
+
+
+def exportable() -> tuple[str, ...]:
+    """Every ``infoscope export`` choice: the corpus exports, then each analysis' exports."""
+    from infoscope.registry import registered_exports
+
+    return (*CORPUS_EXPORTS, *registered_exports())
 
 
 def _csv_safe(table: pa.Table) -> pa.Table:
@@ -83,52 +53,37 @@ def _csv_safe(table: pa.Table) -> pa.Table:
 
 
 def export_table(store: Store, what: str, out: str, *, run_id: str | None = None) -> int:
-    """Write `what` (one of EXPORTABLE) to `out` (.parquet, .csv or '-' for CSV on stdout).
+    """Write `what` (one of `exportable()`) to `out` (.parquet, .csv or '-' for CSV on stdout).
 
-    ``nodes`` and ``communities`` are those of communities run `run_id` (default: the
-    latest); ``graph`` writes that run's network as GEXF, GraphML or Parquet (see
-    `infoscope.network.graphio`). Returns the number of rows (nodes for a graph) written.
+    An analysis export is the rows of its run `run_id` (default: the latest completed run of
+    that analysis); a writer export (a graph) writes the file formats it names. Returns the
+    number of rows (nodes for a graph) written.
     """
-    if what not in EXPORTABLE:
-        raise BadParameterError(f"cannot export {what!r}; choose one of {', '.join(EXPORTABLE)}")
-    if what in ("graph", *_RUN_TABLES):
-        from infoscope.network.run import load_communities
+    from infoscope.registry import registered_exports
 
-        run_id = load_communities(store, run_id).run_id
-        if what == "graph":
-            from infoscope.network.graphio import write_graph
-
-            if out == "-":
-                raise BadParameterError("export graph: pass --out FILE.gexf, .graphml or .parquet")
-            return write_graph(store, run_id, out)[0]
-    if what.startswith("coordination-"):
-        from infoscope.coordination.run import load_coordination
-
-        run_id = load_coordination(store, run_id).run_id
-        if what == "coordination-graph":
-            from infoscope.coordination.graphio import write_coordination_graph
-
-            if out == "-":
+    exports = registered_exports()
+    if what not in CORPUS_EXPORTS and what not in exports:
+        raise BadParameterError(f"cannot export {what!r}; choose one of {', '.join(exportable())}")
+    if what in exports:
+        analysis, export = exports[what]
+        if run_id is None:
+            run_id = store.latest_run_id(analysis.name)
+            if run_id is None:
                 raise BadParameterError(
-                    "export coordination-graph: pass --out FILE.gexf, .graphml or .parquet"
+                    f"export {what}: the store has no {analysis.name} run; run "
+                    f"`{analysis.hint}` first"
                 )
-            return write_coordination_graph(store, run_id, out)[0]
-    if what in _ACCOUNT_TABLES:
-        from infoscope.authenticity.assess import latest_run_id
-
-        run_id = run_id or latest_run_id(store)
-        if run_id is None:
+        elif store.get_run(run_id, analysis.name).status != "completed":
             raise BadParameterError(
-                f"export {what}: the store has no accounts run; run `infoscope accounts` first"
+                f"export {what}: run {run_id} did not complete; `infoscope runs` lists the runs"
             )
-    if what in _ARTICLE_TABLES:
-        command, table = _ARTICLE_TABLES[what]
-        run_id = run_id or store.latest_run_id(command, table)
-        if run_id is None:
-            raise BadParameterError(
-                f"export {what}: the store has no {command} run; run "
-                f"`infoscope {command.replace('-', ' ')}` first"
-            )
+        if export.writer is not None:
+            if out == "-" or Path(out).suffix.lower() not in export.suffixes:
+                raise BadParameterError(
+                    f"export {what}: pass --out FILE ending in {', '.join(export.suffixes)}"
+                )
+            written = resolve(export.writer)(store, run_id, out)
+            return int(written[0] if isinstance(written, tuple) else written)
     if out != "-" and Path(out).suffix.lower() not in (".parquet", ".csv"):
         raise BadParameterError(f"--out {out}: use a .parquet or .csv file name, or '-'")
     if what == "edges":
@@ -138,12 +93,8 @@ def export_table(store: Store, what: str, out: str, *, run_id: str | None = None
         reader = store.arrow_reader(
             interaction_edges(posts, accounts).order_by(["source", "target", "type"])
         )
-    elif what in _ARTICLE_TABLES:
-        reader = store.con.sql(
-            f"SELECT * FROM {_ARTICLE_TABLES[what][1]} WHERE run_id = ?", params=[run_id]
-        ).to_arrow_reader(100_000)
-    elif what in _RUN_TABLES or what in _COORDINATION_TABLES or what in _ACCOUNT_TABLES:
-        table = {**_RUN_TABLES, **_COORDINATION_TABLES, **_ACCOUNT_TABLES}[what]
+    elif what in exports:
+        table = exports[what][1].table
         reader = store.con.sql(
             f"SELECT * FROM {table} WHERE run_id = ?", params=[run_id]
         ).to_arrow_reader(100_000)

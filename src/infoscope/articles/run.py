@@ -7,24 +7,61 @@
 - `run_techniques`: propaganda-technique spans into ``article_techniques``;
 - `run_syndication`: near-duplicate (syndicated) articles into ``article_syndication``.
 
-Every run records its parameters, seed and an input fingerprint (the article ids and text
-lengths) in ``runs``; syndicated copies count once in narratives, relations and quotes (only
-the first article of each syndication group of the latest syndication run is read).
+Each runs inside `Store.run` (parameters, seed, input fingerprint in ``runs``) and returns its
+result, which its ``load_*`` function reads back from the store (`SyndicationRun`,
+`ActorsRun`, `QuotesRun`, `NarrativesRun`, `TechniquesRun`: the summary and what the CLI
+prints). Syndicated copies count once in narratives, relations and quotes (only the first
+article of each syndication group of the latest syndication run is read).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 
 from infoscope.errors import InfoscopeError
+from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
+
+
+@dataclass
+class SyndicationRun(AnalysisResult):
+    """A stored syndication run: how many articles were linked into how many groups."""
+
+
+@dataclass
+class ActorsRun(AnalysisResult):
+    """A stored actors run: the most mentioned actors and the strongest sentence pairs."""
+
+    top_actors: list[dict[str, Any]] = field(default_factory=list)
+    top_pairs: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class QuotesRun(AnalysisResult):
+    """A stored quotes run: the most quoted sources."""
+
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class NarrativesRun(AnalysisResult):
+    """A stored narratives run: the profiles of its narratives."""
+
+    narratives: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class TechniquesRun(AnalysisResult):
+    """A stored techniques run: the most confident technique spans."""
+
+    top: list[dict[str, Any]] = field(default_factory=list)
 
 
 def read_articles(store: Store, *, dedupe: bool = True) -> list[dict[str, Any]]:
@@ -32,7 +69,7 @@ def read_articles(store: Store, *, dedupe: bool = True) -> list[dict[str, Any]]:
     with `dedupe`, one article per syndication group of the latest syndication run."""
     where = "text IS NOT NULL AND length(trim(text)) > 0"
     args: list[Any] = []
-    run_id = store.latest_run_id("articles-syndication", "article_syndication")
+    run_id = store.latest_run_id("articles-syndication")
     if dedupe and run_id is not None:
         where += (
             " AND article_id NOT IN (SELECT article_id FROM article_syndication "
@@ -54,13 +91,6 @@ def read_articles(store: Store, *, dedupe: bool = True) -> list[dict[str, Any]]:
     return rows
 
 
-def _fingerprint(articles: list[dict[str, Any]]) -> str:
-    digest = hashlib.sha256()
-    for a in articles:
-        digest.update(f"{a['article_id']}\t{len(a['text'] or '')}\n".encode())
-    return digest.hexdigest()[:32]
-
-
 def _stored(
     store: Store,
     command: str,
@@ -68,28 +98,33 @@ def _stored(
     articles: list[dict[str, Any]],
     work: Callable[[str], dict[str, Any]],
     *,
-    seed: int | None = None,
-) -> tuple[str, dict[str, Any]]:
-    run_id = store.begin_run(command, params, input_fingerprint=_fingerprint(articles), seed=seed)
-    try:
+    seed: int,
+) -> str:
+    """Run `work` (which stores the rows of the run id it is given) as a run of `command`."""
+    with store.run(command, params, seed=seed) as run:
         started = time.perf_counter()
-        counts = work(run_id)
+        counts = work(run.run_id)
         counts["articles"] = len(articles)
         counts["seconds"] = round(time.perf_counter() - started, 3)
-    except BaseException:
-        store.end_run(run_id, status="failed", counts={})
-        raise
-    store.end_run(run_id, status="completed", counts=counts)
-    return run_id, counts
+        run.counts = counts
+    return run.run_id
 
 
-def _insert(store: Store, table: str, data: pa.Table) -> None:
-    with store.transaction() as con:
-        con.register("_rows", data)
-        try:
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
-        finally:
-            con.unregister("_rows")
+def _completed(store: Store, command: str, run_id: str | None) -> Any:
+    run = store.latest_run(command) if run_id is None else store.get_run(run_id, command)
+    if run is None or run.status != "completed":
+        raise InfoscopeError(
+            f"store {store.path} has no completed {command} run"
+            + ("" if run is None else f" {run.run_id}")
+            + f": run `infoscope {command.replace('-', ' ')}` first"
+        )
+    return run
+
+
+def _rows(store: Store, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+    cur = store.con.execute(sql, args)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def run_narratives(
@@ -101,8 +136,10 @@ def run_narratives(
     min_articles: int = 2,
     period: str = "month",
     seed: int = 0,
-) -> tuple[str, dict[str, Any]]:
-    """Find narratives in the stored articles and store them; returns (run id, summary)."""
+    top: int = 20,
+) -> NarrativesRun:
+    """Find narratives in the stored articles and store them; returns the run with its `top`
+    narratives."""
     from infoscope.articles.narratives import find_narratives
 
     articles = read_articles(store)
@@ -115,7 +152,7 @@ def run_narratives(
         units = found.units.append_column(
             "run_id", pa.array([run_id] * found.units.num_rows, pa.string())
         )
-        _insert(store, "narrative_units", units)
+        store.insert("narrative_units", units)
         profiles = pa.table(
             {
                 "run_id": pa.array([run_id] * len(found.narratives), pa.string()),
@@ -126,7 +163,7 @@ def run_narratives(
                 ),
             }
         )
-        _insert(store, "narratives", profiles)
+        store.insert("narratives", profiles)
         assigned = sum(1 for n in found.units.column("narrative").to_pylist() if n >= 0)
         return {
             "units": found.units.num_rows,
@@ -138,12 +175,24 @@ def run_narratives(
         "unit": unit, "distance_threshold": distance_threshold, "min_size": min_size,
         "min_articles": min_articles, "period": period,
     }  # fmt: skip
-    return _stored(store, "articles-narratives", params, articles, work, seed=seed)
+    run_id = _stored(store, "articles-narratives", params, articles, work, seed=seed)
+    return load_narratives(store, run_id, top=top)
 
 
-def run_syndication(
-    store: Store, *, threshold: float = 0.8, seed: int = 0
-) -> tuple[str, dict[str, Any]]:
+def load_narratives(store: Store, run_id: str | None = None, *, top: int = 20) -> NarrativesRun:
+    """A stored narratives run (the latest by default) with its first `top` narratives."""
+    run = _completed(store, "articles-narratives", run_id)
+    profiles = [
+        json.loads(p)
+        for (p,) in store.con.execute(
+            "SELECT profile FROM narratives WHERE run_id = ? ORDER BY narrative LIMIT ?",
+            [run.run_id, top],
+        ).fetchall()
+    ]
+    return NarrativesRun(run.run_id, run.counts, profiles)
+
+
+def run_syndication(store: Store, *, threshold: float = 0.8, seed: int = 0) -> SyndicationRun:
     """Link syndicated copies (near-duplicate article texts) and store the groups; later
     article analyses read one article per group."""
     from infoscope.articles.syndication import link_syndicated
@@ -153,13 +202,19 @@ def run_syndication(
     def work(run_id: str) -> dict[str, Any]:
         groups = link_syndicated(store, threshold=threshold, seed=seed)
         groups = groups.append_column("run_id", pa.array([run_id] * groups.num_rows, pa.string()))
-        _insert(store, "article_syndication", groups)
+        store.insert("article_syndication", groups)
         ids = groups.column("group_id").to_pylist()
         return {"linked_articles": groups.num_rows, "groups": len(set(ids))}
 
-    return _stored(
-        store, "articles-syndication", {"threshold": threshold}, articles, work, seed=seed
-    )
+    params = {"threshold": threshold}
+    run_id = _stored(store, "articles-syndication", params, articles, work, seed=seed)
+    return load_syndication(store, run_id)
+
+
+def load_syndication(store: Store, run_id: str | None = None) -> SyndicationRun:
+    """A stored syndication run (the latest by default)."""
+    run = _completed(store, "articles-syndication", run_id)
+    return SyndicationRun(run.run_id, run.counts)
 
 
 def _with_run(table: pa.Table, run_id: str) -> pa.Table:
@@ -172,10 +227,13 @@ def run_actors(
     aliases: str | None = None,
     min_count: int = 2,
     evidence: int = 3,
-) -> tuple[str, dict[str, Any]]:
+    seed: int = 0,
+    top: int = 20,
+) -> ActorsRun:
     """Actor mentions (resolved through the alias table: the shipped one, extended or
     overridden by `aliases`) and their co-occurrence relations at sentence and article level,
-    stored; returns (run id, summary)."""
+    stored; returns the run with its `top` actors and sentence pairs. Extraction is
+    deterministic: `seed` is recorded for provenance only."""
     from infoscope.articles.actors import extract_actors, load_aliases
     from infoscope.articles.relations import actor_relations
 
@@ -197,7 +255,7 @@ def run_actors(
             ["article_id", "sentence", "sentence_start", "sentence_end", "mention", "start",
              "end", "entity_type", "actor", "actor_kind", "resolved_by"]
         )  # fmt: skip
-        _insert(store, "article_mentions", _with_run(stored, run_id))
+        store.insert("article_mentions", _with_run(stored, run_id))
         pairs = 0
         for level in ("sentence", "article"):
             found = actor_relations(mentions, level=level, min_count=min_count, evidence=evidence)
@@ -218,7 +276,7 @@ def run_actors(
                     ),
                 }
             )
-            _insert(store, "actor_relations", _with_run(rows, run_id))
+            store.insert("actor_relations", _with_run(rows, run_id))
             pairs += rows.num_rows
         return {
             "mentions": mentions.num_rows,
@@ -227,14 +285,54 @@ def run_actors(
         }
 
     params = {"aliases": aliases, "min_count": min_count, "evidence": evidence}
-    return _stored(store, "articles-actors", params, articles, work)
+    run_id = _stored(store, "articles-actors", params, articles, work, seed=seed)
+    return load_actors(store, run_id, top=top)
+
+
+def load_actors(store: Store, run_id: str | None = None, *, top: int = 20) -> ActorsRun:
+    """A stored actors run (the latest by default) with its `top` actors (most mentions) and
+    `top` sentence-level pairs (most sentences, then NPMI)."""
+    run = _completed(store, "articles-actors", run_id)
+    actors = _rows(
+        store,
+        "SELECT actor, min(actor_kind) AS kind, count(*) AS mentions, "
+        "count(DISTINCT article_id) AS articles FROM article_mentions WHERE run_id = ? "
+        "GROUP BY actor ORDER BY mentions DESC, actor LIMIT ?",
+        [run.run_id, top],
+    )
+    pairs = _rows(
+        store,
+        "SELECT actor_a, actor_b, count, npmi FROM actor_relations WHERE run_id = ? "
+        "AND level = 'sentence' ORDER BY count DESC, npmi DESC, actor_a, actor_b LIMIT ?",
+        [run.run_id, top],
+    )
+    return ActorsRun(run.run_id, run.counts, actors, pairs)
+
+
+def actor_relation_rows(store: Store, run_id: str | None = None) -> list[tuple[Any, ...]]:
+    """Every relation of an actors run (the latest by default): level, actor_a, actor_b,
+    count, pmi, npmi and evidence (JSON text), sentence level first, strongest first."""
+    run = _completed(store, "articles-actors", run_id)
+    return list(
+        store.con.execute(
+            "SELECT level, actor_a, actor_b, count, pmi, npmi, evidence FROM actor_relations "
+            "WHERE run_id = ? ORDER BY level DESC, count DESC, actor_a, actor_b",
+            [run.run_id],
+        ).fetchall()
+    )
 
 
 def run_quotes(
-    store: Store, *, aliases: str | None = None, pronouns: bool = True
-) -> tuple[str, dict[str, Any]]:
+    store: Store,
+    *,
+    aliases: str | None = None,
+    pronouns: bool = True,
+    seed: int = 0,
+    top: int = 20,
+) -> QuotesRun:
     """Who is quoted or cited in the stored articles, with role, affiliation and the medium
-    named; stored; returns (run id, summary)."""
+    named; stored; returns the run with its `top` sources. Extraction is deterministic: `seed`
+    is recorded for provenance only."""
     from infoscope.articles.actors import load_aliases
     from infoscope.articles.quotes import extract_quotes
 
@@ -275,22 +373,45 @@ def run_quotes(
                 "pattern": found.column("cue"),
             }
         )
-        _insert(store, "article_quotes", _with_run(rows, run_id))
+        store.insert("article_quotes", _with_run(rows, run_id))
         return {
             "quotes": found.num_rows,
             "sources": len({a for a in found.column("actor").to_pylist() if a}),
         }
 
-    return _stored(
-        store, "articles-quotes", {"aliases": aliases, "pronouns": pronouns}, articles, work
+    params = {"aliases": aliases, "pronouns": pronouns}
+    run_id = _stored(store, "articles-quotes", params, articles, work, seed=seed)
+    return load_quotes(store, run_id, top=top)
+
+
+def load_quotes(store: Store, run_id: str | None = None, *, top: int = 20) -> QuotesRun:
+    """A stored quotes run (the latest by default) with its `top` sources (most quotes)."""
+    run = _completed(store, "articles-quotes", run_id)
+    sources = _rows(
+        store,
+        "SELECT coalesce(q.actor, q.speaker) AS source, count(*) AS quotes, "
+        "count(DISTINCT q.article_id) AS articles, count(DISTINCT a.outlet) AS outlets, "
+        "min(q.affiliation) AS affiliation "
+        "FROM article_quotes q LEFT JOIN articles a USING (article_id) WHERE q.run_id = ? "
+        "AND coalesce(q.actor, q.speaker) IS NOT NULL GROUP BY ALL "
+        "ORDER BY quotes DESC, source LIMIT ?",
+        [run.run_id, top],
     )
+    return QuotesRun(run.run_id, run.counts, sources)
 
 
 def run_techniques(
-    store: Store, *, threshold: float | None = None, model: str | None = None
-) -> tuple[str, dict[str, Any]]:
+    store: Store,
+    *,
+    threshold: float | None = None,
+    model: str | None = None,
+    seed: int = 0,
+    top: int = 20,
+) -> TechniquesRun:
     """Propaganda technique spans in the stored articles (the shipped model, or the one
-    saved in folder `model`), stored with their confidence; returns (run id, summary)."""
+    saved in folder `model`), stored with their confidence; returns the run with its `top`
+    most confident spans. Detection is deterministic: `seed` is recorded for provenance
+    only."""
     from infoscope.articles.techniques import (
         TechniqueDetector,
         detect_techniques,
@@ -322,7 +443,7 @@ def run_techniques(
                 "confidence": pa.array(rows["confidence"], pa.float64()),
             }
         )
-        _insert(store, "article_techniques", _with_run(table, run_id))
+        store.insert("article_techniques", _with_run(table, run_id))
         per = Counter(rows["technique"])
         return {
             "spans": table.num_rows,
@@ -335,4 +456,79 @@ def run_techniques(
         "model": model or "shipped",
         "model_sha256": getattr(detector, "fingerprint_", None),
     }
-    return _stored(store, "articles-techniques", params, articles, work)
+    run_id = _stored(store, "articles-techniques", params, articles, work, seed=seed)
+    return load_techniques(store, run_id, top=top)
+
+
+def load_techniques(store: Store, run_id: str | None = None, *, top: int = 20) -> TechniquesRun:
+    """A stored techniques run (the latest by default) with its `top` most confident spans."""
+    run = _completed(store, "articles-techniques", run_id)
+    spans = _rows(
+        store,
+        'SELECT t.article_id, a.title, t.technique, t.start, t."end", t.text, t.confidence '
+        "FROM article_techniques t LEFT JOIN articles a USING (article_id) WHERE t.run_id = ? "
+        "ORDER BY t.confidence DESC, t.article_id, t.start LIMIT ?",
+        [run.run_id, top],
+    )
+    return TechniquesRun(run.run_id, run.counts, spans)
+
+
+def _has_articles(store: Store) -> bool:
+    row = store.con.execute(
+        "SELECT count(*) FROM articles WHERE text IS NOT NULL AND length(trim(text)) > 0"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _demo(
+    store: Store, context: DemoContext, what: str, run: Callable[[], AnalysisResult]
+) -> DemoStep | None:
+    if not _has_articles(store):
+        return None
+    context.say(what)
+    result = run()
+    counts = {k: v for k, v in result.summary.items() if k != "seconds"}
+    text = ", ".join(
+        f"{k.replace('_', ' ')} {v:,}" for k, v in counts.items() if isinstance(v, int)
+    )
+    return DemoStep(result, counts, text + ".")
+
+
+def demo_syndication(store: Store, context: DemoContext) -> DemoStep | None:
+    """The demo's step when the store has articles: syndicated copies linked."""
+    return _demo(
+        store, context, "linking syndicated articles",
+        lambda: run_syndication(store, seed=context.seed),
+    )  # fmt: skip
+
+
+def demo_actors(store: Store, context: DemoContext) -> DemoStep | None:
+    """The demo's step when the store has articles: actors and their relations."""
+    return _demo(
+        store, context, "finding actors in articles",
+        lambda: run_actors(store, seed=context.seed),
+    )  # fmt: skip
+
+
+def demo_quotes(store: Store, context: DemoContext) -> DemoStep | None:
+    """The demo's step when the store has articles: quotes and sources."""
+    return _demo(
+        store, context, "finding quotes in articles",
+        lambda: run_quotes(store, seed=context.seed),
+    )  # fmt: skip
+
+
+def demo_narratives(store: Store, context: DemoContext) -> DemoStep | None:
+    """The demo's step when the store has articles: narratives (small clusters allowed)."""
+    return _demo(
+        store, context, "finding narratives in articles",
+        lambda: run_narratives(store, min_size=2, seed=context.seed),
+    )  # fmt: skip
+
+
+def demo_techniques(store: Store, context: DemoContext) -> DemoStep | None:
+    """The demo's step when the store has articles: propaganda technique spans."""
+    return _demo(
+        store, context, "detecting propaganda techniques",
+        lambda: run_techniques(store, seed=context.seed),
+    )  # fmt: skip

@@ -7,7 +7,7 @@ hash of the content, see `infoscope.ingest._articles`); copies on different outl
 different rows. `link_syndicated` groups them, so that an analysis can count a story once
 (one row per ``group_id``) or measure its reach (rows per group).
 
-Near-duplicates are found with `infoscope.coordination.minhash.near_duplicate_groups` over the
+Near-duplicates are found with `infoscope.common.minhash.near_duplicate_groups` over the
 articles' texts (headlines are left out: outlets rewrite them): character shingles, MinHash
 signatures and LSH banding, kept when the estimated Jaccard similarity of two texts' shingle
 sets is at least ``threshold``. Articles are long, so the default threshold, 0.8, is higher
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from infoscope.coordination.minhash import near_duplicate_groups
+from infoscope.common.minhash import near_duplicate_groups
 from infoscope.store import Store
 
 DEFAULT_THRESHOLD = 0.8

@@ -1,6 +1,6 @@
 """Account authenticity signals: automation, amplification and persona inconsistency.
 
-`assess_accounts` computes, for every account of the store:
+`run_accounts` computes, for every account of the store:
 
 - **features**: behaviour features from posts (`infoscope.authenticity.behaviour`), the
   share of its own posts nearly repeating its earlier texts (``near_duplicate_share``,
@@ -41,13 +41,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import pyarrow as pa
 
 from infoscope.errors import InfoscopeError
+from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
 COMMAND = "accounts"
@@ -80,36 +81,33 @@ class Thresholds:
     creation_ratio: float = 3.0
 
 
+FAMILIES = ("automation", "amplification", "persona")
+
+
 @dataclass
-class AccountsRun:
-    """A stored run of `assess_accounts`: its id, summary and the flagged accounts."""
+class AccountsRun(AnalysisResult):
+    """A stored run of `run_accounts`: its id, summary (flag counts per family) and, per
+    family, the accounts with the most flags of it (``top``)."""
 
-    run_id: str
-    summary: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, **self.summary}
+    top: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def latest_run_id(store: Store) -> str | None:
-    return store.latest_run_id(COMMAND, "account_signals")
-
-
-def assess_accounts(
+def run_accounts(
     store: Store,
     *,
     platform: str | None = None,
     thresholds: Thresholds | None = None,
     near_duplicates: bool = True,
+    top: int = 10,
+    seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> AccountsRun:
     """Compute features, the profile probability and every flag for the store's accounts,
-    store them as a run and return its summary.
+    store them as a run and return it with its `top` flagged accounts per family.
 
     `near_duplicates` adds ``near_duplicate_share`` (MinHash/LSH over the account's own
-    texts, `infoscope.coordination.minhash`): about 15 s per million posts."""
-    from infoscope.geo.accounts import locate_fingerprint
-
+    texts, `infoscope.common.minhash`, whose hashing is fixed: `seed` is recorded for
+    provenance only): about 15 s per million posts."""
     limits = thresholds or Thresholds()
     say = progress or (lambda message: None)
     if not store.count("accounts") and not store.count("posts"):
@@ -121,14 +119,50 @@ def assess_accounts(
         "thresholds": asdict(limits),
         "near_duplicates": near_duplicates,
     }
-    run_id = store.begin_run(COMMAND, params, input_fingerprint=locate_fingerprint(store))
-    try:
-        summary = _assess(store, run_id, platform, limits, near_duplicates, say)
-    except BaseException:
-        store.end_run(run_id, status="failed", counts={})
-        raise
-    store.end_run(run_id, status="completed", counts=summary)
-    return AccountsRun(run_id, summary)
+    with store.run(COMMAND, params, seed=seed) as run:
+        run.counts = _assess(store, run.run_id, platform, limits, near_duplicates, say)
+    return load_accounts(store, run.run_id, top=top)
+
+
+def load_accounts(store: Store, run_id: str | None = None, *, top: int = 10) -> AccountsRun:
+    """A stored accounts run (the latest completed one by default) with, per flag family,
+    its `top` accounts with the most flags (then the most posts)."""
+    run = store.latest_run(COMMAND) if run_id is None else store.get_run(run_id, COMMAND)
+    if run is None or run.status != "completed":
+        raise InfoscopeError(
+            f"store {store.path} has no completed accounts run"
+            + ("" if run is None else f" {run.run_id}")
+            + ": run `infoscope accounts` first"
+        )
+    listed = {}
+    for family in FAMILIES:
+        cur = store.con.execute(
+            f"SELECT account_id, handle, posts, profile_probability, {family} "
+            f"FROM account_signals WHERE run_id = ? AND len({family}) > 0 "
+            f"ORDER BY len({family}) DESC, posts DESC, account_id LIMIT ?",
+            [run.run_id, top],
+        )
+        names = [d[0] for d in cur.description]
+        listed[family] = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    return AccountsRun(run.run_id, run.counts, listed)
+
+
+def demo_accounts(store: Store, context: DemoContext) -> DemoStep:
+    """The demo's step: every account's automation, amplification and persona signals."""
+    context.say("assessing account authenticity (automation, amplification, persona)")
+    result = run_accounts(store, seed=context.seed)
+    data = {k: result.summary[k] for k in ("accounts", "flagged", "flags")}
+    text = (
+        f"{data['accounts']:,} accounts assessed: "
+        + "; ".join(
+            f"{family} flags on {n:,} ("
+            + (", ".join(f"{k} {v:,}" for k, v in data["flags"][family].items()) or "none")
+            + ")"
+            for family, n in data["flagged"].items()
+        )
+        + "."
+    )
+    return DemoStep(result, data, text)
 
 
 def _assess(
@@ -225,7 +259,7 @@ def _near_duplicate_shares(
 ) -> dict[tuple[str, str], float]:
     """Per account: the share of its own posts (not retweets) nearly repeating a text it
     posted before (same near-duplicate group, a later post)."""
-    from infoscope.coordination.minhash import near_duplicate_groups
+    from infoscope.common.minhash import near_duplicate_groups
 
     say("finding near-duplicate texts (MinHash/LSH)")
     platforms = (
@@ -387,7 +421,7 @@ def _persona(
 
     where = "TRUE" if platform is None else "platform = ?"
     args: list[Any] = [] if platform is None else [platform]
-    locate = store.latest_run_id("locate", "account_locations")
+    locate = store.latest_run_id("locate")
     if locate is not None:
         for p, a, country, checks in store.con.execute(
             f"SELECT platform, account_id, country, checks FROM account_locations "
@@ -620,7 +654,7 @@ def _summary(
             for family in ("automation", "amplification", "persona")
         },
         "flags": {family: dict(sorted(c.items())) for family, c in flags.items()},
-        "place_checks": store.latest_run_id("locate", "account_locations") is not None,
+        "place_checks": store.latest_run_id("locate") is not None,
         "profile_model": {
             k: model_info.get(k)
             for k in ("trained_at", "version", "counts", "cv")
@@ -636,7 +670,7 @@ def explain_account(store: Store, name: str, *, run_id: str | None = None) -> di
     feature value."""
     from infoscope.errors import BadParameterError
 
-    run_id = run_id or latest_run_id(store)
+    run_id = run_id or store.latest_run_id(COMMAND)
     if run_id is None:
         raise BadParameterError("no accounts run in this store: run `infoscope accounts` first")
     cur = store.con.execute(

@@ -111,7 +111,7 @@ def behaviour_expression(
     gaps = p.mutate(gap=(p.t_ms - p.t_ms.lag().over(window)) / 1000.0).filter(_.gap.notnull())
     gap_stats = gaps.group_by(key).aggregate(
         gaps=_.count(),
-        interval_median_s=_.gap.approx_median(),
+        interval_median_s=_.gap.median(),
         gap_mean=_.gap.mean(),
         gap_std=_.gap.std(how="pop"),
     )
@@ -147,7 +147,7 @@ def behaviour_expression(
     ).mutate(delay=(_.t_ms - _.src_ms) / 1000.0)
     reaction_stats = reactions.group_by(key).aggregate(
         reactions=_.count(),
-        reaction_median_s=_.delay.approx_median(),
+        reaction_median_s=_.delay.median(),
         fast_reaction_share=(_.delay <= FAST_REACTION_S).mean(),
     )
     langs = (
@@ -161,7 +161,14 @@ def behaviour_expression(
         languages=(lang_shares.n >= 0.1 * lang_shares.lang_posts).sum()
     )
     lang_entropy = _entropy(langs, key, "n").rename(language_entropy="entropy")
-    main_lang = langs.group_by(key).aggregate(main_language=langs.lang.argmax(langs.n))
+    # The most used language; ties go to the first language code (explicit, so every engine
+    # and every run agree).
+    ranked = langs.mutate(
+        rank=ibis.row_number().over(
+            ibis.window(group_by=key, order_by=[ibis.desc(langs.n), langs.lang])
+        )
+    )
+    main_lang = ranked.filter(ranked["rank"] == 0).select(*key, main_language="lang")
 
     out = base
     for extra in (

@@ -48,11 +48,12 @@ A logistic regression on standardised features, in scikit-learn style (``fit``,
   also gets a 0/1 missing indicator (so "no description" can carry its own weight);
 - every design column (imputed features and indicators) is standardised with the training
   mean and standard deviation, and the L2-penalised regression is fitted on them;
-- calibration: Platt scaling (a logistic regression of the label on the decision value)
-  fitted on out-of-fold decision values of ``calibration_folds`` stratified folds, as
-  scikit-learn's ``CalibratedClassifierCV(method="sigmoid", ensemble=False)`` does. The
-  sigmoid's slope and offset are folded into the coefficients, so the final model is still
-  one logistic regression and its explanations stay exact;
+- calibration: Platt scaling (`infoscope.common.calibration.fit_platt`: a logistic regression
+  of the label on the decision value) fitted on out-of-fold decision values of
+  ``calibration_folds`` stratified folds, as scikit-learn's
+  ``CalibratedClassifierCV(method="sigmoid", ensemble=False)`` does. The sigmoid's slope and
+  offset are folded into the coefficients, so the final model is still one logistic
+  regression and its explanations stay exact;
 - `ProfileModel.explain`: the contribution of a feature to the calibrated log-odds is
   ``coef * standardised value`` (plus its missing indicator's ``coef * standardised value``);
   the contributions and the intercept sum to the log-odds exactly. A contribution is relative
@@ -64,27 +65,16 @@ that the profile resembles the purchased-follower accounts more than the verifie
 signal from the profile alone, not a verdict.
 
 Saved as JSON (`ProfileModel.to_json`, `ProfileModel.from_json`, no pickle); the shipped model
-and its manifest live in ``infoscope/authenticity/model/`` (`load_shipped_model`).
-
-Training (`train_profile_model`)
---------------------------------
-One call ingests labelled Bot Repository files into a temporary store, builds the features,
-runs stratified k-fold cross-validation and reports (in ``manifest.json``) ROC AUC, precision,
-recall and F1 at 0.5 and at the F1-best threshold (chosen on the other folds' scores for each
-held-out fold), the Brier score, a 10-bin reliability table, the same per language group, a
-variant without the popularity features (followers and listed counts) and a gradient-boosting
-comparison; then fits on all accounts and writes ``profile-model.json`` and the manifest.
+and its manifest live in ``infoscope/authenticity/model/`` (`load_shipped_model`). Training
+and cross-validation (`train_profile_model`, which writes both) live in
+`infoscope.authenticity.train`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import tempfile
-import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -93,15 +83,29 @@ import numpy as np
 import pyarrow as pa
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from infoscope._version import __version__
+from infoscope.common.calibration import fit_platt
 from infoscope.errors import BadParameterError
 from infoscope.store import Store
+
+__all__ = [
+    "APPEARANCE_FEATURES",
+    "DEFAULT_HANDLE",
+    "FEATURES",
+    "MANIFEST_FILE",
+    "MODEL_FILE",
+    "MODEL_FORMAT",
+    "MODEL_FORMAT_VERSION",
+    "POPULARITY_FEATURES",
+    "TWITTER_DATE",
+    "ProfileModel",
+    "load_shipped_model",
+    "profile_features",
+]
 
 MODEL_FILE = "profile-model.json"
 MANIFEST_FILE = "manifest.json"
 MODEL_FORMAT = "infoscope-profile-model"
 MODEL_FORMAT_VERSION = 1
-LABEL_KEY = "botrepo_label"
 # A handle as suggested at sign-up: a name, then a long run of digits.
 DEFAULT_HANDLE = r"[A-Za-z][A-Za-z_]*[0-9]{3,}"
 TWITTER_DATE = "%a %b %d %H:%M:%S %z %Y"
@@ -309,6 +313,9 @@ def _row(X: Any, row: int) -> Any:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # Not scipy.special.expit: the two differ by an ulp on most values and, far in the lower
+    # tail, tanh rounds to 0 where expit does not; the shipped model's probabilities stay
+    # bit-identical this way.
     out: np.ndarray = 0.5 * (1.0 + np.tanh(0.5 * z))  # exp-free, never overflows
     return out
 
@@ -426,7 +433,6 @@ class ProfileModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self, M: np.ndarray, y: np.ndarray, names: list[str], folds: int
     ) -> tuple[float, float]:
         """Platt slope and offset fitted on out-of-fold decision values."""
-        from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold
 
         oof = np.empty(len(y))
@@ -437,9 +443,10 @@ class ProfileModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             prep = _Standardised(M[train], names)
             coef, intercept = _fit_logit(prep.design(M[train]), y[train], self.C, self.max_iter)
             oof[test] = prep.design(M[test]) @ coef + intercept
-        platt = LogisticRegression(C=1e6, max_iter=self.max_iter).fit(oof[:, None], y)
-        slope, offset = float(platt.coef_[0, 0]), float(platt.intercept_[0])
-        return (slope, offset) if slope > 0 else (1.0, 0.0)
+        # `fit` calls this with at least two examples of each class, so fit_platt's
+        # too-few-examples identity never applies; a non-positive slope gives the identity.
+        platt = fit_platt(oof, y, max_iter=self.max_iter)
+        return platt.slope, platt.offset
 
     # -- scoring ---------------------------------------------------------------------------
     def _check(self) -> None:
@@ -597,363 +604,3 @@ def load_shipped_model() -> ProfileModel:
     manifest = folder.joinpath(MANIFEST_FILE)
     model.manifest_ = json.loads(manifest.read_text("utf-8")) if manifest.is_file() else {}
     return model
-
-
-# -- evaluation ----------------------------------------------------------------------------
-
-
-def _round(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None or math.isnan(value) else round(float(value), digits)
-
-
-def _best_f1_threshold(p: np.ndarray, y: np.ndarray) -> float:
-    """The threshold maximising F1 on these scores (0.5 with one class)."""
-    from sklearn.metrics import precision_recall_curve
-
-    if len(np.unique(y)) < 2:
-        return 0.5
-    prec, rec, thr = precision_recall_curve(y, p)
-    prec, rec = prec[:-1], rec[:-1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(prec + rec > 0, 2 * prec * rec / (prec + rec), 0.0)
-    return float(thr[int(np.argmax(f1))])
-
-
-def _at(p: np.ndarray, y: np.ndarray, threshold: float | np.ndarray) -> dict[str, float | None]:
-    predicted = p >= threshold
-    tp = int(np.sum(predicted & (y == 1)))
-    fp = int(np.sum(predicted & (y == 0)))
-    fn = int(np.sum(~predicted & (y == 1)))
-    precision = tp / (tp + fp) if tp + fp else None
-    recall = tp / (tp + fn) if tp + fn else None
-    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
-    return {
-        "precision": _round(precision),
-        "recall": _round(recall),
-        "f1": _round(f1),
-        "accuracy": _round(float(np.mean(predicted == (y == 1)))) if len(y) else None,
-    }
-
-
-def reliability_table(p: np.ndarray, y: np.ndarray, bins: int = 10) -> list[dict[str, Any]]:
-    """Equal-width probability bins: count, mean predicted probability, observed bot rate."""
-    index = np.minimum((p * bins).astype(np.int64), bins - 1)
-    out = []
-    for b in range(bins):
-        mask = index == b
-        count = int(mask.sum())
-        out.append(
-            {
-                "bin": [round(b / bins, 3), round((b + 1) / bins, 3)],
-                "count": count,
-                "mean_predicted": _round(float(p[mask].mean())) if count else None,
-                "observed_rate": _round(float(y[mask].mean())) if count else None,
-            }
-        )
-    return out
-
-
-def _metrics(
-    p: np.ndarray, y: np.ndarray, held_out_threshold: np.ndarray | None = None
-) -> dict[str, Any]:
-    from sklearn.metrics import brier_score_loss, roc_auc_score
-
-    both = len(np.unique(y)) == 2
-    out: dict[str, Any] = {
-        "n": len(y),
-        "bots": int(y.sum()),
-        "humans": int(len(y) - y.sum()),
-        "roc_auc": _round(float(roc_auc_score(y, p))) if both else None,
-        "brier": _round(float(brier_score_loss(y, p, labels=[0, 1]))) if len(y) else None,
-        "mean_probability": _round(float(p.mean())) if len(y) else None,
-        "at_0.5": _at(p, y, 0.5),
-    }
-    if held_out_threshold is not None:
-        out["at_f1_best"] = _at(p, y, held_out_threshold)
-    return out
-
-
-def _groups(values: list[str | None]) -> list[str]:
-    out = []
-    for v in values:
-        if v is None or v == "":
-            out.append("unknown")
-        elif v.lower() == "en" or v.lower().startswith("en-"):
-            out.append("en")
-        else:
-            out.append("other")
-    return out
-
-
-def _description_languages(descriptions: list[str | None]) -> list[str | None]:
-    """The language of each description (py3langid), None when empty or uncertain."""
-    import re
-
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-    strip = re.compile(r"(https?://|www\.)\S+|[@#]\w+")
-    out: list[str | None] = []
-    for text in descriptions:
-        cleaned = strip.sub(" ", text or "").strip()
-        if len(cleaned) < 10:
-            out.append(None)
-            continue
-        lang, confidence = identifier.classify(cleaned)
-        out.append(str(lang) if confidence >= 0.5 else None)
-    return out
-
-
-def cross_validate(
-    X: pa.Table,
-    y: np.ndarray,
-    *,
-    features: Sequence[str],
-    folds: int,
-    seed: int,
-    groups: dict[str, list[str]] | None = None,
-    params: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Out-of-fold figures of a `ProfileModel` on `features` (stratified, seeded folds).
-
-    Overall and per group (each entry of `groups` gives a group name per row): ROC AUC,
-    Brier score, precision, recall, F1 and accuracy at 0.5 and at the F1-best threshold (for
-    each held-out fold, the threshold maximising F1 on the other folds' out-of-fold scores),
-    and the overall reliability table.
-    """
-    from sklearn.model_selection import StratifiedKFold
-
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    oof = np.empty(len(y))
-    fold_of = np.empty(len(y), dtype=np.int64)
-    for k, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y)):
-        model = ProfileModel(features=list(features), random_state=seed, **(params or {}))
-        model.fit(X.take(train), y[train])
-        oof[test] = model.predict_proba(X.take(test))
-        fold_of[test] = k
-    thresholds = np.empty(len(y))
-    fold_thresholds = []
-    for k in range(folds):
-        other = fold_of != k
-        t = _best_f1_threshold(oof[other], y[other])
-        thresholds[fold_of == k] = t
-        fold_thresholds.append(_round(t))
-    out = _metrics(oof, y, thresholds)
-    out["f1_best_threshold"] = {
-        "overall": _round(_best_f1_threshold(oof, y)),
-        "per_fold": fold_thresholds,
-    }
-    out["reliability"] = reliability_table(oof, y)
-    for name, labels in (groups or {}).items():
-        names = np.asarray(labels, dtype=object)
-        out[name] = {
-            g: _metrics(oof[names == g], y[names == g], thresholds[names == g])
-            for g in sorted(set(labels))
-        }
-    out["_oof"] = oof
-    return out
-
-
-def _boosting_cv(
-    X: pa.Table, y: np.ndarray, features: Sequence[str], folds: int, seed: int
-) -> dict[str, Any]:
-    """ROC AUC and Brier score of a histogram gradient boosting on the same folds."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.metrics import brier_score_loss, roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
-
-    M = _matrix(X, list(features))
-    oof = np.empty(len(y))
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    for train, test in splitter.split(M, y):
-        gb = HistGradientBoostingClassifier(random_state=seed).fit(M[train], y[train])
-        oof[test] = gb.predict_proba(M[test])[:, 1]
-    return {
-        "model": "HistGradientBoostingClassifier (default parameters, NaN handled natively)",
-        "roc_auc": _round(float(roc_auc_score(y, oof))),
-        "brier": _round(float(brier_score_loss(y, oof))),
-    }
-
-
-# -- training ------------------------------------------------------------------------------
-
-
-def _file_info(path: Path, role: str) -> dict[str, Any]:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return {
-        "name": path.name,
-        "role": role,
-        "bytes": path.stat().st_size,
-        "sha256": digest.hexdigest(),
-    }
-
-
-def labelled_features(store: Store) -> tuple[pa.Table, np.ndarray, dict[str, int]]:
-    """The features of the accounts labelled ``botrepo_label`` human or bot, their labels
-    (1 = bot) and counts (used per label; left out: labelled accounts without a profile and
-    accounts with both labels)."""
-    labels = store.con.sql(
-        f"""
-        SELECT platform, account_id, min(label_value) AS label, count(DISTINCT label_value) AS k
-        FROM account_labels
-        WHERE label_key = '{LABEL_KEY}' AND label_value IN ('human', 'bot')
-        GROUP BY platform, account_id
-        """
-    ).to_arrow_table()
-    features = profile_features(store)
-    keyed = {
-        (p, a): (lab, k)
-        for p, a, lab, k in zip(
-            labels.column("platform").to_pylist(),
-            labels.column("account_id").to_pylist(),
-            labels.column("label").to_pylist(),
-            labels.column("k").to_pylist(),
-            strict=True,
-        )
-    }
-    rows, target = [], []
-    for i, key in enumerate(
-        zip(
-            features.column("platform").to_pylist(),
-            features.column("account_id").to_pylist(),
-            strict=True,
-        )
-    ):
-        found = keyed.get(key)
-        if found is not None and found[1] == 1:
-            rows.append(i)
-            target.append(1 if found[0] == "bot" else 0)
-    y = np.asarray(target, dtype=np.int64)
-    featured = {
-        key
-        for key in zip(
-            features.column("platform").to_pylist(),
-            features.column("account_id").to_pylist(),
-            strict=True,
-        )
-    }
-    counts = {
-        "bot": int(y.sum()),
-        "human": int(len(y) - y.sum()),
-        "labelled_without_profile": sum(1 for key in keyed if key not in featured),
-        "conflicting_labels": sum(1 for _, k in keyed.values() if k > 1),
-        "profiles_without_label": len(featured) - len(set(featured) & set(keyed)),
-    }
-    return features.take(rows), y, counts
-
-
-def train_profile_model(
-    profile_paths: Sequence[str | Path],
-    label_paths: Sequence[str | Path],
-    out_dir: str | Path,
-    *,
-    seed: int = 0,
-    folds: int = 5,
-    compare_boosting: bool = True,
-) -> dict[str, Any]:
-    """Train, cross-validate and save the profile model; returns the manifest.
-
-    `profile_paths` are profile files (format detected, e.g. ``botrepo-profiles``) and
-    `label_paths` Bot Repository label files (``botrepo-labels``: ``<id><TAB>human|bot``).
-    They are ingested into a temporary store; the labelled accounts with a profile are
-    cross-validated (`folds` stratified folds shuffled with `seed`) with every feature and
-    without the popularity features (`POPULARITY_FEATURES`), per language group of
-    ``profile_lang`` and of the description's detected language, and against gradient
-    boosting (`compare_boosting`). Then a model fitted on all of them is written to
-    ``out_dir/profile-model.json`` with ``out_dir/manifest.json`` (inputs with their sha256,
-    counts, features, parameters, seed, CV figures, versions, training date).
-    """
-    import sklearn
-
-    from infoscope.ingest import ingest
-
-    if folds < 2:
-        raise BadParameterError(f"folds must be at least 2, got {folds}")
-    started = time.perf_counter()
-    profiles = [Path(p) for p in profile_paths]
-    label_files = [Path(p) for p in label_paths]
-    for path in [*profiles, *label_files]:
-        if not path.is_file():
-            raise BadParameterError(f"{path}: no such file")
-    with (
-        tempfile.TemporaryDirectory(prefix="infoscope-train-") as tmp,
-        Store.open(Path(tmp) / "train.duckdb") as store,
-    ):
-        ingest(store, profiles)
-        ingest(store, label_files, format="botrepo-labels")
-        X, y, counts = labelled_features(store)
-        langs = store.con.sql(
-            "SELECT platform, account_id, profile_lang, description FROM accounts"
-        ).to_arrow_table()
-    if counts["bot"] < folds or counts["human"] < folds:
-        raise BadParameterError(
-            f"too few labelled profiles for {folds} folds: {counts['bot']} bots, "
-            f"{counts['human']} humans"
-        )
-    by_key = {
-        (p, a): (lang, text)
-        for p, a, lang, text in zip(
-            *(langs.column(c).to_pylist() for c in langs.column_names), strict=True
-        )
-    }
-    keys = list(
-        zip(X.column("platform").to_pylist(), X.column("account_id").to_pylist(), strict=True)
-    )
-    groups = {
-        "by_profile_lang": _groups([by_key[k][0] for k in keys]),
-        "by_description_language": _groups(_description_languages([by_key[k][1] for k in keys])),
-    }
-    names = list(FEATURES)
-    variants = {
-        "all_features": names,
-        "without_popularity": [n for n in names if n not in POPULARITY_FEATURES],
-        "appearance_only": list(APPEARANCE_FEATURES),
-    }
-    params = ProfileModel(random_state=seed).get_params()
-    cv: dict[str, Any] = {}
-    for variant, features in variants.items():
-        cv[variant] = cross_validate(X, y, features=features, folds=folds, seed=seed, groups=groups)
-        cv[variant].pop("_oof")
-    if compare_boosting:
-        cv["gradient_boosting"] = {
-            variant: _boosting_cv(X, y, variants[variant], folds, seed)
-            for variant in ("all_features", "without_popularity")
-        }
-    model = ProfileModel(features=names, random_state=seed).fit(X, y)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    model.to_json(out / MODEL_FILE)
-    manifest: dict[str, Any] = {
-        "model": MODEL_FILE,
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "version": __version__,
-        "sklearn_version": sklearn.__version__,
-        "inputs": [_file_info(p, "profiles") for p in profiles]
-        + [_file_info(p, "labels") for p in label_files],
-        "counts": counts,
-        "features": {n: FEATURES[n] for n in names},
-        "popularity_features": list(POPULARITY_FEATURES),
-        "appearance_features": list(APPEARANCE_FEATURES),
-        "parameters": {k: v for k, v in params.items() if k != "features"},
-        "seed": seed,
-        "folds": folds,
-        "variants": {
-            "all_features": "every feature (the shipped model)",
-            "without_popularity": "without the popularity features (popularity_features)",
-            "appearance_only": "screen name, profile texts and theme flags: no count, age or rate",
-        },
-        "cv": cv,
-        "coefficients": {name: _round(model.coef_[j]) for j, name in enumerate(model.features_)}
-        | {
-            f"{name}_missing": _round(model.coef_[len(names) + k])
-            for k, name in enumerate(model.indicators_)
-        },
-        "training_seconds": round(time.perf_counter() - started, 2),
-    }
-    (out / MANIFEST_FILE).write_text(
-        json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    return manifest

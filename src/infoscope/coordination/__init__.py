@@ -5,8 +5,8 @@
   shared objects, written with Ibis.
 - `infoscope.coordination.pairs`: windowed co-actions, the null models (expected counts and
   p-values per pair), TF-IDF weights, similarity and symmetry.
-- `infoscope.coordination.minhash`: near-duplicate text groups (MinHash/LSH).
-- `infoscope.coordination.run`: `detect_coordination` (the whole analysis, stored as a run),
+- `infoscope.common.minhash`: near-duplicate text groups (MinHash/LSH).
+- `infoscope.coordination.run`: `run_coordination` (the whole analysis, stored as a run),
   `candidate_pairs` (raw pairs of one trace), `load_coordination`, `edge_evidence`.
 - `infoscope.coordination.profiles`: cluster profiles.
 """
@@ -14,10 +14,9 @@
 from infoscope.coordination.run import (
     CoordinationRun,
     candidate_pairs,
-    detect_coordination,
     edge_evidence,
-    latest_run_id,
     load_coordination,
+    run_coordination,
 )
 from infoscope.coordination.traces import (
     DEFAULT_WINDOWS,
@@ -32,11 +31,10 @@ __all__ = [
     "CoordinationRun",
     "TraceOptions",
     "candidate_pairs",
-    "detect_coordination",
     "edge_evidence",
-    "latest_run_id",
     "load_coordination",
     "parse_traces",
     "register_trace",
     "registered_traces",
+    "run_coordination",
 ]

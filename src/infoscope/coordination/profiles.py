@@ -235,9 +235,7 @@ def _labels(store: Store, run_id: str, platform: str) -> dict[int, dict[str, Any
 
 def _communities(store: Store, run_id: str, platform: str) -> dict[int, dict[str, Any]]:
     """Per cluster: the latest communities run's communities of its members."""
-    from infoscope.network.run import latest_run_id
-
-    found = latest_run_id(store)
+    found = store.latest_run_id("communities")
     if found is None:
         return {}
     out: dict[int, dict[str, Any]] = {}

@@ -1,12 +1,13 @@
 """`infoscope coordination` as a library call: traces, scores, evidence, clusters, stored.
 
-`detect_coordination` runs the named traces over a store's posts, scores every pair of
+`run_coordination` runs the named traces over a store's posts, scores every pair of
 accounts against the trace's null model (`infoscope.coordination.pairs`), keeps the
 significant pairs with the evidence behind each (objects, posts, time gaps), fuses the traces
 into one multiplex network, finds coordinated clusters (connected components, and Leiden
 communities inside them) and profiles each cluster. Everything is stored under one run id
 (``coordination_edges``, ``coordination_evidence``, ``coordination_accounts``,
-``coordination_clusters``) with the parameters, seed and input fingerprint in ``runs``.
+``coordination_clusters``) with the parameters, seed and input fingerprint in ``runs``;
+`load_coordination` reads a run back and `edge_evidence` the evidence behind an account's edges.
 
 `candidate_pairs` gives one trace's raw co-action pairs, before any significance test (what
 other tools call the coordination network).
@@ -42,7 +43,7 @@ from infoscope.coordination.traces import (
     selected_posts,
 )
 from infoscope.errors import InfoscopeError
-from infoscope.network.run import default_platform, input_fingerprint
+from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
 COMMAND = "coordination"
@@ -50,15 +51,10 @@ DAY = 86_400.0
 
 
 @dataclass
-class CoordinationRun:
+class CoordinationRun(AnalysisResult):
     """A stored coordination run: its summary and the profile of each cluster."""
 
-    run_id: str
-    summary: dict[str, Any]
     clusters: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, **self.summary, "clusters": self.clusters}
 
 
 def _resolve_window(
@@ -124,7 +120,7 @@ def candidate_pairs(
     spec = get_trace(trace)
     windows = {trace: window} if spec.windowed else {}
     opts = TraceOptions(platform=platform, windows=windows, **options)
-    platform = platform or default_platform(store)
+    platform = platform or store.default_platform()
     if spec.directed:
         scored = _score_trace(store, trace, opts, platform, min_count=1, alpha=None)
         drop_temp(store, scored.objects_table)
@@ -152,7 +148,7 @@ def candidate_pairs(
     )
 
 
-def detect_coordination(
+def run_coordination(
     store: Store,
     traces: Sequence[str] | None = None,
     options: TraceOptions | None = None,
@@ -162,7 +158,7 @@ def detect_coordination(
     stratum: float | None = DAY,
     resolution: float = 1.0,
     top: int = 10,
-    seed: int | None = None,
+    seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> CoordinationRun:
     """Run `traces` (default: all registered), keep significant pairs, cluster and store.
@@ -178,16 +174,12 @@ def detect_coordination(
         get_trace(name)
     opts = options or TraceOptions()
     if opts.platform is None:
-        opts = replace(opts, platform=default_platform(store))
+        opts = replace(opts, platform=store.default_platform())
     platform = str(opts.platform)
     if min_count < 1:
         raise InfoscopeError(f"min_count must be at least 1, got {min_count}")
     if alpha is not None and not 0 < alpha <= 1:
         raise InfoscopeError(f"alpha must be in (0, 1], got {alpha}")
-    if seed is None:
-        import secrets
-
-        seed = secrets.randbits(32)
     params = {
         "traces": list(names),
         **opts.as_dict(),
@@ -198,14 +190,15 @@ def detect_coordination(
         "resolution": resolution,
         "top": top,
     }
-    run_id = store.begin_run(COMMAND, params, input_fingerprint=input_fingerprint(store), seed=seed)
-    try:
-        return _analyse(store, run_id, names, opts, platform, params, seed, say)
-    except BaseException:
-        for name in names:
-            drop_temp(store, f"_coord_objects_{name.replace('-', '_')}")
-        store.end_run(run_id, status="failed", counts={})
-        raise
+    with store.run(COMMAND, params, seed=seed) as run:
+        try:
+            result = _analyse(store, run.run_id, names, opts, platform, params, seed, say)
+        except BaseException:
+            for name in names:
+                drop_temp(store, f"_coord_objects_{name.replace('-', '_')}")
+            raise
+        run.counts = {k: v for k, v in result.summary.items() if k != "parameters"}
+    return result
 
 
 def _analyse(
@@ -290,7 +283,6 @@ def _analyse(
         "largest_cluster": profiles[0]["size"] if profiles else 0,
         "seed": seed,
     }
-    store.end_run(run_id, status="completed", counts=summary)
     return CoordinationRun(run_id, {**summary, "parameters": params}, profiles)
 
 
@@ -427,35 +419,65 @@ def _handles(store: Store, platform: str, ids: list[str]) -> dict[str, str]:
     return {r[0]: r[1] for r in rows if r[1] is not None}
 
 
-def latest_run_id(store: Store) -> str | None:
-    """The latest completed coordination run, or None."""
-    return store.latest_run_id(COMMAND, "coordination_edges")
-
-
 def load_coordination(store: Store, run_id: str | None = None) -> CoordinationRun:
     """A stored coordination run (default: the latest completed one)."""
-    found = run_id or latest_run_id(store)
-    if found is None:
+    run = store.latest_run(COMMAND) if run_id is None else store.get_run(run_id, COMMAND)
+    if run is None:
         raise InfoscopeError(
             f"store {store.path} has no coordination run: run `infoscope coordination` first"
         )
-    row = store.con.execute(
-        "SELECT parameters, counts, status FROM runs WHERE run_id = ? AND command = ?",
-        [found, COMMAND],
-    ).fetchone()
-    if row is None or row[2] != "completed":
+    if run.status != "completed":
         raise InfoscopeError(
-            f"run {found} is not a completed coordination run; see `infoscope export runs`"
+            f"run {run.run_id} is not a completed coordination run; see `infoscope runs`"
         )
     profiles = [
         json.loads(r[0])
         for r in store.con.execute(
             "SELECT profile FROM coordination_clusters WHERE run_id = ? ORDER BY cluster",
-            [found],
+            [run.run_id],
         ).fetchall()
     ]
-    summary = {**json.loads(row[1]), "parameters": json.loads(row[0])}
-    return CoordinationRun(found, summary, profiles)
+    return CoordinationRun(run.run_id, {**run.counts, "parameters": run.parameters}, profiles)
+
+
+def demo_coordination(store: Store, context: DemoContext) -> DemoStep:
+    """The demo's step: every trace, the null model, clusters and their profiles."""
+    context.say("detecting coordinated behaviour (7 traces, null model, evidence)")
+    result = run_coordination(store, seed=context.seed)
+    c = result.summary
+    largest = [_cluster_digest(p) for p in result.clusters[:8]]
+    traces = ", ".join(
+        f"{name} {t['kept_pairs']:,} of {t['candidate_pairs']:,}" for name, t in c["traces"].items()
+    )
+    text = "\n".join(
+        [
+            f"{c['accounts']:,} accounts in {c['clusters']:,} coordinated clusters, "
+            f"{c['edges']:,} significant edges (kept of co-acting pairs per trace: {traces}).",
+            "",
+            "| cluster | accounts | edges | traces | top accounts |",
+            "|---|---|---|---|---|",
+            *(
+                f"| {k['cluster']} | {k['size']:,} | {k['edges']:,} | "
+                + ", ".join(f"{t} {n:,}" for t, n in k["traces"].items())
+                + " | "
+                + ", ".join("@" + a for a in k["top_accounts"])
+                + " |"
+                for k in largest
+            ),
+        ]
+    )
+    data = {**{k: v for k, v in c.items() if k != "parameters"}, "largest": largest}
+    return DemoStep(result, data, text)
+
+
+def _cluster_digest(profile: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "cluster": profile["cluster"],
+        "size": profile["size"],
+        "edges": profile["edges"],
+        "traces": profile["traces"],
+        "top_accounts": [a["handle"] or a["account_id"] for a in profile["accounts"][:3]],
+    }
 
 
 def edge_evidence(

@@ -18,7 +18,7 @@ Ibis so that any Ibis engine runs it:
   accounts use (``"rare"``), in posts of one's own.
 - ``near-duplicate``: posting a text in the same near-duplicate group (MinHash/LSH over
   character shingles of normalised text, robust to small edits, mentions and links:
-  `infoscope.coordination.minhash`). Every post with text is an action, a post in no group
+  `infoscope.common.minhash`). Every post with text is an action, a post in no group
   alone on an object of its own, so that the null model weighs copies against all posting.
 - ``synchronised``: posting anything in the same time bin of ``bin_seconds`` (the activity
   time series of two accounts coincide); bins where more than ``max_bin_accounts`` accounts
@@ -256,7 +256,7 @@ def co_hashtag(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.T
 @register_trace("near-duplicate", windowed=True)
 def near_duplicate(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Posting near-duplicate texts (MinHash/LSH groups of normalised text)."""
-    from infoscope.coordination.minhash import near_duplicate_groups
+    from infoscope.common.minhash import near_duplicate_groups
 
     own = _own_posts(posts).filter(_.text.notnull())
     groups = near_duplicate_groups(

@@ -1,6 +1,6 @@
 """`infoscope locate` as a library call: a place for every account, from the best evidence.
 
-For each account of the store (`locate_accounts`), the evidence is taken in this order and the
+For each account of the store (`run_locate`), the evidence is taken in this order and the
 first that yields a place is kept:
 
 1. **geotag**: coordinates attached to the account's posts (API v1.1 ``coordinates`` and
@@ -30,12 +30,12 @@ them) then multiply the confidence by 0.6 for each one that fails:
   so it never contradicts a place.
 
 The time zone and the language never make a place by themselves. Each run is recorded in
-``runs`` and its rows in ``account_locations``; `latest_locations` reads the latest one back.
+``runs`` and its rows in ``account_locations``; `load_locate` reads a run's summary back and
+`latest_locations` the latest run's rows.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections import Counter
@@ -55,6 +55,7 @@ from infoscope.geo.resolve import (
     unknown,
 )
 from infoscope.geo.zones import iana_zone, zone_offsets, zones_agree
+from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
 COMMAND = "locate"
@@ -125,14 +126,8 @@ GEO_FIELDS: dict[str, GeoFields] = {
 
 
 @dataclass
-class LocateRun:
+class LocateRun(AnalysisResult):
     """A stored locate run: its id and summary (counts by source, confidence and country)."""
-
-    run_id: str
-    summary: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, **self.summary}
 
 
 def confidence_band(confidence: float, country: str = "") -> str:
@@ -142,24 +137,17 @@ def confidence_band(confidence: float, country: str = "") -> str:
     return next(name for name, floor in BANDS if confidence >= floor)
 
 
-def locate_fingerprint(store: Store) -> str:
-    """A hash of the completed ingest runs and the post and account counts: what was read."""
-    ingests = store.con.execute(
-        "SELECT run_id FROM runs WHERE command = 'ingest' AND status = 'completed' ORDER BY 1"
-    ).fetchall()
-    text = json.dumps([[r[0] for r in ingests], store.count("posts"), store.count("accounts")])
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def locate_accounts(
+def run_locate(
     store: Store,
     *,
     platform: str | None = None,
+    seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> LocateRun:
     """Locate every account of the store (of `platform` only, when given) and store the run.
 
-    See the module docstring for the evidence order, the confidences and the checks.
+    See the module docstring for the evidence order, the confidences and the checks. Locating
+    is deterministic: `seed` is recorded for provenance only.
     """
     say = progress or (lambda message: None)
     where = "" if platform is None else "WHERE platform = ?"
@@ -183,12 +171,10 @@ def locate_accounts(
         "min_lang_posts": MIN_LANG_POSTS,
         "inconsistent_factor": INCONSISTENT_FACTOR,
     }
-    run_id = store.begin_run(COMMAND, params, input_fingerprint=locate_fingerprint(store))
-    try:
-        return _locate(store, run_id, platform, say)
-    except BaseException:
-        store.end_run(run_id, status="failed", counts={})
-        raise
+    with store.run(COMMAND, params, seed=seed) as run:
+        result = _locate(store, run.run_id, platform, say)
+        run.counts = result.summary
+    return result
 
 
 # -- reading the store --------------------------------------------------------------------------
@@ -441,15 +427,11 @@ def _locate(
             "checks": [json.dumps(c, ensure_ascii=False) for _, _, c in rows],
         }
     )
-    with store.transaction() as con:
-        con.register("_rows", table)
-        con.execute("INSERT INTO account_locations BY NAME SELECT * FROM _rows")
-        con.unregister("_rows")
+    store.insert("account_locations", table)
     summary = summarize([(p, c) for _, p, c in rows])
     summary["platform"] = platform
     summary["profile_locations"] = sum(1 for r, _, _ in rows if r["location"])
     summary["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
-    store.end_run(run_id, status="completed", counts=summary)
     return LocateRun(run_id, summary)
 
 
@@ -581,17 +563,44 @@ def summarize(rows: list[tuple[Place, dict[str, Any]]]) -> dict[str, Any]:
     }
 
 
-def latest_run_id(store: Store) -> str | None:
-    """The id of the latest completed locate run, or None (also for a store without one)."""
-    return store.latest_run_id(COMMAND, "account_locations")
+def load_locate(store: Store, run_id: str | None = None) -> LocateRun:
+    """A stored locate run (the latest completed one by default)."""
+    run = store.latest_run(COMMAND) if run_id is None else store.get_run(run_id, COMMAND)
+    if run is None or run.status != "completed":
+        raise InfoscopeError(
+            f"store {store.path} has no completed locate run"
+            + ("" if run is None else f" {run.run_id}")
+            + ": run `infoscope locate` first"
+        )
+    return LocateRun(run.run_id, run.counts)
 
 
 def latest_locations(store: Store) -> pa.Table | None:
     """The rows of the latest completed locate run as an Arrow table, or None if none ran."""
-    run_id = latest_run_id(store)
+    run_id = store.latest_run_id(COMMAND)
     if run_id is None:
         return None
     return store.con.sql(
         "SELECT * FROM account_locations WHERE run_id = ? ORDER BY platform, account_id",
         params=[run_id],
     ).to_arrow_table()
+
+
+def demo_locate(store: Store, context: DemoContext) -> DemoStep:
+    """The demo's step: every account located from its evidence."""
+    context.say("locating accounts")
+    result = run_locate(store, seed=context.seed)
+    s = result.summary
+    data = {
+        "accounts": s["accounts"],
+        "with_place": s["located"],
+        "unknown": s["unknown"],
+        "top_countries": s["top_countries"][:5],
+    }
+    text = (
+        f"{data['with_place']:,} of {data['accounts']:,} accounts located from their evidence "
+        f"({data['unknown']:,} unknown, left unknown); top countries: "
+        + ", ".join(f"{c[0]} ({c[1]:,})" for c in data["top_countries"])
+        + "."
+    )
+    return DemoStep(result, data, text)

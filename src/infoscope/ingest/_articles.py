@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 # Texts shorter than this (after removing URLs) are not given to the language identifier.
 MIN_DETECT_CHARS = 20
 _SPACES = re.compile(r"\s+")
-_STRIP_FOR_LANG = re.compile(r"(https?://|www\.)\S+|[@#][\w]+")
 # Markup before the root element: a byte-order mark, whitespace, processing instructions
 # (``<?xml ...?>``, ``<?xml-stylesheet ...?>``) and comments.
 _PROLOG = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.S)
@@ -152,22 +151,12 @@ def declared_language(value: str | None) -> str | None:
     return parts[0]
 
 
-@functools.lru_cache(maxsize=1)
-def _language_identifier() -> Any:
-    from infoscope.language.detect import _identifier
-
-    return _identifier()
-
-
 def detected_language(text: str | None) -> str | None:
-    """The language py3langid identifies in `text`, when confident enough; else None."""
-    cleaned = collapse(_STRIP_FOR_LANG.sub(" ", text or ""))
-    if len(cleaned) < MIN_DETECT_CHARS:
-        return None
-    from infoscope.language.detect import MIN_CONFIDENCE
+    """The language identified in `text` when confident enough (`infoscope.common.langid`);
+    else None."""
+    from infoscope.common.langid import language_or_none
 
-    lang, confidence = _language_identifier().classify(cleaned)
-    return str(lang) if confidence >= MIN_CONFIDENCE else None
+    return language_or_none(text, min_chars=MIN_DETECT_CHARS)
 
 
 def language_of(declared: str | None, title: str | None, text: str | None) -> str | None:

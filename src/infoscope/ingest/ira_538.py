@@ -156,7 +156,7 @@ class Ira538(TabularFormat):
         account_raw += ")::VARCHAR"
         accounts = f"""
             SELECT {platform} AS platform, {account_id} AS account_id,
-                   any_value(lower(trim(author))) AS handle,
+                   min(lower(trim(author))) AS handle,
                    arg_max({bigint(col("followers"))}, {created}) AS followers,
                    arg_max({bigint(col("following"))}, {created}) AS following,
                    arg_max({bigint(col("updates"))}, {created}) AS posts_count,

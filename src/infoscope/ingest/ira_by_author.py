@@ -94,7 +94,7 @@ class IraByAuthor(TabularFormat):
         """
         accounts = f"""
             SELECT {platform} AS platform, {HANDLE_ID} AS account_id,
-                   any_value(trim(author_id)) AS handle,
+                   min(trim(author_id)) AS handle,
                    arg_max({bigint("followers")}, {created}) AS followers,
                    arg_max({bigint("following")}, {created}) AS following,
                    arg_max({bigint("updates")}, {created}) AS posts_count,

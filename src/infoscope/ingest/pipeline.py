@@ -590,33 +590,32 @@ def _ingest(
         "max_record_bytes": limit,
     }
     input_fp = hashlib.sha256("".join(fingerprint(p) for p in paths).encode()).hexdigest()
-    run_id = store.begin_run("ingest", params, input_fingerprint=input_fp)
-    ctx = ReadContext(
-        run_id=run_id,
-        encoding=encoding,
-        max_record_bytes=limit,
-        platform=platform,
-        mapping=mapping or {},
-        date_format=date_format,
-        delimiter=delimiter,
-    )
-    ingester = Ingester(store, ctx, format_name=format, batch_rows=batch_rows, progress=progress)
-    started = time.perf_counter()
-    status = "failed"
     # Ingest needs little of DuckDB's cache: bound it so peak memory stays well under 2 GB
     # whatever the input size (DuckDB spills to disk past the limit).
     previous_limit = store.con.execute("SELECT current_setting('memory_limit')").fetchone()
     store.con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
     try:
-        for path, name in named:
-            ingester.ingest_file(path, name)
-        status = "completed"
-    except KeyboardInterrupt:
-        status = "interrupted"
-        raise
+        with store.run("ingest", params, fingerprint=input_fp, tables=()) as run:
+            ctx = ReadContext(
+                run_id=run.run_id,
+                encoding=encoding,
+                max_record_bytes=limit,
+                platform=platform,
+                mapping=mapping or {},
+                date_format=date_format,
+                delimiter=delimiter,
+            )
+            ingester = Ingester(
+                store, ctx, format_name=format, batch_rows=batch_rows, progress=progress
+            )
+            started = time.perf_counter()
+            try:
+                for path, name in named:
+                    ingester.ingest_file(path, name)
+            finally:
+                ingester.summary.seconds = time.perf_counter() - started
+                run.counts = ingester.summary.as_dict()
     finally:
         if previous_limit:
             store.con.execute(f"SET memory_limit = '{previous_limit[0]}'")
-        ingester.summary.seconds = time.perf_counter() - started
-        store.end_run(run_id, status=status, counts=ingester.summary.as_dict())
     return ingester.summary

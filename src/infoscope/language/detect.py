@@ -2,9 +2,9 @@
 
 Platforms state a language for most posts (Twitter's ``lang``, the IRA archives' ``language``);
 CSV exports such as CrowdFlower's do not. `detect_languages` identifies the language of every
-post without one (``lang`` NULL or ``und``) that has not been identified before, with
-py3langid (a maintained fork of langid.py, Lui & Baldwin 2012, whose model ships inside the
-package), on the text with URLs, mentions and hashtags removed, and stores ``lang``,
+post without one (``lang`` NULL or ``und``) that has not been identified before, with the
+toolkit's language identifier (`infoscope.common.langid`: py3langid, on the text with URLs,
+mentions and hashtags removed), and stores ``lang``,
 ``confidence`` (the normalised probability) and the model in ``detected_languages``. A
 language below ``min_confidence`` is kept in that table but not used.
 
@@ -14,25 +14,15 @@ analyses read.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import Any
 
 import ibis
 import pyarrow as pa
 
+from infoscope.common.langid import MIN_CONFIDENCE, MODEL, identify_language
 from infoscope.store import Store
 
-MODEL = "py3langid-0.4.0"
-MIN_CONFIDENCE = 0.5
-_STRIP = re.compile(r"(https?://|www\.)\S+|[@#][\w]+")
 _UNKNOWN = ("und", "zxx", "")
-
-
-def _identifier() -> Any:
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
 
 
 def detect_languages(
@@ -55,20 +45,13 @@ def detect_languages(
         )
         .to_arrow_reader(batch)
     )
-    identifier = None
     done = 0
     for chunk in pending:
-        if identifier is None:
-            identifier = _identifier()
         langs, scores = [], []
         for text in chunk.column("text").to_pylist():
-            cleaned = _STRIP.sub(" ", text).strip()
-            if cleaned:
-                lang, score = identifier.classify(cleaned)
-            else:
-                lang, score = "und", 0.0
+            lang, score = identify_language(text)
             langs.append(lang)
-            scores.append(float(score))
+            scores.append(score)
         rows = pa.table(
             {
                 "platform": chunk.column("platform"),

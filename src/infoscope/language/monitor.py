@@ -1,6 +1,6 @@
 """Monitoring: how prevalent resonance is per place and period, with its uncertainty.
 
-`monitor_resonance` reads a resonance run scored per period (``infoscope resonance --period``)
+`run_monitor` reads a resonance run scored per period (``infoscope resonance --period``)
 and the latest `infoscope locate` run, and counts, per place (country, or country/region) and
 period, the accounts scored in that period and those resonant. Beside each prevalence:
 
@@ -14,6 +14,7 @@ period, the accounts scored in that period and those resonant. Beside each preva
 
 Places with fewer than ``min_accounts`` scored accounts in a period get no alert: too few to
 say. The relational part (joining scores to places and counting) is one Ibis expression.
+`load_monitor` reads a stored run back.
 """
 
 from __future__ import annotations
@@ -26,17 +27,17 @@ import pyarrow as pa
 from ibis import _
 
 from infoscope.errors import InfoscopeError
+from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
+COMMAND = "monitor"
 LEVELS = ("country", "region")
 
 
 @dataclass
-class MonitorRun:
+class MonitorRun(AnalysisResult):
     """A stored monitor run: its summary, cells (place x period) and alerts."""
 
-    run_id: str
-    summary: dict[str, Any]
     cells: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -45,16 +46,6 @@ class MonitorRun:
 
     def as_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, **self.summary, "alerts": self.alerts, "cells": self.cells}
-
-
-def _latest(store: Store, command: str, *, periods: bool = False) -> str | None:
-    query = (
-        "SELECT run_id FROM runs WHERE command = ? AND status = 'completed' "
-        + ("AND json_extract_string(parameters, '$.period') IS NOT NULL " if periods else "")
-        + "ORDER BY started_at DESC LIMIT 1"
-    )
-    row = store.con.execute(query, [command]).fetchone()
-    return None if row is None else str(row[0])
 
 
 def count_cells(
@@ -87,7 +78,7 @@ def count_cells(
     )
 
 
-def monitor_resonance(
+def run_monitor(
     store: Store,
     *,
     resonance_run: str | None = None,
@@ -97,22 +88,25 @@ def monitor_resonance(
     threshold: float = 0.1,
     baseline: int = 4,
     alpha: float = 0.01,
+    seed: int = 0,
 ) -> MonitorRun:
-    """Prevalence of resonance per place and period, with intervals and alerts; stored."""
-    from scipy.stats import binomtest, fisher_exact
+    """Prevalence of resonance per place and period, with intervals and alerts; stored.
 
-    from infoscope.geo.accounts import latest_run_id as latest_locate
-    from infoscope.network.run import input_fingerprint
+    The counting and tests are deterministic: `seed` is recorded for provenance only."""
+    from scipy.stats import binomtest, fisher_exact
 
     if level not in LEVELS:
         raise InfoscopeError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
-    run = resonance_run or _latest(store, "resonance", periods=True)
+    if resonance_run is None:
+        scored = store.latest_run("resonance", where=lambda r: bool(r.parameters.get("period")))
+        resonance_run = None if scored is None else scored.run_id
+    run = resonance_run
     if run is None:
         raise InfoscopeError(
             "no resonance run scored per period: run `infoscope resonance --signature NAME "
             "--period week` (or month) first"
         )
-    locate_run = latest_locate(store)
+    locate_run = store.latest_run_id("locate")
     params = {
         "resonance_run": run,
         "locate_run": locate_run,
@@ -178,12 +172,6 @@ def monitor_resonance(
                 cell["alert"] = "crossing" if cell["alert"] is None else "growth+crossing"
         past.append(cell)
         cells.append(cell)
-    run_id = store.begin_run("monitor", params, input_fingerprint=input_fingerprint(store))
-    table = pa.Table.from_pylist(cells).add_column(0, "run_id", pa.array([run_id] * len(cells)))
-    with store.transaction() as con:
-        con.register("_cells", table)
-        con.execute("INSERT INTO monitor_cells BY NAME SELECT * FROM _cells")
-        con.unregister("_cells")
     places = sorted({c["place"] for c in cells})
     summary = {
         "parameters": params,
@@ -195,5 +183,40 @@ def monitor_resonance(
         / max(1, sum(t for t, _ in per_period.values())),
         "located": locate_run is not None,
     }
-    store.end_run(run_id, status="completed", counts=summary)
-    return MonitorRun(run_id, summary, cells)
+    with store.run(COMMAND, params, seed=seed) as stored:
+        table = pa.Table.from_pylist(cells)
+        table = table.add_column(0, "run_id", pa.array([stored.run_id] * len(cells)))
+        store.insert("monitor_cells", table)
+        stored.counts = summary
+    return MonitorRun(stored.run_id, summary, cells)
+
+
+def load_monitor(store: Store, run_id: str | None = None) -> MonitorRun:
+    """A stored monitor run (the latest completed one by default) with its cells."""
+    run = store.latest_run(COMMAND) if run_id is None else store.get_run(run_id, COMMAND)
+    if run is None or run.status != "completed":
+        raise InfoscopeError(
+            f"store {store.path} has no completed monitor run"
+            + ("" if run is None else f" {run.run_id}")
+            + ": run `infoscope monitor` first"
+        )
+    cur = store.con.execute(
+        "SELECT * EXCLUDE (run_id) FROM monitor_cells WHERE run_id = ? ORDER BY place, period",
+        [run.run_id],
+    )
+    names = [d[0] for d in cur.description]
+    cells = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    return MonitorRun(run.run_id, run.counts, cells)
+
+
+def demo_monitor(store: Store, context: DemoContext) -> DemoStep:
+    """The demo's step: resonance monitored per country and week."""
+    context.say("monitoring resonance by country and week")
+    result = run_monitor(store, min_accounts=10, seed=context.seed)
+    m = result.summary
+    text = (
+        f"Resonance monitored over {m['places']} countries and {m['periods']} weeks "
+        f"({m['unknown_share']:.0%} of scored account-weeks without a known place): "
+        f"{len(result.alerts)} alert(s)."
+    )
+    return DemoStep(result, {**m, "alerts": result.alerts}, text)

@@ -8,9 +8,10 @@ pro-Russia community's lexical fingerprint. Here the match is a number with an e
   for the reference's) and ``tokens`` all of the account's tokens: the average evidence per
   token, shrunk toward 0 for accounts that say little. Each score shows the terms that drove
   it (`ResonanceScorer.explain`).
-- **Calibration**: a logistic regression of membership on the score (Platt scaling) turns
-  scores into probabilities, and the threshold is the one that maximises F1 (or reaches a
-  target precision) on out-of-fold scores.
+- **Calibration**: Platt scaling (`infoscope.common.calibration.fit_platt`) of membership on
+  the out-of-fold scores turns scores into probabilities, and the threshold is the one that
+  maximises F1 (or reaches a target precision) on out-of-fold scores
+  (`infoscope.common.calibration.best_threshold`).
 - **Honest figures**: with ``cv`` folds of the labelled accounts (stratified, seeded), when
   the scorer learns its own signature each fold's accounts are scored by a signature learnt
   without them; the threshold applied to a fold is chosen on the other folds' scores. The
@@ -34,13 +35,17 @@ import pyarrow as pa
 from ibis import _
 from scipy import sparse
 
-from infoscope.errors import BadParameterError
+from infoscope.common.calibration import best_threshold, fit_platt
+from infoscope.errors import BadParameterError, InfoscopeError
 from infoscope.language.keyness import TermCounts, compute_keyness
 from infoscope.language.signature import Signature, select_terms
 from infoscope.language.tokens import TokenOptions, post_tokens
+from infoscope.registry import AnalysisResult, DemoContext, DemoStep
+from infoscope.store import Store
 
+COMMAND = "resonance"
 PERIODS = {"week": "W", "month": "M"}
-# How a signature selects its terms: parameters of `learn_signature` and `ResonanceScorer`.
+# How a signature selects its terms: parameters of `run_signature` and `ResonanceScorer`.
 SELECTION_PARAMETERS = (
     "size",
     "z_min",
@@ -219,28 +224,12 @@ def _weights(signature: Signature, X: AccountTerms) -> np.ndarray:
     return w
 
 
-def _best_threshold(scores: np.ndarray, y: np.ndarray, precision: float | None) -> float:
-    """The threshold maximising F1 (or the lowest one reaching `precision`) on these scores."""
-    from sklearn.metrics import precision_recall_curve
-
-    if len(np.unique(y)) < 2:
-        return float(np.median(scores))
-    p, r, t = precision_recall_curve(y, scores)
-    p, r = p[:-1], r[:-1]
-    if precision is not None:
-        ok = np.flatnonzero(p >= precision)
-        return float(t[ok[0]]) if ok.size else float(t[-1])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(p + r > 0, 2 * p * r / (p + r), 0)
-    return float(t[int(np.argmax(f1))])
-
-
 class ResonanceScorer:
     """Score accounts against a signature; calibrated, with held-out error rates.
 
     Parameters: `signature` (a `Signature`; None to learn one from the labelled accounts in
     `fit`, with `size`, `z_min`, `min_count`, `min_accounts`, `max_account_share` and
-    `prior_strength` as in `learn_signature`), `smoothing` (pseudo-tokens added to every
+    `prior_strength` as in `run_signature`), `smoothing` (pseudo-tokens added to every
     account's length), `min_tokens` (accounts with fewer tokens are not scored: too little
     evidence), `precision` (None: threshold at the best F1; a number: the lowest threshold
     reaching that precision), `cv` folds and `seed`.
@@ -263,7 +252,7 @@ class ResonanceScorer:
         min_tokens: int = 20,
         precision: float | None = None,
         cv: int = 5,
-        seed: int | None = None,
+        seed: int = 0,
     ) -> None:
         self.signature = signature
         self.size = size
@@ -301,7 +290,6 @@ class ResonanceScorer:
 
     def fit(self, X: AccountTerms, y: Sequence[bool] | np.ndarray) -> ResonanceScorer:
         """Learn (or take) the signature, calibrate, and measure held-out error rates."""
-        from sklearn.linear_model import LogisticRegression
         from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
         from sklearn.model_selection import StratifiedKFold
 
@@ -328,7 +316,7 @@ class ResonanceScorer:
         predicted = np.zeros(len(ys), dtype=bool)
         for k in range(folds):
             here = fold_of == k
-            threshold = _best_threshold(oof[~here], ys[~here], self.precision)
+            threshold = best_threshold(oof[~here], ys[~here], precision=self.precision)
             predicted[here] = oof[here] >= threshold
         self.oof_scores_ = oof
         self.cv_metrics_ = {
@@ -343,8 +331,8 @@ class ResonanceScorer:
         }
         self.signature_ = self.signature or self._learn(Xs, ys)
         # Calibrate on out-of-fold scores: in-sample scores of a learnt signature flatter it.
-        self.calibrator_ = LogisticRegression().fit(oof.reshape(-1, 1), ys)
-        self.threshold_ = _best_threshold(oof, ys, self.precision)
+        self.calibrator_ = fit_platt(oof, ys)
+        self.threshold_ = best_threshold(oof, ys, precision=self.precision)
         return self
 
     # -- scoring ---------------------------------------------------------------------------
@@ -359,7 +347,7 @@ class ResonanceScorer:
         out = np.full(len(s), np.nan)
         ok = ~np.isnan(s)
         if ok.any():
-            out[ok] = self.calibrator_.predict_proba(s[ok].reshape(-1, 1))[:, 1]
+            out[ok] = self.calibrator_.probability(s[ok])
         return out
 
     def predict(self, X: AccountTerms) -> np.ndarray:
@@ -386,11 +374,10 @@ class ResonanceScorer:
 
 
 @dataclass
-class ResonanceRun:
-    """A stored resonance run: its summary (cross-validated metrics included) and id."""
+class ResonanceRun(AnalysisResult):
+    """A stored resonance run: its summary (cross-validated metrics included) and its most
+    resonant accounts with the terms behind their scores."""
 
-    run_id: str
-    summary: dict[str, Any]
     top: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -422,8 +409,8 @@ def _top_terms(scorer: ResonanceScorer, X: AccountTerms, n: int = 5) -> list[str
     return out
 
 
-def score_resonance(
-    store: Any,
+def run_resonance(
+    store: Store,
     signature: str,
     *,
     members: str | None = None,
@@ -433,7 +420,7 @@ def score_resonance(
     precision: float | None = None,
     cv: int = 5,
     top: int = 20,
-    seed: int | None = None,
+    seed: int = 0,
     progress: Any = None,
 ) -> ResonanceRun:
     """Score every account of the signature's platform and store the run.
@@ -444,18 +431,14 @@ def score_resonance(
     reported error rates are of accounts the signature never saw. With `period` (``week`` or
     ``month``) every account is also scored per period, with the same calibration.
     """
-    import json
-    import secrets
-
     from infoscope.language.detect import posts_with_language
     from infoscope.language.groups import GroupSpec, group_accounts
-    from infoscope.language.signature import load_signature
-    from infoscope.network.run import default_platform, input_fingerprint
+    from infoscope.language.signature import get_signature
 
     say = progress or (lambda message: None)
-    sig = load_signature(store, signature)
+    sig = get_signature(store, signature)
     params = sig.parameters
-    platform = params.get("platform") or default_platform(store)
+    platform = params.get("platform") or store.default_platform()
     m_spec = GroupSpec.parse(members or params.get("target", ""))
     b_spec = GroupSpec.parse(baseline or params.get("reference", "rest"))
     if m_spec.is_window or b_spec.is_window or m_spec.kind in ("rest", "all"):
@@ -463,7 +446,6 @@ def score_resonance(
             "resonance calibrates on groups of accounts: give --members (and --baseline) as "
             "label:, community:, accounts:, format: or source: groups"
         )
-    seed = secrets.randbits(32) if seed is None else seed
     relearn = (
         "imported_from" not in params
         and str(m_spec) == params.get("target")
@@ -481,10 +463,8 @@ def score_resonance(
         "relearn_in_cv": relearn,
         "platform": platform,
     }
-    run_id = store.begin_run(
-        "resonance", run_params, input_fingerprint=input_fingerprint(store), seed=seed
-    )
-    try:
+    with store.run(COMMAND, run_params, seed=seed) as run:
+        run_id = run.run_id
         posts = posts_with_language(store)
         posts = posts.filter(posts.platform == platform)
         say("tokenising every post")
@@ -553,16 +533,79 @@ def score_resonance(
             "scored_accounts": scored,
             "resonant_accounts": resonant,
         }
-        order = np.argsort(-np.nan_to_num(accounts["score"].to_numpy(), nan=-np.inf))[:top]
-        top_rows = [accounts.slice(int(i), 1).to_pylist()[0] for i in order]
-        for r in top_rows:
-            r["top_terms"] = json.loads(r["top_terms"])
-            del r["run_id"], r["signature_id"]
-    except BaseException:
-        store.end_run(run_id, status="failed", counts={})
-        raise
-    store.end_run(run_id, status="completed", counts=summary)
-    return ResonanceRun(run_id, summary, top_rows)
+        run.counts = summary
+    return load_resonance(store, run_id, top=top)
+
+
+def load_resonance(store: Store, run_id: str | None = None, *, top: int = 20) -> ResonanceRun:
+    """A stored resonance run (the latest completed one by default) with its `top` most
+    resonant accounts (highest score first, ties by account id)."""
+    import json
+
+    run = store.latest_run(COMMAND) if run_id is None else store.get_run(run_id, COMMAND)
+    if run is None or run.status != "completed":
+        raise InfoscopeError(
+            f"store {store.path} has no completed resonance run"
+            + ("" if run is None else f" {run.run_id}")
+            + ": run `infoscope resonance --signature NAME` first"
+        )
+    cur = store.con.execute(
+        "SELECT platform, account_id, period, tokens, score, probability, resonant, top_terms "
+        "FROM resonance_scores WHERE run_id = ? AND period IS NULL "
+        "ORDER BY score DESC, account_id LIMIT ?",
+        [run.run_id, top],
+    )
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    for r in rows:
+        r["top_terms"] = json.loads(r["top_terms"])
+    return ResonanceRun(run.run_id, run.counts, rows)
+
+
+def explain_resonance(
+    store: Store, account: str, *, run_id: str | None = None
+) -> dict[str, Any]:
+    """One account's score in a resonance run (the latest by default), by id or handle:
+    score, probability, resonant, tokens and the terms behind the score
+    (``[term, count, contribution]``)."""
+    import json
+
+    run = load_resonance(store, run_id, top=0)
+    name = account.lstrip("@")
+    cur = store.con.execute(
+        """
+        SELECT r.account_id, r.score, r.probability, r.resonant, r.tokens, r.top_terms
+        FROM resonance_scores r
+        WHERE r.run_id = ? AND r.period IS NULL AND (r.account_id = ? OR r.account_id IN (
+          SELECT account_id FROM posts WHERE lower(account_handle) = lower(?)))
+        ORDER BY r.account_id LIMIT 1
+        """,
+        [run.run_id, name, name],
+    )
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+    if not rows:
+        raise BadParameterError(f"--explain {account}: no such account among those scored")
+    out = dict(zip(names, rows[0], strict=True))
+    out["top_terms"] = json.loads(out["top_terms"])
+    return out
+
+
+def demo_resonance(store: Store, context: DemoContext) -> DemoStep:
+    """The demo's step: every account scored with the demo's signature, per week too."""
+    signature = context.results["signature"]
+    name = signature.summary["name"]
+    context.say("scoring every account's resonance with it (calibrated, 5-fold)")
+    result = run_resonance(store, name, period="week", seed=context.seed)
+    res = result.summary
+    cv = res["cv"]
+    text = (
+        f"Resonance scored {res['scored_accounts']:,} accounts and found "
+        f"{res['resonant_accounts']:,} resonant; held-out ({cv['folds']:.0f}-fold) precision "
+        f"{cv['precision']:.3f}, recall {cv['recall']:.3f}, ROC AUC {cv['roc_auc']:.3f} "
+        "(the baseline holds the operation's unseen accounts, so precision here is a floor)."
+    )
+    return DemoStep(result, {k: v for k, v in res.items() if k != "parameters"}, text)
 
 
 def _score_rows(

@@ -1,13 +1,14 @@
 """Lexical signatures: the terms that set a group's language apart, stored and portable.
 
-`learn_signature` counts tokens (see `infoscope.language.tokens`) in the target and reference
+`run_signature` counts tokens (see `infoscope.language.tokens`) in the target and reference
 groups' posts inside the engine, computes their keyness (`compute_keyness`) and keeps the
 ``size`` most distinctive terms on each side with ``|z| >= z_min`` (3.29 is two-sided p =
 0.001): the target's terms get a positive weight, the reference's a negative one, the weight
 being the term's log-odds ratio (the evidence one use of it carries). A `Signature` is saved in
 the store (``signatures``, ``signature_terms``) with every parameter that made it, and can be
 written to and read from a JSON file (`write_signature`, `read_signature`), so a signature
-learnt on one corpus scores accounts in another.
+learnt on one corpus scores accounts in another. `get_signature` reads a stored signature by
+name or id; `load_signature` reads a learning run back (`SignatureRun`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from infoscope.errors import BadParameterError, InfoscopeError
 from infoscope.language.groups import GroupSpec, group_posts
 from infoscope.language.keyness import TermCounts, compute_keyness
 from infoscope.language.tokens import TokenOptions, post_tokens
+from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
+
+COMMAND = "signature"
 
 FILE_FORMAT = "infoscope-signature"
 FILE_VERSION = 1
@@ -107,7 +111,22 @@ def term_counts(tokens: ibis.Table) -> tuple[pa.Table, int, int]:
     return table, int(totals["n"][0].as_py() or 0), int(totals["accounts"][0].as_py() or 0)
 
 
-def learn_signature(
+@dataclass
+class SignatureRun(AnalysisResult):
+    """A stored signature-learning run: its summary and the signature it stored."""
+
+    signature: Signature | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        sig = self.signature
+        return {
+            "run_id": self.run_id,
+            **self.summary,
+            "signature": None if sig is None else {**sig.as_dict(), "terms": sig.top(20)},
+        }
+
+
+def run_signature(
     store: Store,
     target: str | GroupSpec,
     reference: str | GroupSpec = "rest",
@@ -122,11 +141,13 @@ def learn_signature(
     max_account_share: float = 0.5,
     prior_strength: float = 1000.0,
     replace: bool = False,
+    seed: int = 0,
     progress: Callable[[str], None] | None = None,
-) -> Signature:
-    """Learn the signature of `target` against `reference` (group specs) and store it."""
+) -> SignatureRun:
+    """Learn the signature of `target` against `reference` (group specs) and store it.
+
+    Learning is deterministic: `seed` is recorded for the run's provenance only."""
     from infoscope.language.detect import detect_languages, posts_with_language
-    from infoscope.network.run import default_platform, input_fingerprint
 
     say = progress or (lambda message: None)
     t_spec = target if isinstance(target, GroupSpec) else GroupSpec.parse(target)
@@ -136,7 +157,7 @@ def learn_signature(
     if size < 1:
         raise BadParameterError(f"size must be at least 1, got {size}")
     opts = options or TokenOptions()
-    platform = platform or default_platform(store)
+    platform = platform or store.default_platform()
     name = name or f"{t_spec} vs {r_spec}"
     _check_name(store, name, replace)
     params = {
@@ -151,10 +172,7 @@ def learn_signature(
         "max_account_share": max_account_share,
         "prior_strength": prior_strength,
     }
-    run_id = store.begin_run(
-        "signature", {**params, "name": name}, input_fingerprint=input_fingerprint(store)
-    )
-    try:
+    with store.run(COMMAND, {**params, "name": name}, seed=seed) as run:
         say("identifying languages of posts without one")
         detect_languages(store)
         posts = posts_with_language(store)
@@ -197,12 +215,13 @@ def learn_signature(
             }
             | {"signature_terms": terms.num_rows, "tested_terms": keyness.num_rows},
         )
-        save_signature(store, signature, run_id=run_id, replace=replace)
-    except BaseException:
-        store.end_run(run_id, status="failed", counts={})
-        raise
-    store.end_run(run_id, status="completed", counts={"signature_id": signature.signature_id})
-    return signature
+        save_signature(store, signature, run_id=run.run_id, replace=replace)
+        run.counts = {
+            "signature_id": signature.signature_id,
+            "name": signature.name,
+            **signature.counts,
+        }
+    return SignatureRun(run.run_id, run.counts, signature)
 
 
 def select_terms(keyness: pa.Table, *, size: int, z_min: float) -> pa.Table:
@@ -280,7 +299,7 @@ def list_signatures(store: Store) -> list[dict[str, Any]]:
     return rows
 
 
-def load_signature(store: Store, name_or_id: str) -> Signature:
+def get_signature(store: Store, name_or_id: str) -> Signature:
     """A stored signature by name or id."""
     row = None
     if store.has_table("signatures"):
@@ -347,3 +366,43 @@ def read_signature(path: str | Path, *, name: str | None = None) -> Signature:
         parameters=dict(data.get("parameters") or {}) | {"imported_from": str(path)},
         counts=dict(data.get("counts") or {}),
     )
+
+
+def load_signature(store: Store, run_id: str | None = None) -> SignatureRun:
+    """A stored signature-learning run (the latest completed one by default) with the
+    signature it stored (None when that signature was replaced since)."""
+    run = store.latest_run(COMMAND) if run_id is None else store.get_run(run_id, COMMAND)
+    if run is None or run.status != "completed":
+        raise InfoscopeError(
+            f"store {store.path} has no completed signature run"
+            + ("" if run is None else f" {run.run_id}")
+            + ": learn one with `infoscope signature learn --target ... --name NAME`"
+        )
+    row = store.con.execute(
+        "SELECT name FROM signatures WHERE signature_id = ?", [run.counts.get("signature_id")]
+    ).fetchone()
+    signature = None if row is None else get_signature(store, str(run.counts["signature_id"]))
+    return SignatureRun(run.run_id, run.counts, signature)
+
+
+def demo_signature(store: Store, context: DemoContext) -> DemoStep:
+    """The demo's step: the signature of half of the first operation's accounts (seeds an
+    analyst might hold) against everyone else."""
+    import csv
+
+    with open(context.scenario / "truth_accounts.csv", encoding="utf-8") as handle:
+        members = [r["account_id"] for r in csv.DictReader(handle) if r["operation_id"] == "op1"]
+    seeds = context.scenario / "seed_accounts.txt"
+    seeds.write_text("\n".join(members[::2]) + "\n", encoding="utf-8")
+    context.say(f"learning the signature of {seeds.name} (half of op1's accounts) vs the rest")
+    result = run_signature(
+        store, f"accounts:{seeds}", name="op1-seeds", replace=True, seed=context.seed
+    )
+    assert result.signature is not None
+    sig = result.signature
+    top = [r["term"] for r in sig.top(15)]
+    text = (
+        f"Signature `{sig.name}` ({sig.counts['signature_terms']} terms) of the seed accounts "
+        "against everyone else; its top terms: " + ", ".join(f"`{t}`" for t in top) + "."
+    )
+    return DemoStep(result, {"name": sig.name, "counts": sig.counts, "top_terms": top}, text)

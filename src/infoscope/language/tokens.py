@@ -30,21 +30,6 @@ import ibis.expr.datatypes as dt
 import pyarrow as pa
 from ibis import _
 
-# Languages whose stop-words are applied (ISO 639-1 -> name in the stop-words package).
-STOPWORD_LANGUAGES = {
-    "en": "english",
-    "ru": "russian",
-    "uk": "ukrainian",
-    "de": "german",
-    "fr": "french",
-    "es": "spanish",
-    "it": "italian",
-    "pl": "polish",
-    "pt": "portuguese",
-    "nl": "dutch",
-    "tr": "turkish",
-    "ar": "arabic",
-}
 ARTEFACTS = ("rt", "via", "amp", "gt", "lt", "http", "https")
 
 _STRIP = r"(https?://|www\.)\S+|[@#][\p{L}\p{M}\p{N}_]+"
@@ -85,11 +70,11 @@ class TokenOptions:
 @functools.lru_cache(maxsize=1)
 def stopword_rows() -> pa.Table:
     """``lang, token`` for every stop-word list applied (``*`` rows: the artefacts)."""
-    from stop_words import get_stop_words
+    from infoscope.common.stopwords import LANGUAGES, stop_words
 
     langs, tokens = [], []
-    for code, name in STOPWORD_LANGUAGES.items():
-        for word in sorted({w.lower() for w in get_stop_words(name)}):
+    for code in LANGUAGES:
+        for word in sorted(stop_words(code)):
             langs.append(code)
             tokens.append(word)
     for word in ARTEFACTS:
@@ -168,7 +153,9 @@ def _nullable(table: ibis.Table) -> ibis.Table:
 def _without_stopwords(words: ibis.Table, stop: ibis.Table) -> ibis.Table:
     """Drop artefacts, and words that are stop-words of their post's language (of any list
     when the language is unknown or has no list)."""
-    listed = words.lang.notnull() & words.lang.isin(list(STOPWORD_LANGUAGES))
+    from infoscope.common.stopwords import LANGUAGES
+
+    listed = words.lang.notnull() & words.lang.isin(list(LANGUAGES))
     per_lang = stop.filter(stop.stop_lang != "*")
     known = words.filter(listed)
     known = known.anti_join(

@@ -14,7 +14,7 @@ from infoscope.network.communities import (
     rank_accounts,
 )
 from infoscope.network.edges import EDGE_TYPES, EdgeSelection, combine_edges, interaction_edges
-from infoscope.network.run import CommunityRun, find_communities, load_communities
+from infoscope.network.run import CommunityRun, load_communities, run_communities
 
 __all__ = [
     "EDGE_TYPES",
@@ -24,8 +24,8 @@ __all__ = [
     "build_graph",
     "combine_edges",
     "detect_communities",
-    "find_communities",
     "interaction_edges",
     "load_communities",
     "rank_accounts",
+    "run_communities",
 ]

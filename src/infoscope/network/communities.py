@@ -238,7 +238,7 @@ def detect_communities(
         return Communities([], [], 0.0, 0.0, None, runs, seeds, objective, resolution)
     partitions = [_find(work, objective, resolution, s, iterations) for s in seeds]
     qualities = [float(p.quality) for p in partitions]
-    best = int(np.argmax(qualities))
+    best = int(np.argmax(qualities))  # the first (lowest seed) of equally good runs
     membership = _relabel_by_size(list(partitions[best].membership))
     ref = np.asarray(membership)
     memberships = [np.asarray(p.membership) for p in partitions]

@@ -240,10 +240,24 @@ def network_nodes(
         .group_by("account_id")
         .aggregate(named=_.named.max())
     )
-    counts = chosen.group_by("account_id").aggregate(
-        n=_.count(), latest=_.account_handle.argmax(_.created_at)
+    # The handle of the account's latest post; among posts of the same instant, the last
+    # handle in sort order (explicit, so every engine and every run agree).
+    handles = chosen.filter(chosen.account_handle.notnull())
+    handles = handles.mutate(
+        rank=ibis.row_number().over(
+            ibis.window(
+                group_by="account_id",
+                order_by=[ibis.desc(handles.created_at), ibis.desc(handles.account_handle)],
+            )
+        )
     )
-    counts = counts.rename(count_id="account_id")
+    latest = handles.filter(handles["rank"] == 0).select(
+        latest_id="account_id", latest="account_handle"
+    )
+    counts = chosen.group_by("account_id").aggregate(n=_.count())
+    counts = counts.left_join(latest, counts.account_id == latest.latest_id).select(
+        count_id="account_id", n="n", latest="latest"
+    )
     profiles = accounts
     if sel.platform is not None:
         profiles = profiles.filter(profiles.platform == sel.platform)

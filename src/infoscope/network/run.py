@@ -1,15 +1,13 @@
 """`infoscope communities` as a library call: build, cluster, rank, profile and store.
 
-`find_communities` runs the whole analysis on a store and records it as a run: the edges it
-clustered (``network_edges``), every account with its community, stability and centralities
-(``network_nodes``) and one profile per community (``communities``), all keyed by the run id,
-with the parameters, seed and input fingerprint in ``runs``. `load_communities` reads a
-stored run back.
+`run_communities` runs the whole analysis on a store inside one `Store.run` and stores the
+edges it clustered (``network_edges``), every account with its community, stability and
+centralities (``network_nodes``) and one profile per community (``communities``), all keyed
+by the run id; `load_communities` reads a stored run back as the same `CommunityRun`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -29,6 +27,7 @@ from infoscope.network.edges import (
     network_nodes,
 )
 from infoscope.network.profiles import profile_communities
+from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
 COMMAND = "communities"
@@ -36,40 +35,13 @@ TOP_ACCOUNTS = 5
 
 
 @dataclass
-class CommunityRun:
+class CommunityRun(AnalysisResult):
     """A stored communities run: its summary and the profile of each community."""
 
-    run_id: str
-    summary: dict[str, Any]
     profiles: list[dict[str, Any]] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, **self.summary, "profiles": self.profiles}
 
-
-def default_platform(store: Store) -> str:
-    """The platform with the most posts in the store."""
-    row = store.con.execute(
-        "SELECT platform FROM posts GROUP BY platform ORDER BY count(*) DESC, platform LIMIT 1"
-    ).fetchone()
-    if row is None:
-        raise InfoscopeError(
-            f"store {store.path} has no posts: ingest something first (infoscope ingest FILE)"
-        )
-    return str(row[0])
-
-
-def input_fingerprint(store: Store) -> str:
-    """A hash of the store's completed ingest runs and post count: what an analysis read."""
-    ingests = store.con.execute(
-        "SELECT run_id FROM runs WHERE command = 'ingest' AND status = 'completed' ORDER BY 1"
-    ).fetchall()
-    posts = store.count("posts")
-    text = json.dumps([[r[0] for r in ingests], posts])
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def find_communities(
+def run_communities(
     store: Store,
     selection: EdgeSelection | None = None,
     *,
@@ -80,7 +52,7 @@ def find_communities(
     levels: int = 1,
     group_resolution: float | None = None,
     top: int = 10,
-    seed: int | None = None,
+    seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> CommunityRun:
     """Build the interaction network, find its Leiden communities, rank and profile them.
@@ -92,11 +64,7 @@ def find_communities(
     say = progress or (lambda message: None)
     sel = selection or EdgeSelection()
     if sel.platform is None:
-        sel = EdgeSelection(**{**sel.__dict__, "platform": default_platform(store)})
-    if seed is None:
-        import secrets
-
-        seed = secrets.randbits(32)
+        sel = EdgeSelection(**{**sel.__dict__, "platform": store.default_platform()})
     params = {
         **sel.as_dict(),
         "objective": objective,
@@ -107,12 +75,9 @@ def find_communities(
         "group_resolution": group_resolution,
         "top": top,
     }
-    run_id = store.begin_run(COMMAND, params, input_fingerprint=input_fingerprint(store), seed=seed)
-    try:
-        result = _analyse(store, sel, run_id, params, seed, say)
-    except BaseException:
-        store.end_run(run_id, status="failed", counts={})
-        raise
+    with store.run(COMMAND, params, seed=seed) as run:
+        result = _analyse(store, sel, run.run_id, params, seed, say)
+        run.counts = result.summary
     return result
 
 
@@ -124,7 +89,7 @@ def _analyse(
     seed: int,
     say: Callable[[str], None],
 ) -> CommunityRun:
-    """The analysis of `find_communities`, whose clustering parameters are in `params`."""
+    """The analysis of `run_communities`, whose clustering parameters are in `params`."""
     seconds: dict[str, float] = {}
     runs, top = params["runs"], params["top"]
     posts, accounts = store.ibis.table("posts"), store.ibis.table("accounts")
@@ -239,16 +204,12 @@ def _analyse(
         "runs": found.runs,
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
     }
-    with store.transaction() as con:
-        for table, rows in (
-            ("network_nodes", node_rows),
-            ("network_edges", edge_rows),
-            ("communities", community_rows),
-        ):
-            con.register("_rows", rows)
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
-            con.unregister("_rows")
-    store.end_run(run_id, status="completed", counts=summary)
+    for table, rows in (
+        ("network_nodes", node_rows),
+        ("network_edges", edge_rows),
+        ("communities", community_rows),
+    ):
+        store.insert(table, rows)
     return CommunityRun(run_id, summary, profiles)
 
 
@@ -318,31 +279,68 @@ def _graph_profiles(graph: Any, found: Any, ranks: dict[str, list[float]]) -> li
     return profiles
 
 
-def latest_run_id(store: Store, command: str = COMMAND) -> str | None:
-    """The id of the latest completed run of `command`, or None."""
-    return store.latest_run_id(command, "network_nodes")
-
-
 def load_communities(store: Store, run_id: str | None = None) -> CommunityRun:
     """A stored communities run (the latest completed one by default)."""
-    run_id = run_id or latest_run_id(store)
     if run_id is None:
-        raise InfoscopeError(
-            f"store {store.path} has no communities run yet: run `infoscope communities` first"
-        )
-    row = store.con.execute(
-        "SELECT counts FROM runs WHERE run_id = ? AND command = ? AND status = 'completed'",
-        [run_id, COMMAND],
-    ).fetchone()
-    if row is None:
-        raise InfoscopeError(
-            f"no completed communities run {run_id!r} in {store.path}; "
-            "`infoscope export runs` lists them"
-        )
+        run = store.latest_run(COMMAND)
+        if run is None:
+            raise InfoscopeError(
+                f"store {store.path} has no communities run yet: run `infoscope communities` first"
+            )
+    else:
+        run = store.get_run(run_id, COMMAND)
+        if run.status != "completed":
+            raise InfoscopeError(
+                f"communities run {run_id} is {run.status}, not completed; `infoscope runs` "
+                "lists the runs"
+            )
     profiles = [
         json.loads(p)
         for (p,) in store.con.execute(
-            "SELECT profile FROM communities WHERE run_id = ? ORDER BY community", [run_id]
+            "SELECT profile FROM communities WHERE run_id = ? ORDER BY community", [run.run_id]
         ).fetchall()
     ]
-    return CommunityRun(run_id, json.loads(row[0]), profiles)
+    return CommunityRun(run.run_id, run.counts, profiles)
+
+
+def demo_communities(store: Store, context: DemoContext) -> DemoStep:
+    """The demo's step: two levels of Leiden communities, summarised."""
+    context.say("finding communities (Leiden, 10 seeded runs)")
+    result = run_communities(store, levels=2, seed=context.seed)
+    s = result.summary
+    largest = [_community_digest(p) for p in result.profiles[:8]]
+    text = "\n".join(
+        [
+            f"{s['nodes']:,} accounts and {s['edges']:,} interaction edges; Leiden found "
+            f"{s['communities']:,} communities in {s['groups']:,} groups (modularity "
+            f"{s['modularity']:.3f}); over {s['runs']} seeded runs the mean NMI between "
+            f"partitions is {s['mean_nmi']:.3f}. The largest:",
+            "",
+            "| community | group | accounts | stability | languages | hashtags | top accounts |",
+            "|---|---|---|---|---|---|---|",
+            *(
+                f"| {c['community']} | {c['group']} | {c['size']:,} | {c['stability']:.2f} | "
+                + ", ".join(c["languages"])
+                + " | "
+                + ", ".join("#" + h for h in c["top_hashtags"])
+                + " | "
+                + ", ".join("@" + a for a in c["top_accounts"])
+                + " |"
+                for c in largest
+            ),
+        ]
+    )
+    data = {**{k: v for k, v in s.items() if k != "parameters"}, "largest": largest}
+    return DemoStep(result, data, text)
+
+
+def _community_digest(profile: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "community": profile["community"],
+        "group": profile["group"],
+        "size": profile["size"],
+        "stability": round(profile["stability"], 3),
+        "languages": dict(list(profile.get("languages", {}).items())[:3]),
+        "top_hashtags": [h for h, _ in profile.get("top_hashtags", [])[:4]],
+        "top_accounts": [a["handle"] or a["account_id"] for a in profile["top_by_pagerank"][:3]],
+    }

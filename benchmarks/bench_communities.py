@@ -53,12 +53,11 @@ def main() -> None:
         build_graph,
         combine_edges,
         detect_communities,
-        run_communities,
         interaction_edges,
         rank_accounts,
+        run_communities,
     )
     from infoscope.network.edges import network_nodes
-    from infoscope.network.run import default_platform
     from infoscope.scenario import ScenarioConfig, generate_scenario
     from infoscope.store import Store
 
@@ -76,7 +75,7 @@ def main() -> None:
         with Store.open(out / "bench.duckdb") as store:
             seconds, summary = timed(lambda: ingest(store, [corpus]))
             print(f"ingest: {summary.posts:,} posts in {seconds:.1f} s", file=sys.stderr)
-            sel = EdgeSelection(platform=default_platform(store))
+            sel = EdgeSelection(platform=store.default_platform())
             posts, accounts = store.ibis.table("posts"), store.ibis.table("accounts")
 
             def edges() -> Any:

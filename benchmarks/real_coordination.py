@@ -322,7 +322,7 @@ def ira_context(store: Any) -> dict[str, int]:
 
 
 def ira(args: argparse.Namespace) -> None:
-    from infoscope.coordination import TraceOptions, run_coordination, parse_traces
+    from infoscope.coordination import TraceOptions, parse_traces, run_coordination
     from infoscope.store import Store
 
     if not IRA.exists() or not CONTROL.exists():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infoscope.report import views
+from infoscope.articles.view import actors_view, articles_view, quotes_view, techniques_view
 from infoscope.store import Store
 
 from .conftest import FIXTURES, cli_json, rows, run_cli
@@ -46,11 +46,13 @@ def test_ingest_links_copies_and_analyses_count_a_story_once(tmp_path):
     narratives = cli_json("articles", "narratives", "--store", str(store_path), "--min-size", "2")
     assert narratives["articles"] == 6
     with Store.open(store_path, read_only=True) as store:
-        view = views.articles(store)
-    assert view["articles"] == 7
-    assert view["actors"]["run"]["run_id"] == actors["run_id"]
-    assert view["quotes"]["run"]["run_id"] == quotes["run_id"]
-    assert view["techniques"] is None  # not run: the section says so
+        overview = articles_view(store)
+        actors_data, quotes_data = actors_view(store), quotes_view(store)
+        techniques_data = techniques_view(store)
+    assert overview["articles"] == 7
+    assert actors_data["run"]["run_id"] == actors["run_id"]
+    assert quotes_data["run"]["run_id"] == quotes["run_id"]
+    assert techniques_data is None  # not run: the section says so
     out = tmp_path / "r.html"
     result = run_cli("report", "--store", str(store_path), "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -66,14 +68,14 @@ def test_ingest_links_copies_and_analyses_count_a_story_once(tmp_path):
             [found["run_id"]],
         )
         run = rows(store, "SELECT * FROM runs WHERE run_id = ?", [found["run_id"]])[0]
-        view = views.articles(store)
+        techniques_data = techniques_view(store)
     assert found["articles"] == 6 and found["spans"] == len(spans) > 0
     assert sum(found["techniques"].values()) == len(spans)
     for span in spans:
         assert span["article"][span["start"] : span["end"]] == span["text"]
         assert 0.0 <= span["confidence"] <= 1.0
     assert "model_sha256" in run["parameters"] and run["status"] == "completed"
-    assert view["techniques"] is not None
+    assert techniques_data is not None
     result = run_cli("report", "--store", str(store_path), "--out", str(out))
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
@@ -101,9 +103,14 @@ def test_analyses_without_articles_say_what_to_do(tmp_path):
 
 
 def test_export_choices_are_the_exporters_tables():
-    # the command lists them itself so that `infoscope --help` imports nothing heavy
-    from infoscope.cli.main import export
-    from infoscope.export import EXPORTABLE
+    # read from the registry when parsed, so that `infoscope --help` imports nothing heavy
+    from infoscope.cli.corpus import export
+    from infoscope.export import exportable
+    from infoscope.registry import registered_exports
 
     what = next(p for p in export.params if p.name == "what")
-    assert tuple(what.type.choices) == EXPORTABLE
+    assert tuple(what.type.choices) == exportable()
+    # and its help says what each analysis export is
+    help_text = run_cli("export", "--help").output
+    for name, (_, entry) in registered_exports().items():
+        assert f"{name} " in help_text and entry.help in help_text

@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from infoscope.authenticity import Thresholds, run_accounts, explain_account
+from infoscope.authenticity import Thresholds, explain_account, run_accounts
 from infoscope.authenticity.behaviour import behaviour_features
 from infoscope.errors import BadParameterError
 from infoscope.records import ACCOUNT_SCHEMA, POST_SCHEMA

@@ -224,7 +224,7 @@ def test_library_raises_typed_errors(store, tmp_path, builder, options, error):
         ingest(store, [builder(tmp_path)], **options)
     assert _contents(store) == before
     # The failed run is recorded as such.
-    assert store.runs()[-1]["status"] == "failed"
+    assert store.runs()[-1].status == "failed"
 
 
 def test_semicolon_file_ingests_with_delimiter(store, tmp_path):

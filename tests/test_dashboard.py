@@ -18,7 +18,8 @@ from markupsafe import escape
 from infoscope.errors import BadParameterError, InfoscopeError
 from infoscope.ingest import ingest
 from infoscope.report import views
-from infoscope.report.dashboard import TOKEN_COOKIE, create_app, serve
+from infoscope.report.dashboard import TOKEN_COOKIE, create_app, navigation, section_pages, serve
+from infoscope.report.render import registered_sections
 from infoscope.store import Store
 
 from .conftest import FIXTURES, digest, one, rows, run_cli
@@ -29,8 +30,9 @@ PAGES = [
     ("/network", "/api/network", ["network"]),
     ("/communities", "/api/communities", ["communities"]),
     ("/language", "/api/language", ["signatures", "resonance"]),
-    ("/places", "/api/places", ["places"]),
+    ("/places", "/api/places", ["places", "monitor"]),
     ("/coordination", "/api/coordination", ["coordination"]),
+    ("/authenticity", "/api/authenticity", ["authenticity"]),
     ("/accounts", "/api/accounts", ["accounts"]),
     ("/runs", "/api/runs", ["provenance"]),
 ]
@@ -483,6 +485,8 @@ def test_the_dashboard_refuses_to_write(client, method, url):
         "/api/coordination?clusters=0",
         "/api/coordination?evidence=1001",
         "/api/language?top=0",
+        "/api/network?seed=-1",
+        "/api/articles?top=1001",
     ],
 )
 def test_out_of_range_numbers_are_400(client, query):
@@ -619,7 +623,7 @@ def test_plotly_is_served_from_the_installed_package(client):
 
 def test_authenticity_json_counts_the_accounts_run(client, demo_store):
     data = get_json(client, "/api/authenticity")
-    run_id = demo_store.latest_run_id("accounts", "account_signals")
+    run_id = demo_store.latest_run_id("accounts")
     assert data["run_id"] == run_id
     assert data["accounts"] == one(
         demo_store, "SELECT count(*) FROM account_signals WHERE run_id = ?", [run_id]
@@ -646,7 +650,7 @@ def test_authenticity_json_counts_the_accounts_run(client, demo_store):
 
 
 def test_account_page_shows_its_signals_and_their_evidence(client, demo_store):
-    run_id = demo_store.latest_run_id("accounts", "account_signals")
+    run_id = demo_store.latest_run_id("accounts")
     platform, account_id, evidence = demo_store.con.execute(
         "SELECT platform, account_id, evidence FROM account_signals WHERE run_id = ? "
         "AND len(automation) > 0 ORDER BY account_id LIMIT 1",
@@ -658,3 +662,43 @@ def test_account_page_shows_its_signals_and_their_evidence(client, demo_store):
     page = client.get(f"/accounts/{platform}/{account_id}").text
     text = json.loads(evidence)[data["signals"]["automation"][0]]
     assert str(escape(text)) in page
+
+
+# -- pages from the registry ---------------------------------------------------------------
+
+
+def test_pages_are_the_registrys_sections_grouped_by_page(client):
+    pages = section_pages()
+    # Every section is on exactly one page, pages in registry order, sections in order.
+    assert [s for p in pages for s in p.sections] == registered_sections()
+    assert len({p.path for p in pages}) == len(pages)
+    assert [p.path for p in pages] == [
+        "/network", "/communities", "/language", "/places", "/coordination", "/authenticity",
+        "/articles",
+    ]  # fmt: skip
+    assert navigation() == [
+        ("/", "Overview"), *((p.path, p.title) for p in pages), ("/accounts", "Accounts"),
+        ("/runs", "Provenance"),
+    ]  # fmt: skip
+    html = client.get("/").text
+    nav = html.split('<nav class="sections">')[1].split("</nav>")[0]
+    for path, title in navigation():
+        assert f'<a href="{path}"' in nav and str(escape(title)) in nav
+    for page in pages:
+        response = client.get(page.path)
+        assert response.status_code == 200, page.path
+        ids = [s.key for _, s in page.sections]
+        found = [i for i in ids if f'<section id="{i}">' in response.text]
+        assert found == ids, page.path
+        data = get_json(client, page.api)
+        if len(ids) > 1:  # a page of several sections serves {section key: data}
+            assert set(data) == set(ids), page.api
+
+
+def test_articles_page_serves_each_article_section(client):
+    data = get_json(client, "/api/articles")
+    keys = [s.key for a, s in registered_sections() if a.name.startswith("articles")]
+    assert data == dict.fromkeys(keys)  # the demo has posts, not articles
+    page = client.get("/articles").text
+    assert page.count("has not been run") == len(keys)
+    assert "<code>infoscope articles ingest FILE...</code>" in page

@@ -28,10 +28,15 @@ import pytest
 
 from infoscope.errors import InfoscopeError
 from infoscope.ingest import ingest
-from infoscope.network.run import run_communities, latest_run_id, load_communities
+from infoscope.network.run import load_communities, run_communities
 from infoscope.store import SCHEMA_VERSION, Store
 
 from .conftest import cli_json, rows, run_cli
+
+
+def latest_run_id(store: Store) -> str | None:
+    return store.latest_run_id("communities")
+
 
 RED = [(f"10{i}", f"red{i}") for i in range(1, 5)]
 BLUE = [(f"20{i}", f"blue{i}") for i in range(1, 5)]
@@ -106,13 +111,13 @@ def _by_members(profiles: list[dict[str, Any]], members: set[str]) -> dict[str, 
 def test_find_communities_stores_one_complete_run(store, tmp_path):
     _fill(store, tmp_path)
     result = run_communities(store, seed=1, runs=4)
-    (run,) = [r for r in store.runs() if r["command"] == "communities"]
-    assert run["run_id"] == result.run_id and run["status"] == "completed"
-    assert run["seed"] == 1 and run["input_fingerprint"]
-    params = json.loads(run["parameters"])
+    (run,) = store.runs("communities")
+    assert run.run_id == result.run_id and run.status == "completed"
+    assert run.seed == 1 and run.input_fingerprint
+    params = run.parameters
     assert params["platform"] == "twitter" and params["runs"] == 4
     assert params["types"] == ["retweet", "quote", "reply", "mention"]
-    assert json.loads(run["counts"])["nodes"] == 9
+    assert run.counts["nodes"] == 9
 
     nodes = rows(store, "SELECT * FROM network_nodes WHERE run_id = ?", [result.run_id])
     # Every node exactly once, and the two groups are the two communities.
@@ -198,8 +203,8 @@ def test_a_failed_run_is_recorded_and_raises(store, tmp_path):
     ingest(store, [path])
     with pytest.raises(InfoscopeError, match="no retweet/quote/reply/mention interactions"):
         run_communities(store, seed=1)
-    (run,) = [r for r in store.runs() if r["command"] == "communities"]
-    assert run["status"] == "failed"
+    (run,) = store.runs("communities")
+    assert run.status == "failed"
     assert latest_run_id(store) is None
 
 
@@ -310,7 +315,7 @@ def test_export_nodes_of_a_named_run(ran, tmp_path):
     )
     assert result.exit_code == 0 and set(pq.read_table(out)["run_id"].to_pylist()) == {run_id}
     result = run_cli("export", "nodes", "--store", str(ran["path"]), "--run", "nope")
-    _one_line_error(result, "no completed communities run 'nope'")
+    _one_line_error(result, "no communities run 'nope'")
 
 
 def _check_graph(graph: nx.DiGraph) -> None:
@@ -356,11 +361,11 @@ def test_export_graph_refusals(ran, tmp_path, store_path):
     store = str(ran["path"])
     _one_line_error(
         run_cli("export", "graph", "--store", store),
-        "export graph: pass --out FILE.gexf, .graphml or .parquet",
+        "export graph: pass --out FILE ending in .gexf, .graphml, .parquet",
     )
     _one_line_error(
         run_cli("export", "graph", "--store", store, "--out", str(tmp_path / "g.txt")),
-        "a graph is written as .gexf, .graphml, .parquet",
+        "export graph: pass --out FILE ending in .gexf, .graphml, .parquet",
     )
     # A store without a communities run.
     with Store.open(store_path):
@@ -368,7 +373,7 @@ def test_export_graph_refusals(ran, tmp_path, store_path):
     for what in ("graph", "nodes", "communities"):
         out = tmp_path / ("g.gexf" if what == "graph" else f"{what}.csv")
         result = run_cli("export", what, "--store", str(store_path), "--out", str(out))
-        _one_line_error(result, "has no communities run yet: run `infoscope communities` first")
+        _one_line_error(result, "has no communities run; run `infoscope communities` first")
         assert not out.exists()
 
 
@@ -440,7 +445,7 @@ def test_a_schema_1_store_is_upgraded_on_writable_open(store_path, tmp_path):
         with pytest.raises(InfoscopeError, match="has no communities run yet"):
             load_communities(store)
     result = run_cli("export", "nodes", "--store", str(store_path))
-    _one_line_error(result, "has no communities run yet")
+    _one_line_error(result, "has no communities run; run `infoscope communities` first")
 
     # Writable: upgraded in place, nothing stored lost, and communities can run.
     with Store.open(store_path) as store:

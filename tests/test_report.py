@@ -16,10 +16,21 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
+from infoscope.coordination.view import coordination_view
 from infoscope.errors import BadParameterError
+from infoscope.geo.view import places_view
 from infoscope.ingest import ingest
+from infoscope.language.view import monitor_view
+from infoscope.network.view import network_view
+from infoscope.registry import get_analysis
 from infoscope.report import layout, views
-from infoscope.report.render import build_report, render_report, write_report
+from infoscope.report.render import (
+    build_report,
+    registered_sections,
+    render_report,
+    render_section,
+    write_report,
+)
 from infoscope.store import Store
 
 from .conftest import FIXTURES, digest, one, rows, run_cli
@@ -31,9 +42,14 @@ SECTIONS = [
     "signatures",
     "resonance",
     "places",
+    "monitor",
     "coordination",
+    "authenticity",
+    "articles",
     "provenance",
 ]
+# The sections of the article analyses (the demo has posts, not articles).
+ARTICLE_SECTIONS = [s.key for a, s in registered_sections() if a.name.startswith("articles")]
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -97,6 +113,21 @@ def test_report_is_one_self_contained_document(demo_run, html):
     for name in SECTIONS:
         assert html.count(f'<section id="{name}">') == 1, name
         assert f'href="#{name}"' in html  # and the navigation links to it
+
+
+def test_report_shows_every_registered_section_in_registry_order(html):
+    keys = [s.key for _, s in registered_sections()]
+    assert set(SECTIONS) - {"overview", "provenance"} <= set(keys)
+    assert re.findall(r'<section id="([^"]+)">', html) == ["overview", *keys, "provenance"]
+    nav = re.search(r'<nav class="sections">(.*?)</nav>', html, re.S)
+    assert nav is not None
+    titles = [s.title for _, s in registered_sections()]
+    links = re.findall(r'<a href="#([^"]+)">([^<]*)</a>', nav.group(1))
+    assert links == [
+        ("overview", "Overview"),
+        *zip(keys, (str(escape(t)) for t in titles), strict=True),
+        ("provenance", "Provenance"),
+    ]
 
 
 # -- the numbers are the store's -----------------------------------------------------------
@@ -209,7 +240,7 @@ def test_evidence_posts_are_shown_with_their_text(demo_store, html, latest):
             assert f"<code>{escape(row['object_id'])}</code>" in block
             assert str(escape(row["text_a"])) in block
             assert str(escape(row["text_b"])) in block
-    shown = views.coordination(demo_store)
+    shown = coordination_view(demo_store)
     assert shown is not None
     texts = 0
     for profile in shown["clusters"]:
@@ -283,7 +314,7 @@ def test_provenance_lists_every_run_shown(demo_store, html, latest):
 
 
 def test_network_map_has_one_node_per_network_node(demo_store, latest):
-    data = views.network_map(demo_store, seed=5)
+    data = network_view(demo_store, seed=5)
     assert data is not None and data["run_id"] == latest["communities"]
     expected = {
         r[0]
@@ -318,7 +349,7 @@ def test_network_map_has_one_node_per_network_node(demo_store, latest):
 def test_network_positions_are_deterministic_for_a_seed(demo_store, monkeypatch):
     def positions(seed: int) -> list[tuple[float, float]]:
         monkeypatch.setattr(layout, "_CACHE", {})  # lay out anew, not from the cache
-        data = views.network_map(demo_store, seed=seed)
+        data = network_view(demo_store, seed=seed)
         assert data is not None
         col = {c: i for i, c in enumerate(data["columns"])}
         return [(n[col["x"]], n[col["y"]]) for n in data["nodes"]]
@@ -329,8 +360,8 @@ def test_network_positions_are_deterministic_for_a_seed(demo_store, monkeypatch)
 
 
 def test_max_nodes_keeps_the_most_influential_and_counts_the_rest(demo_store, latest):
-    full = views.network_map(demo_store, seed=5)
-    small = views.network_map(demo_store, max_nodes=40, max_edges=25, seed=5)
+    full = network_view(demo_store, seed=5)
+    small = network_view(demo_store, max_nodes=40, max_edges=25, seed=5)
     assert full is not None and small is not None
     top = [
         r[0]
@@ -366,7 +397,7 @@ def test_max_nodes_keeps_the_most_influential_and_counts_the_rest(demo_store, la
         assert stored[(top[s], top[t])] == w
     assert sorted((w for *_, w in small["edges"]), reverse=True) == between[: len(small["edges"])]
     # With no edge budget, the map keeps its nodes and draws no edge.
-    bare = views.network_map(demo_store, max_nodes=5, max_edges=0, seed=5)
+    bare = network_view(demo_store, max_nodes=5, max_edges=0, seed=5)
     assert bare is not None and bare["nodes_shown"] == 5 and bare["edges"] == []
 
 
@@ -375,7 +406,7 @@ def test_network_map_community_filter_keeps_its_members(demo_store, latest):
         "SELECT community, size FROM communities WHERE run_id = ? ORDER BY size DESC LIMIT 1",
         [latest["communities"]],
     ).fetchone()
-    data = views.network_map(demo_store, views.Filters(community=community), seed=5)
+    data = network_view(demo_store, views.Filters(community=community), seed=5)
     assert data is not None
     col = {c: i for i, c in enumerate(data["columns"])}
     assert data["nodes_total"] == size
@@ -400,7 +431,8 @@ def test_sections_of_analyses_not_run_say_so_and_name_the_command(store, tmp_pat
         "communities": ["infoscope communities"],
         "signatures": ["infoscope signature learn"],
         "resonance": ["infoscope resonance"],
-        "places": ["infoscope locate", "infoscope monitor"],
+        "places": ["infoscope locate"],
+        "monitor": ["infoscope monitor"],
         "coordination": ["infoscope coordination"],
     }
     for name, commands in expected.items():
@@ -510,7 +542,7 @@ def test_region_filter_counts_what_sql_counts(demo_store, latest, region):
                    [latest["locate"], region])  # fmt: skip
     assert 0 < got["posts"] == posts
     assert 0 < got["accounts"] == accounts
-    places = views.places(demo_store, views.Filters.parse(region=region))
+    places = places_view(demo_store, views.Filters.parse(region=region))
     assert places is not None
     assert [c["country"].upper() for c in places["countries"]] == [region.upper()]
     assert places["accounts"] == accounts
@@ -530,7 +562,7 @@ def test_combined_filters_and_week_monitor(demo_store, latest):
         [latest["locate"]],
     )
     assert 0 < got["posts"] == expected
-    monitor = views.monitor(demo_store, f)
+    monitor = monitor_view(demo_store, f)
     assert monitor is not None and monitor["cells"]
     assert {c["place"] for c in monitor["cells"]} == {"RU"}
     assert all("2024-01-08" <= c["period"] < "2024-01-22" for c in monitor["cells"])
@@ -587,7 +619,7 @@ def test_report_cli_writes_json_and_leaves_the_store_unchanged(demo_run, tmp_pat
     assert printed["path"] == str(out)
     assert printed["bytes"] == out.stat().st_size > 1_000_000  # plotly.js is inside
     # Every analysis of posts is shown; the demo has no articles.
-    assert printed["sections"].pop("articles") == "not run"
+    assert {printed["sections"].pop(k) for k in ARTICLE_SECTIONS} == {"not run"}
     assert set(printed["sections"].values()) == {"shown"}
     assert set(printed["timings"]) >= {"overview", "network", "coordination", "charts"}
     assert not out.with_name("report.html.part").exists()
@@ -607,7 +639,7 @@ def test_report_cli_with_filters_and_plain_output(demo_run, tmp_path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert f"report written to {out}" in result.stdout
-    assert result.stdout.rstrip().endswith("not run yet: articles")
+    assert result.stdout.rstrip().endswith(f"not run yet: {', '.join(ARTICLE_SECTIONS)}")
     with Store.open(demo_run.store, read_only=True) as s:
         f = views.Filters.parse(since="2024-01-08", until="2024-01-14", lang="en", region="US")
         posts = views.overview(s, f)["posts"]
@@ -649,7 +681,7 @@ def test_report_cli_errors_are_one_line(demo_run, tmp_path):
 
 
 def test_authenticity_section_matches_the_accounts_run(html, demo_store):
-    run_id = demo_store.latest_run_id("accounts", "account_signals")
+    run_id = demo_store.latest_run_id("accounts")
     part = section(html, "authenticity")
     accounts = one(demo_store, "SELECT count(*) FROM account_signals WHERE run_id = ?", [run_id])
     assert card(f"{accounts:,}", "accounts assessed") in part
@@ -669,3 +701,52 @@ def test_authenticity_section_matches_the_accounts_run(html, demo_store):
     assert f"@{handle}" in part
     for text in json.loads(evidence).values():
         assert str(escape(text)) in part
+
+
+# -- one section at a time -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("analysis", "section"), [(a.name, s.key) for a, s in registered_sections()]
+)
+def test_every_registered_section_renders_with_and_without_its_run(
+    demo_store, store, analysis, section
+):
+    """The contract of a section: rendered alone, it is one `<section>` named by its key;
+    without a run of its analysis it says so and names the command (the analysis' hint)."""
+    entry = get_analysis(analysis)
+    shown = render_section(demo_store, analysis, section)
+    assert shown.startswith(f'<section id="{section}">') and shown.endswith("</section>")
+    assert shown.count("<section") == 1
+    if not analysis.startswith("articles"):  # the demo has posts, not articles
+        assert "has not been run" not in shown
+        assert f"<code>{escape(entry.hint)}</code>" not in shown
+    ingest(store, [FIXTURES / "twitter" / "v1_statuses.jsonl"])
+    empty = render_section(store, entry, section, account_href="/accounts/")
+    assert empty.startswith(f'<section id="{section}">') and empty.endswith("</section>")
+    assert empty.count("has not been run") == 1
+    assert f"<code>{escape(entry.hint)}</code>" in empty
+
+
+def test_a_section_takes_the_options_it_declares(demo_store):
+    one_cluster = render_section(demo_store, "coordination", "coordination", clusters=1)
+    assert len(re.findall(r'<details class="cluster" id="cluster-', one_cluster)) == 1
+    # Options other sections declare are ignored, so one set of options serves them all.
+    assert render_section(demo_store, "locate", "places", clusters=1, max_nodes=5)
+    with pytest.raises(BadParameterError, match="no section 'nope'"):
+        render_section(demo_store, "coordination", "nope")
+
+
+@pytest.mark.parametrize(
+    ("options", "needle"),
+    [
+        ({"max_nodez": 10}, "max_nodez"),
+        ({"clusters": 0}, "clusters=0 is out of range 1..10000"),
+        ({"max_edges": -1}, "max_edges=-1"),
+        ({"seed": "5"}, "seed='5' is not a whole number"),
+    ],
+)
+def test_report_options_are_checked_against_the_sections(store, options, needle):
+    with pytest.raises(BadParameterError) as caught:
+        build_report(store, **options)
+    assert needle in str(caught.value) and "\n" not in str(caught.value)

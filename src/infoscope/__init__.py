@@ -16,6 +16,7 @@ from infoscope._version import __version__
 _EXPORTS = {
     "SCHEMA_VERSION": "infoscope.store",
     "Store": "infoscope.store",
+    "Run": "infoscope.store",
     "Account": "infoscope.records",
     "Article": "infoscope.records",
     "Post": "infoscope.records",

@@ -25,6 +25,8 @@ from infoscope.report.render import write_report
 from infoscope.scenario import ScenarioConfig, generate_scenario
 from infoscope.store import Store
 
+__all__ = ["DemoResult", "run_demo"]
+
 DEMO_POSTS = 50_000
 
 

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "BadParameterError",
+    "InfoscopeError",
+    "InputEncodingError",
+    "MissingColumnError",
+    "NotFoundError",
+    "StoreLockedError",
+    "StoreVersionError",
+    "UnknownFormatError",
+]
+
 
 class InfoscopeError(Exception):
     """Base class for errors a user can act on; the message names the problem and the fix."""

@@ -28,6 +28,8 @@ import orjson
 from infoscope.errors import InfoscopeError
 from infoscope.store import Store
 
+__all__ = ["Truth", "evaluate", "evaluate_ingest", "format_score", "load_truth", "ratio"]
+
 TRUTH_POSTS = "truth_posts.parquet"
 TRUTH_ACCOUNTS = "truth_accounts.csv"
 MANIFEST = "scenario.json"

@@ -18,6 +18,8 @@ from infoscope.errors import BadParameterError
 from infoscope.registry import resolve
 from infoscope.store import Store
 
+__all__ = ["export_table", "exportable"]
+
 # The store's own tables (and the interaction edges derived from the posts).
 CORPUS_EXPORTS = ("posts", "accounts", "labels", "edges", "quarantine", "runs", "articles")
 

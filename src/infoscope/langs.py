@@ -6,6 +6,8 @@ from functools import lru_cache
 
 import langcodes
 
+__all__ = ["language_code"]
+
 # Values that sources use for "no language": stored as 'und', the ISO 639 code for undetermined.
 _UNDETERMINED = {"", "und", "undefined", "language undefined", "unknown", "zxx", "qme", "qht"}
 

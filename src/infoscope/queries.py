@@ -11,6 +11,8 @@ from typing import Any
 import ibis
 from ibis import _
 
+__all__ = ["corpus_stats", "label_counts", "quarantine_reasons"]
+
 
 def _rows(expr: Any) -> list[dict[str, Any]]:
     return expr.to_pyarrow().to_pylist()  # type: ignore[no-any-return]
@@ -21,8 +23,32 @@ def _top(expr: Any, key: str, n: int) -> list[dict[str, Any]]:
     return _rows(counted.order_by([ibis.desc("posts"), key]).limit(n))
 
 
-def corpus_stats(posts: ibis.Table, accounts: ibis.Table, *, top: int = 10) -> dict[str, Any]:
-    """Counts by platform, kind, language and month, and the top accounts, hashtags, hosts.
+def _counts(expr: Any, key: str) -> dict[str, int]:
+    counted = expr.filter(expr[key].notnull()).group_by(key).aggregate(n=_.count())
+    return {r[key]: r["n"] for r in _rows(counted.order_by([ibis.desc("n"), key]))}
+
+
+def label_counts(labels: ibis.Table) -> dict[str, int]:
+    """Analyst labels (``account_labels``) counted as ``{"KEY=VALUE": rows}``, most first."""
+    return _counts(labels.select(label=labels.label_key.concat("=", labels.label_value)), "label")
+
+
+def quarantine_reasons(quarantine: ibis.Table) -> dict[str, int]:
+    """Quarantined records counted by reason (its text before the first ``:``), most first."""
+    return _counts(quarantine.select(reason=quarantine.reason.split(":")[0]), "reason")
+
+
+def corpus_stats(
+    posts: ibis.Table,
+    accounts: ibis.Table,
+    *,
+    labels: ibis.Table | None = None,
+    quarantine: ibis.Table | None = None,
+    top: int = 10,
+) -> dict[str, Any]:
+    """Counts by platform, kind, language and month, and the top accounts, hashtags, hosts;
+    with `labels` (the ``account_labels`` table) the label counts (`label_counts`), with
+    `quarantine` the quarantined records by reason (`quarantine_reasons`).
 
     Hosts are the first component of the normalised URLs (``www.`` and the scheme removed).
     """
@@ -41,7 +67,7 @@ def corpus_stats(posts: ibis.Table, accounts: ibis.Table, *, top: int = 10) -> d
     hashtags = posts.select(hashtag=posts.hashtags.unnest())
     hosts = posts.select(url=posts.urls.unnest()).mutate(host=_.url.split("/")[0])
     span = _rows(posts.aggregate(first=posts.created_at.min(), last=posts.created_at.max()))[0]
-    return {
+    stats: dict[str, Any] = {
         "posts": total,
         "accounts": int(accounts.count().to_pyarrow().as_py()),
         "first_post": None if span["first"] is None else span["first"].isoformat(),
@@ -54,3 +80,8 @@ def corpus_stats(posts: ibis.Table, accounts: ibis.Table, *, top: int = 10) -> d
         "top_hashtags": _top(hashtags, "hashtag", top),
         "top_hosts": _top(hosts, "host", top),
     }
+    if labels is not None:
+        stats["labels"] = label_counts(labels)
+    if quarantine is not None:
+        stats["quarantined"] = quarantine_reasons(quarantine)
+    return stats

@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
+__all__ = ["Account", "Article", "Post", "Provenance", "record_to_row"]
+
 PostKind = Literal["original", "retweet", "reply", "quote"]
 POST_KINDS: tuple[str, ...] = ("original", "retweet", "reply", "quote")
 

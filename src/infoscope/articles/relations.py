@@ -34,6 +34,8 @@ import pyarrow as pa
 
 from infoscope.errors import BadParameterError
 
+__all__ = ["actor_network", "actor_relations", "relations_over_time"]
+
 LEVELS = ("sentence", "article")
 WEIGHTS = ("npmi", "pmi", "count")
 PERIODS = ("day", "week", "month", "year")

@@ -29,6 +29,31 @@ from infoscope.errors import InfoscopeError
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
+__all__ = [
+    "ActorsRun",
+    "NarrativesRun",
+    "QuotesRun",
+    "SyndicationRun",
+    "TechniquesRun",
+    "actor_relation_rows",
+    "demo_actors",
+    "demo_narratives",
+    "demo_quotes",
+    "demo_syndication",
+    "demo_techniques",
+    "load_actors",
+    "load_narratives",
+    "load_quotes",
+    "load_syndication",
+    "load_techniques",
+    "read_articles",
+    "run_actors",
+    "run_narratives",
+    "run_quotes",
+    "run_syndication",
+    "run_techniques",
+]
+
 
 @dataclass
 class SyndicationRun(AnalysisResult):

@@ -25,6 +25,8 @@ import pyarrow as pa
 from infoscope.common.minhash import near_duplicate_groups
 from infoscope.store import Store
 
+__all__ = ["link_syndicated"]
+
 DEFAULT_THRESHOLD = 0.8
 DEFAULT_MIN_CHARS = 100
 

@@ -51,6 +51,15 @@ from infoscope.errors import InfoscopeError
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
+__all__ = [
+    "AccountsRun",
+    "Thresholds",
+    "demo_accounts",
+    "explain_account",
+    "load_accounts",
+    "run_accounts",
+]
+
 COMMAND = "accounts"
 
 

@@ -21,7 +21,10 @@ import ibis
 import pyarrow as pa
 from ibis import _
 
+from infoscope.common.urls import domain_of, shortener_domains
 from infoscope.store import Store
+
+__all__ = ["behaviour_expression", "behaviour_features"]
 
 # Feature name -> what it measures. Shares are of the account's posts in the store.
 FEATURES: dict[str, str] = {
@@ -56,13 +59,6 @@ FEATURES: dict[str, str] = {
 FAST_REACTION_S = 60.0
 MIN_GAPS = 10
 MIN_HOUR_POSTS = 10
-
-
-def _shorteners() -> list[str]:
-    """Domains of URL shorteners, as listed by ural."""
-    from ural.is_shortened_url import SHORTENER_DOMAINS
-
-    return sorted({d.lower() for d in SHORTENER_DOMAINS} | {"t.co"})
 
 
 def _entropy(counts: ibis.Table, key: list[str], value: str) -> ibis.Table:
@@ -131,8 +127,8 @@ def behaviour_expression(
     # out: they hide the destination, and a corpus of only t.co links would flag everyone.
     links = (
         p.select(*key, url=p.urls.unnest())
-        .mutate(domain=_.url.split("/")[0].lower())
-        .filter(~_.domain.isin(_shorteners()))
+        .mutate(domain=domain_of(_.url))
+        .filter(~_.domain.isin(list(shortener_domains())))
     )
     domains = links.group_by([*key, "domain"]).aggregate(n=_.count())
     domain_stats = domains.group_by(key).aggregate(

@@ -1,1 +1,3 @@
 """Command-line interface (see `infoscope.cli.main`)."""
+
+__all__ = []

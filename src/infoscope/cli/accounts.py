@@ -7,23 +7,34 @@ from typing import Any
 
 import click
 
-from infoscope.cli.common import store_option
+from infoscope.cli.common import (
+    RECORDED_SEED,
+    echo_json,
+    json_option,
+    progress_echo,
+    quiet_option,
+    seed_option,
+    store_option,
+    top_option,
+)
 from infoscope.errors import BadParameterError
+
+__all__ = ["accounts", "train"]
 
 
 @click.group(invoke_without_command=True)
 @store_option()
 @click.option("--platform", help="Only this platform's accounts.")
-@click.option("--top", default=15, show_default=True, type=click.IntRange(min=0),
-              help="Accounts listed per flag family.")  # fmt: skip
+@top_option(15, "Accounts listed per flag family.", min=0)
 @click.option("--explain", "explain", help="Show one account (@handle or id): its features, "
               "profile probability with the features behind it, flags with evidence.")  # fmt: skip
-@click.option("--json", "as_json", is_flag=True, help="Print the run (and --explain) as JSON.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@seed_option(RECORDED_SEED)
+@json_option("Print the run (and --explain) as JSON.")
+@quiet_option()
 @click.pass_context
 def accounts(
     ctx: click.Context, store_path: str, platform: str | None, top: int, explain: str | None,
-    as_json: bool, quiet: bool,
+    seed: int, as_json: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Authenticity signals for every account: automation, amplification, persona checks.
 
@@ -44,19 +55,19 @@ def accounts(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from infoscope.authenticity import assess_accounts, explain_account
+    from infoscope.authenticity import explain_account, run_accounts
     from infoscope.store import Store
 
-    say = (lambda m: None) if quiet else (lambda m: click.echo(m, err=True))
     with Store.open(store_path) as store:
-        run = assess_accounts(store, platform=platform, progress=say)
+        run = run_accounts(
+            store, platform=platform, top=top, seed=seed, progress=progress_echo(quiet)
+        )
         explained = explain_account(store, explain, run_id=run.run_id) if explain else None
-        listed = _top(store, run.run_id, top)
     if as_json:
-        data = {**run.as_dict(), "top": listed}
+        data = run.as_dict()
         if explained is not None:
             data["explain"] = explained
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        echo_json(data)
         return
     s = run.summary
     click.echo(
@@ -68,7 +79,7 @@ def accounts(
         click.echo(f"  {family:<14} {s['flagged'][family]:>7,} accounts flagged: {flags}")
     if not s["place_checks"]:
         click.echo("  (no locate run: place checks skipped; run `infoscope locate` first)")
-    for family, rows in listed.items():
+    for family, rows in run.top.items():
         if rows:
             click.echo(f"\n{family}: accounts with most flags")
             for r in rows:
@@ -81,20 +92,6 @@ def accounts(
                 click.echo(f"  {name:<24} {r['posts']:>7,} posts  {', '.join(r[family])}{prob}")
     if explained is not None:
         _print_explained(explained)
-
-
-def _top(store: Any, run_id: str, top: int) -> dict[str, list[dict[str, Any]]]:
-    out = {}
-    for family in ("automation", "amplification", "persona"):
-        cur = store.con.execute(
-            f"SELECT account_id, handle, posts, profile_probability, {family} "
-            f"FROM account_signals WHERE run_id = ? AND len({family}) > 0 "
-            f"ORDER BY len({family}) DESC, posts DESC, account_id LIMIT ?",
-            [run_id, top],
-        )
-        names = [d[0] for d in cur.description]
-        out[family] = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    return out
 
 
 def _print_explained(e: dict[str, Any]) -> None:
@@ -123,8 +120,8 @@ def _print_explained(e: dict[str, Any]) -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Directory for profile-model.json and manifest.json.")  # fmt: skip
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@seed_option("Seed of the folds and of the model fit.")
+@json_option("Print the manifest as JSON.")
 def train(
     profiles: tuple[str, ...], labels: tuple[str, ...], out: str, folds: int, seed: int,
     as_json: bool,
@@ -139,14 +136,13 @@ def train(
     Example:
       infoscope accounts train --profiles a_profiles.json --labels a.tsv --out model/
     """
-    from infoscope.authenticity.profile import train_profile_model
+    from infoscope.authenticity.train import train_profile_model
 
     if len(profiles) != len(labels):
         raise BadParameterError("give one --labels file per --profiles file")
     manifest = train_profile_model(list(profiles), list(labels), out, seed=seed, folds=folds)
     if as_json:
-        click.echo(json.dumps(manifest, indent=2, default=str))
+        echo_json(manifest)
         return
     click.echo(f"model and manifest written to {out}")
-    cv = manifest.get("cv", {})
-    click.echo(json.dumps(cv, indent=2, default=str)[:2000])
+    click.echo(json.dumps(manifest.get("cv", {}), indent=2, default=str)[:2000])

@@ -3,16 +3,28 @@ quotes, narratives and propaganda techniques."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import click
 
-from infoscope.cli.common import store_option
+from infoscope.cli.common import (
+    RECORDED_SEED,
+    echo_json,
+    json_option,
+    progress_echo,
+    seed_option,
+    store_option,
+    top_option,
+)
 
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+__all__ = [
+    "actors",
+    "articles",
+    "ingest_",
+    "narratives",
+    "quotes",
+    "relations",
+    "techniques",
+    "train_techniques",
+]
 
 
 @click.group()
@@ -36,8 +48,11 @@ def articles() -> None:
     type=click.Choice(["html-article", "html-aggregator", "text-article", "rss-feed"]),
     help="Declare the format (default: detected from each file's markers).",
 )
-@click.option("--json", "as_json", is_flag=True)
-def ingest_(paths: tuple[str, ...], store_path: str, fmt: str | None, as_json: bool) -> None:
+@seed_option("Seed of the near-duplicate hashing that links copies.")
+@json_option("Print the ingest and syndication summaries as JSON.")
+def ingest_(
+    paths: tuple[str, ...], store_path: str, fmt: str | None, seed: int, as_json: bool
+) -> None:
     """Ingest HTML pages (boilerplate removed), aggregator pages (split into items), plain
     text articles and RSS/Atom feeds, then link syndicated copies (near-duplicate texts).
 
@@ -51,15 +66,17 @@ def ingest_(paths: tuple[str, ...], store_path: str, fmt: str | None, as_json: b
 
     with Store.open(store_path) as store:
         summary = ingest(store, list(paths), format=fmt)
-        run_id, linked = run_syndication(store)
-    data = {**summary.as_dict(), "syndication": {"run_id": run_id, **linked}}
+        linked = run_syndication(store, seed=seed)
+    run_id = linked.run_id
+    data = {**summary.as_dict(), "syndication": linked.as_dict()}
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(
         f"{summary.articles:,} articles stored ({summary.duplicates:,} duplicates, "
         f"{sum(summary.quarantined.values()):,} quarantined); syndication run {run_id}: "
-        f"{linked['linked_articles']:,} articles in {linked['groups']:,} groups of copies"
+        f"{linked.summary['linked_articles']:,} articles in {linked.summary['groups']:,} groups "
+        "of copies"
     )
 
 
@@ -74,9 +91,9 @@ def ingest_(paths: tuple[str, ...], store_path: str, fmt: str | None, as_json: b
 @click.option("--min-articles", default=2, show_default=True, type=click.IntRange(min=1))
 @click.option("--period", type=click.Choice(["day", "week", "month", "year"]), default="month",
               show_default=True)  # fmt: skip
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--top", default=15, show_default=True, type=click.IntRange(min=0))
-@click.option("--json", "as_json", is_flag=True)
+@seed_option("Seed of the clustering: same store, parameters and seed, same narratives.")
+@top_option(15, "Narratives returned with their examples.", min=0)
+@json_option("Print the run and its narratives as JSON.")
 def narratives(
     store_path: str, unit: str, distance_threshold: float, min_size: int, min_articles: int,
     period: str, seed: int, top: int, as_json: bool,
@@ -92,19 +109,13 @@ def narratives(
     from infoscope.store import Store
 
     with Store.open(store_path) as store:
-        run_id, summary = run_narratives(
+        result = run_narratives(
             store, unit=unit, distance_threshold=distance_threshold, min_size=min_size,
-            min_articles=min_articles, period=period, seed=seed,
+            min_articles=min_articles, period=period, seed=seed, top=top,
         )  # fmt: skip
-        profiles = [
-            json.loads(p)
-            for (p,) in store.con.execute(
-                "SELECT profile FROM narratives WHERE run_id = ? ORDER BY narrative LIMIT ?",
-                [run_id, top],
-            ).fetchall()
-        ]
+    run_id, summary, profiles = result.run_id, result.summary, result.narratives
     if as_json:
-        _echo_json({"run_id": run_id, **summary, "narratives": profiles})
+        echo_json(result.as_dict())
         return
     click.echo(
         f"run {run_id}: {summary['narratives']:,} narratives over {summary['units']:,} "
@@ -127,9 +138,12 @@ def narratives(
     help="Your alias table (CSV: alias,canonical,kind) over the shipped one.",
 )
 @click.option("--min-count", default=2, show_default=True, type=click.IntRange(min=1))
-@click.option("--top", default=15, show_default=True, type=click.IntRange(min=0))
-@click.option("--json", "as_json", is_flag=True)
-def actors(store_path: str, aliases: str | None, min_count: int, top: int, as_json: bool) -> None:
+@top_option(15, "Actors and pairs listed.", min=0)
+@seed_option(RECORDED_SEED)
+@json_option("Print the run, top actors and pairs as JSON.")
+def actors(
+    store_path: str, aliases: str | None, min_count: int, top: int, seed: int, as_json: bool
+) -> None:
     """Actors named in the articles (persons, organisations, states), resolved through an
     editable alias table, and their co-occurrence relations (PMI, NPMI) with evidence.
 
@@ -141,28 +155,10 @@ def actors(store_path: str, aliases: str | None, min_count: int, top: int, as_js
     from infoscope.store import Store
 
     with Store.open(store_path) as store:
-        run_id, summary = run_actors(store, aliases=aliases, min_count=min_count)
-        top_actors = store.con.execute(
-            "SELECT actor, any_value(actor_kind), count(*), count(DISTINCT article_id) "
-            "FROM article_mentions WHERE run_id = ? GROUP BY actor ORDER BY 3 DESC, actor "
-            "LIMIT ?",
-            [run_id, top],
-        ).fetchall()
-        pairs = store.con.execute(
-            "SELECT actor_a, actor_b, count, npmi FROM actor_relations WHERE run_id = ? "
-            "AND level = 'sentence' ORDER BY count DESC, npmi DESC, actor_a, actor_b LIMIT ?",
-            [run_id, top],
-        ).fetchall()
-    actor_cols = ["actor", "kind", "mentions", "articles"]
-    pair_cols = ["actor_a", "actor_b", "count", "npmi"]
-    data = {
-        "run_id": run_id,
-        **summary,
-        "top_actors": [dict(zip(actor_cols, r, strict=True)) for r in top_actors],
-        "top_pairs": [dict(zip(pair_cols, r, strict=True)) for r in pairs],
-    }
+        result = run_actors(store, aliases=aliases, min_count=min_count, top=top, seed=seed)
+    run_id, summary, data = result.run_id, result.summary, result.as_dict()
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(
         f"run {run_id}: {summary['mentions']:,} mentions of {summary['actors']:,} actors "
@@ -187,18 +183,11 @@ def relations(store_path: str) -> None:
     import csv
     import sys
 
-    from infoscope.errors import BadParameterError
+    from infoscope.articles.run import actor_relation_rows
     from infoscope.store import Store
 
     with Store.open(store_path, read_only=True) as store:
-        run_id = store.latest_run_id("articles-actors", "actor_relations")
-        if run_id is None:
-            raise BadParameterError("no actors run yet: run `infoscope articles actors` first")
-        rows = store.con.execute(
-            "SELECT level, actor_a, actor_b, count, pmi, npmi, evidence FROM actor_relations "
-            "WHERE run_id = ? ORDER BY level DESC, count DESC, actor_a, actor_b",
-            [run_id],
-        ).fetchall()
+        rows = actor_relation_rows(store)
     writer = csv.writer(sys.stdout)
     writer.writerow(["level", "actor_a", "actor_b", "count", "pmi", "npmi", "evidence"])
     writer.writerows(rows)
@@ -208,10 +197,11 @@ def relations(store_path: str) -> None:
 @store_option()
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False))
 @click.option("--no-pronouns", is_flag=True, help="Do not resolve he/she to the last named person.")
-@click.option("--top", default=15, show_default=True, type=click.IntRange(min=0))
-@click.option("--json", "as_json", is_flag=True)
+@top_option(15, "Sources listed.", min=0)
+@seed_option(RECORDED_SEED)
+@json_option("Print the run and its sources as JSON.")
 def quotes(
-    store_path: str, aliases: str | None, no_pronouns: bool, top: int, as_json: bool
+    store_path: str, aliases: str | None, no_pronouns: bool, top: int, seed: int, as_json: bool
 ) -> None:
     """Who is quoted or cited ("X told Al Jazeera", "according to Y"), with role and
     affiliation, and how often each source appears across articles and outlets.
@@ -224,22 +214,10 @@ def quotes(
     from infoscope.store import Store
 
     with Store.open(store_path) as store:
-        run_id, summary = run_quotes(store, aliases=aliases, pronouns=not no_pronouns)
-        sources = store.con.execute(
-            "SELECT coalesce(q.actor, q.speaker) AS source, count(*), "
-            "count(DISTINCT q.article_id), count(DISTINCT a.outlet), any_value(q.affiliation) "
-            "FROM article_quotes q LEFT JOIN articles a USING (article_id) WHERE q.run_id = ? "
-            "AND coalesce(q.actor, q.speaker) IS NOT NULL GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT ?",
-            [run_id, top],
-        ).fetchall()
-    names = ["source", "quotes", "articles", "outlets", "affiliation"]
-    data = {
-        "run_id": run_id,
-        **summary,
-        "sources": [dict(zip(names, r, strict=True)) for r in sources],
-    }
+        result = run_quotes(store, aliases=aliases, pronouns=not no_pronouns, top=top, seed=seed)
+    run_id, summary, data = result.run_id, result.summary, result.as_dict()
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(f"run {run_id}: {summary['quotes']:,} attributions, {summary['sources']:,} "
                f"resolved sources in {summary['articles']:,} articles")  # fmt: skip
@@ -258,11 +236,13 @@ def quotes(
               "F1-best thresholds.")  # fmt: skip
 @click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False),
               help="A model folder from train-techniques (default: the shipped one).")  # fmt: skip
-@click.option("--top", default=10, show_default=True, type=click.IntRange(min=0))
-@click.option("--json", "as_json", is_flag=True)
+@top_option(10, "Most confident spans listed.", min=0)
+@seed_option(RECORDED_SEED)
+@json_option("Print the run and its most confident spans as JSON.")
 def techniques(
-    store_path: str, threshold: float | None, model_dir: str | None, top: int, as_json: bool
-) -> None:
+    store_path: str, threshold: float | None, model_dir: str | None, top: int, seed: int,
+    as_json: bool,
+) -> None:  # fmt: skip
     """Propaganda techniques (the SemEval-2020 Task 11 taxonomy): fragments of the stored
     articles with their technique and a calibrated confidence.
 
@@ -274,17 +254,10 @@ def techniques(
     from infoscope.store import Store
 
     with Store.open(store_path) as store:
-        run_id, summary = run_techniques(store, threshold=threshold, model=model_dir)
-        spans = store.con.execute(
-            'SELECT t.article_id, a.title, t.technique, t.start, t."end", t.text, '
-            "t.confidence FROM article_techniques t LEFT JOIN articles a USING (article_id) "
-            "WHERE t.run_id = ? ORDER BY t.confidence DESC, t.article_id, t.start LIMIT ?",
-            [run_id, top],
-        ).fetchall()
-    names = ["article_id", "title", "technique", "start", "end", "text", "confidence"]
-    data = {"run_id": run_id, **summary, "top": [dict(zip(names, r, strict=True)) for r in spans]}
+        result = run_techniques(store, threshold=threshold, model=model_dir, top=top, seed=seed)
+    run_id, summary, data = result.run_id, result.summary, result.as_dict()
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(
         f"run {run_id}: {summary['spans']:,} technique spans in "
@@ -305,8 +278,8 @@ def techniques(
               help="Directory for the model files and manifest.json.")  # fmt: skip
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=0),
               help="Article-grouped CV folds before the final fit (0 skips).")  # fmt: skip
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@seed_option("Seed of the folds and of the model fit.")
+@json_option("Print the manifest as JSON.")
 def train_techniques(ptc_dir: str, out: str, folds: int, seed: int, as_json: bool) -> None:
     """Retrain the propaganda technique model on a PTC folder: cross-validates by article
     (sentence F1, span F1, technique classification), fits on all of it and writes the model
@@ -320,10 +293,11 @@ def train_techniques(ptc_dir: str, out: str, folds: int, seed: int, as_json: boo
 
     if folds == 1:
         raise click.BadParameter("use 0 (no cross-validation) or at least 2", param_hint="--folds")
-    say = lambda m: click.echo(m, err=True)  # noqa: E731
-    manifest = train_technique_model(ptc_dir, out, seed=seed, folds=folds, progress=say)
+    manifest = train_technique_model(
+        ptc_dir, out, seed=seed, folds=folds, progress=progress_echo(False)
+    )
     if as_json:
-        _echo_json(manifest)
+        echo_json(manifest)
         return
     click.echo(f"model and manifest written to {out}")
     cv = manifest.get("cv")

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from infoscope.cli.common import DATES, sparkline, store_option, utc
+from infoscope.cli.common import (
+    DATES,
+    echo_json,
+    json_option,
+    progress_echo,
+    quiet_option,
+    seed_option,
+    sparkline,
+    store_option,
+    top_option,
+    utc,
+)
 from infoscope.errors import BadParameterError
+
+__all__ = ["coordination", "evidence"]
 
 
 def _windows(values: tuple[str, ...], traces: tuple[str, ...]) -> dict[str, float | str | None]:
@@ -167,11 +179,17 @@ def _print_cluster(p: dict[str, Any]) -> None:
     "the whole selection).",
 )  # fmt: skip
 @click.option("--resolution", default=1.0, show_default=True, type=click.FloatRange(0, None, True))
-@click.option("--top", default=10, show_default=True, type=click.IntRange(min=1))
-@click.option("--show", default=5, show_default=True, type=click.IntRange(min=0))
-@click.option("--seed", type=int, help="Same store, parameters and seed: same clusters.")
-@click.option("--json", "as_json", is_flag=True, help="Print the run and every profile as JSON.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@top_option(10, "Length of the lists in each cluster profile (accounts, objects, edges).")
+@click.option(
+    "--show",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="How many of the largest clusters to print.",
+)
+@seed_option("Same store, parameters and seed: same clusters.")
+@json_option("Print the run and every profile as JSON.")
+@quiet_option()
 @click.pass_context
 def coordination(
     ctx: click.Context,
@@ -196,7 +214,7 @@ def coordination(
     resolution: float,
     top: int,
     show: int,
-    seed: int | None,
+    seed: int,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -225,7 +243,7 @@ def coordination(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from infoscope.coordination.run import detect_coordination
+    from infoscope.coordination.run import run_coordination
     from infoscope.coordination.traces import TraceOptions, parse_traces
     from infoscope.store import Store
 
@@ -245,9 +263,8 @@ def coordination(
         fast_seconds=fast_seconds,
         near_duplicate_threshold=near_duplicate_threshold,
     )
-    say = (lambda m: None) if quiet else (lambda m: click.echo(m, err=True))
     with Store.open(store_path) as store:
-        result = detect_coordination(
+        result = run_coordination(
             store,
             names,
             options,
@@ -257,10 +274,10 @@ def coordination(
             resolution=resolution,
             top=top,
             seed=seed,
-            progress=say,
+            progress=progress_echo(quiet),
         )
     if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2, default=str))
+        echo_json(result.as_dict())
         return
     s = result.summary
     click.echo(
@@ -291,7 +308,7 @@ def coordination(
 @click.option("--run", "run_id", help="Coordination run (default: the latest).")
 @click.option("--trace", help="Only this trace's edges.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
-@click.option("--json", "as_json", is_flag=True, help="Print the edges and evidence as JSON.")
+@json_option("Print the edges and evidence as JSON.")
 def evidence(
     account: str,
     other: str | None,
@@ -318,7 +335,7 @@ def evidence(
     with Store.open(store_path, read_only=True) as store:
         edges = edge_evidence(store, account, other, run_id=run_id, trace=trace, limit=limit)
     if as_json:
-        click.echo(json.dumps(edges, indent=2, default=str))
+        echo_json(edges)
         return
     if not edges:
         click.echo(f"{account} has no coordination edges in that run (or with that trace)")

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from infoscope.cli.common import store_option
+from infoscope.cli.common import (
+    RECORDED_SEED,
+    echo_json,
+    json_option,
+    progress_echo,
+    quiet_option,
+    seed_option,
+    store_option,
+)
+
+__all__ = ["locate"]
 
 _BANDS = (
     ("high", ">=0.8"),
@@ -53,9 +62,10 @@ def _print_summary(run_id: str, s: dict[str, Any]) -> None:
 @click.command()
 @store_option()
 @click.option("--platform", help="Locate only this platform's accounts (default: all).")
-@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
-def locate(store_path: str, platform: str | None, as_json: bool, quiet: bool) -> None:
+@seed_option(RECORDED_SEED)
+@json_option("Print the run's summary as JSON.")
+@quiet_option()
+def locate(store_path: str, platform: str | None, seed: int, as_json: bool, quiet: bool) -> None:
     """Where accounts are: country, region and city, with source, confidence and evidence.
 
     Each account gets the place of its best evidence: coordinates attached to its posts
@@ -78,7 +88,7 @@ def locate(store_path: str, platform: str | None, as_json: bool, quiet: bool) ->
       infoscope locate --json > places.json
     """
     from infoscope.errors import InfoscopeError
-    from infoscope.geo.accounts import locate_accounts
+    from infoscope.geo.accounts import run_locate
     from infoscope.store import Store
 
     if not Path(store_path).exists():
@@ -86,10 +96,9 @@ def locate(store_path: str, platform: str | None, as_json: bool, quiet: bool) ->
             f"no store at {store_path}: ingest something first (infoscope ingest FILE --store "
             f"{store_path}) or pass --store with the right path"
         )
-    say = (lambda m: None) if quiet else (lambda m: click.echo(m, err=True))
     with Store.open(store_path) as store:
-        run = locate_accounts(store, platform=platform, progress=say)
+        run = run_locate(store, platform=platform, seed=seed, progress=progress_echo(quiet))
     if as_json:
-        click.echo(json.dumps(run.as_dict(), indent=2, ensure_ascii=False, default=str))
+        echo_json(run.as_dict())
         return
     _print_summary(run.run_id, run.summary)

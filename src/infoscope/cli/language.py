@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from infoscope.cli.common import sparkline, store_option
+from infoscope.cli.common import (
+    RECORDED_SEED,
+    echo_json,
+    json_option,
+    progress_echo,
+    quiet_option,
+    seed_option,
+    sparkline,
+    store_option,
+    top_option,
+)
+
+__all__ = ["export_", "import_", "learn", "list_", "monitor", "resonance", "show", "signature"]
 
 GROUP_HELP = (
     "A group: label:KEY=VALUE, community:C, accounts:FILE, format:NAME, source:TEXT, "
     "window:START..END, all, or rest (everything not in the target)."
 )
-
-
-def _say(quiet: bool) -> Any:
-    return (lambda m: None) if quiet else (lambda m: click.echo(m, err=True))
 
 
 @click.group()
@@ -72,13 +79,14 @@ def signature() -> None:
     "--ngrams", default=1, show_default=True, type=click.IntRange(1, 2), help="2 adds word bigrams."
 )
 @click.option("--replace", is_flag=True, help="Replace a stored signature of the same name.")
-@click.option("--top", default=20, show_default=True, type=click.IntRange(min=0))
-@click.option("--json", "as_json", is_flag=True, help="Print the signature as JSON.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@top_option(20, "Terms printed on each side.", min=0)
+@seed_option(RECORDED_SEED)
+@json_option("Print the signature as JSON.")
+@quiet_option()
 def learn(
     store_path: str, target: str, reference: str, name: str | None, platform: str | None,
     size: int, z_min: float, min_count: int, min_accounts: int, max_account_share: float,
-    ngrams: int, replace: bool, top: int, as_json: bool, quiet: bool,
+    ngrams: int, replace: bool, top: int, seed: int, as_json: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Learn the signature of --target against --reference and store it.
 
@@ -90,23 +98,24 @@ def learn(
     Example:
       infoscope signature learn --target community:3 --reference rest --name c3
     """
-    from infoscope.language.signature import learn_signature
+    from infoscope.language.signature import run_signature
     from infoscope.language.tokens import TokenOptions
     from infoscope.store import Store
 
     with Store.open(store_path) as store:
-        sig = learn_signature(
+        sig = run_signature(
             store, target, reference, name=name, platform=platform,
             options=TokenOptions(ngrams=ngrams), size=size, z_min=z_min,
             min_count=min_count, min_accounts=min_accounts,
-            max_account_share=max_account_share, replace=replace, progress=_say(quiet),
-        )  # fmt: skip
+            max_account_share=max_account_share, replace=replace, seed=seed,
+            progress=progress_echo(quiet),
+        ).signature  # fmt: skip
     _print_signature(sig, top, as_json)
 
 
 def _print_signature(sig: Any, top: int, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(sig.as_dict(), indent=2, ensure_ascii=False, default=str))
+        echo_json(sig.as_dict())
         return
     c = sig.counts
     click.echo(f"signature {sig.name!r} ({sig.signature_id}): {sig.terms.num_rows} terms")
@@ -130,8 +139,8 @@ def _print_signature(sig: Any, top: int, as_json: bool) -> None:
 @signature.command("show")
 @click.argument("name")
 @store_option()
-@click.option("--top", default=30, show_default=True, type=click.IntRange(min=0))
-@click.option("--json", "as_json", is_flag=True)
+@top_option(30, "Terms printed on each side.", min=0)
+@json_option("Print the signature as JSON.")
 def show(name: str, store_path: str, top: int, as_json: bool) -> None:
     """Print a stored signature's terms.
 
@@ -139,17 +148,17 @@ def show(name: str, store_path: str, top: int, as_json: bool) -> None:
     Example:
       infoscope signature show righttroll --top 50
     """
-    from infoscope.language.signature import load_signature
+    from infoscope.language.signature import get_signature
     from infoscope.store import Store
 
     with Store.open(store_path, read_only=True) as store:
-        sig = load_signature(store, name)
+        sig = get_signature(store, name)
     _print_signature(sig, top, as_json)
 
 
 @signature.command("list")
 @store_option()
-@click.option("--json", "as_json", is_flag=True)
+@json_option("Print the signatures as JSON.")
 def list_(store_path: str, as_json: bool) -> None:
     """List the stored signatures.
 
@@ -163,7 +172,7 @@ def list_(store_path: str, as_json: bool) -> None:
     with Store.open(store_path, read_only=True) as store:
         rows = list_signatures(store)
     if as_json:
-        click.echo(json.dumps(rows, indent=2, default=str))
+        echo_json(rows)
         return
     for r in rows:
         p = r["parameters"]
@@ -184,11 +193,11 @@ def export_(name: str, store_path: str, out: str) -> None:
     Example:
       infoscope signature export righttroll --out righttroll.json
     """
-    from infoscope.language.signature import load_signature, write_signature
+    from infoscope.language.signature import get_signature, write_signature
     from infoscope.store import Store
 
     with Store.open(store_path, read_only=True) as store:
-        sig = load_signature(store, name)
+        sig = get_signature(store, name)
     write_signature(sig, out)
 
 
@@ -239,14 +248,14 @@ def import_(file: str, store_path: str, name: str | None, replace: bool) -> None
     help="Threshold reaching this precision (default: best F1).",
 )
 @click.option("--cv", default=5, show_default=True, type=click.IntRange(min=2))
-@click.option("--seed", type=int)
-@click.option("--top", default=20, show_default=True, type=click.IntRange(min=0))
+@seed_option("Seed of the cross-validation folds: same store, parameters and seed, same run.")
+@top_option(20, "Most resonant accounts listed.", min=0)
 @click.option("--explain", "explain_handle", help="Show the terms behind one account's score.")
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@json_option("Print the run (and --explain) as JSON.")
+@quiet_option()
 def resonance(
     store_path: str, signature_name: str, members: str | None, baseline: str | None,
-    period: str | None, min_tokens: int, precision: float | None, cv: int, seed: int | None,
+    period: str | None, min_tokens: int, precision: float | None, cv: int, seed: int,
     top: int, explain_handle: str | None, as_json: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Score every account against a signature; calibrated, with held-out error rates.
@@ -261,23 +270,23 @@ def resonance(
       infoscope resonance --signature righttroll --period month --seed 1
       infoscope resonance --signature righttroll --explain SomeHandle
     """
-    from infoscope.language.resonance import score_resonance
+    from infoscope.language.resonance import explain_resonance, run_resonance
     from infoscope.store import Store
 
     with Store.open(store_path) as store:
-        run = score_resonance(
+        run = run_resonance(
             store, signature_name, members=members, baseline=baseline, period=period,
             min_tokens=min_tokens, precision=precision, cv=cv, top=top, seed=seed,
-            progress=_say(quiet),
+            progress=progress_echo(quiet),
         )  # fmt: skip
         explained = None
         if explain_handle:
-            explained = _explain(store, run.run_id, explain_handle)
+            explained = explain_resonance(store, explain_handle, run_id=run.run_id)
     if as_json:
         data = run.as_dict()
         if explained is not None:
             data["explain"] = explained
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        echo_json(data)
         return
     s = run.summary
     m = s["cv"]
@@ -304,32 +313,6 @@ def resonance(
                    f"{explained['probability']}, resonant {explained['resonant']}")  # fmt: skip
         for t in explained["top_terms"]:
             click.echo(f"  {t[0]:<28} used {t[1]:>6,}  contribution {t[2]:+.4f}")
-
-
-def _explain(store: Any, run_id: str, handle: str) -> dict[str, Any]:
-    from infoscope.errors import BadParameterError
-
-    rows = store.con.execute(
-        """
-        SELECT r.account_id, r.score, r.probability, r.resonant, r.tokens, r.top_terms
-        FROM resonance_scores r
-        WHERE r.run_id = ? AND r.period IS NULL AND (r.account_id = ? OR r.account_id IN (
-          SELECT account_id FROM posts WHERE lower(account_handle) = lower(?)))
-        LIMIT 1
-        """,
-        [run_id, handle.lstrip("@"), handle.lstrip("@")],
-    ).fetchall()
-    if not rows:
-        raise BadParameterError(f"--explain {handle}: no such account among those scored")
-    account_id, score, probability, resonant, tokens, top_terms = rows[0]
-    return {
-        "account_id": account_id,
-        "score": score,
-        "probability": probability,
-        "resonant": resonant,
-        "tokens": tokens,
-        "top_terms": json.loads(top_terms),
-    }
 
 
 @click.command()
@@ -372,11 +355,12 @@ def _explain(store: Any, run_id: str, handle: str) -> dict[str, Any]:
     "--alpha", default=0.01, show_default=True, type=click.FloatRange(0, 1, min_open=True)
 )
 @click.option("--places", "show_places", default=10, show_default=True, type=click.IntRange(min=1))
-@click.option("--json", "as_json", is_flag=True)
+@seed_option(RECORDED_SEED)
+@json_option("Print the run, its cells and alerts as JSON.")
 def monitor(
     store_path: str, resonance_run: str | None, level: str, min_confidence: float,
     min_accounts: int, threshold: float, baseline: int, alpha: float, show_places: int,
-    as_json: bool,
+    seed: int, as_json: bool,
 ) -> None:  # fmt: skip
     """Prevalence of resonance per place and period, with intervals, unknown share and alerts.
 
@@ -390,16 +374,17 @@ def monitor(
       infoscope locate && infoscope resonance --signature righttroll --period month
       infoscope monitor --level country --threshold 0.2
     """
-    from infoscope.language.monitor import monitor_resonance
+    from infoscope.language.monitor import run_monitor
     from infoscope.store import Store
 
     with Store.open(store_path) as store:
-        run = monitor_resonance(
+        run = run_monitor(
             store, resonance_run=resonance_run, level=level, min_confidence=min_confidence,
             min_accounts=min_accounts, threshold=threshold, baseline=baseline, alpha=alpha,
+            seed=seed,
         )  # fmt: skip
     if as_json:
-        click.echo(json.dumps(run.as_dict(), indent=2, default=str))
+        echo_json(run.as_dict())
         return
     s = run.summary
     click.echo(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from infoscope.cli.common import DATES, store_option
+from infoscope.cli.common import DATES, echo_json, json_option, seed_option, store_option
+
+__all__ = ["report", "serve"]
 
 
 def _filter_options(fn: Any) -> Any:
@@ -55,8 +56,8 @@ def _filter_options(fn: Any) -> Any:
     type=click.IntRange(min=1),
     help="Coordination clusters shown with their evidence.",
 )
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the map layout.")
-@click.option("--json", "as_json", is_flag=True, help="Print path, size and timings as JSON.")
+@seed_option("Seed of the map layout.")
+@json_option("Print path, size and timings as JSON.")
 def report(
     store_path: str, out: str, since: Any, until: Any, community: int | None,
     lang: str | None, region: str | None, max_nodes: int, max_edges: int, clusters: int,
@@ -89,7 +90,7 @@ def report(
             seed=seed,
         )  # fmt: skip
     if as_json:
-        click.echo(json.dumps(written, indent=2))
+        echo_json(written)
         return
     missing = [k for k, v in written["sections"].items() if v != "shown"]
     click.echo(

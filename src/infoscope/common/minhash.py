@@ -52,6 +52,8 @@ import pyarrow.compute as pc
 from infoscope.errors import BadParameterError
 from infoscope.store import Store
 
+__all__ = ["near_duplicate_groups", "normalize_texts"]
+
 DEFAULT_THRESHOLD = 0.6
 DEFAULT_NUM_PERM = 128
 DEFAULT_BANDS = 32

@@ -20,6 +20,8 @@ import pyarrow.parquet as pq
 from infoscope.errors import BadParameterError
 from infoscope.store import Store
 
+__all__ = ["write_coordination_graph"]
+
 GRAPH_SUFFIXES = (".gexf", ".graphml", ".parquet")
 EVIDENCE_PER_EDGE = 20
 

@@ -55,6 +55,17 @@ from ibis import _
 
 from infoscope.store import Store
 
+__all__ = [
+    "ScoredPairs",
+    "benjamini_hochberg",
+    "co_action_objects",
+    "drop_temp",
+    "estimate_window",
+    "fast_retweet_pairs",
+    "score_co_actions",
+    "temp_table",
+]
+
 # A scored pair table (the store's coordination_edges, without run_id).
 _F, _TS = pa.float64(), pa.timestamp("us", tz="UTC")
 EDGE_SCHEMA = pa.schema(

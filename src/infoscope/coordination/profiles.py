@@ -15,6 +15,8 @@ from typing import Any
 
 from infoscope.store import Store
 
+__all__ = ["profile_clusters"]
+
 EXAMPLES = 3
 
 

@@ -46,6 +46,15 @@ from infoscope.errors import InfoscopeError
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
+__all__ = [
+    "CoordinationRun",
+    "candidate_pairs",
+    "demo_coordination",
+    "edge_evidence",
+    "load_coordination",
+    "run_coordination",
+]
+
 COMMAND = "coordination"
 DAY = 86_400.0
 

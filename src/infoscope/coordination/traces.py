@@ -43,8 +43,27 @@ from typing import Any
 import ibis
 from ibis import _
 
+from infoscope.common.urls import domain_of
 from infoscope.errors import BadParameterError
 from infoscope.store import Store
+
+__all__ = [
+    "Trace",
+    "TraceOptions",
+    "co_hashtag",
+    "co_link",
+    "co_reply",
+    "co_retweet",
+    "epoch_ms",
+    "fast_retweet",
+    "get_trace",
+    "near_duplicate",
+    "parse_traces",
+    "register_trace",
+    "registered_traces",
+    "selected_posts",
+    "synchronised",
+]
 
 # Default windows (seconds) of the traces that use one. Retweet amplification happens within
 # seconds to a minute (the usual co-retweet window); links, hashtags, replies and copied texts
@@ -232,8 +251,7 @@ def co_link(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Tabl
     links = chosen.mutate(url=chosen.urls.unnest())
     links = links.filter(links.url.notnull() & (links.url != ""))
     if options.link_level == "domain":
-        obj = links.url.re_extract(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?:www\.)?([^/:?#]+)", 1)
-        links = links.mutate(url=obj.lower()).filter(_.url != "")
+        links = links.mutate(url=domain_of(links.url)).filter(_.url != "")
     return _actions(links, links.url).distinct()
 
 

@@ -58,6 +58,17 @@ from infoscope.geo.zones import iana_zone, zone_offsets, zones_agree
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
+__all__ = [
+    "GeoFields",
+    "LocateRun",
+    "confidence_band",
+    "demo_locate",
+    "latest_locations",
+    "load_locate",
+    "run_locate",
+    "summarize",
+]
+
 COMMAND = "locate"
 GEOTAG_CONFIDENCE = 0.95
 SINGLE_GEOTAG_CONFIDENCE = 0.85

@@ -37,6 +37,16 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "Country",
+    "Entry",
+    "Gazetteer",
+    "country_zones",
+    "load_gazetteer",
+    "normalize",
+    "normalize_many",
+]
+
 CITY_DATASET = "cities5000"
 
 # Russian, Ukrainian and native names of countries (GeoNames gives English names only), and a

@@ -49,6 +49,8 @@ from dataclasses import dataclass, field, replace
 from infoscope.geo.gazetteer import JUNK_WORDS, Entry, Gazetteer, load_gazetteer, normalize
 from infoscope.geo.zones import iana_zone, zones_agree
 
+__all__ = ["Place", "resolve_location", "reverse_geocode", "unknown"]
+
 JUNK_KEYS = frozenset(normalize(w) for w in JUNK_WORDS)
 UNKNOWN = "unknown"
 SOURCES = ("geotag", "place", "profile", "none")

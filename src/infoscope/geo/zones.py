@@ -19,6 +19,8 @@ import functools
 from collections.abc import Iterable
 from datetime import datetime
 
+__all__ = ["iana_zone", "zone_country", "zone_offsets", "zones_agree"]
+
 # Rails time zone names whose IANA zone does not end with the name itself.
 RAILS_ZONES: dict[str, str] = {
     "International Date Line West": "Etc/GMT+12",

@@ -35,6 +35,23 @@ from infoscope.ingest.sources import Source
 from infoscope.langs import language_code
 from infoscope.text import normalize_url
 
+__all__ = [
+    "article_id",
+    "collapse",
+    "declared_language",
+    "detected_language",
+    "dumps",
+    "extract",
+    "file_stem",
+    "hostname",
+    "language_of",
+    "read_document",
+    "root_kind",
+    "short_text_config",
+    "utc_datetime",
+    "without_title",
+]
+
 if TYPE_CHECKING:
     from trafilatura.settings import Document
 

@@ -29,6 +29,22 @@ from infoscope.ingest.formats import ReadContext, Sniff
 from infoscope.ingest.reading import Oversized, iter_lines, to_utf8
 from infoscope.ingest.sources import Source
 
+__all__ = [
+    "Bad",
+    "JsonRecord",
+    "as_dict",
+    "as_list",
+    "bool_or_none",
+    "dumps",
+    "first_record_keys",
+    "head_keys",
+    "id_text",
+    "int_or_none",
+    "iter_json_records",
+    "layout_of",
+    "text_or_none",
+]
+
 
 @dataclass(slots=True)
 class JsonRecord:

@@ -63,6 +63,8 @@ from infoscope.ingest.formats import (
 from infoscope.ingest.sources import Source
 from infoscope.records import Article, Provenance
 
+__all__ = ["RssFeed", "html_to_text"]
+
 _RAW_LIMIT = 4096
 
 

@@ -80,6 +80,8 @@ from infoscope.ingest.formats import (
 from infoscope.ingest.sources import Source
 from infoscope.records import Article, Provenance
 
+__all__ = ["HtmlAggregator", "HtmlArticle", "item_elements"]
+
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 

@@ -54,6 +54,8 @@ from infoscope.ingest.reading import to_utf8
 from infoscope.ingest.sources import Source
 from infoscope.records import Article, Provenance
 
+__all__ = ["TextArticle"]
+
 MAX_TITLE_CHARS = 300
 MIN_BODY_WORDS = 30
 MIN_TABLE_LINES = 3

@@ -46,6 +46,8 @@ from infoscope.ingest.sources import Source
 from infoscope.ingest.twitter_v1 import account_from_user as v1_account
 from infoscope.records import Account, Provenance
 
+__all__ = ["BotrepoLabels", "BotrepoProfiles", "account_from_user"]
+
 TWITTER_DATE = "%a %b %d %H:%M:%S %z %Y"
 LABEL_KEY = "botrepo_label"
 _DIGITS = re.compile(r"[0-9]+")

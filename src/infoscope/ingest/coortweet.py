@@ -21,6 +21,8 @@ from __future__ import annotations
 from infoscope.ingest.formats import ReadContext, TabularFormat, register
 from infoscope.ingest.sql import id_text, json_of, lit, provenance
 
+__all__ = ["CoortweetShares"]
+
 
 class CoortweetShares(TabularFormat):
     name = "coortweet"

@@ -49,6 +49,8 @@ from infoscope.ingest.sql import (
     rounded_id,
 )
 
+__all__ = ["CrowdFlowerTweets", "created_at_sql", "post_id_sql"]
+
 LOCAL_ZONE = "America/Los_Angeles"
 LOCAL_FORMATS = ("%m/%d/%y %H:%M", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M:%S", "%Y-%m-%d %H:%M:%S")
 OFFSET_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%m/%d/%y %H:%M %z")

@@ -28,6 +28,20 @@ from infoscope.errors import UnknownFormatError
 from infoscope.ingest.sources import Source
 from infoscope.records import Account, Article, Post
 
+__all__ = [
+    "Format",
+    "Quarantined",
+    "ReadContext",
+    "RecordFormat",
+    "Sniff",
+    "TabularFormat",
+    "detect_format",
+    "get_format",
+    "register",
+    "registered_formats",
+    "sniff",
+]
+
 DEFAULT_MAX_RECORD_BYTES = 8 << 20
 
 

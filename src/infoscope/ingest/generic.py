@@ -69,6 +69,18 @@ from infoscope.ingest.sql import (
 )
 from infoscope.records import POST_KINDS, Account, Post, Provenance
 
+__all__ = [
+    "GenericCsv",
+    "GenericJsonl",
+    "checked_mapping",
+    "created_at_sql",
+    "hashtag_list",
+    "parse_time",
+    "post_from_record",
+    "url_items",
+    "value_at",
+]
+
 FIELDS = (
     "id",
     "text",

@@ -52,6 +52,8 @@ from infoscope.ingest.sql import (
     url_list,
 )
 
+__all__ = ["IoArchive"]
+
 TWEET_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 ACCOUNT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 METRICS = (

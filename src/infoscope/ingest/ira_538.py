@@ -55,6 +55,8 @@ from infoscope.ingest.sql import (
     timestamp,
 )
 
+__all__ = ["Ira538", "account_id_sql"]
+
 DATE_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 RESOLVED_LINKS = ("tco1_step1", "tco2_step1", "tco3_step1")
 LABELS = ("account_category", "account_type")

@@ -32,6 +32,8 @@ from infoscope.ingest.sql import (
     timestamp,
 )
 
+__all__ = ["IraAuthors", "IraByAuthor"]
+
 # Authors are named by handle only: '@' + lower-case handle is the account id.
 HANDLE_ID = "'@' || lower(trim(author_id))"
 

@@ -56,6 +56,8 @@ from infoscope.records import (
 from infoscope.store import Store
 from infoscope.text import install_sql_functions
 
+__all__ = ["IngestSummary", "Ingester", "header_columns", "ingest"]
+
 DEFAULT_BATCH_ROWS = 500_000
 # A batch is also stored once its Arrow data reaches this size: JSON payloads kept in ``raw``
 # make rows of kilobytes, where CSV rows are a few hundred bytes.

@@ -22,6 +22,16 @@ import pyarrow.csv as pacsv
 
 from infoscope.errors import InputEncodingError
 
+__all__ = [
+    "CsvBlock",
+    "Oversized",
+    "ParsedBlock",
+    "iter_csv_blocks",
+    "iter_lines",
+    "parse_csv_block",
+    "to_utf8",
+]
+
 PREVIEW_BYTES = 2048
 _CHUNK = 1 << 20
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
+__all__ = ["Source", "compression_of", "fingerprint", "iter_sources"]
+
 HEAD_BYTES = 1 << 16
 _READ_BUFFER = 1 << 20
 

@@ -4,6 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+__all__ = [
+    "bigint",
+    "column_getter",
+    "id_text",
+    "ident",
+    "json_of",
+    "lit",
+    "metrics_map",
+    "provenance",
+    "retweet_prefix_handle",
+    "rounded_id",
+    "split_list",
+    "timestamp",
+    "url_list",
+]
+
 # Columns the reader adds to relation ``raw``; every other column is the source's own.
 INTERNAL_COLUMNS = frozenset({"_source", "_line", "_record"})
 

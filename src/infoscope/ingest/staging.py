@@ -24,6 +24,8 @@ import pyarrow as pa
 from infoscope.langs import language_code
 from infoscope.records import ACCOUNT_SCHEMA, LABEL_SCHEMA, POST_SCHEMA
 
+__all__ = ["Stager", "StoreCounts"]
+
 QUARANTINE_SCHEMA = pa.schema(
     [
         pa.field("source", pa.string()),

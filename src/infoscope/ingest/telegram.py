@@ -77,6 +77,8 @@ from infoscope.ingest.formats import (
 from infoscope.ingest.sources import Source
 from infoscope.records import Account, Post, Provenance
 
+__all__ = ["TelegramExport", "read_header"]
+
 # Chat type -> prefix of its peer id, as Telegram Desktop writes from_id ("user123", ...).
 _PEER_PREFIX = {
     "personal_chat": "user",

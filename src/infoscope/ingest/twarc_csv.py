@@ -54,6 +54,8 @@ from infoscope.ingest.sql import (
     timestamp,
 )
 
+__all__ = ["TwarcCsv"]
+
 DATE_FORMATS = ("%Y-%m-%dT%H:%M:%S.%gZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ")
 TWEET_METRICS = (
     "retweet_count",

@@ -17,6 +17,8 @@ from __future__ import annotations
 from infoscope.ingest.formats import ReadContext, Sniff, TabularFormat, register
 from infoscope.ingest.sql import bigint, id_text, ident, json_of, lit, provenance, timestamp
 
+__all__ = ["TwitterUsersCsv"]
+
 _FIELDS = {
     "screen_name": "handle",
     "name": "display_name",

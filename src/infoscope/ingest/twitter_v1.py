@@ -77,6 +77,15 @@ from infoscope.ingest.formats import (
 from infoscope.ingest.sources import Source
 from infoscope.records import Account, Post, Provenance
 
+__all__ = [
+    "TwitterV1",
+    "account_from_user",
+    "full_text",
+    "map_status",
+    "parse_v1_date",
+    "stream_notice",
+]
+
 # Messages of the v1.1 streaming API that are not statuses (Twitter's "Streaming message
 # types" page); each is an object with this single key.
 STREAM_NOTICES = frozenset(

@@ -85,6 +85,8 @@ from infoscope.ingest.formats import (
 from infoscope.ingest.sources import Source
 from infoscope.records import Account, Post, Provenance
 
+__all__ = ["TwitterV2", "account_from_user", "map_tweet", "parse_v2_date"]
+
 # referenced_tweets[].type -> Post.kind, in order of precedence.
 REFERENCE_KINDS = (("retweeted", "retweet"), ("quoted", "quote"), ("replied_to", "reply"))
 _FLAT_MARKERS = frozenset({"edit_history_tweet_ids", "public_metrics", "author"})

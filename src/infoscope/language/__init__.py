@@ -7,3 +7,5 @@ prior), `signature` (a community's distinctive terms, stored, exported and impor
 `resonance` (scoring accounts against a signature, calibrated) and `monitor` (prevalence by
 place and time).
 """
+
+__all__ = []

@@ -22,6 +22,8 @@ import pyarrow as pa
 from infoscope.common.langid import MIN_CONFIDENCE, MODEL, identify_language
 from infoscope.store import Store
 
+__all__ = ["detect_languages", "posts_with_language"]
+
 _UNKNOWN = ("und", "zxx", "")
 
 

@@ -28,6 +28,8 @@ import ibis
 from infoscope.errors import BadParameterError
 from infoscope.store import Store
 
+__all__ = ["GroupSpec", "group_accounts", "group_posts"]
+
 KINDS = ("label", "community", "accounts", "format", "source", "window", "all", "rest")
 
 
@@ -97,10 +99,8 @@ def group_accounts(store: Store, spec: GroupSpec, platform: str) -> ibis.Table:
         )
         return chosen.select(account_id=chosen.account_id.cast("string")).distinct()
     if spec.kind == "community":
-        from infoscope.network.run import latest_run_id
-
         parts = spec.value.split(":")
-        run_id = parts[0] if len(parts) == 2 else latest_run_id(store)
+        run_id = parts[0] if len(parts) == 2 else store.latest_run_id("communities")
         if run_id is None:
             raise BadParameterError(
                 f"group {spec}: no communities run in the store; run `infoscope communities`"

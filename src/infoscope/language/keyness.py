@@ -32,6 +32,8 @@ import pyarrow as pa
 
 from infoscope.errors import BadParameterError
 
+__all__ = ["TermCounts", "compute_keyness"]
+
 
 @dataclass(frozen=True)
 class TermCounts:

@@ -30,6 +30,8 @@ from infoscope.errors import InfoscopeError
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
+__all__ = ["MonitorRun", "count_cells", "demo_monitor", "load_monitor", "run_monitor"]
+
 COMMAND = "monitor"
 LEVELS = ("country", "region")
 

@@ -43,6 +43,19 @@ from infoscope.language.tokens import TokenOptions, post_tokens
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
+__all__ = [
+    "AccountTerms",
+    "ResonanceRun",
+    "ResonanceScorer",
+    "TermTable",
+    "account_terms",
+    "demo_resonance",
+    "explain_resonance",
+    "load_resonance",
+    "run_resonance",
+    "term_table",
+]
+
 COMMAND = "resonance"
 PERIODS = {"week": "W", "month": "M"}
 # How a signature selects its terms: parameters of `run_signature` and `ResonanceScorer`.
@@ -562,9 +575,7 @@ def load_resonance(store: Store, run_id: str | None = None, *, top: int = 20) ->
     return ResonanceRun(run.run_id, run.counts, rows)
 
 
-def explain_resonance(
-    store: Store, account: str, *, run_id: str | None = None
-) -> dict[str, Any]:
+def explain_resonance(store: Store, account: str, *, run_id: str | None = None) -> dict[str, Any]:
     """One account's score in a resonance run (the latest by default), by id or handle:
     score, probability, resonant, tokens and the terms behind the score
     (``[term, count, contribution]``)."""

@@ -32,6 +32,21 @@ from infoscope.language.tokens import TokenOptions, post_tokens
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
+__all__ = [
+    "Signature",
+    "SignatureRun",
+    "demo_signature",
+    "get_signature",
+    "list_signatures",
+    "load_signature",
+    "read_signature",
+    "run_signature",
+    "save_signature",
+    "select_terms",
+    "term_counts",
+    "write_signature",
+]
+
 COMMAND = "signature"
 
 FILE_FORMAT = "infoscope-signature"
@@ -246,6 +261,14 @@ def select_terms(keyness: pa.Table, *, size: int, z_min: float) -> pa.Table:
     )
 
 
+# The current version of each signature name: the latest learnt or imported (older versions
+# stay stored, reachable by id, so replacing one loses nothing).
+_CURRENT = (
+    "SELECT * FROM signatures QUALIFY row_number() OVER "
+    "(PARTITION BY name ORDER BY created_at DESC, signature_id) = 1"
+)
+
+
 def _check_name(store: Store, name: str, replace: bool) -> None:
     row = store.con.execute("SELECT count(*) FROM signatures WHERE name = ?", [name]).fetchone()
     if row and row[0] and not replace:
@@ -257,17 +280,13 @@ def _check_name(store: Store, name: str, replace: bool) -> None:
 def save_signature(
     store: Store, signature: Signature, *, run_id: str | None = None, replace: bool = False
 ) -> None:
-    """Store `signature` (replacing one of the same name when `replace`)."""
+    """Store `signature` as the current version of its name (with `replace`, a new version of a
+    name already stored: the older ones stay, reachable by id)."""
     _check_name(store, signature.name, replace)
     terms = signature.terms.select(list(TERM_COLUMNS))
     terms = terms.add_column(0, "signature_id", pa.array([signature.signature_id] * len(terms)))
+    terms = terms.append_column("run_id", pa.array([run_id] * len(terms), pa.string()))
     with store.transaction() as con:
-        old = con.execute(
-            "SELECT signature_id FROM signatures WHERE name = ?", [signature.name]
-        ).fetchall()
-        for (sid,) in old:
-            con.execute("DELETE FROM signature_terms WHERE signature_id = ?", [sid])
-            con.execute("DELETE FROM signatures WHERE signature_id = ?", [sid])
         con.execute(
             "INSERT INTO signatures VALUES (?, ?, ?, ?, ?, ?)",
             [
@@ -285,12 +304,14 @@ def save_signature(
 
 
 def list_signatures(store: Store) -> list[dict[str, Any]]:
+    """The current version of every stored signature (id, name, creation time, parameters,
+    number of terms), oldest first."""
     if not store.has_table("signatures"):
         return []
     cur = store.con.execute(
         "SELECT s.signature_id, s.name, s.created_at, s.parameters, "
         "(SELECT count(*) FROM signature_terms t WHERE t.signature_id = s.signature_id) AS terms "
-        "FROM signatures s ORDER BY s.created_at"
+        f"FROM ({_CURRENT}) s ORDER BY s.created_at"
     )
     names = [d[0] for d in cur.description]
     rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

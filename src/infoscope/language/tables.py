@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS signature_terms (
   target_count BIGINT NOT NULL,
   reference_count BIGINT NOT NULL,
   target_accounts BIGINT NOT NULL,
-  reference_accounts BIGINT NOT NULL
+  reference_accounts BIGINT NOT NULL,
+  run_id VARCHAR
 );
 """,
 }

@@ -30,6 +30,10 @@ import ibis.expr.datatypes as dt
 import pyarrow as pa
 from ibis import _
 
+from infoscope.common.urls import domain_of
+
+__all__ = ["TokenOptions", "post_tokens", "regexp_extract_all", "stopword_rows"]
+
 ARTEFACTS = ("rt", "via", "amp", "gt", "lt", "http", "https")
 
 _STRIP = r"(https?://|www\.)\S+|[@#][\p{L}\p{M}\p{N}_]+"
@@ -135,9 +139,7 @@ def post_tokens(
             parts.append(entity.select(*keep, token=ibis.literal(prefix) + entity.value.lower()))
     if "domain" in opts.kinds:
         urls = posts.select(*keep, value=posts.urls.unnest())
-        parts.append(
-            urls.select(*keep, token=ibis.literal("domain:") + urls.value.split("/")[0].lower())
-        )
+        parts.append(urls.select(*keep, token=ibis.literal("domain:") + domain_of(urls.value)))
     out = _nullable(parts[0])
     for part in parts[1:]:
         out = out.union(_nullable(part), distinct=False)

@@ -47,6 +47,8 @@ import pyarrow.compute as pc
 
 from infoscope.errors import BadParameterError
 
+__all__ = ["Communities", "build_graph", "detect_communities", "rank_accounts"]
+
 OBJECTIVES = ("modularity", "cpm")
 
 

@@ -30,6 +30,16 @@ from ibis import _
 
 from infoscope.errors import BadParameterError
 
+__all__ = [
+    "EdgeSelection",
+    "combine_edges",
+    "handle_index",
+    "interaction_edges",
+    "network_nodes",
+    "parse_types",
+    "select_posts",
+]
+
 EDGE_TYPES = ("retweet", "quote", "reply", "mention")
 
 

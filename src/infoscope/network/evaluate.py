@@ -5,7 +5,7 @@ from __future__ import annotations
 from infoscope.evaluate import Truth, ratio
 from infoscope.store import Store
 
-__all__ = ["evaluate_communities"]
+__all__ = ["evaluate_communities", "partition_scores"]
 
 
 def partition_scores(found: list[object], planted: list[object]) -> tuple[float, float]:

@@ -18,6 +18,8 @@ import pyarrow.parquet as pq
 from infoscope.errors import BadParameterError
 from infoscope.store import Store
 
+__all__ = ["write_graph"]
+
 GRAPH_SUFFIXES = (".gexf", ".graphml", ".parquet")
 
 

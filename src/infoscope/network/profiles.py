@@ -15,7 +15,10 @@ from typing import Any
 import ibis
 from ibis import _
 
+from infoscope.common.urls import domain_of
 from infoscope.network.edges import EdgeSelection, select_posts
+
+__all__ = ["choose_period", "profile_communities"]
 
 PERIODS = ("day", "week", "month")
 _TRUNC = {"day": "D", "week": "W", "month": "M"}
@@ -91,7 +94,7 @@ def profile_communities(
         out[row["community"]]["posting_accounts"] = row["accounts"]
     lists = {
         "top_hashtags": mine.select("community", value=mine.hashtags.unnest().lower()),
-        "top_domains": mine.select("community", value=mine.urls.unnest().split("/")[0]),
+        "top_domains": mine.select("community", value=domain_of(mine.urls.unnest())),
         "top_mentions": mine.select("community", value=mine.mentions.unnest().lower()),
     }
     for name, expr in lists.items():

@@ -30,6 +30,8 @@ from infoscope.network.profiles import profile_communities
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
+__all__ = ["CommunityRun", "demo_communities", "load_communities", "run_communities"]
+
 COMMAND = "communities"
 TOP_ACCOUNTS = 5
 

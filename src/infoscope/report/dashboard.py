@@ -1,10 +1,15 @@
-"""The local dashboard: the report's views as pages with filters, account pages, and a JSON
-endpoint behind every page.
+"""The local dashboard: the report's sections as pages with filters, account pages, and a
+JSON endpoint behind every page.
 
-Every page ``/PATH`` has its data at ``/api/PATH`` (the same dicts the report renders and,
-where a CLI command prints the same thing, the same data it prints with ``--json``). Pages
-and endpoints take the filters ``since``, ``until``, ``community``, ``lang`` and ``region`` as
-query parameters.
+The pages are the Overview, then one page per distinct ``Section.page`` of the registered
+analyses (`infoscope.registry`), in registry order, showing its sections in order, then
+Accounts (with a page per account) and Provenance. Every page ``/PATH`` has its data at
+``/api/PATH`` (``/api/overview`` for ``/``): a page of one section serves that section's data,
+a page of several serves ``{section key: data}``; these are the dicts the report renders and,
+where a CLI command prints the same thing, the data it prints with ``--json``. Pages and
+endpoints take the filters ``since``, ``until``, ``community``, ``lang`` and ``region``, and
+every option their sections declare (``max_nodes``, ``top``...), checked against its bounds,
+as query parameters.
 
 The dashboard only reads: each request opens the store read-only and closes it, so analyses
 can write to the store between requests. It binds to 127.0.0.1 unless told otherwise; bound
@@ -19,6 +24,7 @@ import math
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,24 +33,75 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from infoscope._version import __version__
 from infoscope.errors import BadParameterError, InfoscopeError, NotFoundError, StoreLockedError
+from infoscope.registry import Analysis, Option, Section
 from infoscope.report import views
-from infoscope.report.render import draw_charts, environment, plotly_js
+from infoscope.report.charts import overview_charts
+from infoscope.report.filters import Filters
+from infoscope.report.render import (
+    SectionView,
+    charts_html,
+    draw_section,
+    environment,
+    plotly_js,
+    read_section,
+    registered_sections,
+)
 from infoscope.store import Store
 
-# Pages in the navigation bar: path, title.
-PAGES = [
-    ("/", "Overview"),
-    ("/network", "Network map"),
-    ("/communities", "Communities"),
-    ("/language", "Signatures & resonance"),
-    ("/places", "Places & monitoring"),
-    ("/coordination", "Coordination"),
-    ("/authenticity", "Authenticity"),
-    ("/articles", "Articles"),
-    ("/accounts", "Accounts"),
-    ("/runs", "Provenance"),
+__all__ = [
+    "TOKEN_COOKIE",
+    "Page",
+    "api_path",
+    "create_app",
+    "navigation",
+    "section_pages",
+    "serve",
 ]
+
 TOKEN_COOKIE = "infoscope_token"
+# The accounts page's paging.
+LIMIT = Option("limit", 100, 1, 1000, "accounts per page")
+OFFSET = Option("offset", 0, 0, 10**9, "accounts skipped")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A dashboard page of analysis sections: its path, its title and its sections (analysis
+    and registry entry), in order."""
+
+    path: str
+    title: str
+    sections: tuple[tuple[Analysis, Section], ...] = field(default=())
+
+    @property
+    def api(self) -> str:
+        return api_path(self.path)
+
+
+def api_path(path: str) -> str:
+    """The JSON endpoint of the page at `path`: ``/api<path>`` (``/api/overview`` for ``/``)."""
+    return "/api" + (path if path != "/" else "/overview")
+
+
+def section_pages() -> list[Page]:
+    """One page per distinct ``Section.page`` of the registered analyses, in registry order;
+    sections sharing a page are shown together, in order."""
+    found: dict[str, Page] = {}
+    for analysis, section in registered_sections():
+        page = found.get(section.page) or Page(section.page, section.page_title)
+        found[section.page] = Page(page.path, page.title, (*page.sections, (analysis, section)))
+    return list(found.values())
+
+
+def navigation() -> list[tuple[str, str]]:
+    """The navigation bar: (path, title) of the Overview, each section page, Accounts and
+    Provenance."""
+    return [
+        ("/", "Overview"),
+        *((p.path, p.title) for p in section_pages()),
+        ("/accounts", "Accounts"),
+        ("/runs", "Provenance"),
+    ]
 
 
 def _clean(value: Any) -> Any:
@@ -63,9 +120,28 @@ class _JSON(JSONResponse):
         return json.dumps(_clean(content), ensure_ascii=False, default=str).encode("utf-8")
 
 
+def _section_json(parts: list[SectionView]) -> Any:
+    """A section page's data: its one section's, or ``{section key: data}``."""
+    if len(parts) == 1:
+        return parts[0].data
+    return {p.key: p.data for p in parts}
+
+
+@dataclass
+class _Route:
+    """A page: `read` gets its result from the store and the request, `as_json` turns it into
+    the endpoint's data and `as_html` into the page template's variables."""
+
+    path: str
+    title: str
+    read: Callable[[Store, Request], Any]
+    as_json: Callable[[Any], Any] = lambda result: result
+    as_html: Callable[[Any], dict[str, Any]] = lambda result: {"data": result, "charts": {}}
+
+
 def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
     """The dashboard over the store at `store_path`; with `token`, every request must carry
-    it."""
+    it. Its pages are those the registry's sections name when the app is created."""
     path = Path(store_path)
     with Store.open(path, read_only=True):
         pass  # fail now, with the store's own message, if it cannot be read
@@ -76,6 +152,8 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
+    pages = section_pages()
+    nav = navigation()
 
     @contextmanager
     def opened() -> Iterator[Store]:
@@ -109,90 +187,55 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
         response: Response = await call_next(request)
         return response
 
-    def filters_of(request: Request) -> views.Filters:
+    def filters_of(request: Request) -> Filters:
         q = request.query_params
-        return views.Filters.parse(
+        return Filters.parse(
             since=q.get("since"), until=q.get("until"), community=q.get("community"),
             lang=q.get("lang"), region=q.get("region"),
         )  # fmt: skip
 
-    def number(request: Request, name: str, default: int, low: int, high: int) -> int:
-        raw = request.query_params.get(name)
-        if raw in (None, ""):
-            return default
-        try:
-            value = int(raw)  # type: ignore[arg-type]
-        except ValueError:
-            raise BadParameterError(f"{name}={raw!r} is not a whole number") from None
-        if not low <= value <= high:
-            raise BadParameterError(f"{name}={value} is out of range {low}..{high}")
-        return value
+    def read_page(page: Page) -> Callable[[Store, Request], list[SectionView]]:
+        def read(store: Store, request: Request) -> list[SectionView]:
+            q, f = request.query_params, filters_of(request)
+            return [
+                read_section(store, a, s, f, **{o.name: o.parse(q.get(o.name)) for o in s.options})
+                for a, s in page.sections
+            ]
 
-    # Each page: a function from (store, request) to its data.
-    def page_overview(store: Store, request: Request) -> dict[str, Any]:
+        return read
+
+    def section_html(parts: list[SectionView]) -> dict[str, Any]:
+        drawn: dict[str, str] = {}
+        for part in parts:
+            part.charts = draw_section(part)
+            drawn.update(part.charts)
+        return {"data": _section_json(parts), "parts": parts, "charts": drawn}
+
+    def read_overview(store: Store, request: Request) -> dict[str, Any]:
         return views.overview(store, filters_of(request))
 
-    def page_network(store: Store, request: Request) -> dict[str, Any] | None:
-        return views.network_map(
-            store, filters_of(request), max_nodes=number(request, "max_nodes", 50_000, 1, 500_000),
-            max_edges=number(request, "max_edges", 20_000, 0, 1_000_000),
-        )  # fmt: skip
-
-    def page_communities(store: Store, request: Request) -> dict[str, Any] | None:
-        return views.communities(store, filters_of(request))
-
-    def page_language(store: Store, request: Request) -> dict[str, Any]:
-        return {
-            "signatures": views.signatures(store, top=number(request, "top", 25, 1, 500)),
-            "resonance": views.resonance(store, filters_of(request)),
-        }
-
-    def page_places(store: Store, request: Request) -> dict[str, Any]:
-        f = filters_of(request)
-        return {"places": views.places(store, f), "monitor": views.monitor(store, f)}
-
-    def page_coordination(store: Store, request: Request) -> dict[str, Any] | None:
-        return views.coordination(
-            store, filters_of(request), clusters=number(request, "clusters", 25, 1, 10_000),
-            edges=number(request, "edges", 15, 0, 1_000),
-            evidence=number(request, "evidence", 5, 0, 1_000),
-        )  # fmt: skip
-
-    def page_authenticity(store: Store, request: Request) -> dict[str, Any] | None:
-        return views.authenticity(
-            store, filters_of(request), top=number(request, "top", 30, 1, 1000)
-        )
-
-    def page_articles(store: Store, request: Request) -> dict[str, Any] | None:
-        return views.articles(store, top=number(request, "top", 20, 1, 1000))
-
-    def page_accounts(store: Store, request: Request) -> dict[str, Any]:
+    def read_accounts(store: Store, request: Request) -> dict[str, Any]:
         q = request.query_params
         return views.accounts(
             store, filters_of(request), search=q.get("q") or None,
-            sort=q.get("sort") or "posts", limit=number(request, "limit", 100, 1, 1000),
-            offset=number(request, "offset", 0, 0, 10**9),
+            sort=q.get("sort") or "posts", limit=LIMIT.parse(q.get("limit")),
+            offset=OFFSET.parse(q.get("offset")),
         )  # fmt: skip
 
-    def page_runs(store: Store, request: Request) -> dict[str, Any]:
+    def read_runs(store: Store, request: Request) -> dict[str, Any]:
         return {
             "store": views.store_info(store),
             "latest": views.latest_runs(store),
             "runs": views.runs(store),
         }
 
-    pages: dict[str, Callable[[Store, Request], Any]] = {
-        "/": page_overview,
-        "/network": page_network,
-        "/communities": page_communities,
-        "/language": page_language,
-        "/places": page_places,
-        "/coordination": page_coordination,
-        "/authenticity": page_authenticity,
-        "/articles": page_articles,
-        "/accounts": page_accounts,
-        "/runs": page_runs,
-    }
+    routes = [
+        _Route("/", "Overview", read_overview,
+               as_html=lambda d: {"data": d, "charts": charts_html(overview_charts(d))}),
+        *(_Route(p.path, p.title, read_page(p), _section_json, section_html) for p in pages),
+        _Route("/accounts", "Accounts", read_accounts),
+        _Route("/runs", "Provenance", read_runs),
+    ]  # fmt: skip
 
     def fetch(request: Request, fn: Callable[[Store], Any]) -> tuple[Any, _JSON | None]:
         try:
@@ -211,8 +254,9 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
         template = environment().get_template(name)
         with opened() as store:
             choices = views.filter_choices(store)
+        extra.setdefault("parts", [])
         html = template.render(
-            title=title, data=data, pages=PAGES, path=request.url.path,
+            title=title, data=data, pages=nav, path=request.url.path,
             query=request.url.query, params=request.query_params, choices=choices,
             account_href="/accounts/", version=__version__, store=str(path), **extra,
         )  # fmt: skip
@@ -222,32 +266,30 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
         message = json.loads(bytes(failure.body))["error"]
         template = environment().get_template("dashboard_error.html.j2")
         html = template.render(
-            title=title, message=message, pages=PAGES, path=request.url.path,
+            title=title, message=message, pages=nav, path=request.url.path,
             version=__version__, store=str(path),
         )  # fmt: skip
         return HTMLResponse(html, status_code=failure.status_code)
 
-    def add_page(route: str, title: str, fn: Callable[[Store, Request], Any]) -> None:
-        api = "/api" + (route if route != "/" else "/overview")
+    def add_page(route: _Route) -> None:
+        api = api_path(route.path)
 
         def as_json(request: Request) -> Response:
-            data, failure = fetch(request, lambda store: fn(store, request))
-            return failure or _JSON(data)
+            result, failure = fetch(request, lambda store: route.read(store, request))
+            return failure or _JSON(route.as_json(result))
 
         def as_page(request: Request) -> Response:
-            data, failure = fetch(request, lambda store: fn(store, request))
+            result, failure = fetch(request, lambda store: route.read(store, request))
             if failure is not None:
-                return error_page(request, title, failure)
-            drawn = draw_charts(_sections(route, data))
-            return render(request, "dashboard.html.j2", title, data, page=route, api=api,
-                          charts=drawn)  # fmt: skip
+                return error_page(request, route.title, failure)
+            return render(request, "dashboard.html.j2", route.title, page=route.path, api=api,
+                          **route.as_html(result))  # fmt: skip
 
-        app.add_api_route(api, as_json, methods=["GET"], name=f"api{route}")
-        app.add_api_route(route, as_page, methods=["GET"], name=f"page{route}")
+        app.add_api_route(api, as_json, methods=["GET"], name=f"api{route.path}")
+        app.add_api_route(route.path, as_page, methods=["GET"], name=f"page{route.path}")
 
-    titles = dict(PAGES)
-    for route, fn in pages.items():
-        add_page(route, titles[route], fn)
+    for route in routes:
+        add_page(route)
 
     @app.get("/api/accounts/{platform}/{account_id}")
     def account_json(request: Request, platform: str, account_id: str) -> Response:
@@ -279,29 +321,6 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
     return app
 
 
-def _sections(route: str, data: Any) -> dict[str, Any]:
-    """A page's data under the section names `draw_charts` knows."""
-    if data is None:
-        return {}
-    if route == "/":
-        return {"overview": data}
-    if route == "/network":
-        return {"network": data}
-    if route == "/communities":
-        return {"communities": data}
-    if route == "/language":
-        return {"signatures": data["signatures"], "resonance": data["resonance"]}
-    if route == "/places":
-        return {"places": data["places"], "monitor": data["monitor"]}
-    if route == "/coordination":
-        return {"coordination": data}
-    if route == "/authenticity":
-        return {"authenticity": data}
-    if route == "/articles":
-        return {"articles": data}
-    return {}
-
-
 def serve(
     store_path: str | Path,
     *,
@@ -328,6 +347,3 @@ def serve(
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     echo(f"infoscope dashboard on {url} (read-only; Ctrl+C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
-
-
-__all__ = ["create_app", "serve"]

@@ -18,6 +18,8 @@ import numpy as np
 
 from infoscope.store import Store
 
+__all__ = ["community_layout", "layout_communities"]
+
 _CACHE: dict[tuple[str, str, int], dict[str, tuple[float, float]]] = {}
 
 

@@ -6,6 +6,8 @@ import pickle
 import struct
 from typing import IO, Any
 
+__all__ = ["receive_message", "send_message"]
+
 _LENGTH = struct.Struct("<Q")
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from infoscope.scenario._pipe import receive_message, send_message
 
+__all__ = ["main"]
+
 
 def main() -> None:
     from infoscope.scenario.writers import CORPUS_WRITERS

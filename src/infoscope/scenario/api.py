@@ -25,6 +25,8 @@ from infoscope.scenario.population import OPERATION, ORGANIC
 from infoscope.scenario.words import TOPICS
 from infoscope.scenario.writers import CORPUS_WRITERS, CorpusWriter, TruthWriter, file_digest
 
+__all__ = ["generate_scenario", "scenario_formats"]
+
 MANIFEST = "scenario.json"
 # From this many posts on, the corpus is serialised in a second process by default.
 PARALLEL_FROM = 100_000

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["Batch", "Grouped", "Pool", "objects"]
+
 ORIGINAL, RETWEET, REPLY, QUOTE = 0, 1, 2, 3
 KINDS = ("original", "retweet", "reply", "quote")
 

@@ -17,6 +17,8 @@ from typing import Any
 from infoscope.errors import BadParameterError
 from infoscope.scenario.words import LANGUAGES
 
+__all__ = ["ScenarioConfig", "ScenarioManifest"]
+
 # Persona types of operation members, in the order of `ScenarioConfig.persona_shares`.
 PERSONAS: tuple[str, ...] = ("news-front", "amplifier", "automated", "troll")
 # Bumped whenever the same configuration would generate different bytes.

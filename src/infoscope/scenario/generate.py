@@ -78,6 +78,8 @@ from infoscope.scenario.text import (
 from infoscope.scenario.timeline import Timeline, allocate, office_week, organic_week
 from infoscope.scenario.words import TOPIC_HASHTAGS, TOPICS
 
+__all__ = ["Generator", "OperationPlan", "short_codes"]
+
 TWITTER_EPOCH_MS = 1288834974657
 # Organic behaviour.
 P_REPLY, P_QUOTE = 0.12, 0.04

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+__all__ = ["City"]
+
 
 class City(NamedTuple):
     """A way of writing a place in a profile, and the time zone of that place."""

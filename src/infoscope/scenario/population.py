@@ -49,6 +49,8 @@ from infoscope.scenario.words import (
     TRANSLIT,
 )
 
+__all__ = ["Operation", "Population", "build_population"]
+
 ORGANIC, OPERATION = 0, 1
 NEWS_FRONT, AMPLIFIER, AUTOMATED, TROLL = 0, 1, 2, 3
 # Topics operations target, in turn.

@@ -27,6 +27,15 @@ import numpy as np
 
 from infoscope.scenario.words import COMMON, LOADED, TOPIC_WORDS, TOPICS
 
+__all__ = [
+    "Lexicon",
+    "narrative_keywords",
+    "narrative_weights",
+    "organic_weights",
+    "topic_lists",
+    "zipf_weights",
+]
+
 COMMON_MASS = 0.55
 KEYWORDS_FROM_TOPIC = 24
 KEYWORDS_LOADED = 16

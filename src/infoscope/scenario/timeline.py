@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+__all__ = ["Timeline", "allocate", "office_week", "offset_at", "organic_week", "utc"]
+
 # Relative organic activity by local hour 0..23 on a weekday.
 ORGANIC_DAY = np.array(
     [0.35, 0.22, 0.14, 0.09, 0.07, 0.08, 0.15, 0.30, 0.50, 0.62, 0.68, 0.72,

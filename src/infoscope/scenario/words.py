@@ -10,6 +10,8 @@ add to a topic's vocabulary (see `infoscope.scenario.text`).
 
 from __future__ import annotations
 
+__all__ = []
+
 
 def _w(text: str) -> tuple[str, ...]:
     """Whitespace-separated words as a tuple (duplicates removed, order kept)."""

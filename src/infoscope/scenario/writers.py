@@ -38,6 +38,18 @@ from infoscope.scenario.batch import KINDS, QUOTE, REPLY, RETWEET, TRACES, Batch
 from infoscope.scenario.config import PERSONAS, ScenarioConfig
 from infoscope.scenario.population import CITY_TZ, ORGANIC, Population
 
+__all__ = [
+    "CorpusWriter",
+    "HashingFile",
+    "IoArchiveWriter",
+    "TelegramWriter",
+    "TruthWriter",
+    "TwitterV2Writer",
+    "file_digest",
+    "iso_times",
+    "trace_names",
+]
+
 
 class HashingFile:
     """A binary file written by a background thread that keeps its SHA-256 and length.

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from infoscope.errors import BadParameterError
 
+__all__ = ["Article", "read_ptc", "tokenize"]
+
 TECHNIQUES: tuple[str, ...] = (
     "Loaded_Language",
     "Name_Calling,Labeling",

@@ -19,6 +19,8 @@ from infoscope.articles.techniques.corpus import tokenize
 from infoscope.articles.techniques.wordlists import word_list
 from infoscope.common.sentences import split_sentences
 
+__all__ = ["EmbeddingCache"]
+
 _WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 _QUOTES = frozenset('"“”«»')
 _STOP = word_list("stop")

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+__all__ = []
+
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     from scipy.special import expit

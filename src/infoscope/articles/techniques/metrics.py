@@ -12,6 +12,8 @@ import numpy as np
 from infoscope.articles.techniques.corpus import TECHNIQUES, Article
 from infoscope.errors import BadParameterError
 
+__all__ = ["merge_spans", "sentence_labels", "sentence_scores", "si_score", "tc_score"]
+
 
 def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Overlapping (start, end) intervals merged (touching ones are not: they share no

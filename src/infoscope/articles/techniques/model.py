@@ -36,6 +36,8 @@ from infoscope.articles.techniques.metrics import si_score
 from infoscope.common.calibration import best_threshold, fit_platt
 from infoscope.errors import BadParameterError
 
+__all__ = ["TechniqueDetector", "detect_techniques", "load_technique_model"]
+
 SPAN_MODES = ("tagger", "token", "sentence", "token+sentence")
 
 MODEL_FILE = "technique-model.json"

@@ -27,6 +27,8 @@ from infoscope.articles.techniques.metrics import (
 from infoscope.articles.techniques.model import MANIFEST_FILE, SPAN_MODES, TechniqueDetector
 from infoscope.errors import BadParameterError
 
+__all__ = ["cross_validate_techniques", "train_technique_model"]
+
 
 def _tc_predictions(
     model: TechniqueDetector, articles: Sequence[Article], docs: Sequence[_Doc]

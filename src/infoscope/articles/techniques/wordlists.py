@@ -6,6 +6,8 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
+__all__ = ["word_list"]
+
 
 @cache
 def word_list(name: str) -> frozenset[str]:

@@ -1,0 +1,145 @@
+"""`infoscope stats` (what the store holds) and `infoscope export` (the corpus tables and every
+analysis' exports, from the registry, to Parquet, CSV or graph files)."""
+
+from __future__ import annotations
+
+import inspect
+
+import click
+
+from infoscope.cli.common import LazyChoice, echo_json, json_option, store_option, top_option
+
+__all__ = ["export", "stats"]
+
+
+@click.command()
+@store_option()
+@top_option(10, "Accounts, hashtags and hosts listed.")
+@json_option("Print the statistics as JSON.")
+def stats(store_path: str, top: int, as_json: bool) -> None:
+    """Corpus statistics: posts by platform, kind, language and month; top accounts, hashtags
+    and hosts; account labels; quarantined records by reason.
+
+    \b
+    Example:
+      infoscope stats --top 20 --json > stats.json
+    """
+    from infoscope.queries import corpus_stats
+    from infoscope.store import Store
+
+    with Store.open(store_path, read_only=True) as store:
+        tables = store.ibis
+        result = corpus_stats(
+            tables.table("posts"),
+            tables.table("accounts"),
+            labels=tables.table("account_labels"),
+            quarantine=tables.table("quarantine"),
+            top=top,
+        )
+    if as_json:
+        echo_json(result)
+        return
+    click.echo(
+        f"posts {result['posts']:,}   accounts {result['accounts']:,}   "
+        f"from {result['first_post']} to {result['last_post']}"
+    )
+    for title, key in (
+        ("platform", "by_platform"),
+        ("kind", "by_kind"),
+        ("language", "by_language"),
+    ):
+        items = list(result[key].items())[:top]
+        click.echo(f"\nby {title}: " + ", ".join(f"{k} {v:,}" for k, v in items))
+    months = result["by_month"]
+    if months:
+        click.echo("\nby month:")
+        peak = max(months.values())
+        for month, n in months.items():
+            click.echo(f"  {month[:7]} {n:>10,} " + "#" * max(1, round(40 * n / peak)))
+    for title, key, col in (
+        ("accounts", "top_accounts", "account_handle"),
+        ("hashtags", "top_hashtags", "hashtag"),
+        ("hosts", "top_hosts", "host"),
+    ):
+        click.echo(f"\ntop {title}:")
+        for row in result[key]:
+            click.echo(f"  {row['posts']:>10,}  {row[col]}")
+    if result["labels"]:
+        click.echo(
+            "\naccount labels: " + ", ".join(f"{k} {v:,}" for k, v in result["labels"].items())
+        )
+    if result["quarantined"]:
+        click.echo(
+            "\nquarantined: " + ", ".join(f"{k} {v:,}" for k, v in result["quarantined"].items())
+        )
+
+
+def _exportable() -> tuple[str, ...]:
+    from infoscope.export import exportable
+
+    return exportable()
+
+
+class _ExportCommand(click.Command):
+    """Lists every analysis export (from the registry) in the help, before the examples."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from infoscope.registry import registered_exports
+
+        text = inspect.cleandoc(self.help or "")
+        rows = [
+            f"  {name:<22} {analysis.name}: {export.help}"
+            for name, (analysis, export) in registered_exports().items()
+        ]
+        listing = "\b\nAnalysis exports (of the latest run, or --run):\n" + "\n".join(rows)
+        head, marker, examples = text.partition("\b\nExamples:")
+        text = f"{head}{listing}\n\n{marker}{examples}" if marker else f"{text}\n\n{listing}"
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(text)
+
+
+@click.command(cls=_ExportCommand)
+@click.argument("what", type=LazyChoice(_exportable), metavar="WHAT")
+@store_option()
+@click.option(
+    "--run",
+    "run_id",
+    help="For an analysis export: the run to export (an id from `infoscope runs`; default: "
+    "the latest completed run of that analysis).",
+)
+@click.option(
+    "--out",
+    "out",
+    default="-",
+    show_default=True,
+    help="Output file: .parquet or .csv ('-' writes CSV to stdout); graphs: .gexf, .graphml "
+    "or .parquet.",
+)
+def export(what: str, store_path: str, run_id: str | None, out: str) -> None:
+    """Export WHAT, a corpus table or an analysis run, to Parquet/CSV (graphs to GEXF,
+    GraphML or Parquet).
+
+    Corpus exports: ``posts``, ``accounts``, ``labels``, ``quarantine`` (what could not be
+    stored, and why), ``runs`` (every run's parameters and status), ``articles``, and
+    ``edges``: account -> account interactions (retweet, quote, reply, mention) over the whole
+    store, weighted by count, with their time span. Each analysis export writes one run's rows
+    (listed below); the graph exports write the network with its attributes (Parquet: nodes,
+    with the edges in NAME.edges.parquet).
+
+    \b
+    Examples:
+      infoscope export posts --out posts.parquet
+      infoscope export edges --out edges.csv
+      infoscope export quarantine | head
+      infoscope export graph --out network.gexf
+      infoscope export coordination-graph --out coordination.gexf
+      infoscope export article-techniques --out techniques.csv
+    """
+    from infoscope.export import export_table
+    from infoscope.store import Store
+
+    with Store.open(store_path, read_only=True) as store:
+        n = export_table(store, what, out, run_id=run_id)
+    if out != "-":
+        click.echo(f"wrote {n:,} {what} rows to {out}", err=True)

@@ -518,6 +518,23 @@ class Store:
                 return run
         return None
 
+    def completed_run(self, command: str, run_id: str | None = None) -> Run:
+        """The completed run `run_id` of `command` (default: its latest), or a NotFoundError
+        that names the command to run (the analysis' registered hint)."""
+        run = self.latest_run(command) if run_id is None else self.get_run(run_id, command)
+        if run is not None and run.status == "completed":
+            return run
+        from infoscope.registry import registered_analyses
+
+        analysis = registered_analyses().get(command)
+        hint = analysis.hint if analysis is not None else f"infoscope {command}"
+        if run is None:
+            raise NotFoundError(f"store {self.path} has no {command} run yet: run `{hint}` first")
+        raise NotFoundError(
+            f"{command} run {run.run_id} is {run.status}, not completed: run `{hint}` again, "
+            "or see `infoscope runs`"
+        )
+
     def latest_run_id(self, command: str) -> str | None:
         """The id of the latest completed run of `command`, or None."""
         run = self.latest_run(command)

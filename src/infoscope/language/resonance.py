@@ -36,7 +36,7 @@ from ibis import _
 from scipy import sparse
 
 from infoscope.common.calibration import best_threshold, fit_platt
-from infoscope.errors import BadParameterError, InfoscopeError
+from infoscope.errors import BadParameterError
 from infoscope.language.keyness import TermCounts, compute_keyness
 from infoscope.language.signature import Signature, select_terms
 from infoscope.language.tokens import TokenOptions, post_tokens
@@ -555,13 +555,7 @@ def load_resonance(store: Store, run_id: str | None = None, *, top: int = 20) ->
     resonant accounts (highest score first, ties by account id)."""
     import json
 
-    run = store.latest_run(COMMAND) if run_id is None else store.get_run(run_id, COMMAND)
-    if run is None or run.status != "completed":
-        raise InfoscopeError(
-            f"store {store.path} has no completed resonance run"
-            + ("" if run is None else f" {run.run_id}")
-            + ": run `infoscope resonance --signature NAME` first"
-        )
+    run = store.completed_run(COMMAND, run_id)
     cur = store.con.execute(
         "SELECT platform, account_id, period, tokens, score, probability, resonant, top_terms "
         "FROM resonance_scores WHERE run_id = ? AND period IS NULL "

@@ -391,19 +391,9 @@ def read_signature(path: str | Path, *, name: str | None = None) -> Signature:
 
 def load_signature(store: Store, run_id: str | None = None) -> SignatureRun:
     """A stored signature-learning run (the latest completed one by default) with the
-    signature it stored (None when that signature was replaced since)."""
-    run = store.latest_run(COMMAND) if run_id is None else store.get_run(run_id, COMMAND)
-    if run is None or run.status != "completed":
-        raise InfoscopeError(
-            f"store {store.path} has no completed signature run"
-            + ("" if run is None else f" {run.run_id}")
-            + ": learn one with `infoscope signature learn --target ... --name NAME`"
-        )
-    row = store.con.execute(
-        "SELECT name FROM signatures WHERE signature_id = ?", [run.counts.get("signature_id")]
-    ).fetchone()
-    signature = None if row is None else get_signature(store, str(run.counts["signature_id"]))
-    return SignatureRun(run.run_id, run.counts, signature)
+    signature it stored (kept by id even when a later run replaced its name)."""
+    run = store.completed_run(COMMAND, run_id)
+    return SignatureRun(run.run_id, run.counts, get_signature(store, run.counts["signature_id"]))
 
 
 def demo_signature(store: Store, context: DemoContext) -> DemoStep:

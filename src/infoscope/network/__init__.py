@@ -5,6 +5,10 @@ edges from the store), `communities` (igraph graph, Leiden with stability, centr
 `profiles` (what each community posts, says about itself and is labelled), `run` (the whole
 analysis stored as a run, what `infoscope communities` calls) and `graphio` (GEXF, GraphML
 and Parquet export).
+
+Like every analysis package: `tables` declares its tables, `view` (with ``templates/``) its
+report and dashboard sections, `evaluate` its scenario evaluator; the registry
+(`infoscope.registry`) names them.
 """
 
 from infoscope.network.communities import (

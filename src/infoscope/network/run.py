@@ -283,19 +283,7 @@ def _graph_profiles(graph: Any, found: Any, ranks: dict[str, list[float]]) -> li
 
 def load_communities(store: Store, run_id: str | None = None) -> CommunityRun:
     """A stored communities run (the latest completed one by default)."""
-    if run_id is None:
-        run = store.latest_run(COMMAND)
-        if run is None:
-            raise InfoscopeError(
-                f"store {store.path} has no communities run yet: run `infoscope communities` first"
-            )
-    else:
-        run = store.get_run(run_id, COMMAND)
-        if run.status != "completed":
-            raise InfoscopeError(
-                f"communities run {run_id} is {run.status}, not completed; `infoscope runs` "
-                "lists the runs"
-            )
+    run = store.completed_run(COMMAND, run_id)
     profiles = [
         json.loads(p)
         for (p,) in store.con.execute(

@@ -144,7 +144,9 @@ def test_language_json_has_signatures_and_resonance(client, demo_store, latest):
         "SELECT count(*) FROM resonance_scores WHERE run_id = ? AND period IS NULL AND resonant",
         [latest["resonance"]],
     )
-    assert all(a["score"] >= b["score"] for a, b in zip(r["top"], r["top"][1:], strict=False))
+    assert all(
+        a["probability"] >= b["probability"] for a, b in zip(r["top"], r["top"][1:], strict=False)
+    )
 
 
 def test_places_json_counts_the_locate_and_monitor_runs(client, demo_store, latest):

@@ -44,7 +44,9 @@ def _fill(store, resonant_by_week):
         # Unscored: never counted.
         rows.append((run, "sig", "twitter", "tiny", week, 3, 0.0, None, False, "[]"))
     store.con.executemany(
-        "INSERT INTO resonance_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        "INSERT INTO resonance_scores (run_id, signature_id, platform, account_id, period, tokens, "
+        "score, probability, resonant, top_terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
     )
     with store.run("locate", {}) as located:
         locate = located.run_id

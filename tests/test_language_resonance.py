@@ -1,4 +1,4 @@
-"""Signatures and resonance: the scorer on synthetic counts, then the CLI on a small store.
+"""Signatures and resonance: the classifier on synthetic counts, then the store and the CLI.
 
 Synthetic counts (`_synthetic`): 60 accounts over 30 terms, 200 tokens each, drawn from a
 seeded generator. Members (the first half) use terms m0-m4 at 3x the rate of r0-r4, everyone
@@ -26,7 +26,8 @@ from sklearn.metrics import roc_auc_score
 
 from infoscope.errors import BadParameterError
 from infoscope.ingest import ingest
-from infoscope.language.resonance import AccountTerms, ResonanceScorer
+from infoscope.language.model import SignatureClassifier, SignatureModel
+from infoscope.language.resonance import AccountTerms, run_resonance
 from infoscope.language.signature import get_signature, run_signature
 from infoscope.store import Store
 
@@ -59,46 +60,42 @@ def _synthetic(n: int = 60, seed: int = 0, *, same: bool = False) -> tuple[Accou
     return X, (rng.permutation(y) if same else y)
 
 
-def _scorer(**kw: Any) -> ResonanceScorer:
-    return ResonanceScorer(
-        **{"min_count": 5, "min_accounts": 3, "prior_strength": 100, "cv": 5, "seed": 0, **kw}
-    )
+def _classifier(**kw: Any) -> SignatureClassifier:
+    return SignatureClassifier(**{"folds": 5, "seed": 0, "prior_strength": 100, **kw})
 
 
-def test_scorer_separates_members_and_calibrates() -> None:
+def test_classifier_separates_members_and_calibrates() -> None:
     X, y = _synthetic()
-    scorer = _scorer().fit(X, y)
-    m = scorer.cv_metrics_
-    assert m["roc_auc"] > 0.95
-    assert m["f1"] > 0.85
-    assert (m["accounts"], m["members"], m["unscored"], m["folds"]) == (60, 30, 0, 5)
-    # The learnt signature: member terms weigh positive, the others' negative.
-    weights = scorer.signature_.weights
-    assert {t for t, w in weights.items() if w > 0} == set(MEMBER_TERMS)
-    assert {t for t, w in weights.items() if w < 0} == set(OTHER_TERMS)
-    # Calibration: probabilities increase with the score; the threshold lies between the
-    # groups' typical scores, and members are mostly above it.
-    s, p = scorer.score(X), scorer.predict_proba(X)
+    fitted = _classifier().fit(X, y)
+    m, model = fitted.cv_metrics_, fitted.model_
+    assert m["roc_auc"] > 0.95 and m["f1"] > 0.85
+    assert (m["documents"], m["targets"], m["unscored"], m["folds"]) == (60, 30, 0, 5)
+    # The member terms pull up, the others' down; the shared terms carry little.
+    w = dict(zip(model.terms, model.weights, strict=True))
+    assert min(w[t] for t in MEMBER_TERMS) > 0 > max(w[t] for t in OTHER_TERMS)
+    assert max(abs(w.get(t, 0.0)) for t in TERMS[10:]) < min(abs(w[t]) for t in MEMBER_TERMS)
+    # Calibration is monotone in the score; the threshold is a probability; members are above.
+    s, p = model.decision(X), model.predict_proba(X)
     order = np.argsort(s)
-    assert np.all(np.diff(p[order]) >= 0)
-    assert np.median(s[~y]) < scorer.threshold_ < np.median(s[y])
-    assert (scorer.predict(X) == y).mean() > 0.9
+    assert np.all(np.diff(p[order]) >= 0) and 0 < model.threshold < 1
+    assert (model.predict(X) == y).mean() > 0.9
     assert p[y].mean() > 0.5 > p[~y].mean()
+    # Out-of-fold probabilities for every training document, and a reliability table.
+    assert not np.isnan(fitted.oof_proba_).any()
+    assert sum(b["documents"] for b in model.reliability) == 60
 
 
-def test_scorer_on_noise_labels_is_at_chance() -> None:
-    # Everyone draws from one distribution and the labels are shuffled. z_min=0 keeps every
-    # term the training folds happen to find, so in-sample the learnt signature fits the
-    # noise (AUC well above 0.5) but on held-out accounts it is at chance.
+def test_classifier_on_noise_labels_is_at_chance() -> None:
+    # One distribution for everyone, labels shuffled: in-sample the model fits the noise,
+    # out-of-fold it is at chance.
     X, y = _synthetic(n=200, seed=1, same=True)
-    scorer = _scorer(z_min=0.0, min_accounts=1).fit(X, y)
-    assert len(scorer.signature_.weights) > 0
-    assert abs(scorer.cv_metrics_["roc_auc"] - 0.5) < 0.12
-    in_sample = roc_auc_score(y, scorer.score(X))
-    assert in_sample > scorer.cv_metrics_["roc_auc"] + 0.05
+    fitted = _classifier(Cs=(100.0,), sizes=(30,), prior_weights=(0.0,)).fit(X, y)
+    assert abs(fitted.cv_metrics_["roc_auc"] - 0.5) < 0.12
+    in_sample = roc_auc_score(y, fitted.model_.decision(X))
+    assert in_sample > fitted.cv_metrics_["roc_auc"] + 0.05
 
 
-def test_few_tokens_are_not_scored_and_explain() -> None:
+def test_few_tokens_and_unknown_words_get_no_score_and_scores_are_explained() -> None:
     X, y = _synthetic()
     # Account 0 (a member) keeps only 10 of its tokens: below min_tokens=20.
     X.counts = X.counts.tolil()
@@ -106,30 +103,39 @@ def test_few_tokens_are_not_scored_and_explain() -> None:
     X.counts[0, 0] = 10
     X.counts = X.counts.tocsr()
     X.tokens[0] = 10
-    scorer = _scorer(min_tokens=20).fit(X, y)
-    assert scorer.cv_metrics_["unscored"] == 1 and scorer.cv_metrics_["members"] == 29
-    assert np.isnan(scorer.score(X)[0]) and np.isnan(scorer.predict_proba(X)[0])
-    assert not scorer.predict(X)[0]
-    assert not np.isnan(scorer.predict_proba(X)[1:]).any()
-    # Explaining a member: the strongest pulls are signature terms, each contribution is
-    # count * weight / (tokens + smoothing), and all of them add up to the score.
+    fitted = _classifier(min_tokens=20).fit(X, y)
+    model = fitted.model_
+    assert fitted.cv_metrics_["unscored"] == 1 and fitted.cv_metrics_["targets"] == 29
+    assert model.status(X)[0] == "too_little_text" and np.isnan(model.predict_proba(X)[0])
+    assert not model.predict(X)[0] and not np.isnan(model.predict_proba(X)[1:]).any()
+    # A document of words the model never saw (another language): unlike the training data.
+    foreign = AccountTerms(sparse.csr_matrix(np.full((1, 3), 40.0)), ["x", "y", "z"],
+                           np.array([120.0]), ["stranger"])  # fmt: skip
+    assert model.status(foreign)[0] == "unlike_training" and model.coverage(foreign)[0] == 0
+    assert np.isnan(model.predict_proba(foreign)[0])
+    # The contributions of every term add up to the calibrated log-odds, less the intercept.
     row = 1
-    explained = scorer.explain(X, row, n=len(TERMS))
-    assert explained[0]["term"] in MEMBER_TERMS and explained[0]["contribution"] > 0
-    assert {e["term"] for e in explained} <= set(MEMBER_TERMS + OTHER_TERMS)
-    for e in explained:
-        assert e["contribution"] == pytest.approx(
-            e["count"] * e["weight"] / (X.tokens[row] + scorer.smoothing)
-        )
-    assert sum(e["contribution"] for e in explained) == pytest.approx(scorer.score(X)[row])
+    (explained,) = model.explain(X.rows([row]), n=len(TERMS))
+    assert explained[0][0] in MEMBER_TERMS and explained[0][2] > 0
+    total = sum(c for _t, _n, c in explained)
+    expected = model.platt.slope * (model.decision(X)[row] - model.intercept)
+    assert total == pytest.approx(expected, abs=1e-3)
+
+
+def test_model_round_trips_through_json() -> None:
+    X, y = _synthetic()
+    model = _classifier().fit(X, y).model_
+    again = SignatureModel.from_dict(json.loads(json.dumps(model.as_dict())))
+    assert again.predict_proba(X) == pytest.approx(model.predict_proba(X), abs=1e-6)
+    assert again.threshold == model.threshold and again.terms == model.terms
 
 
 def test_fit_needs_two_of_each() -> None:
     X, _ = _synthetic(n=10)
-    with pytest.raises(BadParameterError, match="at least 2 members"):
-        _scorer().fit(X, np.arange(10) < 1)
+    with pytest.raises(BadParameterError, match="at least 2 target"):
+        _classifier().fit(X, np.arange(10) < 1)
     with pytest.raises(BadParameterError, match="labels"):
-        _scorer().fit(X, [True, False])
+        _classifier().fit(X, [True, False])
 
 
 # -- the store and the CLI ----------------------------------------------------------------
@@ -196,6 +202,14 @@ def test_run_signature(filled: Store) -> None:
     assert json.loads(runs[0]["parameters"])["name"] == "red"
     again = get_signature(filled, "red")
     assert again.weights == pytest.approx(sig.weights)
+    # The classifier travels with it, and its 12 training accounts with their side.
+    assert again.model().threshold == sig.model().threshold
+    training = rows(filled, "SELECT account_id, target FROM signature_training ORDER BY 1")
+    assert [(r["account_id"], r["target"]) for r in training] == sorted(
+        [(f"b{a}", False) for a in range(1, 7)] + [(f"r{a}", True) for a in range(1, 7)]
+    )
+    # Same day, same language, no hashtags or links on either side: nothing to warn about.
+    assert sig.counts["warnings"] == []
     with pytest.raises(BadParameterError, match="exists"):
         run_signature(filled, "label:team=red", "label:team=blue", name="red")
 
@@ -247,33 +261,96 @@ def test_resonance_cli(store_path: Path, tmp_path: Path) -> None:
         _fill(s, tmp_path)
     store = str(store_path)
     assert _learn_cli(store).exit_code == 0
-    text = run_cli("resonance", "--store", store, "--signature", "red", "--seed", "1", "-q")
+    text = run_cli("resonance", "--store", store, "--signature", "red", "-q")
     assert text.exit_code == 0, text.output
-    # 15 accounts, 14 with 20+ tokens (quiet has 1); calibrated on 6 red vs 6 blue, 5 folds,
-    # each fold scored by a signature learnt without it: the groups separate perfectly.
-    assert "held-out (5-fold, 12 labelled accounts, 6 members)" in text.stdout
-    assert "ROC AUC 1.000" in text.stdout
+    # 15 accounts; quiet has 1 token (of 20 needed): said, not scored.
+    assert "15 accounts, 14 scored" in text.stdout and "1 with fewer than 20 tokens" in text.stdout
+    assert "5-fold CV on its 12 training accounts: ROC AUC 1.0" in text.stdout
     data = cli_json(
-        "resonance", "--store", store, "--signature", "red", "--seed", "1", "-q",
-        "--explain", "redfan",
+        "resonance", "--store", store, "--signature", "red", "-q", "--explain", "redfan",
+        "--members", "label:team=red", "--baseline", "label:team=blue",
     )  # fmt: skip
-    # Held out, no blue account is called resonant (precision 1); each fold's threshold comes
-    # from the other folds' scores, made by slightly different signatures, so a red account
-    # may fall just below it: recall is only bounded.
     assert data["cv"]["roc_auc"] == 1.0 and data["cv"]["precision"] == 1.0
-    assert data["cv"]["recall"] >= 0.5
-    assert (data["accounts"], data["scored_accounts"]) == (15, 14)
-    # Resonant: the 6 red accounts and redfan, who talks like them.
-    assert data["resonant_accounts"] == 7
-    top = {r["account_id"] for r in data["top_accounts"][:7]}
-    assert top == {f"r{a}" for a in range(1, 7)} | {"redfan"}
+    assert (data["accounts"], data["scored_accounts"], data["too_little_text"]) == (15, 14, 1)
+    # The training accounts carry their out-of-fold probabilities.
+    assert data["out_of_fold"] == 12
+    # Resonant: red accounts and redfan, who talks like them; no blue account.
+    top = {r["account_id"] for r in data["top_accounts"]}
+    assert "redfan" in top and not any(a.startswith("b") for a in top)
+    evaluation = data["evaluation"]
+    assert evaluation["accounts"] == 12 and evaluation["members"] == 6
+    assert evaluation["roc_auc"] == 1.0 and evaluation["precision"] == 1.0
     explained = data["explain"]
     assert explained["account_id"] == "redfan" and explained["resonant"] is True
-    assert {t[0] for t in explained["top_terms"]} == {"sanctions", "pipeline", "sovereignty"}
+    assert explained["status"] == "scored" and explained["source"] == "model"
+    # The classifier reads words and word pairs: the red ones move redfan's score.
+    red = set(RED.split()) | {" ".join(p) for p in zip(RED.split(), RED.split()[1:])}
+    assert explained["top_terms"][0][0] in red - {"people", "city", "sovereignty people"}
     # In the text form too.
     shown = run_cli(
-        "resonance", "--store", store, "--signature", "red", "--seed", "1", "-q",
-        "--explain", "@redfan",
+        "resonance", "--store", store, "--signature", "red", "-q", "--explain", "@redfan",
     )  # fmt: skip
     assert shown.exit_code == 0
-    assert "redfan: score" in shown.stdout and "sanctions" in shown.stdout
+    assert "redfan: status scored" in shown.stdout and "sanctions" in shown.stdout
+
+
+def test_scoring_another_store_never_refits_its_thresholds(
+    store_path: Path, tmp_path: Path
+) -> None:
+    """A signature exported from one store and imported into another keeps its calibration
+    and threshold there; the second store's labels only evaluate."""
+    with Store.open(store_path) as s:
+        _fill(s, tmp_path)
+        learnt = run_signature(s, "label:team=red", "label:team=blue", name="red").signature
+    out = tmp_path / "red.json"
+    assert run_cli("signature", "export", "red", "--store", str(store_path),
+                   "--out", str(out)).exit_code == 0  # fmt: skip
+    other = tmp_path / "other.duckdb"
+    (tmp_path / "b").mkdir()
+    with Store.open(other) as s:
+        _fill(s, tmp_path / "b")
+    assert run_cli("signature", "import", str(out), "--store", str(other)).exit_code == 0
+    with Store.open(other) as s:
+        plain = run_resonance(s, "red")
+        labelled = run_resonance(s, "red", members="label:team=red", baseline="label:team=blue")
+        imported = get_signature(s, "red").model()
+        sql = "SELECT account_id, probability FROM resonance_scores WHERE run_id = ?"
+        probabilities = {
+            run: {r["account_id"]: r["probability"] for r in rows(s, sql, [run])}
+            for run in (plain.run_id, labelled.run_id)
+        }
+    model = learnt.model()
+    assert imported.threshold == model.threshold and imported.platt == model.platt
+    assert plain.summary["threshold"] == labelled.summary["threshold"] == model.threshold
+    assert probabilities[plain.run_id] == probabilities[labelled.run_id]
+    # No out-of-fold probabilities there: the signature was not trained on that store.
+    assert plain.summary["out_of_fold"] == 0
+    assert plain.summary["evaluation"] is None and labelled.summary["evaluation"]["accounts"] == 12
+
+
+def test_a_one_day_reference_triggers_the_period_warning(store: Store, tmp_path: Path) -> None:
+    """Target accounts post on 30 days, the reference on one: the signature would learn the
+    day, and says so (and matching on time leaves only that day)."""
+    tweets = []
+    for a in range(6):
+        for day in range(30):
+            tweets.append(_tweet(f"t{a}-{day}", f"t{a}", f"{RED} day{day}")
+                          | {"created_at": f"2024-05-{day + 1:02d}T10:00:00.000Z"})  # fmt: skip
+        for k in range(5):
+            tweets.append(_tweet(f"r{a}-{k}", f"ref{a}", BLUE)
+                          | {"created_at": "2024-05-03T10:00:00.000Z"})  # fmt: skip
+    path = tmp_path / "days.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in tweets), encoding="utf-8")
+    ingest(store, [path])
+    targets = tmp_path / "targets.txt"
+    targets.write_text("\n".join(f"t{a}" for a in range(6)), encoding="utf-8")
+    sig = run_signature(store, f"accounts:{targets}", "rest", name="days", min_tokens=5).signature
+    (warning,) = sig.counts["warnings"]
+    assert warning.startswith("the reference covers 1 day(s) of the target's 30")
+    assert "will learn the period, not the group" in warning
+    assert sig.counts["overlap"]["groups"]["shared_periods"] == 1
+    matched = run_signature(
+        store, f"accounts:{targets}", "rest", name="days-matched", match=("time",), min_tokens=1
+    ).signature
+    after = matched.counts["overlap"]["matched"]
+    assert (after["target_periods"], after["reference_periods"]) == (1, 1)

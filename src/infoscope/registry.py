@@ -298,6 +298,10 @@ ANALYSES: tuple[Analysis, ...] = (
                 options=(_top(25, 500),),
             ),
         ),
+        exports=(
+            Export("signature-terms", table="signature_terms", help="keyness of the terms"),
+            Export("signature-training", table="signature_training", help="training accounts"),
+        ),
         demo="infoscope.language.signature:demo_signature",
     ),
     Analysis(
@@ -320,7 +324,11 @@ ANALYSES: tuple[Analysis, ...] = (
                 charts="infoscope.language.view:resonance_charts",
             ),
         ),
-        exports=(Export("resonance-scores", table="resonance_scores", help="scores per account"),),
+        exports=(
+            Export("resonance", table="resonance_scores", help="scores, status, contributions"),
+            Export("resonance-posts", table="resonance_posts", help="per-post scores"),
+            Export("resonance-calibration", table="resonance_calibration", help="calibration"),
+        ),
         evaluator="infoscope.language.evaluate:evaluate_resonance",
         demo="infoscope.language.resonance:demo_resonance",
         reads=("signature",),

@@ -55,7 +55,7 @@ from infoscope.records import ACCOUNT_SCHEMA, ARTICLE_SCHEMA, LABEL_SCHEMA, POST
 
 __all__ = ["Run", "Store"]
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 DEFAULT_STORE = "infoscope.duckdb"
 RUN_STATUSES = ("running", "completed", "failed", "interrupted")
 DEFAULT_ENGINE = "duckdb"
@@ -144,6 +144,12 @@ ALTER TABLE runs ADD COLUMN IF NOT EXISTS error VARCHAR;
     # A signature's terms carry the run that learnt them, so a failed run leaves none behind.
     9: """
 ALTER TABLE IF EXISTS signature_terms ADD COLUMN IF NOT EXISTS run_id VARCHAR;
+""",
+    # Resonance scores say when a score is out of depth, and where a probability comes from.
+    10: """
+ALTER TABLE IF EXISTS resonance_scores ADD COLUMN IF NOT EXISTS status VARCHAR;
+ALTER TABLE IF EXISTS resonance_scores ADD COLUMN IF NOT EXISTS coverage DOUBLE;
+ALTER TABLE IF EXISTS resonance_scores ADD COLUMN IF NOT EXISTS source VARCHAR;
 """,
 }
 

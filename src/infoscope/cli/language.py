@@ -78,36 +78,87 @@ def signature() -> None:
 @click.option(
     "--ngrams", default=1, show_default=True, type=click.IntRange(1, 2), help="2 adds word bigrams."
 )
+@click.option(
+    "--match",
+    default="",
+    help="Restrict target and reference to what they share: any of time, language, topic "
+    "(comma-separated). A reference from other days, languages or topics teaches the "
+    "signature that difference, not the group's language; the warnings say when.",
+)
+@click.option(
+    "--match-period",
+    type=click.Choice(["day", "week"]),
+    default="day",
+    show_default=True,
+    help="Period of --match time, of the overlap report and of event terms.",
+)
+@click.option(
+    "--topic",
+    help="With --match topic: a regular expression on-topic posts match (default: the "
+    "hashtags and link domains both groups use), e.g. 'brexit|eu ?ref'.",
+)
+@click.option(
+    "--drop-event-terms",
+    is_flag=True,
+    help="Leave out terms with half of their uses in one period: they mark an event, not a group.",
+)
+@click.option(
+    "--min-tokens",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Accounts with fewer tokens get no score (too little text): stated, not guessed.",
+)
+@click.option(
+    "--precision",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Threshold at the lowest probability reaching this precision (default: best F1), "
+    "chosen out-of-fold on the training accounts.",
+)
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
+@click.option("--posts", is_flag=True, help="Also learn a classifier of single posts.")
 @click.option("--replace", is_flag=True, help="Replace a stored signature of the same name.")
 @top_option(20, "Terms printed on each side.", min=0)
-@seed_option(RECORDED_SEED)
+@seed_option("Seed of the cross-validation folds: same store, parameters and seed, same model.")
 @json_option("Print the signature as JSON.")
 @quiet_option()
 def learn(
     store_path: str, target: str, reference: str, name: str | None, platform: str | None,
     size: int, z_min: float, min_count: int, min_accounts: int, max_account_share: float,
-    ngrams: int, replace: bool, top: int, seed: int, as_json: bool, quiet: bool,
+    ngrams: int, match: str, match_period: str, topic: str | None, drop_event_terms: bool,
+    min_tokens: int, precision: float | None, folds: int, posts: bool, replace: bool,
+    top: int, seed: int, as_json: bool, quiet: bool,
 ) -> None:  # fmt: skip
-    """Learn the signature of --target against --reference and store it.
+    """Learn the signature of --target against --reference and store it: its keyness table
+    and the classifier that scores accounts.
 
     Keyness by log-odds with an informative Dirichlet prior (Monroe et al. 2008), with G2
-    and log-ratio beside it; terms one account repeats are not a group's. Posts without a
-    language get one (py3langid) first, for per-language stop-words.
+    and log-ratio beside it; terms one account repeats are not a group's. The classifier is a
+    logistic regression over the terms with the log-odds as its prior, its size, penalty and
+    prior chosen by cross-validation, calibrated (Platt) with its threshold chosen out-of-fold
+    on these training accounts: they travel with the signature and are never fitted again on
+    another store. The groups' overlap in time, language and topic is reported first, with a
+    warning when the reference would teach the period, the language or the topic instead.
 
     \b
     Example:
       infoscope signature learn --target community:3 --reference rest --name c3
+      infoscope signature learn --target label:account_category=RightTroll \
+          --reference format:generic-csv --match time,topic --topic 'brexit|eu ?ref'
     """
     from infoscope.language.signature import run_signature
     from infoscope.language.tokens import TokenOptions
     from infoscope.store import Store
 
+    matched = tuple(m.strip() for m in match.split(",") if m.strip())
     with Store.open(store_path) as store:
         sig = run_signature(
             store, target, reference, name=name, platform=platform,
             options=TokenOptions(ngrams=ngrams), size=size, z_min=z_min,
             min_count=min_count, min_accounts=min_accounts,
-            max_account_share=max_account_share, replace=replace, seed=seed,
+            max_account_share=max_account_share, match=matched, match_period=match_period,
+            topic=topic, drop_event_terms=drop_event_terms, min_tokens=min_tokens,
+            precision=precision, folds=folds, posts=posts, replace=replace, seed=seed,
             progress=progress_echo(quiet),
         ).signature  # fmt: skip
     _print_signature(sig, top, as_json)
@@ -125,6 +176,24 @@ def _print_signature(sig: Any, top: int, as_json: bool) -> None:
                 f"  {side}: {sig.parameters.get(side)}: {c[side]['accounts']:,} accounts, "
                 f"{c[side]['tokens']:,} tokens"
             )
+    overlap = (c.get("overlap") or {}).get("matched") or (c.get("overlap") or {}).get("groups")
+    if overlap:
+        click.echo(
+            f"  overlap{' after matching' if 'matched' in c['overlap'] else ''}: "
+            f"{overlap['shared_periods']:,} of the target's {overlap['target_periods']:,} "
+            f"{overlap['period']}s shared, language distance {overlap['language_distance']:.2f}, "
+            f"{overlap['target_marker_uses_shared']:.0%} of its hashtag and domain uses shared"
+        )
+    for warning in c.get("warnings", []):
+        click.echo(f"  warning: {warning}")
+    for unit, m in (c.get("models") or {}).items():
+        cv = m["cv"]
+        click.echo(
+            f"  {unit} classifier: {m['terms']:,} terms (C {m['C']:g}, prior weight "
+            f"{m['prior_weight']:g}), threshold {m['threshold']:.3f}; {cv['folds']}-fold CV on "
+            f"{cv['documents']:,} training {unit}s: ROC AUC {cv['roc_auc']}, precision "
+            f"{cv['precision']}, recall {cv['recall']}, F1 {cv['f1']}"
+        )
     for side, title in (("target", "over-used by the target"), ("reference", "by the reference")):
         rows = sig.top(top, side=side)
         if rows:
@@ -227,47 +296,39 @@ def import_(file: str, store_path: str, name: str | None, replace: bool) -> None
 @click.option("--signature", "signature_name", required=True, help="Stored signature name or id.")
 @click.option(
     "--members",
-    help="Known members to calibrate on (default: the signature's target). " + GROUP_HELP,
+    help="Known members, to evaluate the scores against (never to fit them). " + GROUP_HELP,
 )
-@click.option("--baseline", help="Known non-members (default: the signature's reference).")
+@click.option("--baseline", help="Known non-members for the evaluation (default: everyone else).")
 @click.option(
     "--period",
     type=click.Choice(["week", "month"]),
     help="Also score every account per period (for `infoscope monitor`).",
 )
-@click.option(
-    "--min-tokens",
-    default=20,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Accounts with fewer tokens are not scored: too little evidence.",
-)
-@click.option(
-    "--precision",
-    type=click.FloatRange(0, 1, min_open=True),
-    help="Threshold reaching this precision (default: best F1).",
-)
-@click.option("--cv", default=5, show_default=True, type=click.IntRange(min=2))
-@seed_option("Seed of the cross-validation folds: same store, parameters and seed, same run.")
+@click.option("--posts", is_flag=True, help="Also score every post (needs `learn --posts`).")
+@seed_option(RECORDED_SEED)
 @top_option(20, "Most resonant accounts listed.", min=0)
 @click.option("--explain", "explain_handle", help="Show the terms behind one account's score.")
 @json_option("Print the run (and --explain) as JSON.")
 @quiet_option()
 def resonance(
     store_path: str, signature_name: str, members: str | None, baseline: str | None,
-    period: str | None, min_tokens: int, precision: float | None, cv: int, seed: int,
-    top: int, explain_handle: str | None, as_json: bool, quiet: bool,
+    period: str | None, posts: bool, seed: int, top: int, explain_handle: str | None,
+    as_json: bool, quiet: bool,
 ) -> None:  # fmt: skip
-    """Score every account against a signature; calibrated, with held-out error rates.
+    """Score every account with a signature's classifier: a calibrated probability, resonant
+    or not at the signature's own threshold, and the terms behind each score.
 
-    The threshold is calibrated on --members vs --baseline by cross-validation; precision,
-    recall, F1 and ROC AUC are of held-out accounts (when the signature was learnt from the
-    same groups, each fold is scored by a signature learnt without it). A resonant account
-    talks like the group: language, not membership, coordination or intent.
+    Calibration and threshold were learnt with the signature, out-of-fold on its training
+    accounts; nothing is fitted on this store. Accounts with too little text, or whose
+    tokens the signature barely knows (another language or register), get no probability and
+    say so. --members/--baseline only evaluate (precision, recall, F1, ROC AUC, marked as
+    evaluation). A resonant account talks like the group: language, not membership,
+    coordination or intent.
 
     \b
     Example:
-      infoscope resonance --signature righttroll --period month --seed 1
+      infoscope resonance --signature righttroll --period month
+      infoscope resonance --signature righttroll --members label:account_category=RightTroll
       infoscope resonance --signature righttroll --explain SomeHandle
     """
     from infoscope.language.resonance import explain_resonance, run_resonance
@@ -276,8 +337,7 @@ def resonance(
     with Store.open(store_path) as store:
         run = run_resonance(
             store, signature_name, members=members, baseline=baseline, period=period,
-            min_tokens=min_tokens, precision=precision, cv=cv, top=top, seed=seed,
-            progress=progress_echo(quiet),
+            posts=posts, top=top, seed=seed, progress=progress_echo(quiet),
         )  # fmt: skip
         explained = None
         if explain_handle:
@@ -291,26 +351,39 @@ def resonance(
     s = run.summary
     m = s["cv"]
     click.echo(
-        f"run {run.run_id}: {s['accounts']:,} accounts, {s['scored_accounts']:,} with "
-        f"{min_tokens}+ tokens scored, {s['resonant_accounts']:,} resonant "
-        f"(threshold {s['threshold']:.4f})"
+        f"run {run.run_id}: {s['accounts']:,} accounts, {s['scored_accounts']:,} scored, "
+        f"{s['resonant_accounts']:,} resonant (probability {s['threshold']:.3f} or more); "
+        f"{s['too_little_text']:,} with fewer than {s['min_tokens']} tokens and "
+        f"{s['unlike_training']:,} unlike the signature's training data: not scored"
     )
     click.echo(
-        f"held-out ({m['folds']:.0f}-fold, {m['accounts']:,.0f} labelled accounts, "
-        f"{m['members']:,.0f} members): precision {m['precision']:.3f}, recall "
-        f"{m['recall']:.3f}, F1 {m['f1']:.3f}, ROC AUC {m['roc_auc']:.3f}"
+        f"the signature's classifier, {m['folds']}-fold CV on its {m['documents']:,} training "
+        f"accounts: ROC AUC {m['roc_auc']}, precision {m['precision']}, recall {m['recall']}, "
+        f"F1 {m['f1']}"
     )
+    e = s.get("evaluation")
+    if e:
+        click.echo(
+            f"evaluation on the labels given ({e['accounts']:,} scored accounts, "
+            f"{e['members']:,} members): ROC AUC {e['roc_auc']}, precision {e['precision']}, "
+            f"recall {e['recall']}, F1 {e['f1']}"
+        )
+    for warning in s.get("warnings", []):
+        click.echo(f"signature warning: {warning}")
     if run.top:
-        click.echo("\nmost resonant accounts:  score  probability  tokens  top terms")
+        click.echo("\nmost resonant accounts:  probability  tokens  terms behind the score")
         for r in run.top:
             terms = ", ".join(t[0] for t in r["top_terms"][:4])
             click.echo(
-                f"  {r['account_id']:<20} {r['score']:7.3f} {r['probability'] or 0:8.3f} "
-                f"{r['tokens']:>8,}  {terms}"
+                f"  {r['account_id']:<20} {r['probability'] or 0:8.3f} {r['tokens']:>8,}  {terms}"
             )
     if explained is not None:
-        click.echo(f"\n{explain_handle}: score {explained['score']:.4f}, probability "
-                   f"{explained['probability']}, resonant {explained['resonant']}")  # fmt: skip
+        click.echo(
+            f"\n{explain_handle}: status {explained['status']}, probability "
+            f"{explained['probability']}, resonant {explained['resonant']}, "
+            f"{explained['tokens']:,} tokens ({explained['coverage'] or 0:.0%} known to the "
+            f"signature), from {explained['source']}"
+        )
         for t in explained["top_terms"]:
             click.echo(f"  {t[0]:<28} used {t[1]:>6,}  contribution {t[2]:+.4f}")
 

@@ -9,18 +9,26 @@ __all__ = ["evaluate_resonance"]
 
 
 def evaluate_resonance(store: Store, truth: Truth) -> dict[str, float] | None:
-    """The latest resonance run against the planted operations, on accounts it did not
-    calibrate on: the operations targeted are those of the calibration members."""
+    """The latest resonance run against the planted operations, on the accounts outside its
+    signature's target group (the members it learnt from): the operations targeted are
+    those of those members. Metrics: ``calibration_members``, ``precision`` (share of
+    resonant accounts that are operation members), ``recall_targeted_operations``,
+    ``recall_all_operations``, ``sympathiser_flag_rate`` (organic accounts adopting a targeted
+    operation's narrative: language is what resonance measures, so flags here are expected)
+    and ``organic_flag_rate`` (false alarms)."""
     if not store.has_table("resonance_scores"):
         return None
     run = store.latest_run("resonance")
     if run is None:
         return None
     from infoscope.language.groups import GroupSpec, group_accounts
+    from infoscope.language.signature import get_signature
 
     run_id, params = run.run_id, run.parameters
+    # The accounts the signature learnt as its target: what it was calibrated on.
+    target = get_signature(store, params["signature_id"]).parameters["target"]
     members = set(
-        group_accounts(store, GroupSpec.parse(params["members"]), params["platform"])
+        group_accounts(store, GroupSpec.parse(target), params["platform"])
         .to_pyarrow()["account_id"]
         .to_pylist()
     )

@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from infoscope.errors import BadParameterError
 
-__all__ = ["TermCounts", "compute_keyness"]
+__all__ = ["TermCounts", "compute_keyness", "log_odds_z"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,20 @@ def _aligned(target: TermCounts, reference: TermCounts) -> tuple:  # type: ignor
         return out[0], out[1], out[2]
 
     return (terms, *spread(target), *spread(reference))
+
+
+def log_odds_z(
+    a: np.ndarray, b: np.ndarray, n_t: float, n_r: float, *, prior_strength: float = 1000.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log-odds ratios with an informative Dirichlet prior and their z-scores (Monroe et al.
+    2008, eq. 22) of terms used `a` times in a target of `n_t` tokens and `b` times in a
+    reference of `n_r` tokens; `prior_strength` is the prior's total pseudo-count."""
+    a0 = prior_strength
+    alpha = a0 * (a + b) / (n_t + n_r)
+    delta = np.log((a + alpha) / (n_t + a0 - a - alpha)) - np.log(
+        (b + alpha) / (n_r + a0 - b - alpha)
+    )
+    return delta, delta / np.sqrt(1 / (a + alpha) + 1 / (b + alpha))
 
 
 def compute_keyness(
@@ -128,13 +142,7 @@ def compute_keyness(
     from scipy.stats import chi2
 
     p_value = chi2.sf(np.abs(g2), 1)
-    # Log-odds with an informative Dirichlet prior (Monroe et al. 2008).
-    a0 = prior_strength
-    alpha = a0 * (a + b) / (n_t + n_r)
-    delta = np.log((a + alpha) / (n_t + a0 - a - alpha)) - np.log(
-        (b + alpha) / (n_r + a0 - b - alpha)
-    )
-    z = delta / np.sqrt(1 / (a + alpha) + 1 / (b + alpha))
+    delta, z = log_odds_z(a, b, n_t, n_r, prior_strength=prior_strength)
     order = np.asarray(
         sorted(range(len(idx)), key=lambda k: (-z[k], terms[idx[k]])), dtype=np.int64
     )

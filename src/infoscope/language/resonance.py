@@ -1,31 +1,35 @@
-"""Resonance: how much an account talks like a signature's group, calibrated and explained.
+"""Resonance: how much each account talks like a signature's group, calibrated and explained.
 
 RAND (Helmus et al. 2018) called an account "resonant" when its language matched the
-pro-Russia community's lexical fingerprint. Here the match is a number with an error rate:
+pro-Russia community's lexical fingerprint. Here the match is a calibrated probability from the
+signature's classifier (`infoscope.language.model`, learnt by `infoscope signature learn`):
 
-- **Score**: ``sum(count_t * weight_t) / (tokens + smoothing)`` over the signature's terms,
-  where ``weight_t`` is the term's log-odds ratio (positive for the target's terms, negative
-  for the reference's) and ``tokens`` all of the account's tokens: the average evidence per
-  token, shrunk toward 0 for accounts that say little. Each score shows the terms that drove
-  it (`ResonanceScorer.explain`).
-- **Calibration**: Platt scaling (`infoscope.common.calibration.fit_platt`) of membership on
-  the out-of-fold scores turns scores into probabilities, and the threshold is the one that
-  maximises F1 (or reaches a target precision) on out-of-fold scores
-  (`infoscope.common.calibration.best_threshold`).
-- **Honest figures**: with ``cv`` folds of the labelled accounts (stratified, seeded), when
-  the scorer learns its own signature each fold's accounts are scored by a signature learnt
-  without them; the threshold applied to a fold is chosen on the other folds' scores. The
-  reported precision, recall, F1 and ROC AUC are of held-out accounts only.
+- **Scores**: every account of the signature's platform gets the classifier's log-odds
+  (``score``), its calibrated ``probability`` and ``resonant`` (at or above the threshold the
+  signature learnt on its training data), with the terms that moved the score most
+  (``top_terms``: term, uses, contribution to the log-odds). With `period`, every account is
+  also scored per week or month; with `posts`, every post by the signature's post classifier.
+- **Nothing re-fitted here**: calibration and threshold come with the signature, learnt
+  out-of-fold on its training documents. Scoring another store never fits them on that store's
+  labels. An account the signature was trained on (in the store it was learnt in) gets its
+  out-of-fold probability (``source = out-of-fold``), not the score of a model that saw it.
+- **Out of depth, said**: an account with fewer tokens than the model's minimum
+  (``too_little_text``), or whose tokens the model barely knows (``unlike_training``: another
+  language or register) gets no probability and is not resonant; its status says why.
+- **Evaluation, marked as such**: with `members` (and `baseline`, default everyone else) the
+  run also reports precision, recall, F1 and ROC AUC of the scored accounts against those
+  labels, and the calibration on them, under ``evaluation``; the labels change no score.
 
-`ResonanceScorer` follows scikit-learn (`fit`, `score`, `predict_proba`, `predict`; fitted
-attributes end in ``_``) on an `AccountTerms` matrix, which `account_terms` builds from the
-store inside the engine.
+Scores are stored in ``resonance_scores`` (and ``resonance_posts``), the calibration tables in
+``resonance_calibration``. `AccountTerms` (documents x terms) is what the classifier reads;
+`term_table` and `account_terms` build it in the engine.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,10 +39,8 @@ import pyarrow as pa
 from ibis import _
 from scipy import sparse
 
-from infoscope.common.calibration import best_threshold, fit_platt
 from infoscope.errors import BadParameterError
-from infoscope.language.keyness import TermCounts, compute_keyness
-from infoscope.language.signature import Signature, select_terms
+from infoscope.language.keyness import TermCounts
 from infoscope.language.tokens import TokenOptions, post_tokens
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
@@ -46,7 +48,6 @@ from infoscope.store import Store
 __all__ = [
     "AccountTerms",
     "ResonanceRun",
-    "ResonanceScorer",
     "TermTable",
     "account_terms",
     "demo_resonance",
@@ -58,15 +59,6 @@ __all__ = [
 
 COMMAND = "resonance"
 PERIODS = {"week": "W", "month": "M"}
-# How a signature selects its terms: parameters of `run_signature` and `ResonanceScorer`.
-SELECTION_PARAMETERS = (
-    "size",
-    "z_min",
-    "min_count",
-    "min_accounts",
-    "max_account_share",
-    "prior_strength",
-)
 
 
 @dataclass
@@ -227,169 +219,11 @@ def account_terms(
     )
 
 
-def _weights(signature: Signature, X: AccountTerms) -> np.ndarray:
-    index = X.term_index()
-    w = np.zeros(len(X.terms))
-    for term, weight in signature.weights.items():
-        i = index.get(term)
-        if i is not None:
-            w[i] = weight
-    return w
-
-
-class ResonanceScorer:
-    """Score accounts against a signature; calibrated, with held-out error rates.
-
-    Parameters: `signature` (a `Signature`; None to learn one from the labelled accounts in
-    `fit`, with `size`, `z_min`, `min_count`, `min_accounts`, `max_account_share` and
-    `prior_strength` as in `run_signature`), `smoothing` (pseudo-tokens added to every
-    account's length), `min_tokens` (accounts with fewer tokens are not scored: too little
-    evidence), `precision` (None: threshold at the best F1; a number: the lowest threshold
-    reaching that precision), `cv` folds and `seed`.
-
-    Fitted attributes: ``signature_``, ``calibrator_``, ``threshold_``, ``cv_metrics_``
-    (precision, recall, f1, roc_auc, accounts, members, unscored), ``oof_scores_``.
-    """
-
-    def __init__(
-        self,
-        signature: Signature | None = None,
-        *,
-        size: int = 200,
-        z_min: float = 3.29,
-        min_count: int = 5,
-        min_accounts: int = 3,
-        max_account_share: float = 0.5,
-        prior_strength: float = 1000.0,
-        smoothing: float = 50.0,
-        min_tokens: int = 20,
-        precision: float | None = None,
-        cv: int = 5,
-        seed: int = 0,
-    ) -> None:
-        self.signature = signature
-        self.size = size
-        self.z_min = z_min
-        self.min_count = min_count
-        self.min_accounts = min_accounts
-        self.max_account_share = max_account_share
-        self.prior_strength = prior_strength
-        self.smoothing = smoothing
-        self.min_tokens = min_tokens
-        self.precision = precision
-        self.cv = cv
-        self.seed = seed
-
-    # -- learning --------------------------------------------------------------------------
-    def _learn(self, X: AccountTerms, y: np.ndarray) -> Signature:
-        target, reference = X.rows(np.flatnonzero(y)), X.rows(np.flatnonzero(~y))
-        keyness = compute_keyness(
-            target.term_counts(),
-            reference.term_counts(),
-            min_count=self.min_count,
-            min_accounts=self.min_accounts,
-            max_account_share=self.max_account_share,
-            prior_strength=self.prior_strength,
-        )
-        return Signature(
-            name="learnt in fit",
-            terms=select_terms(keyness, size=self.size, z_min=self.z_min),
-            parameters={"learnt_from": "ResonanceScorer.fit"},
-        )
-
-    def _raw(self, signature: Signature, X: AccountTerms) -> np.ndarray:
-        w = _weights(signature, X)
-        return np.asarray(X.counts @ w).ravel() / (X.tokens + self.smoothing)
-
-    def fit(self, X: AccountTerms, y: Sequence[bool] | np.ndarray) -> ResonanceScorer:
-        """Learn (or take) the signature, calibrate, and measure held-out error rates."""
-        from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
-        from sklearn.model_selection import StratifiedKFold
-
-        y = np.asarray(y, dtype=bool)
-        if len(y) != len(X):
-            raise BadParameterError(f"{len(X)} accounts but {len(y)} labels")
-        scored = X.tokens >= self.min_tokens
-        members, others = int((y & scored).sum()), int((~y & scored).sum())
-        folds = min(self.cv, members, others)
-        if folds < 2:
-            raise BadParameterError(
-                f"calibration needs at least 2 members and 2 baseline accounts with "
-                f"{self.min_tokens}+ tokens; got {members} and {others}"
-            )
-        Xs, ys = X.rows(np.flatnonzero(scored)), y[scored]
-        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
-        split = list(splitter.split(np.zeros(len(ys)), ys))
-        oof = np.zeros(len(ys))
-        fold_of = np.zeros(len(ys), dtype=np.int64)
-        for k, (train, test) in enumerate(split):
-            signature = self.signature or self._learn(Xs.rows(train), ys[train])
-            oof[test] = self._raw(signature, Xs.rows(test))
-            fold_of[test] = k
-        predicted = np.zeros(len(ys), dtype=bool)
-        for k in range(folds):
-            here = fold_of == k
-            threshold = best_threshold(oof[~here], ys[~here], precision=self.precision)
-            predicted[here] = oof[here] >= threshold
-        self.oof_scores_ = oof
-        self.cv_metrics_ = {
-            "precision": float(precision_score(ys, predicted, zero_division=0)),
-            "recall": float(recall_score(ys, predicted, zero_division=0)),
-            "f1": float(f1_score(ys, predicted, zero_division=0)),
-            "roc_auc": float(roc_auc_score(ys, oof)),
-            "accounts": float(len(ys)),
-            "members": float(members),
-            "unscored": float((~scored).sum()),
-            "folds": float(folds),
-        }
-        self.signature_ = self.signature or self._learn(Xs, ys)
-        # Calibrate on out-of-fold scores: in-sample scores of a learnt signature flatter it.
-        self.calibrator_ = fit_platt(oof, ys)
-        self.threshold_ = best_threshold(oof, ys, precision=self.precision)
-        return self
-
-    # -- scoring ---------------------------------------------------------------------------
-    def score(self, X: AccountTerms) -> np.ndarray:
-        """Raw resonance per row (NaN below `min_tokens`)."""
-        raw = self._raw(self.signature_, X)
-        return np.where(X.tokens >= self.min_tokens, raw, np.nan)
-
-    def predict_proba(self, X: AccountTerms) -> np.ndarray:
-        """Calibrated probability of membership per row (NaN below `min_tokens`)."""
-        s = self.score(X)
-        out = np.full(len(s), np.nan)
-        ok = ~np.isnan(s)
-        if ok.any():
-            out[ok] = self.calibrator_.probability(s[ok])
-        return out
-
-    def predict(self, X: AccountTerms) -> np.ndarray:
-        """Resonant (score at or above the calibrated threshold) per row."""
-        s = self.score(X)
-        return np.where(np.isnan(s), False, s >= self.threshold_)
-
-    def explain(self, X: AccountTerms, row: int, n: int = 10) -> list[dict[str, Any]]:
-        """The terms that moved row `row`'s score most: count, weight and contribution."""
-        w = _weights(self.signature_, X)
-        counts = X.counts[row].toarray().ravel()
-        contribution = counts * w / (X.tokens[row] + self.smoothing)
-        order = np.argsort(-np.abs(contribution), kind="stable")
-        return [
-            {
-                "term": X.terms[i],
-                "count": int(counts[i]),
-                "weight": float(w[i]),
-                "contribution": float(contribution[i]),
-            }
-            for i in order[:n]
-            if contribution[i] != 0
-        ]
-
-
 @dataclass
 class ResonanceRun(AnalysisResult):
-    """A stored resonance run: its summary (cross-validated metrics included) and its most
-    resonant accounts with the terms behind their scores."""
+    """A stored resonance run: its summary (the signature's training figures, counts by
+    status, the evaluation when labels were given) and its most resonant accounts with the
+    terms behind their scores."""
 
     top: list[dict[str, Any]] = field(default_factory=list)
 
@@ -397,29 +231,78 @@ class ResonanceRun(AnalysisResult):
         return {"run_id": self.run_id, **self.summary, "top_accounts": self.top}
 
 
-def _top_terms(scorer: ResonanceScorer, X: AccountTerms, n: int = 5) -> list[str]:
-    """Per row, JSON of its `n` strongest contributions: [term, count, contribution]."""
-    import json
+def _score_table(
+    model: Any,
+    X: AccountTerms,
+    *,
+    run_id: str,
+    signature_id: str,
+    platform: str,
+    oof: dict[str, float] | None = None,
+) -> pa.Table:
+    """The stored rows of documents `X` (accounts, or accounts per period)."""
+    status = model.status(X)
+    score = model.decision(X)
+    probability = model.predict_proba(X)
+    source = np.full(len(X), "model", dtype=object)
+    if oof:
+        for i, account in enumerate(X.accounts):
+            if account in oof:
+                source[i] = "out-of-fold"
+                probability[i] = oof[account]
+                if np.isnan(oof[account]) and status[i] == "scored":
+                    status[i] = "too_little_text"
+    resonant = np.where(np.isnan(probability), False, probability >= model.threshold)
+    n = len(X)
+    return pa.table(
+        {
+            "run_id": [run_id] * n,
+            "signature_id": [signature_id] * n,
+            "platform": [platform] * n,
+            "account_id": X.accounts,
+            "period": pa.array([None] * n if X.periods is None else X.periods, pa.string()).cast(
+                pa.date32()
+            ),
+            "tokens": X.tokens.astype(np.int64),
+            "score": score,
+            "probability": pa.array(probability, mask=np.isnan(probability)),
+            "resonant": resonant,
+            "top_terms": [json.dumps(t, ensure_ascii=False) for t in model.explain(X)],
+            "status": pa.array(status.tolist(), pa.string()),
+            "coverage": model.coverage(X),
+            "source": pa.array(source.tolist(), pa.string()),
+        }
+    )
 
-    w = _weights(scorer.signature_, X)
-    counts = X.counts.tocsr()
-    out = []
-    for i in range(counts.shape[0]):
-        start, end = counts.indptr[i], counts.indptr[i + 1]
-        cols, values = counts.indices[start:end], counts.data[start:end]
-        pull = values * w[cols]
-        order = [k for k in np.argsort(-np.abs(pull), kind="stable")[:n] if pull[k] != 0]
-        scale = X.tokens[i] + scorer.smoothing
-        out.append(
-            json.dumps(
-                [
-                    [X.terms[cols[k]], int(values[k]), round(float(pull[k] / scale), 5)]
-                    for k in order
-                ],
-                ensure_ascii=False,
-            )
-        )
-    return out
+
+def _evaluation(
+    table: pa.Table, members: set[str], baseline: set[str] | None
+) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    """Precision, recall, F1 and ROC AUC of the scored accounts against the labels given."""
+    from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
+
+    accounts = table["account_id"].to_pylist()
+    probability = table["probability"].to_numpy(zero_copy_only=False).astype(np.float64)
+    resonant = table["resonant"].to_numpy(zero_copy_only=False)
+    labelled = [
+        i
+        for i, a in enumerate(accounts)
+        if (a in members or baseline is None or a in baseline) and not np.isnan(probability[i])
+    ]
+    y = np.array([accounts[i] in members for i in labelled])
+    p, flagged = probability[labelled], resonant[labelled]
+    both = len(np.unique(y)) == 2
+    out = {
+        "note": "measured on the labels given to this run (--members/--baseline); "
+        "they changed no score or threshold",
+        "accounts": len(labelled),
+        "members": int(y.sum()),
+        "roc_auc": round(float(roc_auc_score(y, p)), 4) if both else None,
+        "precision": round(float(precision_score(y, flagged, zero_division=0)), 4),
+        "recall": round(float(recall_score(y, flagged, zero_division=0)), 4) if y.any() else None,
+        "f1": round(float(f1_score(y, flagged, zero_division=0)), 4) if y.any() else None,
+    }
+    return out, p, y
 
 
 def run_resonance(
@@ -429,137 +312,203 @@ def run_resonance(
     members: str | None = None,
     baseline: str | None = None,
     period: str | None = None,
-    min_tokens: int = 20,
-    precision: float | None = None,
-    cv: int = 5,
+    posts: bool = False,
     top: int = 20,
     seed: int = 0,
-    progress: Any = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ResonanceRun:
-    """Score every account of the signature's platform and store the run.
+    """Score every account of the signature's platform with its classifier, and store the run.
 
-    Calibrates on `members` vs `baseline` (group specs; default: the signature's own target
-    and reference). When those are the groups the signature was learnt from in this store,
-    the cross-validation re-learns the signature without each fold's accounts, so the
-    reported error rates are of accounts the signature never saw. With `period` (``week`` or
-    ``month``) every account is also scored per period, with the same calibration.
+    `period` (``week`` or ``month``) also scores every account per period; `posts` scores
+    every post with the signature's post classifier. `members` and `baseline` (group specs)
+    only evaluate: see the module docstring. Scoring is deterministic: `seed` is recorded for
+    provenance only.
     """
     from infoscope.language.detect import posts_with_language
     from infoscope.language.groups import GroupSpec, group_accounts
+    from infoscope.language.model import reliability_table
     from infoscope.language.signature import get_signature
 
     say = progress or (lambda message: None)
     sig = get_signature(store, signature)
-    params = sig.parameters
-    platform = params.get("platform") or store.default_platform()
-    m_spec = GroupSpec.parse(members or params.get("target", ""))
-    b_spec = GroupSpec.parse(baseline or params.get("reference", "rest"))
-    if m_spec.is_window or b_spec.is_window or m_spec.kind in ("rest", "all"):
-        raise BadParameterError(
-            "resonance calibrates on groups of accounts: give --members (and --baseline) as "
-            "label:, community:, accounts:, format: or source: groups"
-        )
-    relearn = (
-        "imported_from" not in params
-        and str(m_spec) == params.get("target")
-        and str(b_spec) == params.get("reference")
-    )
+    model = sig.model("account")
+    post_model = sig.model("post") if posts else None
+    platform = sig.parameters.get("platform") or store.default_platform()
+    m_spec = GroupSpec.parse(members) if members else None
+    b_spec = GroupSpec.parse(baseline) if baseline else None
+    for spec in (m_spec, b_spec):
+        if spec is not None and (spec.is_window or spec.kind in ("rest", "all")):
+            raise BadParameterError(
+                "resonance evaluates on groups of accounts: give --members (and --baseline) as "
+                "label:, community:, accounts:, format: or source: groups"
+            )
     run_params = {
         "signature": sig.name,
         "signature_id": sig.signature_id,
-        "members": str(m_spec),
-        "baseline": str(b_spec),
+        "members": None if m_spec is None else str(m_spec),
+        "baseline": None if b_spec is None else str(b_spec),
         "period": period,
-        "min_tokens": min_tokens,
-        "precision": precision,
-        "cv": cv,
-        "relearn_in_cv": relearn,
+        "posts": posts,
         "platform": platform,
     }
+    oof = _training_probabilities(store, sig.signature_id)
     with store.run(COMMAND, run_params, seed=seed) as run:
-        run_id = run.run_id
-        posts = posts_with_language(store)
-        posts = posts.filter(posts.platform == platform)
+        chosen = posts_with_language(store)
+        chosen = chosen.filter(chosen.platform == platform)
         say("tokenising every post")
-        counted = term_table(posts, sig.options, period=period)
-        vocabulary = sig.terms["term"].to_pylist()
+        options = TokenOptions.from_dict(model.tokens) if model.tokens else sig.options
+        counted = term_table(chosen, options, period=period)
         try:
-            X = account_terms(table=counted, vocabulary=vocabulary, per_account=True)
-            XP = None if period is None else account_terms(table=counted, vocabulary=vocabulary)
-            member_ids = set(
-                group_accounts(store, m_spec, platform).to_pyarrow()["account_id"].to_pylist()
-            )
-            if b_spec.kind == "rest":
-                baseline_ids = set(X.accounts) - member_ids
-            else:
-                baseline_ids = (
-                    set(
-                        group_accounts(store, b_spec, platform)
-                        .to_pyarrow()["account_id"]
-                        .to_pylist()
-                    )
-                    - member_ids
-                )
-            say(f"calibrating on {len(member_ids):,} members and {len(baseline_ids):,} baseline")
-            knobs: dict[str, Any] = dict(
-                min_tokens=min_tokens, precision=precision, cv=cv, seed=seed
-            )
-            if relearn:
-                XL = account_terms(
-                    table=counted,
-                    accounts=sorted(member_ids | baseline_ids),
-                    per_account=True,
-                )
-                # Each fold re-learns the signature as it was learnt: same parameters.
-                learnt: dict[str, Any] = {k: params[k] for k in SELECTION_PARAMETERS if k in params}
-                scorer = ResonanceScorer(**learnt, **knobs)
-            else:
-                index = [
-                    i for i, a in enumerate(X.accounts) if a in member_ids or a in baseline_ids
-                ]
-                XL = X.rows(index)
-                scorer = ResonanceScorer(signature=sig, **knobs)  # type: ignore[arg-type]
+            X = account_terms(table=counted, vocabulary=model.terms, per_account=True)
+            XP = None if period is None else account_terms(table=counted, vocabulary=model.terms)
         finally:
             counted.release()
-        y = np.array([a in member_ids for a in XL.accounts])
-        scorer.fit(XL, y)
-        scorer.signature_ = sig  # the stored signature scores; the folds only measured it
-        tables = [_score_rows(scorer, X, run_id, sig.signature_id, platform)]
+        # Accounts that posted but left no token (only links, say) are listed too, with too
+        # little text: nothing is silently unscored.
+        posted = chosen.filter(chosen.account_id.notnull()).select("account_id").distinct()
+        silent = sorted(_ids(posted) - set(X.accounts))
+        if silent:
+            X = AccountTerms(
+                sparse.vstack([X.counts, sparse.csr_matrix((len(silent), len(X.terms)))]).tocsr(),
+                X.terms,
+                np.concatenate([X.tokens, np.zeros(len(silent))]),
+                [*X.accounts, *silent],
+            )
+        say(f"scoring {len(X):,} accounts")
+        keys = {"run_id": run.run_id, "signature_id": sig.signature_id, "platform": platform}
+        tables = [
+            _score_table(
+                model, X, oof=oof, run_id=run.run_id, signature_id=sig.signature_id,
+                platform=platform,
+            )
+        ]  # fmt: skip
         if XP is not None:
-            tables.append(_score_rows(scorer, XP, run_id, sig.signature_id, platform))
-        with store.transaction() as con:
-            for rows in tables:
-                con.register("_scores", rows)
-                con.execute("INSERT INTO resonance_scores BY NAME SELECT * FROM _scores")
-                con.unregister("_scores")
+            tables.append(
+                _score_table(
+                    model, XP, run_id=run.run_id, signature_id=sig.signature_id,
+                    platform=platform,
+                )
+            )  # fmt: skip
+        for rows in tables:
+            store.insert("resonance_scores", rows)
         accounts = tables[0]
-        resonant = int(pa.compute.sum(accounts["resonant"]).as_py() or 0)
-        scored = int(pa.compute.sum(pa.compute.is_valid(accounts["probability"])).as_py() or 0)
-        summary = {
+        status = accounts["status"].to_pylist()
+        calibration = [("training (out-of-fold)", model.reliability)]
+        evaluation = None
+        if m_spec is not None:
+            member_ids = _ids(group_accounts(store, m_spec, platform))
+            baseline_ids = None if b_spec is None else _ids(group_accounts(store, b_spec, platform))
+            evaluation, p, y = _evaluation(accounts, member_ids, baseline_ids)
+            calibration.append(("evaluation", reliability_table(p, y)))
+        store.insert("resonance_calibration", _calibration_rows(run.run_id, sig, calibration))
+        scored_posts = 0
+        if post_model is not None:
+            say("scoring every post")
+            scored_posts = _score_posts(store, chosen, sig, post_model, keys)
+        run.counts = {
             "signature": sig.name,
             "platform": platform,
             "seed": seed,
             "parameters": run_params,
-            "threshold": scorer.threshold_,
-            "cv": scorer.cv_metrics_,
+            "threshold": model.threshold,
+            "min_tokens": model.min_tokens,
+            "cv": model.cv,
+            "evaluation": evaluation,
+            "warnings": sig.counts.get("warnings", []),
             "accounts": accounts.num_rows,
-            "scored_accounts": scored,
-            "resonant_accounts": resonant,
+            "scored_accounts": status.count("scored"),
+            "too_little_text": status.count("too_little_text"),
+            "unlike_training": status.count("unlike_training"),
+            "out_of_fold": accounts["source"].to_pylist().count("out-of-fold"),
+            "resonant_accounts": int(pa.compute.sum(accounts["resonant"]).as_py() or 0),
+            "posts_scored": scored_posts,
         }
-        run.counts = summary
-    return load_resonance(store, run_id, top=top)
+    return load_resonance(store, run.run_id, top=top)
+
+
+def _ids(table: ibis.Table) -> set[str]:
+    return set(table.to_pyarrow()["account_id"].to_pylist())
+
+
+def _training_probabilities(store: Store, signature_id: str) -> dict[str, float]:
+    """The out-of-fold probability of each account the signature was trained on in this store
+    (NaN: too little text); none for a signature learnt elsewhere."""
+    if not store.has_table("signature_training"):
+        return {}
+    rows = store.con.execute(
+        "SELECT account_id, max(oof_probability) FROM signature_training "
+        "WHERE signature_id = ? GROUP BY account_id",
+        [signature_id],
+    ).fetchall()
+    return {a: (np.nan if p is None else float(p)) for a, p in rows}
+
+
+def _calibration_rows(
+    run_id: str, sig: Any, tables: list[tuple[str, list[dict[str, Any]]]]
+) -> pa.Table:
+    rows = [
+        {
+            "run_id": run_id,
+            "signature_id": sig.signature_id,
+            "source": source,
+            "bin_low": b["bin"][0],
+            "bin_high": b["bin"][1],
+            "documents": b["documents"],
+            "mean_probability": b["mean_probability"],
+            "observed_rate": b["observed_rate"],
+        }
+        for source, table in tables
+        for b in table
+    ]
+    return pa.Table.from_pylist(rows)
+
+
+def _score_posts(
+    store: Store, posts: ibis.Table, sig: Any, model: Any, keys: dict[str, str]
+) -> int:
+    """Score every post with the post classifier, in batches of accounts; returns how many."""
+    from infoscope.language.model import documents_matrix
+
+    options = TokenOptions.from_dict(model.tokens) if model.tokens else sig.options
+    tokens = post_tokens(posts, options, keep=("platform", "post_id", "account_id"))
+    vocabulary = ibis.memtable(pa.table({"v_term": model.terms}))
+    totals = tokens.group_by(["post_id", "account_id"]).aggregate(n=_.count()).to_pyarrow()
+    known = tokens.semi_join(vocabulary, tokens.token == vocabulary.v_term)
+    counted = known.group_by(["post_id", "token"]).aggregate(n=_.count()).to_pyarrow()
+    ids = totals["post_id"].to_pylist()
+    X = documents_matrix(counted.rename_columns(["doc", "token", "n"]), ids, vocabulary=model.terms)
+    X.tokens = totals["n"].to_numpy().astype(np.float64)
+    status = model.status(X)
+    probability = model.predict_proba(X)
+    n = len(X)
+    table = pa.table(
+        {
+            "run_id": [keys["run_id"]] * n,
+            "signature_id": [keys["signature_id"]] * n,
+            "platform": [keys["platform"]] * n,
+            "post_id": ids,
+            "account_id": totals["account_id"],
+            "tokens": X.tokens.astype(np.int64),
+            "score": model.decision(X),
+            "probability": pa.array(probability, mask=np.isnan(probability)),
+            "resonant": np.where(np.isnan(probability), False, probability >= model.threshold),
+            "status": pa.array(status.tolist(), pa.string()),
+            "coverage": model.coverage(X),
+            "top_terms": [json.dumps(t, ensure_ascii=False) for t in model.explain(X, n=3)],
+        }
+    )
+    store.insert("resonance_posts", table)
+    return n
 
 
 def load_resonance(store: Store, run_id: str | None = None, *, top: int = 20) -> ResonanceRun:
     """A stored resonance run (the latest completed one by default) with its `top` most
-    resonant accounts (highest score first, ties by account id)."""
-    import json
-
+    resonant accounts (highest probability, then score, then account id)."""
     run = store.completed_run(COMMAND, run_id)
     cur = store.con.execute(
-        "SELECT platform, account_id, period, tokens, score, probability, resonant, top_terms "
-        "FROM resonance_scores WHERE run_id = ? AND period IS NULL "
-        "ORDER BY score DESC, account_id LIMIT ?",
+        "SELECT platform, account_id, tokens, score, probability, resonant, status, source, "
+        "top_terms FROM resonance_scores WHERE run_id = ? AND period IS NULL AND resonant "
+        "ORDER BY probability DESC, score DESC, account_id LIMIT ?",
         [run.run_id, top],
     )
     names = [d[0] for d in cur.description]
@@ -571,15 +520,15 @@ def load_resonance(store: Store, run_id: str | None = None, *, top: int = 20) ->
 
 def explain_resonance(store: Store, account: str, *, run_id: str | None = None) -> dict[str, Any]:
     """One account's score in a resonance run (the latest by default), by id or handle:
-    score, probability, resonant, tokens and the terms behind the score
-    (``[term, count, contribution]``)."""
-    import json
-
-    run = load_resonance(store, run_id, top=0)
+    score, probability, resonant, status, tokens, the share of them the model knows, where
+    the probability comes from, and the terms behind the score (``[term, uses,
+    contribution to the log-odds]``)."""
+    run = store.completed_run(COMMAND, run_id)
     name = account.lstrip("@")
     cur = store.con.execute(
         """
-        SELECT r.account_id, r.score, r.probability, r.resonant, r.tokens, r.top_terms
+        SELECT r.account_id, r.score, r.probability, r.resonant, r.status, r.tokens, r.coverage,
+               r.source, r.top_terms
         FROM resonance_scores r
         WHERE r.run_id = ? AND r.period IS NULL AND (r.account_id = ? OR r.account_id IN (
           SELECT account_id FROM posts WHERE lower(account_handle) = lower(?)))
@@ -600,38 +549,16 @@ def demo_resonance(store: Store, context: DemoContext) -> DemoStep:
     """The demo's step: every account scored with the demo's signature, per week too."""
     signature = context.results["signature"]
     name = signature.summary["name"]
-    context.say("scoring every account's resonance with it (calibrated, 5-fold)")
+    context.say("scoring every account's resonance with it (the signature's classifier)")
     result = run_resonance(store, name, period="week", seed=context.seed)
     res = result.summary
     cv = res["cv"]
     text = (
-        f"Resonance scored {res['scored_accounts']:,} accounts and found "
-        f"{res['resonant_accounts']:,} resonant; held-out ({cv['folds']:.0f}-fold) precision "
-        f"{cv['precision']:.3f}, recall {cv['recall']:.3f}, ROC AUC {cv['roc_auc']:.3f} "
-        "(the baseline holds the operation's unseen accounts, so precision here is a floor)."
+        f"Resonance scored {res['scored_accounts']:,} accounts "
+        f"({res['too_little_text']:,} with too little text, {res['unlike_training']:,} unlike "
+        f"the training data) and found {res['resonant_accounts']:,} resonant; the signature's "
+        f"classifier, cross-validated on its training accounts ({cv['folds']}-fold): precision "
+        f"{cv['precision']:.3f}, recall {cv['recall']:.3f}, ROC AUC {cv['roc_auc']:.3f} (its "
+        "reference holds the operation's unseen accounts, so precision there is a floor)."
     )
     return DemoStep(result, {k: v for k, v in res.items() if k != "parameters"}, text)
-
-
-def _score_rows(
-    scorer: ResonanceScorer, X: AccountTerms, run_id: str, signature_id: str, platform: str
-) -> pa.Table:
-    score = scorer.score(X)
-    probability = scorer.predict_proba(X)
-    n = len(X)
-    return pa.table(
-        {
-            "run_id": [run_id] * n,
-            "signature_id": [signature_id] * n,
-            "platform": [platform] * n,
-            "account_id": X.accounts,
-            "period": pa.array([None] * n if X.periods is None else X.periods, pa.string()).cast(
-                pa.date32()
-            ),
-            "tokens": X.tokens.astype(np.int64),
-            "score": np.nan_to_num(score, nan=0.0),
-            "probability": pa.array(probability, mask=np.isnan(probability)),
-            "resonant": scorer.predict(X),
-            "top_terms": _top_terms(scorer, X),
-        }
-    )

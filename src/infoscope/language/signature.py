@@ -1,14 +1,28 @@
-"""Lexical signatures: the terms that set a group's language apart, stored and portable.
+"""Lexical signatures: what sets a group's language apart, stored, portable and scored.
 
-`run_signature` counts tokens (see `infoscope.language.tokens`) in the target and reference
-groups' posts inside the engine, computes their keyness (`compute_keyness`) and keeps the
-``size`` most distinctive terms on each side with ``|z| >= z_min`` (3.29 is two-sided p =
-0.001): the target's terms get a positive weight, the reference's a negative one, the weight
-being the term's log-odds ratio (the evidence one use of it carries). A `Signature` is saved in
-the store (``signatures``, ``signature_terms``) with every parameter that made it, and can be
-written to and read from a JSON file (`write_signature`, `read_signature`), so a signature
-learnt on one corpus scores accounts in another. `get_signature` reads a stored signature by
-name or id; `load_signature` reads a learning run back (`SignatureRun`).
+`run_signature` selects the target's and the reference's posts (group specs, see
+`infoscope.language.groups`), describes how far they differ in time, language and topic, and
+warns when the reference would teach the signature something other than the group's language
+(`infoscope.language.reference`; ``match`` restricts both groups to the periods, languages
+and topics they share, and ``drop_event_terms`` leaves out terms that only mark one moment).
+Then, from the same posts tokenised in the engine (`infoscope.language.tokens`):
+
+- the **keyness table** an analyst reads: the ``size`` most distinctive terms on each side with
+  ``|z| >= z_min`` (log-odds with an informative Dirichlet prior, with G2 and log-ratio;
+  `compute_keyness`), the target's with a positive weight, the reference's a negative one;
+- the **classifier** that scores accounts (`infoscope.language.model.SignatureClassifier`):
+  one document per account and side, a regularised logistic regression with the keyness
+  log-odds as its prior, its size, penalty and prior weight chosen by cross-validation, Platt
+  calibration and a threshold learnt out-of-fold on these training documents only; with
+  ``posts``, a second one on single posts. The training accounts' out-of-fold probabilities
+  are kept, so scoring this store does not score them with a model that saw them.
+
+A `Signature` is saved in the store (``signatures``, ``signature_terms``, ``signature_models``,
+``signature_training``) with every parameter that made it, and written to and read from a JSON
+file (`write_signature`, `read_signature`) with its models, calibration and thresholds, so a
+signature learnt on one corpus scores accounts in another without being fitted again there.
+`get_signature` reads a stored signature by name or id; `load_signature` reads a learning run
+back (`SignatureRun`).
 """
 
 from __future__ import annotations
@@ -19,22 +33,29 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute
 from ibis import _
 
 from infoscope.errors import BadParameterError, InfoscopeError
 from infoscope.language.groups import GroupSpec, group_posts
 from infoscope.language.keyness import TermCounts, compute_keyness
+from infoscope.language.model import SignatureClassifier, SignatureModel, documents_matrix
 from infoscope.language.tokens import TokenOptions, post_tokens
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
+if TYPE_CHECKING:
+    from infoscope.language.resonance import AccountTerms
+
 __all__ = [
     "Signature",
     "SignatureRun",
+    "classifier_tokens",
     "demo_signature",
     "get_signature",
     "list_signatures",
@@ -50,7 +71,11 @@ __all__ = [
 COMMAND = "signature"
 
 FILE_FORMAT = "infoscope-signature"
-FILE_VERSION = 1
+FILE_VERSION = 2
+UNITS = ("account", "post")
+POSTS_PER_ACCOUNT = 40
+MAX_POSTS = 50_000
+MIN_POST_TOKENS = 4
 TERM_COLUMNS = (
     "term",
     "weight",
@@ -75,6 +100,19 @@ class Signature:
     counts: dict[str, Any] = field(default_factory=dict)
     signature_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    models: dict[str, SignatureModel] = field(default_factory=dict)
+
+    def model(self, unit: str = "account") -> SignatureModel:
+        """The classifier scoring `unit` documents, or a BadParameterError saying how to get
+        one (signatures learnt before version 2 or imported from version-1 files have none)."""
+        if unit not in self.models:
+            raise BadParameterError(
+                f"signature {self.name!r} has no {unit} classifier: learn it again with "
+                "`infoscope signature learn`"
+                + (" --posts" if unit == "post" else "")
+                + " (signatures from older versions carry only their terms)"
+            )
+        return self.models[unit]
 
     @property
     def weights(self) -> dict[str, float]:
@@ -84,12 +122,8 @@ class Signature:
 
     @property
     def options(self) -> TokenOptions:
-        o = self.parameters.get("tokens", {})
-        return TokenOptions(
-            kinds=tuple(o.get("kinds", TokenOptions().kinds)),
-            ngrams=int(o.get("ngrams", 1)),
-            min_length=int(o.get("min_length", 2)),
-        )
+        """How the keyness table's tokens were made."""
+        return TokenOptions.from_dict(self.parameters.get("tokens"))
 
     def top(self, n: int = 20, *, side: str = "target") -> list[dict[str, Any]]:
         rows = self.terms.to_pylist()
@@ -107,6 +141,7 @@ class Signature:
             "parameters": self.parameters,
             "counts": self.counts,
             "terms": self.terms.to_pylist(),
+            "models": {unit: m.as_dict() for unit, m in self.models.items()},
         }
 
 
@@ -155,14 +190,24 @@ def run_signature(
     min_accounts: int = 3,
     max_account_share: float = 0.5,
     prior_strength: float = 1000.0,
+    match: tuple[str, ...] = (),
+    match_period: str = "day",
+    topic: str | None = None,
+    drop_event_terms: bool = False,
+    min_tokens: int = 20,
+    folds: int = 5,
+    precision: float | None = None,
+    posts: bool = False,
     replace: bool = False,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> SignatureRun:
-    """Learn the signature of `target` against `reference` (group specs) and store it.
-
-    Learning is deterministic: `seed` is recorded for the run's provenance only."""
+    """Learn the signature of `target` against `reference` (group specs) and store it: the
+    keyness table and the classifier (see the module docstring). Returns the run, whose
+    summary holds the groups' overlap, its warnings and the classifier's cross-validated
+    figures."""
     from infoscope.language.detect import detect_languages, posts_with_language
+    from infoscope.language.reference import describe_overlap, event_terms, match_posts
 
     say = progress or (lambda message: None)
     t_spec = target if isinstance(target, GroupSpec) else GroupSpec.parse(target)
@@ -186,26 +231,71 @@ def run_signature(
         "min_accounts": min_accounts,
         "max_account_share": max_account_share,
         "prior_strength": prior_strength,
+        "match": list(match),
+        "match_period": match_period,
+        "topic": topic,
+        "drop_event_terms": drop_event_terms,
+        "min_tokens": min_tokens,
+        "folds": folds,
+        "precision": precision,
+        "posts": posts,
     }
     with store.run(COMMAND, {**params, "name": name}, seed=seed) as run:
         say("identifying languages of posts without one")
         detect_languages(store)
-        posts = posts_with_language(store)
-        counted = {}
-        for side, spec, other in (("target", t_spec, r_spec), ("reference", r_spec, t_spec)):
-            say(f"counting the {side}'s tokens ({spec})")
-            chosen = group_posts(store, spec, platform, other=other, posts=posts)
-            table, tokens, accounts = term_counts(post_tokens(chosen, opts))
-            counted[side] = TermCounts.from_table(
-                table, total_tokens=tokens, total_accounts=accounts
+        everything = posts_with_language(store)
+        sides = {
+            "target": group_posts(store, t_spec, platform, other=r_spec, posts=everything),
+            "reference": group_posts(store, r_spec, platform, other=t_spec, posts=everything),
+        }
+        say("comparing the groups' periods, languages and topics")
+        overlap = {
+            "groups": describe_overlap(sides["target"], sides["reference"], period=match_period)
+        }
+        if match:
+            sides["target"], sides["reference"] = match_posts(
+                sides["target"], sides["reference"], match, period=match_period, topic=topic
             )
-        for side, counts in counted.items():
-            if counts.total_tokens == 0:
-                spec = t_spec if side == "target" else r_spec
+            overlap["matched"] = describe_overlap(
+                sides["target"], sides["reference"], period=match_period
+            )
+        warnings = overlap["matched" if match else "groups"]["warnings"]
+        for warning in warnings:
+            say(f"warning: {warning}")
+        keep = ("platform", "post_id", "account_id", "created_at")
+        tokens = {side: post_tokens(chosen, opts, keep=keep) for side, chosen in sides.items()}
+        # The classifier reads style too: function words and word pairs.
+        model_opts = classifier_tokens(opts)
+        model_tokens = {
+            side: post_tokens(chosen, model_opts, keep=keep) for side, chosen in sides.items()
+        }
+        events: set[str] = set()
+        if drop_event_terms:
+            say("finding terms that mark one moment")
+            events = event_terms(
+                model_tokens["target"].union(model_tokens["reference"], distinct=False),
+                period=match_period,
+                min_count=min_count,
+            )
+            if events:
+                dropped = sorted(events)
+                tokens = {side: t.filter(~t.token.isin(dropped)) for side, t in tokens.items()}
+                model_tokens = {
+                    side: t.filter(~t.token.isin(dropped)) for side, t in model_tokens.items()
+                }
+        counted = {}
+        for side, spec in (("target", t_spec), ("reference", r_spec)):
+            say(f"counting the {side}'s tokens ({spec})")
+            table, total, accounts = term_counts(tokens[side])
+            if total == 0:
                 raise BadParameterError(
-                    f"the {side} group {spec} has no posts with tokens on {platform}; "
-                    "check the spec (infoscope stats lists labels) or --platform"
+                    f"the {side} group {spec} has no posts with tokens on {platform}"
+                    + (" after matching" if match else "")
+                    + "; check the spec (infoscope stats lists labels), --platform or --match"
                 )
+            counted[side] = TermCounts.from_table(
+                table, total_tokens=total, total_accounts=accounts
+            )
         say("computing keyness")
         keyness = compute_keyness(
             counted["target"],
@@ -216,6 +306,22 @@ def run_signature(
             prior_strength=prior_strength,
         )
         terms = select_terms(keyness, size=size, z_min=z_min)
+        say("learning the classifier (cross-validated size, penalty and prior)")
+        documents = _documents(model_tokens, "account")
+        classifier = SignatureClassifier(
+            min_tokens=min_tokens, folds=folds, precision=precision,
+            prior_strength=prior_strength, seed=seed,
+        ).fit(documents.X, documents.y)  # fmt: skip
+        classifier.model_.parameters["tokens"] = model_opts.as_dict()
+        models = {"account": classifier.model_}
+        if posts:
+            say("learning the classifier of single posts")
+            post_documents = _documents(model_tokens, "post", seed=seed)
+            models["post"] = SignatureClassifier(
+                min_tokens=MIN_POST_TOKENS, folds=folds, precision=precision,
+                prior_strength=prior_strength, seed=seed,
+            ).fit(post_documents.X, post_documents.y).model_  # fmt: skip
+            models["post"].parameters["tokens"] = model_opts.as_dict()
         signature = Signature(
             name=name,
             terms=terms,
@@ -228,15 +334,98 @@ def run_signature(
                 }
                 for side, c in counted.items()
             }
-            | {"signature_terms": terms.num_rows, "tested_terms": keyness.num_rows},
+            | {
+                "signature_terms": terms.num_rows,
+                "tested_terms": keyness.num_rows,
+                "event_terms": len(events),
+                "overlap": overlap,
+                "warnings": warnings,
+                "models": {
+                    u: {"cv": m.cv, **m.parameters, "terms": len(m.terms), "threshold": m.threshold}
+                    for u, m in models.items()
+                },
+            },
+            models=models,
         )
         save_signature(store, signature, run_id=run.run_id, replace=replace)
+        _save_training(store, signature, run.run_id, platform, documents, classifier)
         run.counts = {
             "signature_id": signature.signature_id,
             "name": signature.name,
             **signature.counts,
         }
     return SignatureRun(run.run_id, run.counts, signature)
+
+
+def classifier_tokens(options: TokenOptions) -> TokenOptions:
+    """The classifier's tokens: those of `options` with stop words kept and word bigrams
+    added (style as well as vocabulary: on the IRA posts this closed the gap to a TF-IDF
+    baseline of word unigrams and bigrams, see ``benchmarks/real_resonance.py``)."""
+    return TokenOptions(
+        kinds=options.kinds, ngrams=2, min_length=options.min_length, stop_words=True
+    )
+
+
+@dataclass
+class _Documents:
+    """Training documents: their matrix, labels (True: target) and (side, account) keys."""
+
+    X: AccountTerms
+    y: np.ndarray
+    keys: list[tuple[str, str]]
+
+
+def _documents(tokens: dict[str, ibis.Table], unit: str, *, seed: int = 0) -> _Documents:
+    """One document per account and side (``unit="account"``), or single posts: up to
+    `POSTS_PER_ACCOUNT` per account, `MAX_POSTS` in all, drawn by a seeded hash."""
+    parts, keys = [], []
+    for side, table in tokens.items():
+        doc = table.account_id if unit == "account" else table.post_id
+        chosen = table.mutate(doc=doc)
+        if unit == "post":
+            draw = (chosen.post_id + ibis.literal(f":{seed}")).hash()
+            posts = chosen.select("account_id", "post_id", draw=draw).distinct()
+            posts = posts.mutate(
+                rank=ibis.row_number().over(group_by="account_id", order_by=[posts.draw, "post_id"])
+            )
+            posts = posts.filter(posts["rank"] < POSTS_PER_ACCOUNT)
+            posts = posts.order_by(["draw", "post_id"]).limit(MAX_POSTS // 2)
+            chosen = chosen.semi_join(posts.select(p_id="post_id"), chosen.post_id == _.p_id)
+        counted = chosen.group_by(["doc", "token"]).aggregate(n=_.count()).to_pyarrow()
+        counted = counted.set_column(
+            0, "doc", pa.compute.binary_join_element_wise(side, counted["doc"], ":")
+        )
+        parts.append(counted)
+        owners = chosen.select("doc", "account_id").distinct().order_by("doc").to_pyarrow()
+        keys += [(side, d) for d in owners["doc"].to_pylist()]
+    table = pa.concat_tables(parts)
+    ids = [f"{side}:{doc}" for side, doc in keys]
+    X = documents_matrix(table, ids)
+    return _Documents(X, np.array([side == "target" for side, _d in keys]), keys)
+
+
+def _save_training(
+    store: Store,
+    signature: Signature,
+    run_id: str,
+    platform: str,
+    documents: _Documents,
+    classifier: SignatureClassifier,
+) -> None:
+    """Each training account's side and out-of-fold probability (NaN: too little text)."""
+    rows = pa.table(
+        {
+            "signature_id": [signature.signature_id] * len(documents.keys),
+            "run_id": [run_id] * len(documents.keys),
+            "platform": [platform] * len(documents.keys),
+            "account_id": [account for _side, account in documents.keys],
+            "target": pa.array(documents.y, pa.bool_()),
+            "oof_probability": pa.array(
+                classifier.oof_proba_, mask=np.isnan(classifier.oof_proba_)
+            ),
+        }
+    )
+    store.insert("signature_training", rows)
 
 
 def select_terms(keyness: pa.Table, *, size: int, z_min: float) -> pa.Table:
@@ -301,6 +490,11 @@ def save_signature(
         con.register("_terms", terms)
         con.execute("INSERT INTO signature_terms BY NAME SELECT * FROM _terms")
         con.unregister("_terms")
+        for unit, model in signature.models.items():
+            con.execute(
+                "INSERT INTO signature_models VALUES (?, ?, ?, ?)",
+                [signature.signature_id, unit, json.dumps(model.as_dict()), run_id],
+            )
 
 
 def list_signatures(store: Store) -> list[dict[str, Any]]:
@@ -341,6 +535,14 @@ def get_signature(store: Store, name_or_id: str) -> Signature:
         "ORDER BY weight DESC, term",
         params=[sid],
     ).to_arrow_table()
+    models = {}
+    if store.has_table("signature_models"):
+        models = {
+            unit: SignatureModel.from_dict(json.loads(model))
+            for unit, model in store.con.execute(
+                "SELECT unit, model FROM signature_models WHERE signature_id = ?", [sid]
+            ).fetchall()
+        }
     return Signature(
         name=str(row[1]),
         terms=terms,
@@ -348,6 +550,7 @@ def get_signature(store: Store, name_or_id: str) -> Signature:
         counts=json.loads(row[4]) if row[4] else {},
         signature_id=sid,
         created_at=row[2],
+        models=models,
     )
 
 
@@ -371,10 +574,10 @@ def read_signature(path: str | Path, *, name: str | None = None) -> Signature:
             f'{path}: not an infoscope signature file (no "format": "{FILE_FORMAT}"); '
             "export one with `infoscope signature export NAME --out FILE`"
         )
-    if data.get("version") != FILE_VERSION:
+    if data.get("version") not in (1, FILE_VERSION):
         raise BadParameterError(
             f"{path}: signature file version {data.get('version')}; this infoscope reads "
-            f"version {FILE_VERSION}"
+            f"versions 1 and {FILE_VERSION}"
         )
     rows = data.get("terms") or []
     missing = [c for c in TERM_COLUMNS if rows and c not in rows[0]]
@@ -386,6 +589,11 @@ def read_signature(path: str | Path, *, name: str | None = None) -> Signature:
         terms=terms,
         parameters=dict(data.get("parameters") or {}) | {"imported_from": str(path)},
         counts=dict(data.get("counts") or {}),
+        models={
+            unit: SignatureModel.from_dict(model)
+            for unit, model in (data.get("models") or {}).items()
+            if unit in UNITS
+        },
     )
 
 

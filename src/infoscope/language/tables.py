@@ -1,14 +1,42 @@
-"""Tables of the language analyses: signatures with their parameters and their terms' keyness
-(``signatures``, ``signature_terms``); each resonance run's per-account (``period`` NULL) and
-per-account-period scores with the terms behind them (``resonance_scores``); each monitor run's
-prevalence per place and period with its interval, unknown-location share and alert
-(``monitor_cells``)."""
+"""Tables of the language analyses.
+
+- Signatures: their parameters and counts (``signatures``), their terms' keyness
+  (``signature_terms``), their classifiers as JSON, one per unit (``signature_models``), and
+  their training accounts with their side and out-of-fold probability
+  (``signature_training``).
+- Resonance: each run's per-account (``period`` NULL) and per-account-period scores with
+  their status (scored, too little text, unlike the training data), the share of their tokens
+  the model knows, where the probability comes from and the terms behind it
+  (``resonance_scores``); with ``--posts``, per-post scores (``resonance_posts``); and the
+  calibration of its probabilities, out-of-fold on the training documents and, when labels
+  were given, on them (``resonance_calibration``).
+- Monitoring: each run's prevalence per place and period with its interval, unknown-location
+  share and alert (``monitor_cells``).
+"""
 
 from __future__ import annotations
 
 __all__ = ["MONITOR_TABLES", "RESONANCE_TABLES", "SIGNATURE_TABLES"]
 
 SIGNATURE_TABLES: dict[str, str] = {
+    "signature_models": """
+CREATE TABLE IF NOT EXISTS signature_models (
+  signature_id VARCHAR NOT NULL,
+  unit VARCHAR NOT NULL,
+  model JSON NOT NULL,
+  run_id VARCHAR
+);
+""",
+    "signature_training": """
+CREATE TABLE IF NOT EXISTS signature_training (
+  signature_id VARCHAR NOT NULL,
+  run_id VARCHAR NOT NULL,
+  platform VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  target BOOLEAN NOT NULL,
+  oof_probability DOUBLE
+);
+""",
     "signatures": """
 CREATE TABLE IF NOT EXISTS signatures (
   signature_id VARCHAR PRIMARY KEY,
@@ -38,6 +66,34 @@ CREATE TABLE IF NOT EXISTS signature_terms (
 }
 
 RESONANCE_TABLES: dict[str, str] = {
+    "resonance_posts": """
+CREATE TABLE IF NOT EXISTS resonance_posts (
+  run_id VARCHAR NOT NULL,
+  signature_id VARCHAR NOT NULL,
+  platform VARCHAR NOT NULL,
+  post_id VARCHAR NOT NULL,
+  account_id VARCHAR,
+  tokens BIGINT NOT NULL,
+  score DOUBLE,
+  probability DOUBLE,
+  resonant BOOLEAN NOT NULL,
+  status VARCHAR NOT NULL,
+  coverage DOUBLE,
+  top_terms JSON
+);
+""",
+    "resonance_calibration": """
+CREATE TABLE IF NOT EXISTS resonance_calibration (
+  run_id VARCHAR NOT NULL,
+  signature_id VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  bin_low DOUBLE NOT NULL,
+  bin_high DOUBLE NOT NULL,
+  documents BIGINT NOT NULL,
+  mean_probability DOUBLE,
+  observed_rate DOUBLE
+);
+""",
     "resonance_scores": """
 CREATE TABLE IF NOT EXISTS resonance_scores (
   run_id VARCHAR NOT NULL,
@@ -49,7 +105,10 @@ CREATE TABLE IF NOT EXISTS resonance_scores (
   score DOUBLE NOT NULL,
   probability DOUBLE,
   resonant BOOLEAN NOT NULL,
-  top_terms JSON
+  top_terms JSON,
+  status VARCHAR,
+  coverage DOUBLE,
+  source VARCHAR
 );
 """,
 }

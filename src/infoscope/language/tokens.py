@@ -52,11 +52,14 @@ def regexp_extract_all(s: str, pattern: str, group: int) -> dt.Array(dt.string):
 @dataclass(frozen=True)
 class TokenOptions:
     """How posts become tokens: which `kinds` (see `KINDS`) to keep, word `ngrams` (1 or
-    2), `numbers`, and `min_length` (in characters, for words)."""
+    2), `min_length` (in characters, for words) and whether `stop_words` are kept (they are
+    dropped for a keyness table people read; function words are style, which a classifier
+    may use)."""
 
     kinds: tuple[str, ...] = ("word", "emoji", "hashtag", "mention", "domain")
     ngrams: int = 1
     min_length: int = 2
+    stop_words: bool = False
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.kinds) - set(KINDS))
@@ -68,7 +71,24 @@ class TokenOptions:
             raise ValueError(f"min_length must be at least 1, got {self.min_length}")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kinds": list(self.kinds), "ngrams": self.ngrams, "min_length": self.min_length}
+        return {
+            "kinds": list(self.kinds),
+            "ngrams": self.ngrams,
+            "min_length": self.min_length,
+            "stop_words": self.stop_words,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> TokenOptions:
+        """Options as `as_dict` wrote them (defaults for what is missing)."""
+        o = data or {}
+        default = cls()
+        return cls(
+            kinds=tuple(o.get("kinds", default.kinds)),
+            ngrams=int(o.get("ngrams", default.ngrams)),
+            min_length=int(o.get("min_length", default.min_length)),
+            stop_words=bool(o.get("stop_words", default.stop_words)),
+        )
 
 
 @functools.lru_cache(maxsize=1)
@@ -121,7 +141,9 @@ def post_tokens(
         words = words.filter(
             (words.token.length() >= opts.min_length) | ~words.token.re_search(r"^[\p{L}\p{M}]+$")
         )
-        words = _without_stopwords(words, stop)
+        words = (
+            _without_artefacts(words, stop) if opts.stop_words else _without_stopwords(words, stop)
+        )
         parts.append(words.select(*keep, "token"))
         if opts.ngrams == 2:
             following = words.token.lead().over(
@@ -150,6 +172,12 @@ def _nullable(table: ibis.Table) -> ibis.Table:
     """The same columns, all nullable: set operations need equal schemas."""
     schema = table.schema()
     return table.cast({name: schema[name].copy(nullable=True) for name in schema.names})
+
+
+def _without_artefacts(words: ibis.Table, stop: ibis.Table) -> ibis.Table:
+    """Drop platform artefacts (``rt``, ``amp``...) only."""
+    artefacts = stop.filter(stop.stop_lang == "*").select(art="stop_token")
+    return words.anti_join(artefacts, words.token == artefacts.art)
 
 
 def _without_stopwords(words: ibis.Table, stop: ibis.Table) -> ibis.Table:

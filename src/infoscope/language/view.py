@@ -111,7 +111,7 @@ def resonance_view(
             FROM resonance_scores r
             LEFT JOIN accounts a ON a.platform = r.platform AND a.account_id = r.account_id
             WHERE r.run_id = ? AND r.period IS NULL AND r.resonant AND {where}
-            ORDER BY r.score DESC, r.account_id LIMIT ?
+            ORDER BY r.probability DESC, r.score DESC, r.account_id LIMIT ?
             """,
             [run_id, *args, top],
         )

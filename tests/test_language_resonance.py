@@ -284,7 +284,8 @@ def test_resonance_cli(store_path: Path, tmp_path: Path) -> None:
     assert explained["account_id"] == "redfan" and explained["resonant"] is True
     assert explained["status"] == "scored" and explained["source"] == "model"
     # The classifier reads words and word pairs: the red ones move redfan's score.
-    red = set(RED.split()) | {" ".join(p) for p in zip(RED.split(), RED.split()[1:])}
+    words = RED.split()
+    red = set(words) | {" ".join(p) for p in zip(words, words[1:], strict=False)}
     assert explained["top_terms"][0][0] in red - {"people", "city", "sovereignty people"}
     # In the text form too.
     shown = run_cli(

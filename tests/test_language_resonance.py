@@ -15,6 +15,7 @@ like red), bluefan (like blue) and quiet (one short post: too few tokens to scor
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -285,7 +286,7 @@ def test_resonance_cli(store_path: Path, tmp_path: Path) -> None:
     assert explained["status"] == "scored" and explained["source"] == "model"
     # The classifier reads words and word pairs: the red ones move redfan's score.
     words = RED.split()
-    red = set(words) | {" ".join(p) for p in zip(words, words[1:], strict=False)}
+    red = set(words) | {" ".join(p) for p in itertools.pairwise(words)}
     assert explained["top_terms"][0][0] in red - {"people", "city", "sovereignty people"}
     # In the text form too.
     shown = run_cli(

@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/infoscope demo --out demo-out
 
+# After the suite, the wheel smoke test (tests/test_install.py, a few minutes): the built wheel
+# installed into a fresh venv with this Python's bundled pip, not upgraded, then run.
 test: $(STAMP) chromium
 	$(BIN)/pytest
+	$(BIN)/pytest -m wheel
 
 # The browser tests drive the Debian package chromium (through Playwright); without it they
 # are skipped with a reason.

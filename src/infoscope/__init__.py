@@ -43,6 +43,7 @@ _EXPORTS = {
     "NotFoundError": "infoscope.errors",
     "write_report": "infoscope.report",
     "MissingColumnError": "infoscope.errors",
+    "MissingComponentError": "infoscope.errors",
     "StoreLockedError": "infoscope.errors",
     "StoreVersionError": "infoscope.errors",
     "UnknownFormatError": "infoscope.errors",

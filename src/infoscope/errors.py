@@ -7,6 +7,7 @@ __all__ = [
     "InfoscopeError",
     "InputEncodingError",
     "MissingColumnError",
+    "MissingComponentError",
     "NotFoundError",
     "StoreLockedError",
     "StoreVersionError",
@@ -24,6 +25,17 @@ class UnknownFormatError(InfoscopeError):
 
 class MissingColumnError(InfoscopeError):
     """A tabular input lacks a column its format requires."""
+
+
+class MissingComponentError(InfoscopeError):
+    """A component a command loads at run time (a parser, a language model, an encoder) is
+    missing or broken in this environment: `problem` names it, `fix` is the command that
+    fixes it, and the message is both on one line (see `infoscope.components`)."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(f"{problem}; fix: {fix}")
+        self.problem = problem
+        self.fix = fix
 
 
 class InputEncodingError(InfoscopeError):

@@ -65,6 +65,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from infoscope.components import requires
 from infoscope.errors import BadParameterError
 
 __all__ = [
@@ -399,14 +400,17 @@ def english_nlp(parse: bool = False) -> Any:
     ruler and lemmatizer are left out: nothing here reads coarse parts of speech or lemmas,
     and they cost a fifth of the time.
     """
-    import spacy
+    with requires("spacy"):  # the model, or what it is made of, may be missing
+        import spacy
 
-    if not parse:
-        nlp = spacy.load(SPACY_MODEL, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer"])
-        nlp.enable_pipe("senter")
-        return nlp
-    nlp = spacy.load(SPACY_MODEL, exclude=["attribute_ruler", "lemmatizer", "senter"])
-    source = spacy.load(SPACY_MODEL, exclude=[c for c in _SPACY_COMPONENTS if c != "senter"])
+        if not parse:
+            nlp = spacy.load(
+                SPACY_MODEL, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer"]
+            )
+            nlp.enable_pipe("senter")
+            return nlp
+        nlp = spacy.load(SPACY_MODEL, exclude=["attribute_ruler", "lemmatizer", "senter"])
+        source = spacy.load(SPACY_MODEL, exclude=[c for c in _SPACY_COMPONENTS if c != "senter"])
     nlp.add_pipe("senter", source=source, before="parser")
     return nlp
 
@@ -423,23 +427,25 @@ class _Natasha:
 @lru_cache(maxsize=1)
 def russian_nlp() -> _Natasha:
     """natasha's news models (loaded once)."""
-    from natasha import (
-        MorphVocab,
-        NewsEmbedding,
-        NewsMorphTagger,
-        NewsNERTagger,
-        NewsSyntaxParser,
-        Segmenter,
-    )
+    with requires("natasha"):
+        from natasha import (
+            MorphVocab,
+            NewsEmbedding,
+            NewsMorphTagger,
+            NewsNERTagger,
+            NewsSyntaxParser,
+            Segmenter,
+        )
 
-    embedding = NewsEmbedding()
-    return _Natasha(
-        Segmenter(),
-        NewsMorphTagger(embedding),
-        NewsNERTagger(embedding),
-        NewsSyntaxParser(embedding),
-        MorphVocab(),
-    )
+        # Loading the models imports more (pymorphy2, its dictionaries, pkg_resources).
+        embedding = NewsEmbedding()
+        return _Natasha(
+            Segmenter(),
+            NewsMorphTagger(embedding),
+            NewsNERTagger(embedding),
+            NewsSyntaxParser(embedding),
+            MorphVocab(),
+        )
 
 
 def detect_language(text: str) -> str:
@@ -678,7 +684,8 @@ def _russian_lemmatizer(pipeline: _Natasha) -> Callable[[str], list[str]]:
 def russian_doc(text: str, *, syntax: bool = False) -> Any:
     """A natasha Doc, segmented, morph-tagged (tokens lemmatised), with its named entities
     normalised; with `syntax`, also parsed."""
-    from natasha import Doc
+    with requires("natasha"):
+        from natasha import Doc
 
     pipeline = russian_nlp()
     doc = Doc(text)

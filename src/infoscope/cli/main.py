@@ -23,6 +23,7 @@ from infoscope.cli.accounts import accounts
 from infoscope.cli.articles import articles
 from infoscope.cli.coordination import coordination
 from infoscope.cli.corpus import export, stats
+from infoscope.cli.doctor import doctor
 from infoscope.cli.geo import locate
 from infoscope.cli.ingest import formats, ingest
 from infoscope.cli.language import monitor, resonance, signature
@@ -121,6 +122,7 @@ cli.add_command(articles)
 cli.add_command(report)
 cli.add_command(serve)
 cli.add_command(runs)
+cli.add_command(doctor)
 
 if __name__ == "__main__":  # pragma: no cover
     cli()

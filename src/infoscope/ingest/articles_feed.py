@@ -41,6 +41,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from infoscope.components import requires
 from infoscope.ingest._articles import (
     article_id,
     collapse,
@@ -78,7 +79,8 @@ def html_to_text(html: str | None) -> str:
     """Plain text of an entry's HTML content, one paragraph a line."""
     if not html or not html.strip():
         return ""
-    from trafilatura import html2txt
+    with requires("trafilatura"):
+        from trafilatura import html2txt
 
     page = f"<html><body>{html}</body></html>"
     doc = extract(page, favor_recall=True, include_comments=False, config=short_text_config())
@@ -121,7 +123,8 @@ class RssFeed(RecordFormat):
         if isinstance(data, Quarantined):
             yield data
             return
-        import feedparser
+        with requires("feedparser"):
+            import feedparser
 
         utf8 = ctx.encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
         parsed = feedparser.parse(data if utf8 else data.decode(ctx.encoding, errors="replace"))

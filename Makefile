@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_language.py
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_minhash.py
+	$(BIN)/python benchmarks/bench_pages.py
 
 bench-coordination: $(STAMP)
 	$(BIN)/python benchmarks/bench_coordination.py

@@ -29,7 +29,20 @@ SYNDICATION = ARTICLES / "syndication"
 
 
 def _articles(store: Store) -> list[dict[str, Any]]:
-    return rows(store, "SELECT * FROM articles ORDER BY source, source_record")
+    """The articles a page is about (main items and reposts), not its teasers."""
+    return rows(
+        store,
+        "SELECT * FROM articles WHERE item_kind <> 'secondary' ORDER BY source, source_record",
+    )
+
+
+def _secondary(store: Store) -> list[dict[str, Any]]:
+    return rows(
+        store,
+        "SELECT a.*, l.target_id AS main_id FROM articles a JOIN article_links l "
+        "ON l.article_id = a.article_id AND l.relation = 'secondary_of' "
+        "WHERE a.item_kind = 'secondary' ORDER BY a.source, a.source_record",
+    )
 
 
 def _only(store: Store) -> dict[str, Any]:
@@ -92,6 +105,23 @@ def test_news_page_keeps_the_story_and_drops_the_boilerplate(store):
         summary.run_id,
     )
     assert orjson.loads(article["raw"])["date"] == "2024-03-14T09:30:00+0100"
+    # The "Most read" links are secondary items of their own, linked to the story.
+    teasers = _secondary(store)
+    assert [(t["title"], t["url"], t["text"], t["main_id"]) for t in teasers] == [
+        (
+            "Ferry timetable changes announced for spring",
+            "https://www.harbourherald.example/news/ferry",
+            None,
+            article["article_id"],
+        ),
+        (
+            "Harbour United win the derby",
+            "https://www.harbourherald.example/sport/derby",
+            None,
+            article["article_id"],
+        ),
+    ]
+    assert summary.secondary_items == 2 and summary.article_links == 2
 
 
 def test_page_without_canonical_url_gets_a_content_hash_id(store, tmp_path):
@@ -399,7 +429,9 @@ def test_ingesting_the_same_files_twice_stores_nothing_twice(store, tmp_path):
         copy.write_bytes(f.read_bytes() + b"\n")
         copies.append(copy)
     third = ingest(store, copies)
-    assert third.records == 7 and third.articles == 0 and not third.skipped_files
+    # 7 articles and the news page's 2 teasers ("Most read"), each a record of its page.
+    assert third.records == first.records == 9
+    assert third.articles == 0 and not third.skipped_files
     assert rows(store, "SELECT article_id, source, ingest_run FROM articles ORDER BY 1") == before
 
 

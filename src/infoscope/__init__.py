@@ -19,6 +19,7 @@ _EXPORTS = {
     "Run": "infoscope.store",
     "Account": "infoscope.records",
     "Article": "infoscope.records",
+    "ArticleLink": "infoscope.records",
     "Post": "infoscope.records",
     "Provenance": "infoscope.records",
     "IngestSummary": "infoscope.ingest",

@@ -1,8 +1,9 @@
 """Export store tables, derived edges and every analysis' tables to Parquet or CSV.
 
 The corpus exports (`CORPUS_EXPORTS`: posts, accounts, labels, interaction edges, quarantine,
-runs, articles) are the store's own; every other choice is an export of a registered analysis
-(`infoscope.registry`), written for one of its runs: the latest completed one by default.
+runs, articles, article links) are the store's own; every other choice is an export of a
+registered analysis (`infoscope.registry`), written for one of its runs: the latest completed
+one by default.
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ from infoscope.store import Store
 __all__ = ["export_table", "exportable"]
 
 # The store's own tables (and the interaction edges derived from the posts).
-CORPUS_EXPORTS = ("posts", "accounts", "labels", "edges", "quarantine", "runs", "articles")
+CORPUS_EXPORTS = (
+    "posts",
+    "accounts",
+    "labels",
+    "edges",
+    "quarantine",
+    "runs",
+    "articles",
+    "article-links",
+)
 
 
 def exportable() -> tuple[str, ...]:
@@ -101,7 +111,7 @@ def export_table(store: Store, what: str, out: str, *, run_id: str | None = None
             f"SELECT * FROM {table} WHERE run_id = ?", params=[run_id]
         ).to_arrow_reader(100_000)
     else:
-        table = {"labels": "account_labels"}.get(what, what)
+        table = {"labels": "account_labels", "article-links": "article_links"}.get(what, what)
         reader = store.con.sql(f"SELECT * FROM {table}").to_arrow_reader(100_000)
     rows = 0
     if out != "-" and out.lower().endswith(".parquet"):

@@ -1,7 +1,9 @@
 """Canonical records: every source format is normalised once into these.
 
 A `Post` is one message on a platform (tweet, retweet, Telegram message, ...), an `Account`
-is whoever posts, an `Article` is a news or blog piece. Every record carries its provenance:
+is whoever posts, an `Article` is a news or blog piece (or an item of a page: see
+`ITEM_KINDS`), an `ArticleLink` ties an item to its page's main item or to the account that
+reposted it. Every record carries its provenance:
 the source it was read from, where in that source, the format name and the ingest run.
 
 Fields a format cannot map are kept in `raw` (a JSON object), never dropped.
@@ -19,10 +21,17 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-__all__ = ["Account", "Article", "Post", "Provenance", "record_to_row"]
+__all__ = ["Account", "Article", "ArticleLink", "Post", "Provenance", "record_to_row"]
 
 PostKind = Literal["original", "retweet", "reply", "quote"]
 POST_KINDS: tuple[str, ...] = ("original", "retweet", "reply", "quote")
+# What an item of a page is (`infoscope.ingest.pages`): ``main``, the page's own story (every
+# story of a listing page too); ``repost``, an article reposted on an aggregator page by an
+# account; ``secondary``, a teaser, a sidebar post or a related story shown around the main
+# item. The article analyses read ``main`` and ``repost`` items unless asked for all.
+ITEM_KINDS: tuple[str, ...] = ("main", "repost", "secondary")
+# How an item is tied to something else (`ArticleLink.relation`).
+LINK_RELATIONS: tuple[str, ...] = ("secondary_of", "reposted_by")
 
 
 @dataclass(slots=True)
@@ -102,7 +111,7 @@ class Account:
 
 @dataclass(slots=True)
 class Article:
-    """A news or blog article."""
+    """A news or blog article, or one item of a page; `item_kind` is one of `ITEM_KINDS`."""
 
     article_id: str
     url: str | None
@@ -113,6 +122,26 @@ class Article:
     published: datetime | None = None
     lang: str | None = None
     raw: str | None = None
+    item_kind: str = "main"
+    provenance: Provenance | None = None
+
+
+@dataclass(slots=True)
+class ArticleLink:
+    """A stated tie from an item of a page (`article_id`) to another record.
+
+    ``secondary_of``: a secondary item (teaser, sidebar post, related story) to the main item
+    of the page that shows it (`target_id` an article id). ``reposted_by``: an article reposted
+    on an aggregator page to the account that reposted it (`target_id` an account id on
+    `target_platform`). `page_url` is the page's URL when known; the provenance names the page
+    file, so every link says where it was read.
+    """
+
+    article_id: str
+    relation: str
+    target_id: str
+    target_platform: str | None = None
+    page_url: str | None = None
     provenance: Provenance | None = None
 
 
@@ -195,6 +224,18 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("published", _TS),
         pa.field("lang", _STR),
         pa.field("raw", _STR),
+        pa.field("item_kind", _STR),
+        *PROVENANCE_FIELDS,
+    ]
+)
+
+ARTICLE_LINK_SCHEMA = pa.schema(
+    [
+        pa.field("article_id", _STR, nullable=False),
+        pa.field("relation", _STR, nullable=False),
+        pa.field("target_id", _STR, nullable=False),
+        pa.field("target_platform", _STR),
+        pa.field("page_url", _STR),
         *PROVENANCE_FIELDS,
     ]
 )
@@ -203,7 +244,7 @@ ARTICLE_SCHEMA = pa.schema(
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def record_to_row(record: Post | Account | Article) -> dict[str, Any]:
+def record_to_row(record: Post | Account | Article | ArticleLink) -> dict[str, Any]:
     """Flatten a record (provenance included) into a row for its Arrow schema."""
     cls = type(record)
     names = _FIELD_NAMES.get(cls)

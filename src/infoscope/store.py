@@ -7,8 +7,8 @@ Tables
   name, or ``ingest``), parameters, seed, input fingerprint, version, engine, start and end
   time, status (``running``, ``completed``, ``failed``, ``interrupted``), counts and, for a run
   that did not complete, its error.
-- ``posts``, ``accounts``, ``account_labels``, ``articles``: canonical records
-  (see `infoscope.records`), each with its provenance columns.
+- ``posts``, ``accounts``, ``account_labels``, ``articles``, ``article_links``: canonical
+  records (see `infoscope.records`), each with its provenance columns.
 - ``quarantine``: records that could not be stored, with the reason and the raw text.
 - ``ingested_sources``: the ledger of input files whose ingest completed (by content hash), so
   that ingesting a file again is a no-op and an interrupted ingest is simply run again.
@@ -51,11 +51,17 @@ import pyarrow as pa
 
 from infoscope._version import __version__
 from infoscope.errors import InfoscopeError, NotFoundError, StoreLockedError, StoreVersionError
-from infoscope.records import ACCOUNT_SCHEMA, ARTICLE_SCHEMA, LABEL_SCHEMA, POST_SCHEMA
+from infoscope.records import (
+    ACCOUNT_SCHEMA,
+    ARTICLE_LINK_SCHEMA,
+    ARTICLE_SCHEMA,
+    LABEL_SCHEMA,
+    POST_SCHEMA,
+)
 
 __all__ = ["Run", "Store"]
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 DEFAULT_STORE = "infoscope.duckdb"
 RUN_STATUSES = ("running", "completed", "failed", "interrupted")
 DEFAULT_ENGINE = "duckdb"
@@ -106,6 +112,9 @@ CREATE TABLE IF NOT EXISTS account_labels (
 CREATE TABLE IF NOT EXISTS articles (
   {_columns_ddl(ARTICLE_SCHEMA)}
 );
+CREATE TABLE IF NOT EXISTS article_links (
+  {_columns_ddl(ARTICLE_LINK_SCHEMA)}
+);
 CREATE TABLE IF NOT EXISTS quarantine (
   source VARCHAR NOT NULL,
   source_line BIGINT,
@@ -150,6 +159,12 @@ ALTER TABLE IF EXISTS signature_terms ADD COLUMN IF NOT EXISTS run_id VARCHAR;
 ALTER TABLE IF EXISTS resonance_scores ADD COLUMN IF NOT EXISTS status VARCHAR;
 ALTER TABLE IF EXISTS resonance_scores ADD COLUMN IF NOT EXISTS coverage DOUBLE;
 ALTER TABLE IF EXISTS resonance_scores ADD COLUMN IF NOT EXISTS source VARCHAR;
+""",
+    # Pages become items: each article says what it is on its page (main, repost, secondary);
+    # the articles stored before were each a page's one article. (``article_links`` is new.)
+    11: """
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS item_kind VARCHAR;
+UPDATE articles SET item_kind = 'main' WHERE item_kind IS NULL;
 """,
 }
 

@@ -11,7 +11,9 @@ Each runs inside `Store.run` (parameters, seed, input fingerprint in ``runs``) a
 result, which its ``load_*`` function reads back from the store (`SyndicationRun`,
 `ActorsRun`, `QuotesRun`, `NarrativesRun`, `TechniquesRun`: the summary and what the CLI
 prints). Syndicated copies count once in narratives, relations and quotes (only the first
-article of each syndication group of the latest syndication run is read).
+article of each syndication group of the latest syndication run is read). The analyses read a
+page's main items (and the articles reposted on aggregator pages), not its teasers, sidebar
+posts and related stories (`ITEMS`: ``items="all"`` reads those too, each on its own).
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from infoscope.errors import InfoscopeError
+from infoscope.errors import BadParameterError, InfoscopeError
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
 __all__ = [
+    "ITEMS",
     "ActorsRun",
     "NarrativesRun",
     "QuotesRun",
@@ -41,6 +44,7 @@ __all__ = [
     "demo_quotes",
     "demo_syndication",
     "demo_techniques",
+    "has_main_articles",
     "load_actors",
     "load_narratives",
     "load_quotes",
@@ -93,10 +97,25 @@ class TechniquesRun(AnalysisResult):
     top: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read_articles(store: Store, *, dedupe: bool = True) -> list[dict[str, Any]]:
+ITEMS = ("main", "all")
+
+
+def _items_where(items: str) -> str:
+    if items not in ITEMS:
+        raise BadParameterError(f"items must be one of {', '.join(ITEMS)}, got {items!r}")
+    # Articles stored before pages had items (item_kind NULL) were each a page's one article.
+    return "" if items == "all" else " AND coalesce(item_kind, 'main') IN ('main', 'repost')"
+
+
+def read_articles(
+    store: Store, *, dedupe: bool = True, items: str = "main"
+) -> list[dict[str, Any]]:
     """Every stored article with text (article_id, title, text, outlet, published, lang);
-    with `dedupe`, one article per syndication group of the latest syndication run."""
-    where = "text IS NOT NULL AND length(trim(text)) > 0"
+    with `dedupe`, one article per syndication group of the latest syndication run. `items`:
+    ``"main"`` reads main items and reposts (a page's own story, an article reposted on an
+    aggregator page), ``"all"`` also the secondary items (teasers, sidebar posts, related
+    stories)."""
+    where = "text IS NOT NULL AND length(trim(text)) > 0" + _items_where(items)
     args: list[Any] = []
     run_id = store.latest_run_id("articles-syndication")
     if dedupe and run_id is not None:
@@ -155,12 +174,13 @@ def run_narratives(
     period: str = "month",
     seed: int = 0,
     top: int = 20,
+    items: str = "main",
 ) -> NarrativesRun:
     """Find narratives in the stored articles and store them; returns the run with its `top`
     narratives."""
     from infoscope.articles.narratives import find_narratives
 
-    articles = read_articles(store)
+    articles = read_articles(store, items=items)
 
     def work(run_id: str) -> dict[str, Any]:
         found = find_narratives(
@@ -191,7 +211,7 @@ def run_narratives(
 
     params = {
         "unit": unit, "distance_threshold": distance_threshold, "min_size": min_size,
-        "min_articles": min_articles, "period": period,
+        "min_articles": min_articles, "period": period, "items": items,
     }  # fmt: skip
     run_id = _stored(store, "articles-narratives", params, articles, work, seed=seed)
     return load_narratives(store, run_id, top=top)
@@ -247,6 +267,7 @@ def run_actors(
     evidence: int = 3,
     seed: int = 0,
     top: int = 20,
+    items: str = "main",
 ) -> ActorsRun:
     """Actor mentions (resolved through the alias table: the shipped one, extended or
     overridden by `aliases`) and their co-occurrence relations at sentence and article level,
@@ -255,7 +276,7 @@ def run_actors(
     from infoscope.articles.actors import extract_actors, load_aliases
     from infoscope.articles.relations import actor_relations
 
-    articles = read_articles(store)
+    articles = read_articles(store, items=items)
     table = load_aliases(aliases) if aliases else None
 
     def work(run_id: str) -> dict[str, Any]:
@@ -302,7 +323,7 @@ def run_actors(
             "relations": pairs,
         }
 
-    params = {"aliases": aliases, "min_count": min_count, "evidence": evidence}
+    params = {"aliases": aliases, "min_count": min_count, "evidence": evidence, "items": items}
     run_id = _stored(store, "articles-actors", params, articles, work, seed=seed)
     return load_actors(store, run_id, top=top)
 
@@ -350,6 +371,7 @@ def run_quotes(
     pronouns: bool = True,
     seed: int = 0,
     top: int = 20,
+    items: str = "main",
 ) -> QuotesRun:
     """Who is quoted or cited in the stored articles, with role, affiliation and the medium
     named; stored; returns the run with its `top` sources. Extraction is deterministic: `seed`
@@ -357,7 +379,7 @@ def run_quotes(
     from infoscope.articles.actors import load_aliases
     from infoscope.articles.quotes import extract_quotes
 
-    articles = read_articles(store)
+    articles = read_articles(store, items=items)
     table = load_aliases(aliases) if aliases else None
 
     def work(run_id: str) -> dict[str, Any]:
@@ -400,7 +422,7 @@ def run_quotes(
             "sources": len({a for a in found.column("actor").to_pylist() if a}),
         }
 
-    params = {"aliases": aliases, "pronouns": pronouns}
+    params = {"aliases": aliases, "pronouns": pronouns, "items": items}
     run_id = _stored(store, "articles-quotes", params, articles, work, seed=seed)
     return load_quotes(store, run_id, top=top)
 
@@ -434,6 +456,7 @@ def run_techniques(
     model: str | None = None,
     seed: int = 0,
     top: int = 20,
+    items: str = "main",
 ) -> TechniquesRun:
     """Propaganda technique spans in the stored articles (the shipped model, or the one
     saved in folder `model`), stored with their confidence; returns the run with its `top`
@@ -446,7 +469,7 @@ def run_techniques(
     )
 
     detector = TechniqueDetector.load(model) if model else load_technique_model()
-    articles = read_articles(store)
+    articles = read_articles(store, items=items)
 
     def work(run_id: str) -> dict[str, Any]:
         found = detect_techniques(
@@ -482,6 +505,7 @@ def run_techniques(
         "threshold": threshold,
         "model": model or "shipped",
         "model_sha256": getattr(detector, "fingerprint_", None),
+        "items": items,
     }
     run_id = _stored(store, "articles-techniques", params, articles, work, seed=seed)
     return load_techniques(store, run_id, top=top)
@@ -511,11 +535,17 @@ def load_techniques(store: Store, run_id: str | None = None, *, top: int = 20) -
     return TechniquesRun(run.run_id, run.counts, counts, spans)
 
 
-def _has_articles(store: Store) -> bool:
+def has_main_articles(store: Store) -> bool:
+    """Whether the store has main items (or reposts) with text: what the analyses read."""
     row = store.con.execute(
         "SELECT count(*) FROM articles WHERE text IS NOT NULL AND length(trim(text)) > 0"
+        + _items_where("main")
     ).fetchone()
     return bool(row and row[0])
+
+
+def _has_articles(store: Store) -> bool:
+    return has_main_articles(store)
 
 
 def _demo(

@@ -42,21 +42,30 @@ __all__ = [
 def articles_view(
     store: Store, filters: Filters = NO_FILTERS, *, top: int = 20
 ) -> dict[str, Any] | None:
-    """The article corpus: how many articles, the `top` outlets by articles (with their first
-    and last publication) and the latest syndication run, if any. None when the store has no
-    articles."""
+    """The article corpus: how many articles (main items and reposts; the secondary items of
+    pages, teasers and sidebar posts, counted apart), the `top` outlets by articles (with their
+    first and last publication) and the latest syndication run, if any. None when the store
+    has no articles."""
     if not store.has_table("articles"):
         return None
-    total = store.con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    has_kind = store.con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'articles' "
+        "AND column_name = 'item_kind'"
+    ).fetchone()[0]
+    main = "coalesce(item_kind, 'main') <> 'secondary'" if has_kind else "true"
+    total, secondary = store.con.execute(
+        f"SELECT count(*) FILTER (WHERE {main}), count(*) FILTER (WHERE NOT ({main})) FROM articles"
+    ).fetchone()
     if not total:
         return None
     run_id = store.latest_run_id("articles-syndication")
     return {
         "articles": total,
+        "secondary_items": secondary,
         "outlets": records(
             store.con.execute(
                 "SELECT coalesce(outlet, 'unknown') AS outlet, count(*) AS articles, "
-                "min(published) AS first, max(published) AS last FROM articles "
+                f"min(published) AS first, max(published) AS last FROM articles WHERE {main} "
                 "GROUP BY ALL ORDER BY articles DESC, outlet LIMIT ?",
                 [top],
             )

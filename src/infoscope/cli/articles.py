@@ -1,7 +1,10 @@
-"""`infoscope articles`: news and blog articles: ingest, syndication, actors, relations,
-quotes, narratives and propaganda techniques."""
+"""`infoscope articles`: news and blog articles: ingest (pages segmented into items),
+segment (what each block of a page is, and why), syndication, actors, relations, quotes,
+narratives and propaganda techniques."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
@@ -19,9 +22,11 @@ __all__ = [
     "actors",
     "articles",
     "ingest_",
+    "items_option",
     "narratives",
     "quotes",
     "relations",
+    "segment",
     "techniques",
     "train_techniques",
 ]
@@ -39,6 +44,23 @@ def articles() -> None:
     """
 
 
+_ITEMS_HELP = (
+    "main: a page's main items and reposted articles; all: also its secondary items "
+    "(teasers, sidebar posts, related stories), each read as an article of its own."
+)
+
+
+def items_option() -> Any:
+    """``--items main|all``: which items of the pages the analysis reads."""
+    return click.option(
+        "--items",
+        type=click.Choice(["main", "all"]),
+        default="main",
+        show_default=True,
+        help=_ITEMS_HELP,
+    )
+
+
 @articles.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @store_option()
@@ -48,36 +70,114 @@ def articles() -> None:
     type=click.Choice(["html-article", "html-aggregator", "text-article", "rss-feed"]),
     help="Declare the format (default: detected from each file's markers).",
 )
+@click.option("--outlet", help="Outlet of the pages that do not name it.")
+@click.option(
+    "--platform", help="Platform of the posts found on aggregator pages (default: twitter)."
+)
 @seed_option("Seed of the near-duplicate hashing that links copies.")
 @json_option("Print the ingest and syndication summaries as JSON.")
 def ingest_(
-    paths: tuple[str, ...], store_path: str, fmt: str | None, seed: int, as_json: bool
+    paths: tuple[str, ...],
+    store_path: str,
+    fmt: str | None,
+    outlet: str | None,
+    platform: str | None,
+    seed: int,
+    as_json: bool,
 ) -> None:
-    """Ingest HTML pages (boilerplate removed), aggregator pages (split into items), plain
-    text articles and RSS/Atom feeds, then link syndicated copies (near-duplicate texts).
+    """Ingest HTML pages, plain-text pages and articles, aggregator pages and RSS/Atom feeds
+    (files or folders, read recursively), then link syndicated copies (near-duplicate texts).
+
+    Each page is cut into items: its main article (boilerplate, navigation, share prompts
+    and "Keep reading" boxes removed), its secondary items (teasers, sidebar posts, related
+    stories: kept, linked to the main item, left out of the analyses unless --items all),
+    the social posts of an aggregator page (stored as posts of their account) and the
+    articles it reposts (linked to that account). A file that cannot be read is quarantined
+    with the reason and the others go on; the command then exits non-zero.
 
     \b
     Example:
       infoscope articles ingest saved-pages/ --format html-article
     """
-    from infoscope.articles.run import run_syndication
+    from infoscope.articles.run import has_main_articles, run_syndication
+    from infoscope.cli.ingest import fail_on_failed_files
     from infoscope.ingest import ingest
     from infoscope.store import Store
 
     with Store.open(store_path) as store:
-        summary = ingest(store, list(paths), format=fmt)
-        linked = run_syndication(store, seed=seed)
-    run_id = linked.run_id
-    data = {**summary.as_dict(), "syndication": linked.as_dict()}
+        summary = ingest(store, list(paths), format=fmt, outlet=outlet, platform=platform)
+        linked = run_syndication(store, seed=seed) if has_main_articles(store) else None
+    data = {**summary.as_dict(), "syndication": linked.as_dict() if linked else None}
     if as_json:
         echo_json(data)
+    else:
+        click.echo(
+            f"{summary.articles:,} articles stored, {summary.secondary_items:,} secondary items "
+            f"(teasers, sidebars), {summary.posts:,} posts ({summary.duplicates:,} duplicates, "
+            f"{sum(summary.quarantined.values()):,} quarantined)"
+            + (
+                f"; syndication run {linked.run_id}: {linked.summary['linked_articles']:,} "
+                f"articles in {linked.summary['groups']:,} groups of copies"
+                if linked
+                else ""
+            )
+        )
+        for failed in summary.failed_files:
+            click.echo(f"  not read: {failed['file']}: {failed['reason']}")
+    fail_on_failed_files(summary)
+
+
+@articles.command()
+@click.argument("page", type=click.Path(exists=True, dir_okay=False))
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the page.")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Show the furniture too (default: items only)."
+)
+@json_option("Print every block as JSON: line, kind, item, item kind, reason, text.")
+def segment(page: str, encoding: str, show_all: bool, as_json: bool) -> None:
+    """Show how a saved page (HTML or text) is cut into items: each block's kind (title,
+    meta, body, post, furniture), the item it belongs to (main, repost, secondary) and the
+    reason, so that what ingest drops, and why, can be checked. Stores nothing.
+
+    \b
+    Example:
+      infoscope articles segment saved/op-ed.txt --all
+    """
+    from infoscope.ingest.pages import segment_file
+
+    seg = segment_file(page, encoding=encoding)
+    rows = seg.explain()
+    if as_json:
+        echo_json(
+            {
+                "items": [
+                    {
+                        "item": item.index,
+                        "kind": item.kind,
+                        "title": item.title,
+                        "author": item.author,
+                        "published": item.published,
+                        "outlet": item.outlet,
+                        "section": item.section,
+                        "account": item.account,
+                    }
+                    for item in seg.items
+                ],
+                "posts": len(seg.posts),
+                "blocks": rows,
+            }
+        )
         return
-    click.echo(
-        f"{summary.articles:,} articles stored ({summary.duplicates:,} duplicates, "
-        f"{sum(summary.quarantined.values()):,} quarantined); syndication run {run_id}: "
-        f"{linked.summary['linked_articles']:,} articles in {linked.summary['groups']:,} groups "
-        "of copies"
-    )
+    for item in seg.items:
+        click.echo(f"item {item.index} {item.kind}: {item.title or '(no title)'}")
+    click.echo(f"{len(seg.posts)} posts; {sum(r['kind'] == 'furniture' for r in rows)} blocks "
+               "of furniture")  # fmt: skip
+    for r in rows:
+        if r["kind"] == "furniture" and not show_all:
+            continue
+        where = f"{r['item_kind']} {r['item']}" if r["item"] is not None else "-"
+        click.echo(f"{r['line']:>5} {r['kind']:<9} {where:<12} {r['reason'][:48]:<48} "
+                   f"{r['text'][:70]}")  # fmt: skip
 
 
 @articles.command()
@@ -91,12 +191,13 @@ def ingest_(
 @click.option("--min-articles", default=2, show_default=True, type=click.IntRange(min=1))
 @click.option("--period", type=click.Choice(["day", "week", "month", "year"]), default="month",
               show_default=True)  # fmt: skip
+@items_option()
 @seed_option("Seed of the clustering: same store, parameters and seed, same narratives.")
 @top_option(15, "Narratives returned with their examples.", min=0)
 @json_option("Print the run and its narratives as JSON.")
 def narratives(
     store_path: str, unit: str, distance_threshold: float, min_size: int, min_articles: int,
-    period: str, seed: int, top: int, as_json: bool,
+    period: str, items: str, seed: int, top: int, as_json: bool,
 ) -> None:  # fmt: skip
     """Recurring claims across articles: sentences clustered by multilingual embeddings,
     labelled by key terms, counted per period and outlet.
@@ -111,7 +212,7 @@ def narratives(
     with Store.open(store_path) as store:
         result = run_narratives(
             store, unit=unit, distance_threshold=distance_threshold, min_size=min_size,
-            min_articles=min_articles, period=period, seed=seed, top=top,
+            min_articles=min_articles, period=period, seed=seed, top=top, items=items,
         )  # fmt: skip
     run_id, summary, profiles = result.run_id, result.summary, result.narratives
     if as_json:
@@ -138,11 +239,18 @@ def narratives(
     help="Your alias table (CSV: alias,canonical,kind) over the shipped one.",
 )
 @click.option("--min-count", default=2, show_default=True, type=click.IntRange(min=1))
+@items_option()
 @top_option(15, "Actors and pairs listed.", min=0)
 @seed_option(RECORDED_SEED)
 @json_option("Print the run, top actors and pairs as JSON.")
 def actors(
-    store_path: str, aliases: str | None, min_count: int, top: int, seed: int, as_json: bool
+    store_path: str,
+    aliases: str | None,
+    min_count: int,
+    items: str,
+    top: int,
+    seed: int,
+    as_json: bool,
 ) -> None:
     """Actors named in the articles (persons, organisations, states), resolved through an
     editable alias table, and their co-occurrence relations (PMI, NPMI) with evidence.
@@ -155,7 +263,9 @@ def actors(
     from infoscope.store import Store
 
     with Store.open(store_path) as store:
-        result = run_actors(store, aliases=aliases, min_count=min_count, top=top, seed=seed)
+        result = run_actors(
+            store, aliases=aliases, min_count=min_count, top=top, seed=seed, items=items
+        )
     run_id, summary, data = result.run_id, result.summary, result.as_dict()
     if as_json:
         echo_json(data)
@@ -197,11 +307,18 @@ def relations(store_path: str) -> None:
 @store_option()
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False))
 @click.option("--no-pronouns", is_flag=True, help="Do not resolve he/she to the last named person.")
+@items_option()
 @top_option(15, "Sources listed.", min=0)
 @seed_option(RECORDED_SEED)
 @json_option("Print the run and its sources as JSON.")
 def quotes(
-    store_path: str, aliases: str | None, no_pronouns: bool, top: int, seed: int, as_json: bool
+    store_path: str,
+    aliases: str | None,
+    no_pronouns: bool,
+    items: str,
+    top: int,
+    seed: int,
+    as_json: bool,
 ) -> None:
     """Who is quoted or cited ("X told Al Jazeera", "according to Y"), with role and
     affiliation, and how often each source appears across articles and outlets.
@@ -214,7 +331,9 @@ def quotes(
     from infoscope.store import Store
 
     with Store.open(store_path) as store:
-        result = run_quotes(store, aliases=aliases, pronouns=not no_pronouns, top=top, seed=seed)
+        result = run_quotes(
+            store, aliases=aliases, pronouns=not no_pronouns, top=top, seed=seed, items=items
+        )
     run_id, summary, data = result.run_id, result.summary, result.as_dict()
     if as_json:
         echo_json(data)
@@ -236,12 +355,13 @@ def quotes(
               "F1-best thresholds.")  # fmt: skip
 @click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False),
               help="A model folder from train-techniques (default: the shipped one).")  # fmt: skip
+@items_option()
 @top_option(10, "Most confident spans listed.", min=0)
 @seed_option(RECORDED_SEED)
 @json_option("Print the run and its most confident spans as JSON.")
 def techniques(
-    store_path: str, threshold: float | None, model_dir: str | None, top: int, seed: int,
-    as_json: bool,
+    store_path: str, threshold: float | None, model_dir: str | None, items: str, top: int,
+    seed: int, as_json: bool,
 ) -> None:  # fmt: skip
     """Propaganda techniques (the SemEval-2020 Task 11 taxonomy): fragments of the stored
     articles with their technique and a calibrated confidence.
@@ -254,7 +374,9 @@ def techniques(
     from infoscope.store import Store
 
     with Store.open(store_path) as store:
-        result = run_techniques(store, threshold=threshold, model=model_dir, top=top, seed=seed)
+        result = run_techniques(
+            store, threshold=threshold, model=model_dir, top=top, seed=seed, items=items
+        )
     run_id, summary, data = result.run_id, result.summary, result.as_dict()
     if as_json:
         echo_json(data)

@@ -121,11 +121,12 @@ def export(what: str, store_path: str, run_id: str | None, out: str) -> None:
     GraphML or Parquet).
 
     Corpus exports: ``posts``, ``accounts``, ``labels``, ``quarantine`` (what could not be
-    stored, and why), ``runs`` (every run's parameters and status), ``articles``, and
-    ``edges``: account -> account interactions (retweet, quote, reply, mention) over the whole
-    store, weighted by count, with their time span. Each analysis export writes one run's rows
-    (listed below); the graph exports write the network with its attributes (Parquet: nodes,
-    with the edges in NAME.edges.parquet).
+    stored, and why), ``runs`` (every run's parameters and status), ``articles`` (with
+    each page's secondary items), ``article-links`` (item -> main item, article -> account
+    that reposted it), and ``edges``: account -> account interactions (retweet, quote, reply,
+    mention) over the whole store, weighted by count, with their time span. Each analysis
+    export writes one run's rows (listed below); the graph exports write the network with its
+    attributes (Parquet: nodes, with the edges in NAME.edges.parquet).
 
     \b
     Examples:

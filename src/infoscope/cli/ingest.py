@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from infoscope.cli.common import LazyChoice, echo_json, json_option, quiet_option, store_option
 
-__all__ = ["formats", "ingest"]
+__all__ = ["echo_ingest_summary", "fail_on_failed_files", "formats", "ingest"]
 
 
 def _format_names() -> list[str]:
@@ -34,8 +35,52 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
+def echo_ingest_summary(summary: Any) -> None:
+    """Print what an ingest stored, skipped, quarantined and could not read."""
+    rate = summary.records / summary.seconds if summary.seconds else 0.0
+    click.echo(
+        f"run {summary.run_id}: {summary.records:,} records read in "
+        f"{summary.seconds:.1f}s ({rate:,.0f}/s)"
+    )
+    click.echo(f"  posts stored        {summary.posts:>12,}")
+    click.echo(f"  accounts stored     {summary.accounts:>12,}")
+    click.echo(f"  labels stored       {summary.labels:>12,}")
+    if summary.articles or summary.secondary_items:
+        click.echo(f"  articles stored     {summary.articles:>12,}")
+        click.echo(f"  secondary items     {summary.secondary_items:>12,}  (teasers, sidebars)")
+        click.echo(f"  article links       {summary.article_links:>12,}")
+    click.echo(f"  duplicates skipped  {summary.duplicates:>12,}")
+    click.echo(f"  quarantined         {sum(summary.quarantined.values()):>12,}")
+    for reason, n in summary.quarantined.most_common():
+        click.echo(f"    {reason}: {n:,}")
+    if summary.skipped_files:
+        click.echo(f"  already ingested, skipped: {len(summary.skipped_files)}")
+        for path in summary.skipped_files[:10]:
+            click.echo(f"    {path}")
+    if summary.skipped_members:
+        click.echo(f"  files or archive members in no known format, skipped: "
+                   f"{len(summary.skipped_members)}")  # fmt: skip
+        for name in summary.skipped_members[:10]:
+            click.echo(f"    {name}")
+    if summary.failed_files:
+        click.echo(f"  files that could not be read (quarantined): {len(summary.failed_files)}")
+        for failed in summary.failed_files:
+            click.echo(f"    {failed['file']}: {failed['reason']}")
+
+
+def fail_on_failed_files(summary: Any) -> None:
+    """A non-zero exit, after the summary, when files of the batch could not be read."""
+    if summary.failed_files:
+        n, total = len(summary.failed_files), len(summary.files)
+        raise click.ClickException(
+            f"{n} of {total} files could not be read and were quarantined with the reason "
+            "(the others were ingested; `infoscope export quarantine` lists them): fix them "
+            "or pass --format, then ingest again"
+        )
+
+
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--format",
     "format_name",
@@ -56,6 +101,7 @@ def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
     help="Field delimiter for delimited text (default: ','); '\\t' or 'tab' for a tab.",
 )
 @click.option("--date-format", help="strptime layout of the date column (generic formats).")
+@click.option("--outlet", help="Outlet of pages that do not name it (article formats).")
 @click.option(
     "--max-record-bytes",
     type=click.IntRange(min=1024),
@@ -72,22 +118,27 @@ def ingest(
     platform: str | None,
     delimiter: str | None,
     date_format: str | None,
+    outlet: str | None,
     max_record_bytes: int | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
     """Ingest FILES (any registered format, plain, compressed or in archives) into the store.
-    A FILE of '-' reads standard input.
+    A FILE of '-' reads standard input; a folder is read recursively.
 
     Formats are detected from header columns or JSON keys; archives (.tar.xz, .tar.gz, .zip)
-    and compressed files (.gz, .xz, .bz2) are read directly. Ingesting a file twice adds
-    nothing; an interrupted ingest is completed by running it again. Records that cannot be
-    stored are quarantined with the reason (see the summary).
+    and compressed files (.gz, .xz, .bz2) are read directly; files of a folder in no known
+    format are listed as skipped. Ingesting a file twice adds nothing; an interrupted ingest is
+    completed by running it again. Records that cannot be stored are quarantined with the
+    reason (see the summary). In a batch (several FILES or a folder), a file that cannot be
+    read is quarantined whole with the reason and the others go on; the command then ends
+    with a non-zero exit after the summary.
 
     \b
     Examples:
       infoscope ingest ira-tweets-by-author.tar.xz
       infoscope ingest tweets.jsonl --store corpus.duckdb
+      infoscope ingest saved-pages/ --outlet "Meridian News"
       infoscope ingest export.csv --format generic-csv \\
         --map id=tweet_id,text=body,author=user,created_at=time
     """
@@ -112,32 +163,13 @@ def ingest(
             date_format=date_format,
             max_record_bytes=max_record_bytes,
             progress=bar.update,
+            outlet=outlet,
         )
     if as_json:
         echo_json(summary.as_dict())
-        return
-    rate = summary.records / summary.seconds if summary.seconds else 0.0
-    click.echo(
-        f"run {summary.run_id}: {summary.records:,} records read in "
-        f"{summary.seconds:.1f}s ({rate:,.0f}/s)"
-    )
-    click.echo(f"  posts stored        {summary.posts:>12,}")
-    click.echo(f"  accounts stored     {summary.accounts:>12,}")
-    click.echo(f"  labels stored       {summary.labels:>12,}")
-    if summary.articles:
-        click.echo(f"  articles stored     {summary.articles:>12,}")
-    click.echo(f"  duplicates skipped  {summary.duplicates:>12,}")
-    click.echo(f"  quarantined         {sum(summary.quarantined.values()):>12,}")
-    for reason, n in summary.quarantined.most_common():
-        click.echo(f"    {reason}: {n:,}")
-    for path in summary.skipped_files:
-        click.echo(f"  already ingested, skipped: {path}")
-    if summary.skipped_members:
-        click.echo(
-            f"  archive members not in a known format, skipped: {len(summary.skipped_members)}"
-        )
-        for name in summary.skipped_members[:10]:
-            click.echo(f"    {name}")
+    else:
+        echo_ingest_summary(summary)
+    fail_on_failed_files(summary)
 
 
 @click.command()

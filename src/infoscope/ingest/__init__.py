@@ -23,8 +23,9 @@ from infoscope.ingest.formats import (
 from infoscope.ingest.pipeline import IngestSummary, ingest
 
 # Every public module of this package is a format that registers itself on import; the core
-# modules (formats, pipeline, reading, sources, sql, staging) register nothing.
-_CORE = {"formats", "pipeline", "reading", "sources", "sql", "staging"}
+# modules (formats, pipeline, reading, sources, sql, staging) and the `pages` package (pages
+# segmented into items, used by the article formats) register nothing.
+_CORE = {"formats", "pipeline", "reading", "sources", "sql", "staging", "pages"}
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
     if _module not in _CORE and not _module.startswith("_"):
         importlib.import_module(f"{__name__}.{_module}")

@@ -9,8 +9,16 @@ or collected by a crawler), each file one page:
   metadata come from trafilatura's reading of the page (``<meta>`` tags, Open Graph,
   JSON-LD, bylines): ``title``, ``author``, ``published`` (htmldate; the original
   publication date, with its time and offset when the page gives them), ``outlet`` (the site
-  name, else the host of the URL) and ``url`` (the canonical URL, ``<link rel=canonical>`` or
-  ``og:url``). A first line of the text that repeats the title is dropped.
+  name, else the host of the URL; ``--outlet`` wins) and ``url`` (the canonical URL, ``<link
+  rel=canonical>`` or ``og:url``, else a browser's ``saved from url=`` comment). A first line
+  of the text that repeats the title is dropped. The page is then segmented into items
+  (`infoscope.ingest.pages`), with trafilatura's main text and the page's title as hints and
+  the markup's regions (navigation, headers and footers; asides, sidebars, "more from" and
+  related-story sections, cards): lines of the main text that segmentation finds to be
+  furniture or another story (an inline "Keep reading" list) are dropped from it; the teasers,
+  sidebar posts and related stories become **secondary** items (``item_kind`` ``secondary``:
+  title, link, excerpt, the date of their ``<time datetime>``), each linked ``secondary_of``
+  the main article in ``article_links``; ``@handle: text`` lines become posts.
 - ``html-aggregator``: the page holds several items, each with its own heading, date, author
   and body (a news roundup, a live blog, a blog's front page, a page of reposted tweets). The
   items are the outermost ``<article>`` elements and schema.org ``Article``,
@@ -56,6 +64,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+from infoscope.components import requires
+from infoscope.errors import UnknownFormatError
 from infoscope.ingest._articles import (
     article_id,
     collapse,
@@ -77,10 +87,13 @@ from infoscope.ingest.formats import (
     Sniff,
     register,
 )
+from infoscope.ingest.pages import PageContext, PageItem, Segmentation, page_records, segment_html
+from infoscope.ingest.pages.lexicon import normalize
+from infoscope.ingest.pages.meta import header_url
 from infoscope.ingest.sources import Source
 from infoscope.records import Article, Provenance
 
-__all__ = ["HtmlAggregator", "HtmlArticle", "item_elements"]
+__all__ = ["HtmlAggregator", "HtmlArticle", "extract_page", "item_elements"]
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -112,7 +125,8 @@ _RAW_LIMIT = 4096
 
 
 def _load_html(data: bytes | str) -> HtmlElement | None:
-    from trafilatura import load_html
+    with requires("trafilatura"):
+        from trafilatura import load_html
 
     tree = load_html(data)
     return tree if tree is not None and isinstance(tree.tag, str) else None
@@ -232,9 +246,72 @@ def _item_time(el: HtmlElement) -> str | None:
     return None
 
 
+def _extract_article(tree: HtmlElement) -> Any:
+    return extract(
+        tree,
+        with_metadata=True,
+        include_comments=False,
+        date_extraction_params=_DATE_PARAMS,
+        prune_xpath=_PRUNE,
+    )
+
+
+def extract_page(data: bytes, ctx: ReadContext) -> tuple[HtmlElement, Any, str]:
+    """A page as `html-article` reads it: its tree (unpruned, for segmentation),
+    trafilatura's extraction (None without main text) and the main text without its title."""
+    tree = _load_html(_page_input(data, ctx))
+    if tree is None:
+        raise UnknownFormatError("not an HTML page: nothing to parse")
+    doc = _extract_article(tree)
+    text = without_title(doc.text or "", doc.title) if doc is not None else ""
+    fresh = _load_html(_page_input(data, ctx))
+    assert fresh is not None  # it parsed once already
+    return fresh, doc, text
+
+
+def _main_text(seg: Segmentation, text: str) -> str:
+    """trafilatura's main text without the lines segmentation found to be something else
+    (furniture, a list of other stories, posts), and with the stories that hold main text
+    made one main item (the others are secondary)."""
+    holding = {item.index for item in seg.items if any(seg.blocks[j].in_main for j in item.blocks)}
+    main: PageItem | None = None
+    for item in seg.items:
+        if item.kind == "repost":
+            continue
+        if item.index in holding and main is None:
+            main, item.kind = item, "main"
+        elif item.index in holding and main is not None:
+            main.blocks += item.blocks
+            for j in (item.title_block, *item.meta, *item.blocks):
+                if j is not None:
+                    seg.blocks[j].item = main.index
+            item.blocks, item.meta, item.title, item.title_block = [], [], None, None
+        elif item.kind == "main":
+            item.kind = "secondary"
+    seg.items = [i for i in seg.items if i.blocks or i.title_block is not None]
+    if main is None:
+        main = PageItem(len(seg.items), kind="main")
+        main.blocks = [b.index for b in seg.blocks if b.in_main]
+        seg.items.insert(0, main)
+    for n, item in enumerate(seg.items):
+        item.index = n
+        for j in (item.title_block, *item.meta, *item.blocks):
+            if j is not None:
+                seg.blocks[j].item = n
+    kept_main = {normalize(seg.blocks[j].text) for j in main.blocks}
+    dropped = {
+        normalize(b.text)
+        for b in seg.blocks
+        if b.in_main and b.item != main.index and normalize(b.text) not in kept_main
+    }
+    if not dropped:
+        return text
+    return "\n".join(line for line in text.split("\n") if normalize(line) not in dropped)
+
+
 class HtmlArticle(RecordFormat):
     name = "html-article"
-    description = "News or blog page saved as HTML: its main text and metadata (trafilatura)"
+    description = "News or blog page saved as HTML: main text and metadata (trafilatura), teasers"
 
     def detect(self, sniff: Sniff) -> int:
         return 10 if root_kind(sniff) == "html" else 0
@@ -248,14 +325,7 @@ class HtmlArticle(RecordFormat):
         if tree is None:
             yield Quarantined("not an HTML page: nothing to parse", data[:_RAW_LIMIT], 1)
             return
-
-        doc = extract(
-            tree,
-            with_metadata=True,
-            include_comments=False,
-            date_extraction_params=_DATE_PARAMS,
-            prune_xpath=_PRUNE,
-        )
+        doc = _extract_article(tree)
         text = without_title(doc.text or "", doc.title) if doc is not None else ""
         words = len(_WORD.findall(text))
         if doc is None or words < MIN_ARTICLE_WORDS:
@@ -267,33 +337,42 @@ class HtmlArticle(RecordFormat):
                 1,
             )
             return
-        url = _absolute(doc.url, None)
-        outlet = collapse(doc.sitename) or hostname(url)
         title = collapse(doc.title) or None
+        # The page again, for segmentation: extraction may have pruned the first tree.
+        page_tree = _load_html(_page_input(data, ctx))
+        assert page_tree is not None  # it parsed once already
+        seg = segment_html(page_tree, main_text=text, title=title)
+        text = _main_text(seg, text)
+        url = _absolute(doc.url, None) or _absolute(
+            header_url(data[:4096].decode("utf-8", "replace")), None
+        )
+        outlet = ctx.outlet or collapse(doc.sitename) or hostname(url)
         declared = _lang_attribute(tree)
-        yield Article(
-            article_id=article_id(url, outlet, title, text),
+        page = PageContext(
+            source=source.name,
+            main_id=article_id(url, outlet, title, text),
             url=url,
-            outlet=outlet,
             title=title,
-            text=text,
+            outlet=outlet,
             author=collapse(doc.author) or None,
             published=utc_datetime(doc.date),
-            lang=language_of(declared, title, text),
-            raw=dumps(
-                {
-                    "description": doc.description,
-                    "categories": doc.categories,
-                    "tags": doc.tags,
-                    "pagetype": doc.pagetype,
-                    "image": doc.image,
-                    "license": doc.license,
-                    "date": doc.date,
-                    "declared_lang": declared,
-                }
+            declared_lang=declared,
+            platform=ctx.platform,
+            text_of=lambda seg, item: (
+                (text, {}) if item.kind == "main" else (seg.item_text(item), {})
             ),
-            provenance=Provenance(source.name, 1),
+            extra_raw={
+                "description": doc.description,
+                "categories": doc.categories,
+                "tags": doc.tags,
+                "pagetype": doc.pagetype,
+                "image": doc.image,
+                "license": doc.license,
+                "date": doc.date,
+                "declared_lang": declared,
+            },
         )
+        yield from page_records(seg, page)
 
 
 class HtmlAggregator(RecordFormat):
@@ -316,7 +395,9 @@ class HtmlAggregator(RecordFormat):
             yield Quarantined("not an HTML page: nothing to parse", data[:_RAW_LIMIT], 1)
             return
         import lxml.html
-        from trafilatura.metadata import extract_metadata
+
+        with requires("trafilatura"):
+            from trafilatura.metadata import extract_metadata
 
         elements = item_elements(tree) or _repeated_blocks(tree)
         if not elements:

@@ -26,7 +26,7 @@ import orjson
 
 from infoscope.errors import UnknownFormatError
 from infoscope.ingest.sources import Source
-from infoscope.records import Account, Article, Post
+from infoscope.records import Account, Article, ArticleLink, Post
 
 __all__ = [
     "Format",
@@ -55,7 +55,7 @@ class Quarantined:
     line: int | None = None
 
 
-ParsedItem = Post | Account | Article | Quarantined
+ParsedItem = Post | Account | Article | ArticleLink | Quarantined
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,7 @@ class ReadContext:
     mapping: Mapping[str, str] = field(default_factory=dict)
     date_format: str | None = None
     delimiter: str | None = None
+    outlet: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,16 @@ is stored in one transaction by `infoscope.ingest.staging`.
 An input file whose ingest completes is written to the store's ledger under its content hash
 (and the options that change how it is read) and skipped the next time. A file interrupted
 part-way is simply ingested again: the batches already committed are recognised as duplicates.
+
+A folder is read recursively (sorted, hidden entries left out): each file in a known format is
+ingested, the others are listed in the summary as skipped (``skipped_members``, with the
+archive members that are no known format). In a batch (several inputs, or a folder) a file that
+cannot be read (its format cannot be told, it is not in the declared encoding, it lacks a
+required column, its parser fails) does not stop the others: it goes to ``quarantine`` with the
+reason (``file not ingested: ...``, record 0, its first 4 KiB as raw text) and to
+``IngestSummary.failed_files``; the batches of that file not yet committed are dropped, and the
+file is not written to the ledger, so the next run reads it again (the quarantine row is not
+repeated). A single file that cannot be read raises the error as before (`on_error`).
 """
 
 from __future__ import annotations
@@ -23,20 +33,27 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 
-from infoscope.errors import InfoscopeError, MissingColumnError, UnknownFormatError
+from infoscope.errors import (
+    InfoscopeError,
+    MissingColumnError,
+    MissingComponentError,
+    UnknownFormatError,
+)
 from infoscope.ingest.formats import (
     DEFAULT_MAX_RECORD_BYTES,
     Format,
     Quarantined,
     ReadContext,
     RecordFormat,
+    Sniff,
     TabularFormat,
     detect_format,
     get_format,
+    registered_formats,
     sniff,
 )
 from infoscope.ingest.reading import Oversized, iter_csv_blocks, parse_csv_block, to_utf8
@@ -45,18 +62,22 @@ from infoscope.ingest.sql import INTERNAL_COLUMNS, json_of
 from infoscope.ingest.staging import QUARANTINE_SCHEMA, Stager, StoreCounts
 from infoscope.records import (
     ACCOUNT_SCHEMA,
+    ARTICLE_LINK_SCHEMA,
     ARTICLE_SCHEMA,
     LABEL_SCHEMA,
     POST_SCHEMA,
     Account,
     Article,
+    ArticleLink,
     Post,
     record_to_row,
 )
 from infoscope.store import Store
 from infoscope.text import install_sql_functions
 
-__all__ = ["IngestSummary", "Ingester", "header_columns", "ingest"]
+__all__ = ["IngestSummary", "Ingester", "expand_paths", "header_columns", "ingest"]
+
+OnError = Literal["raise", "quarantine"]
 
 DEFAULT_BATCH_ROWS = 500_000
 # A batch is also stored once its Arrow data reaches this size: JSON payloads kept in ``raw``
@@ -71,7 +92,9 @@ _SCHEMAS = {
     "accounts": ACCOUNT_SCHEMA,
     "labels": LABEL_SCHEMA,
     "articles": ARTICLE_SCHEMA,
+    "article_links": ARTICLE_LINK_SCHEMA,
 }
+_FAILED_FILE = "file not ingested"
 
 
 @dataclass
@@ -85,6 +108,7 @@ class IngestSummary:
     store: StoreCounts = field(default_factory=StoreCounts)
     skipped_files: list[str] = field(default_factory=list)
     skipped_members: list[str] = field(default_factory=list)
+    failed_files: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -104,6 +128,14 @@ class IngestSummary:
         return self.store.articles
 
     @property
+    def secondary_items(self) -> int:
+        return self.store.secondary_items
+
+    @property
+    def article_links(self) -> int:
+        return self.store.article_links
+
+    @property
     def duplicates(self) -> int:
         return self.store.duplicates
 
@@ -121,11 +153,14 @@ class IngestSummary:
             "accounts": self.accounts,
             "labels": self.labels,
             "articles": self.articles,
+            "secondary_items": self.secondary_items,
+            "article_links": self.article_links,
             "duplicates": self.duplicates,
             "quarantined": sum(self.quarantined.values()),
             "quarantined_by_reason": dict(self.quarantined),
             "skipped_files": self.skipped_files,
             "skipped_members": self.skipped_members,
+            "failed_files": self.failed_files,
             "seconds": round(self.seconds, 3),
         }
 
@@ -163,10 +198,13 @@ class _Reader:
         self.fixed = fixed
         self.emit = emit
 
-    def read_file(self, path: Path, name: str) -> None:
+    def read_file(self, path: Path, name: str, *, in_folder: bool = False) -> None:
         formats: set[str] = set()
         for source in iter_sources(path, name=name):
-            fmt = self._format_for(source, is_member="!" in source.name)
+            if in_folder and "!" not in source.name:
+                fmt = self._format_in_folder(source)
+            else:
+                fmt = self._format_for(source, is_member="!" in source.name)
             if fmt is None:
                 self.emit(("skipped", source.name))
                 continue
@@ -197,6 +235,16 @@ class _Reader:
                 # Archives hold READMEs and statistics next to the data: such members are
                 # listed in the summary as skipped, not an error.
                 return None
+        return detect_format(sn)
+
+    def _format_in_folder(self, source: Source) -> Format | None:
+        """A file found in a folder: None when no format recognises it (listed as skipped);
+        two formats matching equally is an error, as for a file named alone."""
+        if self.fixed is not None:
+            return self._format_for(source, is_member=True)
+        sn = sniff(source, delimiter=self.ctx.delimiter or ",")
+        if sn.kind == "empty" or not _recognised(sn):
+            return None
         return detect_format(sn)
 
     def _read_records(self, fmt: RecordFormat, source: Source) -> None:
@@ -238,6 +286,8 @@ class _Reader:
                         pending["labels"].append(label)
                 elif isinstance(item, Article):
                     pending["articles"].append(row)
+                elif isinstance(item, ArticleLink):
+                    pending["article_links"].append(row)
             if counted >= _ROWS_PER_EVENT:
                 pending["accounts"] = list(accounts.values())
                 accounts.clear()
@@ -318,7 +368,11 @@ class _Reader:
             self.emit(("count", parsed.records))
 
 
-def _record_of(item: Post | Account | Article) -> int:
+def _recognised(sn: Sniff) -> bool:
+    return any(fmt.detect(sn) > 0 for fmt in registered_formats().values())
+
+
+def _record_of(item: Post | Account | Article | ArticleLink) -> int:
     return item.provenance.record if item.provenance is not None else 0
 
 
@@ -359,12 +413,14 @@ class Ingester:
         format_name: str | None = None,
         batch_rows: int = DEFAULT_BATCH_ROWS,
         progress: Callable[[int], None] | None = None,
+        on_error: OnError = "raise",
     ):
         self.store = store
         self.ctx = ctx
         self.fixed = get_format(format_name) if format_name else None
         self.batch_rows = batch_rows
         self.progress = progress
+        self.on_error = on_error
         self.summary = IngestSummary(run_id=ctx.run_id)
         self.stager = Stager(store.con, self.summary.store)
         install_sql_functions(store.con)
@@ -378,11 +434,14 @@ class Ingester:
             c.delimiter,
             c.date_format,
             c.platform,
+            *([c.outlet] if c.outlet else []),
         ]
         return hashlib.sha256(f"{fp}|{options}".encode()).hexdigest()
 
-    def ingest_file(self, path: Path, name: str | None = None) -> None:
-        """Ingest one file; `name` is how provenance names it (default: its path)."""
+    def ingest_file(self, path: Path, name: str | None = None, *, in_folder: bool = False) -> None:
+        """Ingest one file; `name` is how provenance names it (default: its path). A file
+        found in a folder (`in_folder`) that no format recognises is listed as skipped. A file
+        that cannot be read raises, or with ``on_error="quarantine"`` is quarantined whole."""
         name = name or str(path)
         fp = fingerprint(path)
         key = self._ledger_key(fp)
@@ -390,10 +449,45 @@ class Ingester:
         if self.store.ledger_has(key) is not None:
             self.summary.skipped_files.append(name)
             return
-        formats = self._consume(self._events(path, name))
+        skipped = len(self.summary.skipped_members)
+        try:
+            formats = self._consume(self._events(path, name, in_folder))
+        except _ReaderFailed as failed:
+            # A missing component is this environment's fault, not the file's: every file
+            # would fail alike, so the command stops with the fix instead of quarantining.
+            if self.on_error == "raise" or isinstance(failed.error, MissingComponentError):
+                raise failed.error from None
+            self._quarantine_file(path, name, failed.error)
+            return
+        if in_folder and not formats and len(self.summary.skipped_members) > skipped:
+            return  # not a known format: listed as skipped, not entered in the ledger
         self.store.ledger_add(key, name, fp, ",".join(sorted(formats)), self.ctx.run_id)
 
-    def _events(self, path: Path, name: str) -> Iterator[Event]:
+    def _quarantine_file(self, path: Path, name: str, error: Exception) -> None:
+        """Quarantine a whole file that could not be read, with the reason."""
+        message = (
+            str(error)
+            if isinstance(error, InfoscopeError)
+            else (f"{type(error).__name__}: {error}")
+        )
+        reason = f"{_FAILED_FILE}: {message}"
+        with path.open("rb") as f:
+            head = f.read(_QUARANTINE_RAW_LIMIT)
+        row = _quarantine_row(
+            Quarantined(reason, head, 0),
+            name,
+            self.fixed.name if self.fixed else "",
+            self.ctx.run_id,
+        )
+        with self.store.transaction():
+            self.store.con.register(
+                "staged_failed", pa.Table.from_pylist([row], schema=QUARANTINE_SCHEMA)
+            )
+            self.stager.quarantine("staged_failed")
+            self.store.con.unregister("staged_failed")
+        self.summary.failed_files.append({"file": name, "reason": message})
+
+    def _events(self, path: Path, name: str, in_folder: bool = False) -> Iterator[Event]:
         """Run the reader in a thread and yield its events; errors are re-raised here."""
         events: queue.Queue[Event] = queue.Queue(maxsize=16)
         stop = threading.Event()
@@ -409,7 +503,7 @@ class Ingester:
 
         def run() -> None:
             try:
-                _Reader(self.ctx, self.fixed, emit).read_file(path, name)
+                _Reader(self.ctx, self.fixed, emit).read_file(path, name, in_folder=in_folder)
             except _Stopped:
                 return
             except BaseException as exc:  # handed to the main thread, which raises it
@@ -422,6 +516,8 @@ class Ingester:
             while True:
                 event = events.get()
                 if event[0] == "error":
+                    if isinstance(event[1], Exception):
+                        raise _ReaderFailed(event[1])
                     raise event[1]
                 yield event
                 if event[0] == "done":
@@ -475,7 +571,7 @@ class Ingester:
                 con.unregister("staged_quarantine")
             for name, tables in batch.tables.items():
                 self._store_tabular(get_format(name), tables)
-            for kind in ("posts", "accounts", "labels", "articles"):
+            for kind in ("posts", "accounts", "labels", "articles", "article_links"):
                 if batch.records[kind]:
                     con.register(f"staged_{kind}", pa.concat_tables(batch.records[kind]))
                     getattr(stager, kind)(f"staged_{kind}")
@@ -508,6 +604,39 @@ class _Stopped(Exception):
     """The writer stopped the reader (after an error of its own)."""
 
 
+class _ReaderFailed(Exception):
+    """The reader thread's error, handed to the writer: the file could not be read."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[tuple[Path, str, bool]]:
+    """Each input as (path, name, found in a folder): a file as itself, a folder as the files
+    under it (recursively, sorted; hidden files and folders left out). A missing path, or a
+    folder with no file in it, is an error naming it."""
+    found: list[tuple[Path, str, bool]] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            before = len(found)
+            for child in sorted(path.rglob("*")):
+                relative = child.relative_to(path).parts
+                if child.is_file() and not any(part.startswith(".") for part in relative):
+                    found.append((child, str(child), True))
+            if len(found) == before:
+                raise InfoscopeError(
+                    f"{p}: the folder holds no files to ingest (hidden files and folders, "
+                    "whose names start with a dot, are left out)"
+                )
+        elif path.is_file():
+            found.append((path, str(p), False))
+        else:
+            raise InfoscopeError(f"{p}: no such file or folder")
+    return found
+
+
 def ingest(
     store: Store,
     paths: Iterable[str | Path],
@@ -521,23 +650,34 @@ def ingest(
     max_record_bytes: int | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     progress: Callable[[int], None] | None = None,
+    on_error: OnError | None = None,
+    outlet: str | None = None,
 ) -> IngestSummary:
-    """Ingest files into `store` and return what was stored, skipped and quarantined.
+    """Ingest files and folders into `store` and return what was stored, skipped, quarantined
+    and failed.
 
     Formats are detected from each file's markers unless `format` names one (see
-    `registered_formats()`); a path of ``-`` reads standard input. The run is recorded in
-    the store's ``runs`` table with its
-    parameters, the inputs' fingerprint, its counts and its status.
+    `registered_formats()`); a path of ``-`` reads standard input; a folder is read
+    recursively (see the module docstring). A file that cannot be read raises
+    (`on_error="raise"`) or is quarantined whole while the others go on
+    (``"quarantine"``, listed in `IngestSummary.failed_files`); by default a batch (several
+    inputs, or a folder) goes on and a single file raises. The run is recorded in the store's
+    ``runs`` table with its parameters, the inputs' fingerprint, its counts and its status.
+    `outlet` names the outlet of pages that do not say it (the article formats).
     """
+    paths = list(paths)
+    if on_error not in (None, "raise", "quarantine"):
+        raise InfoscopeError(f"on_error must be 'raise' or 'quarantine', got {on_error!r}")
     with contextlib.ExitStack() as stack:
-        named: list[tuple[Path, str]] = []
+        named: list[tuple[Path, str, bool]] = []
         for p in paths:
             if str(p) == "-":
-                named.append((stack.enter_context(_spooled_stdin()), "-"))
-            elif not Path(p).is_file():
-                raise InfoscopeError(f"{p}: no such file")
+                named.append((stack.enter_context(_spooled_stdin()), "-", False))
             else:
-                named.append((Path(p), str(p)))
+                named.extend(expand_paths([p]))
+        if on_error is None:
+            batch = len(paths) > 1 or any(folder for _, _, folder in named)
+            on_error = "quarantine" if batch else "raise"
         return _ingest(
             store,
             named,
@@ -550,6 +690,8 @@ def ingest(
             max_record_bytes=max_record_bytes,
             batch_rows=batch_rows,
             progress=progress,
+            on_error=on_error,
+            outlet=outlet,
         )
 
 
@@ -565,7 +707,7 @@ def _spooled_stdin() -> Iterator[Path]:
 
 def _ingest(
     store: Store,
-    named: list[tuple[Path, str]],
+    named: list[tuple[Path, str, bool]],
     *,
     format: str | None,
     encoding: str,
@@ -576,13 +718,15 @@ def _ingest(
     max_record_bytes: int | None,
     batch_rows: int,
     progress: Callable[[int], None] | None,
+    on_error: OnError,
+    outlet: str | None = None,
 ) -> IngestSummary:
-    paths = [p for p, _ in named]
+    paths = [p for p, _, _ in named]
     if batch_rows < 1:
         raise InfoscopeError(f"batch_rows must be at least 1, got {batch_rows}")
     limit = max_record_bytes or DEFAULT_MAX_RECORD_BYTES
     params = {
-        "paths": [name for _, name in named],
+        "paths": [name for _, name, _ in named],
         "format": format,
         "encoding": encoding,
         "mapping": mapping or {},
@@ -590,6 +734,8 @@ def _ingest(
         "delimiter": delimiter,
         "date_format": date_format,
         "max_record_bytes": limit,
+        "on_error": on_error,
+        **({"outlet": outlet} if outlet else {}),
     }
     input_fp = hashlib.sha256("".join(fingerprint(p) for p in paths).encode()).hexdigest()
     # Ingest needs little of DuckDB's cache: bound it so peak memory stays well under 2 GB
@@ -606,14 +752,20 @@ def _ingest(
                 mapping=mapping or {},
                 date_format=date_format,
                 delimiter=delimiter,
+                outlet=outlet,
             )
             ingester = Ingester(
-                store, ctx, format_name=format, batch_rows=batch_rows, progress=progress
+                store,
+                ctx,
+                format_name=format,
+                batch_rows=batch_rows,
+                progress=progress,
+                on_error=on_error,
             )
             started = time.perf_counter()
             try:
-                for path, name in named:
-                    ingester.ingest_file(path, name)
+                for path, name, in_folder in named:
+                    ingester.ingest_file(path, name, in_folder=in_folder)
             finally:
                 ingester.summary.seconds = time.perf_counter() - started
                 run.counts = ingester.summary.as_dict()

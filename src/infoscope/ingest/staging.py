@@ -9,7 +9,8 @@ A staged relation has the columns of its canonical schema (missing ones read as 
    (key: platform + post id).
 
 Accounts are merged: a field already known is kept, a missing one is filled in. Labels and
-quarantine rows are added once.
+quarantine rows are added once. Articles are added once per ``article_id`` (the first read
+wins); article links once per (item, relation, target).
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class StoreCounts:
     accounts: int = 0
     labels: int = 0
     articles: int = 0
+    secondary_items: int = 0
+    article_links: int = 0
     duplicates: int = 0
     quarantined: Counter[str] = field(default_factory=Counter)
 
@@ -251,14 +254,34 @@ class Stager:
         )
 
     def articles(self, relation: str) -> None:
+        """Add articles not stored yet (key: ``article_id``); secondary items (teasers,
+        sidebar posts) are counted apart from the articles."""
         row = self.con.execute(f"SELECT count(*) FROM {relation}").fetchone()
         staged = row[0] if row else 0
+        kinds = self.con.execute(
+            f"INSERT INTO articles BY NAME SELECT * FROM {relation} s WHERE NOT EXISTS "
+            "(SELECT 1 FROM articles a WHERE a.article_id = s.article_id) "
+            "QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY source_record) = 1 "
+            "RETURNING item_kind"
+        ).fetchall()
+        secondary = sum(1 for (kind,) in kinds if kind == "secondary")
+        self.counts.articles += len(kinds) - secondary
+        self.counts.secondary_items += secondary
+        self.counts.duplicates += int(staged) - len(kinds)
+
+    def article_links(self, relation: str) -> None:
+        """Add the links not stored yet (one per item, relation and target: the first page
+        that states it is its provenance)."""
+        row = self.con.execute(f"SELECT count(*) FROM {relation}").fetchone()
+        staged = int(row[0]) if row else 0
         inserted = _count(
             self.con.execute(
-                f"INSERT INTO articles BY NAME SELECT * FROM {relation} s WHERE NOT EXISTS "
-                "(SELECT 1 FROM articles a WHERE a.article_id = s.article_id) "
-                "QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY source_record) = 1"
+                f"INSERT INTO article_links BY NAME SELECT * FROM {relation} s WHERE NOT EXISTS "
+                "(SELECT 1 FROM article_links l WHERE l.article_id = s.article_id "
+                "AND l.relation = s.relation AND l.target_id = s.target_id) "
+                "QUALIFY row_number() OVER (PARTITION BY article_id, relation, target_id "
+                "ORDER BY source, source_record) = 1"
             )
         )
-        self.counts.articles += inserted
-        self.counts.duplicates += int(staged) - inserted
+        self.counts.article_links += inserted
+        self.counts.duplicates += staged - inserted

@@ -40,7 +40,7 @@ For each task and unit: training and test documents (and targets among them), th
 models ROC AUC and F1 (with precision and recall) at the threshold each chose on its own
 training data (out-of-fold), and infoscope's share of test documents out of depth.
 
-Run on demand (about 20 minutes on 2 cores)::
+Run on demand (about 40 minutes on 2 cores)::
 
     python benchmarks/real_resonance.py
     python benchmarks/real_resonance.py --tasks a:RightTroll,b --units account
@@ -309,7 +309,7 @@ def compare(name: str, unit: str, train: Docs, test: Docs, seed: int) -> dict[st
         "infoscope": metrics(test.y, o_score, o_flag),
         "baseline": metrics(test.y, b_score, b_flag),
         "out_of_depth": round(out_of_depth, 3),
-        "model": {k: ours.parameters[k] for k in ("size", "C", "prior_weight")},
+        "model": {k: ours.parameters[k] for k in ("ngrams", "size", "C", "prior_weight")},
         "seconds": round(time.perf_counter() - started, 1),
     }
     say(json.dumps(row))

@@ -222,9 +222,12 @@ def test_flags_each_hand_built_account_with_its_evidence(assessed):
     automated = {a for a, r in s.items() if r["automation"]}
     assert automated == {"regular", "copier", "flooder"}
     assert run.summary["flagged"]["automation"] == 3
-    # The profile probability is stored and explained for every profile, but flags nothing
-    # unless its threshold is set.
-    assert all(r["profile_probability"] is not None for r in s.values())
+    # Every profile gets a domain check; the probability is stored (and explained) only
+    # inside the model's domain, and flags nothing unless its threshold is set.
+    for r in s.values():
+        assert r["profile_status"] in ("inside", "outside", "too_little_known")
+        assert (r["profile_probability"] is not None) == (r["profile_status"] == "inside")
+        assert json.loads(r["profile_domain"])["status"] == r["profile_status"]
     assert not any("bot_like_profile" in r["automation"] for r in s.values())
 
 
@@ -310,3 +313,27 @@ def test_near_duplicate_copies_make_a_copy_paste_account(store):
     assert explain_account(store, "organic")["features"]["near_duplicate_share"] == 0
     without = run_accounts(store, near_duplicates=False)
     assert "copy_paste" not in signals(store, without.run_id)["editor"]["automation"]
+
+
+def test_schema_12_upgrades_an_accounts_run_stored_before_domain_checks(population, store_path):
+    """A store written before schema 12: its account_signals lack the domain and likeness
+    columns. Opened writable, it gains them (NULL for the old run: not assessed) and the old
+    run still reads; a new run fills them."""
+    old = run_accounts(population)
+    columns = ("profile_status", "profile_typicality", "profile_domain", "automation_likeness",
+               "automation_status", "automation_evidence")  # fmt: skip
+    for column in columns:
+        population.con.execute(f"ALTER TABLE account_signals DROP COLUMN {column}")
+    population.con.execute("UPDATE meta SET value = '11' WHERE key = 'schema_version'")
+    population.close()
+    with Store.open(store_path) as store:
+        kept = rows(store, "SELECT * FROM account_signals WHERE run_id = ?", [old.run_id])
+        assert kept and all(r[c] is None for r in kept for c in columns)
+        new = run_accounts(store)
+        statuses = rows(
+            store, "SELECT profile_status FROM account_signals WHERE run_id = ?", [new.run_id]
+        )
+        assert {r["profile_status"] for r in statuses} <= {
+            None, "inside", "outside", "too_little_known"
+        }  # fmt: skip
+        assert any(r["profile_status"] is not None for r in statuses)

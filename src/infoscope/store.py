@@ -61,7 +61,7 @@ from infoscope.records import (
 
 __all__ = ["Run", "Store"]
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 DEFAULT_STORE = "infoscope.duckdb"
 RUN_STATUSES = ("running", "completed", "failed", "interrupted")
 DEFAULT_ENGINE = "duckdb"
@@ -165,6 +165,16 @@ ALTER TABLE IF EXISTS resonance_scores ADD COLUMN IF NOT EXISTS source VARCHAR;
     11: """
 ALTER TABLE articles ADD COLUMN IF NOT EXISTS item_kind VARCHAR;
 UPDATE articles SET item_kind = 'main' WHERE item_kind IS NULL;
+""",
+    # Account signals say whether a profile is inside its model's domain, and carry the
+    # automation-likeness of accounts with posts (older runs keep NULLs: not assessed).
+    12: """
+ALTER TABLE IF EXISTS account_signals ADD COLUMN IF NOT EXISTS profile_status VARCHAR;
+ALTER TABLE IF EXISTS account_signals ADD COLUMN IF NOT EXISTS profile_typicality DOUBLE;
+ALTER TABLE IF EXISTS account_signals ADD COLUMN IF NOT EXISTS profile_domain JSON;
+ALTER TABLE IF EXISTS account_signals ADD COLUMN IF NOT EXISTS automation_likeness DOUBLE;
+ALTER TABLE IF EXISTS account_signals ADD COLUMN IF NOT EXISTS automation_status VARCHAR;
+ALTER TABLE IF EXISTS account_signals ADD COLUMN IF NOT EXISTS automation_evidence JSON;
 """,
 }
 

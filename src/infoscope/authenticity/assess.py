@@ -43,7 +43,8 @@ import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import pyarrow as pa
 
@@ -72,7 +73,7 @@ class Thresholds:
     min_gaps: int = 10
     copy_paste_share: float = 0.5
     min_own_posts: int = 10
-    profile_probability: float | None = None
+    profile_probability: float | Literal["model"] | None = None
     fast_reaction_share: float = 0.5
     min_reactions: int = 10
     retweet_share: float = 0.9
@@ -109,6 +110,7 @@ def run_accounts(
     near_duplicates: bool = True,
     top: int = 10,
     seed: int = 0,
+    activity_model: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> AccountsRun:
     """Compute features, the profile probability and every flag for the store's accounts,
@@ -116,7 +118,11 @@ def run_accounts(
 
     `near_duplicates` adds ``near_duplicate_share`` (MinHash/LSH over the account's own
     texts, `infoscope.common.minhash`, whose hashing is fixed: `seed` is recorded for
-    provenance only): about 15 s per million posts."""
+    provenance only): about 15 s per million posts.
+
+    `activity_model` is a folder written by `train_activity_model` (``activity-model.json``
+    and its manifest): with it, accounts with enough posts also get an automation-likeness;
+    without it (the default: none ships, see the README) that stays NULL."""
     limits = thresholds or Thresholds()
     say = progress or (lambda message: None)
     if not store.count("accounts") and not store.count("posts"):
@@ -127,9 +133,13 @@ def run_accounts(
         "platform": platform,
         "thresholds": asdict(limits),
         "near_duplicates": near_duplicates,
+        **({"activity_model": str(activity_model)} if activity_model is not None else {}),
     }
+    from infoscope.authenticity.activity import load_activity_model
+
+    model = None if activity_model is None else load_activity_model(activity_model)
     with store.run(COMMAND, params, seed=seed) as run:
-        run.counts = _assess(store, run.run_id, platform, limits, near_duplicates, say)
+        run.counts = _assess(store, run.run_id, platform, limits, near_duplicates, model, say)
     return load_accounts(store, run.run_id, top=top)
 
 
@@ -174,11 +184,16 @@ def _assess(
     platform: str | None,
     t: Thresholds,
     near_duplicates: bool,
+    model: Any,
     say: Callable[[str], None],
 ) -> dict[str, Any]:
     import time
 
-    from infoscope.authenticity.behaviour import FEATURES, behaviour_features
+    from infoscope.authenticity.behaviour import (
+        FEATURES,
+        behaviour_features,
+        near_duplicate_shares,
+    )
 
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -186,13 +201,17 @@ def _assess(
     behaviour = behaviour_features(store, platform=platform)
     seconds["behaviour"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
-    near = {} if not near_duplicates else _near_duplicate_shares(store, platform, say)
+    near = {} if not near_duplicates else near_duplicate_shares(store, platform, say)
     seconds["near_duplicates"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
-    say("scoring profiles with the shipped profile model")
+    say("scoring profiles with the shipped profile model (with its domain check)")
     profiles, profile_table, model_info = _profile_scores(store, platform)
     profile_names = [c for c in profile_table.column_names if c not in ("platform", "account_id")]
     seconds["profile"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    say("automation-likeness of accounts with posts (behaviour and profile combined)")
+    activity, activity_info = _activity_scores(model, behaviour, near, profiles)
+    seconds["automation_likeness"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
     say("persona checks: place, language and topic switches, creation clusters")
     persona = _persona(store, platform, t)
@@ -209,12 +228,18 @@ def _assess(
         (r["platform"], r["account_id"]): r for r in behaviour.to_pylist()
     }
     keys = sorted(set(handles) | set(feats) | set(profiles))
+    no_activity = {
+        "likeness": None,
+        "status": None if activity_info is None else "too_little_known",
+        "evidence": None,
+    }
     rows: list[dict[str, Any]] = []
     for key in keys:
         f = feats.get(key, {})
         if key in near:
             f["near_duplicate_share"] = near[key]
         prof = profiles.get(key)
+        act = activity.get(key, no_activity)
         evidence: dict[str, str] = {}
         automation = _automation(f, prof, t, evidence)
         amplification = _amplification(f, t, evidence)
@@ -229,11 +254,23 @@ def _assess(
                 "posts": int(f.get("posts") or 0),
                 "language_group": _language_group(store, key, f),
                 "profile_probability": None if prof is None else prof["probability"],
-                "profile_explanation": None if prof is None else json.dumps(prof["explanation"]),
+                "profile_explanation": None
+                if prof is None or prof["explanation"] is None
+                else json.dumps(prof["explanation"]),
                 "automation": automation,
                 "amplification": amplification,
                 "persona": sorted(flags),
                 "evidence": json.dumps(evidence, ensure_ascii=False),
+                "profile_status": None if prof is None else prof["domain"]["status"],
+                "profile_typicality": None if prof is None else prof["domain"]["typicality"],
+                "profile_domain": None
+                if prof is None
+                else json.dumps(prof["domain"], ensure_ascii=False),
+                "automation_likeness": act["likeness"],
+                "automation_status": act["status"] if f else None,
+                "automation_evidence": None
+                if act["evidence"] is None
+                else json.dumps(act["evidence"], ensure_ascii=False),
             }
         )
     near_table = pa.table(
@@ -254,77 +291,126 @@ def _assess(
         ],
     )
     seconds["flags_and_store"] = round(time.perf_counter() - started, 3)
-    return _summary(rows, seconds, model_info, profile_names, store, platform)
-
-
-def _near_duplicate_shares(
-    store: Store, platform: str | None, say: Callable[[str], None]
-) -> dict[tuple[str, str], float]:
-    """Per account: the share of its own posts (not retweets) nearly repeating a text it
-    posted before (same near-duplicate group, a later post)."""
-    from infoscope.common.minhash import near_duplicate_groups
-
-    say("finding near-duplicate texts (MinHash/LSH)")
-    platforms = (
-        [platform]
-        if platform is not None
-        else [r[0] for r in store.con.execute("SELECT DISTINCT platform FROM posts").fetchall()]
-    )
-    out: dict[tuple[str, str], float] = {}
-    for name in platforms:
-        posts = store.ibis.table("posts")
-        own = posts.filter((posts.platform == name) & (posts.kind != "retweet"))
-        groups = near_duplicate_groups(store, own.select("post_id", "text"))
-        con = store.ibis.con
-        con.register("_near_groups", groups)
-        try:
-            rows = con.execute(
-                """
-                WITH own AS (
-                  SELECT account_id, count(*) AS n FROM posts
-                  WHERE platform = ? AND kind <> 'retweet' AND account_id IS NOT NULL
-                  GROUP BY ALL
-                ),
-                grouped AS (
-                  SELECT p.account_id, g.group_id, count(*) AS n
-                  FROM _near_groups g JOIN posts p ON p.platform = ? AND p.post_id = g.post_id
-                  WHERE p.account_id IS NOT NULL GROUP BY ALL
-                )
-                SELECT o.account_id, coalesce(sum(g.n - 1), 0) / o.n
-                FROM own o LEFT JOIN grouped g USING (account_id)
-                GROUP BY o.account_id, o.n
-                """,
-                [name, name],
-            ).fetchall()
-        finally:
-            con.unregister("_near_groups")
-        out.update({(name, a): float(v) for a, v in rows})
-    return out
+    return _summary(rows, seconds, model_info, activity_info, store, platform)
 
 
 # -- profile model ---------------------------------------------------------------------------
 
 
+def _domain(check: dict[str, Any], i: int, threshold: float, rate: float | None) -> dict[str, Any]:
+    """One row's domain check and threshold, as stored (``profile_domain`` and in
+    ``automation_evidence``)."""
+    from infoscope.authenticity.domain import DOMAIN_MEASURE
+
+    typicality = float(check["typicality"][i])
+    return {
+        "status": str(check["status"][i]),
+        "typicality": None if math.isnan(typicality) else round(typicality, 4),
+        "coverage": round(float(check["coverage"][i]), 4),
+        "nearest_collection": check["nearest"][i],
+        "field_set": check["field_set"][i],
+        "threshold": None if math.isnan(threshold) else round(threshold, 6),
+        "human_false_flag_rate": rate,
+        "measure": DOMAIN_MEASURE,
+    }
+
+
 def _profile_scores(
     store: Store, platform: str | None
 ) -> tuple[dict[tuple[str, str], dict[str, Any]], pa.Table, dict[str, Any]]:
-    """Per account: the shipped model's probability and its explanation; and the features."""
-    from infoscope.authenticity.profile import load_shipped_model, profile_features
+    """Per account with a profile: the shipped model's domain check and, inside its domain,
+    its probability, log-odds and explanation; and the features."""
+    from infoscope.authenticity.profile import load_shipped_model, one_thread, profile_features
 
     model = load_shipped_model()
     table = profile_features(store, platform=platform)
     info = getattr(model, "manifest_", None) or {}
     if table.num_rows == 0:
         return {}, table, info
-    probabilities = model.predict_proba(table)
-    explanations = model.explain_all(table, n=5)
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    platforms = table.column("platform").to_pylist()
-    ids = table.column("account_id").to_pylist()
-    for i, key in enumerate(zip(platforms, ids, strict=True)):
-        if not math.isnan(probabilities[i]):
-            out[key] = {"probability": float(probabilities[i]), "explanation": explanations[i]}
+    rate = (info.get("threshold") or {}).get("human_false_flag_rate")
+    with one_thread():
+        z = model.decision_function(table)
+        check = model.check_domain(table)
+        thresholds = model.thresholds(table)
+        explanations = model.explain_all(table, n=5)
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        platforms = table.column("platform").to_pylist()
+        ids = table.column("account_id").to_pylist()
+        for i, key in enumerate(zip(platforms, ids, strict=True)):
+            if check["field_set"][i] == "none":
+                continue
+            domain = _domain(check, i, float(thresholds[i]), rate)
+            inside = domain["status"] == "inside" and not math.isnan(z[i])
+            if domain["status"] == "outside":
+                domain["atypical"] = model.atypical(table, i)
+            probability = float(_sigmoid(z[i])) if inside else None
+            domain["above_threshold"] = (
+                None if probability is None else bool(probability >= thresholds[i])
+            )
+            out[key] = {
+                "probability": probability,
+                "log_odds": float(z[i]) if inside else None,
+                "explanation": explanations[i] if inside else None,
+                "domain": domain,
+            }
     return out, table, info
+
+
+def _sigmoid(z: float) -> float:
+    return 0.5 * (1.0 + math.tanh(0.5 * z))
+
+
+def _activity_scores(
+    model: Any,
+    behaviour: pa.Table,
+    near: dict[tuple[str, str], float],
+    profiles: dict[tuple[str, str], dict[str, Any]],
+) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, Any] | None]:
+    """Per posting account: the activity model's automation-likeness (inside its domain,
+    with enough posts) and its evidence; None for the model info without a model."""
+    from infoscope.authenticity.activity import activity_features
+    from infoscope.authenticity.profile import one_thread
+
+    if model is None:
+        return {}, None
+    info = getattr(model, "manifest_", None) or {}
+    if behaviour.num_rows == 0:
+        return {}, info
+    log_odds = {k: v["log_odds"] for k, v in profiles.items() if v["log_odds"] is not None}
+    table = activity_features(behaviour, near, log_odds)
+    rate = (info.get("threshold") or {}).get("human_false_flag_rate")
+    posts = table.column("posts").to_numpy()
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    with one_thread():
+        z = model.decision_function(table)
+        check = model.check_domain(table)
+        thresholds = model.thresholds(table)
+        explanations = model.explain_all(table, n=5)
+        platforms = table.column("platform").to_pylist()
+        ids = table.column("account_id").to_pylist()
+        for i, key in enumerate(zip(platforms, ids, strict=True)):
+            if posts[i] < model.min_posts:
+                out[key] = {
+                    "likeness": None,
+                    "status": "too_little_known",
+                    "evidence": {
+                        "status": "too_little_known",
+                        "posts": int(posts[i]),
+                        "min_posts": model.min_posts,
+                    },
+                }
+                continue
+            domain = _domain(check, i, float(thresholds[i]), rate)
+            inside = domain["status"] == "inside" and not math.isnan(z[i])
+            if domain["status"] == "outside":
+                domain["atypical"] = model.atypical(table, i)
+            likeness = float(_sigmoid(z[i])) if inside else None
+            domain["above_threshold"] = (
+                None if likeness is None else bool(likeness >= thresholds[i])
+            )
+            domain["contributions"] = explanations[i] if inside else None
+            out[key] = {"likeness": likeness, "status": domain["status"], "evidence": domain}
+    return out, info
 
 
 # -- flags -----------------------------------------------------------------------------------
@@ -355,17 +441,29 @@ def _automation(
         flags.append("copy_paste")
         kind = "repeat" if own == exact else "nearly repeat"
         evidence["copy_paste"] = f"{own:.0%} of its own posts {kind} a text it posted before"
+    cut = t.profile_probability
+    if cut == "model" and prof is not None:
+        cut = prof["domain"]["threshold"]
     if (
         prof is not None
-        and t.profile_probability is not None
-        and prof["probability"] >= t.profile_probability
+        and prof["probability"] is not None
+        and isinstance(cut, float | int)
+        and prof["probability"] >= cut
     ):
         flags.append("bot_like_profile")
         top = ", ".join(
             f"{e['feature']} ({e['contribution']:+.2f})" for e in prof["explanation"][:3]
         )
+        stated = prof["domain"]["human_false_flag_rate"]
+        at = (
+            f"the model's threshold {cut:.3f} (stated human false-flag rate {stated:.0%})"
+            if t.profile_probability == "model" and stated is not None
+            else f"{cut:.2f}"
+        )
         evidence["bot_like_profile"] = (
-            f"profile model probability {prof['probability']:.2f}; most from {top}"
+            f"profile model probability {prof['probability']:.2f}, at or above {at}, "
+            f"inside the model's domain (typicality {prof['domain']['typicality']:.2f}); "
+            f"most from {top}"
         )
     return flags
 
@@ -589,6 +687,12 @@ SIGNAL_SCHEMA = pa.schema(
         ("amplification", pa.list_(pa.string())),
         ("persona", pa.list_(pa.string())),
         ("evidence", pa.string()),
+        ("profile_status", pa.string()),
+        ("profile_typicality", pa.float64()),
+        ("profile_domain", pa.string()),
+        ("automation_likeness", pa.float64()),
+        ("automation_status", pa.string()),
+        ("automation_evidence", pa.string()),
     ]
 )
 
@@ -605,7 +709,7 @@ def _write(
     with store.transaction() as con:
         con.register("_signals", signals)
         try:
-            con.execute("INSERT INTO account_signals SELECT * FROM _signals")
+            con.execute("INSERT INTO account_signals BY NAME SELECT * FROM _signals")
         finally:
             con.unregister("_signals")
         for i, (table, names, prefix) in enumerate(features):
@@ -634,7 +738,7 @@ def _summary(
     rows: list[dict[str, Any]],
     seconds: dict[str, float],
     model_info: dict[str, Any],
-    profile_names: list[str],
+    activity_info: dict[str, Any] | None,
     store: Store,
     platform: str | None,
 ) -> dict[str, Any]:
@@ -646,30 +750,59 @@ def _summary(
         for family in flags:
             flags[family].update(r[family])
     scored = [r for r in rows if r["profile_probability"] is not None]
+    likeness = [r for r in rows if r["automation_likeness"] is not None]
     return {
         "platform": platform,
         "accounts": len(rows),
         "posting_accounts": sum(1 for r in rows if r["posts"]),
         "profiles_scored": len(scored),
-        "bot_like_profiles": sum(1 for r in scored if r["profile_probability"] >= 0.5),
+        # Above the model's own threshold (its stated human false-flag rate), not 0.5.
+        "bot_like_profiles": sum(1 for r in scored if _above(r["profile_domain"])),
+        "profile_domain": dict(
+            sorted(Counter(r["profile_status"] for r in rows if r["profile_status"]).items())
+        ),
+        "automation_likeness": None
+        if activity_info is None
+        else {
+            "scored": len(likeness),
+            "above_threshold": sum(1 for r in likeness if _above(r["automation_evidence"])),
+            "status": dict(
+                sorted(
+                    Counter(r["automation_status"] for r in rows if r["automation_status"]).items()
+                )
+            ),
+        },
         "flagged": {
             family: sum(1 for r in rows if r[family])
             for family in ("automation", "amplification", "persona")
         },
         "flags": {family: dict(sorted(c.items())) for family, c in flags.items()},
         "place_checks": store.latest_run_id("locate") is not None,
-        "profile_model": {
-            k: model_info.get(k)
-            for k in ("trained_at", "version", "counts", "cv")
-            if k in model_info
-        },
+        "profile_model": _model_info(model_info),
+        "activity_model": None if activity_info is None else _model_info(activity_info),
         "seconds": seconds,
+    }
+
+
+def _above(domain: str | None) -> bool:
+    return bool(domain and json.loads(domain).get("above_threshold"))
+
+
+def _model_info(info: dict[str, Any]) -> dict[str, Any]:
+    """What a run records of a shipped model: when it was trained, on what, its threshold."""
+    return {
+        "trained_at": info.get("trained_at"),
+        "version": info.get("version"),
+        "collections": sorted(info.get("collections") or {}),
+        "threshold": info.get("threshold"),
+        "domain_check": info.get("domain_check"),
     }
 
 
 def explain_account(store: Store, name: str, *, run_id: str | None = None) -> dict[str, Any]:
     """One account of an accounts run (default: the latest), by id or ``@handle``: its
-    flags with their evidence, profile probability with the features behind it, and every
+    flags with their evidence, profile probability with the features behind it and the
+    domain check (``profile_domain``), automation-likeness with its evidence, and every
     feature value."""
     from infoscope.errors import BadParameterError
 
@@ -690,9 +823,8 @@ def explain_account(store: Store, name: str, *, run_id: str | None = None) -> di
     out = dict(zip(names, rows[0], strict=True))
     out["run_id"] = run_id
     out["evidence"] = json.loads(out["evidence"])
-    out["profile_explanation"] = (
-        None if out["profile_explanation"] is None else json.loads(out["profile_explanation"])
-    )
+    for column in ("profile_explanation", "profile_domain", "automation_evidence"):
+        out[column] = None if out.get(column) is None else json.loads(out[column])
     out["features"] = dict(
         store.con.execute(
             "SELECT feature, value FROM account_features WHERE run_id = ? AND platform = ? "

@@ -15,6 +15,7 @@ whereas a scheduler posts at near-constant intervals (CV near 0).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import ibis
@@ -24,7 +25,7 @@ from ibis import _
 from infoscope.common.urls import domain_of, shortener_domains
 from infoscope.store import Store
 
-__all__ = ["behaviour_expression", "behaviour_features"]
+__all__ = ["behaviour_expression", "behaviour_features", "near_duplicate_shares"]
 
 # Feature name -> what it measures. Shares are of the account's posts in the store.
 FEATURES: dict[str, str] = {
@@ -229,3 +230,49 @@ def behaviour_features(store: Store, *, platform: str | None = None) -> pa.Table
     )
     table: Any = expr.order_by(["platform", "account_id"]).to_pyarrow()
     return table
+
+
+def near_duplicate_shares(
+    store: Store, platform: str | None = None, say: Callable[[str], None] | None = None
+) -> dict[tuple[str, str], float]:
+    """Per account: the share of its own posts (not retweets) nearly repeating a text it
+    posted before (same near-duplicate group, a later post)."""
+    from infoscope.common.minhash import near_duplicate_groups
+
+    if say is not None:
+        say("finding near-duplicate texts (MinHash/LSH)")
+    platforms = (
+        [platform]
+        if platform is not None
+        else [r[0] for r in store.con.execute("SELECT DISTINCT platform FROM posts").fetchall()]
+    )
+    out: dict[tuple[str, str], float] = {}
+    for name in platforms:
+        posts = store.ibis.table("posts")
+        own = posts.filter((posts.platform == name) & (posts.kind != "retweet"))
+        groups = near_duplicate_groups(store, own.select("post_id", "text"))
+        con = store.ibis.con
+        con.register("_near_groups", groups)
+        try:
+            rows = con.execute(
+                """
+                WITH own AS (
+                  SELECT account_id, count(*) AS n FROM posts
+                  WHERE platform = ? AND kind <> 'retweet' AND account_id IS NOT NULL
+                  GROUP BY ALL
+                ),
+                grouped AS (
+                  SELECT p.account_id, g.group_id, count(*) AS n
+                  FROM _near_groups g JOIN posts p ON p.platform = ? AND p.post_id = g.post_id
+                  WHERE p.account_id IS NOT NULL GROUP BY ALL
+                )
+                SELECT o.account_id, coalesce(sum(g.n - 1), 0) / o.n
+                FROM own o LEFT JOIN grouped g USING (account_id)
+                GROUP BY o.account_id, o.n
+                """,
+                [name, name],
+            ).fetchall()
+        finally:
+            con.unregister("_near_groups")
+        out.update({(name, a): float(v) for a, v in rows})
+    return out

@@ -22,7 +22,11 @@ def evaluate_accounts(store: Store, truth: Truth) -> dict[str, float] | None:
     operation members flagged as created in a cluster and its organic rate;
     ``profile_auc_automated_vs_organic`` how the profile model ranks automated accounts above
     organic ones and ``profile_organic_over_half`` the share of organic profiles it scores 0.5
-    or more.
+    or more (both over the profiles inside its domain); ``profile_outside_share`` the share of
+    profiles its domain check marks outside or too little known, ``profile_organic_flag_rate``
+    and ``profile_recall_automated`` the shares above its own threshold (stated human
+    false-flag rate); ``likeness_*`` the same for the automation-likeness of accounts with
+    posts (``likeness_scored_share``: the share it scores).
     """
     run_id = store.latest_run_id("accounts")
     if run_id is None:
@@ -30,7 +34,10 @@ def evaluate_accounts(store: Store, truth: Truth) -> dict[str, float] | None:
     rows = store.con.execute(
         """
         SELECT t.account_id, t.role, t.persona, s.automation, s.amplification, s.persona,
-               s.profile_probability
+               s.profile_probability, s.profile_status,
+               coalesce(s.profile_domain->>'above_threshold' = 'true', false),
+               s.automation_likeness,
+               coalesce(s.automation_evidence->>'above_threshold' = 'true', false)
         FROM read_csv(?, all_varchar = true) t
         JOIN account_signals s ON s.run_id = ? AND s.account_id = t.account_id
         WHERE CAST(t.posts AS BIGINT) > 0
@@ -82,5 +89,28 @@ def evaluate_accounts(store: Store, truth: Truth) -> dict[str, float] | None:
     organic_scored = [r for r in organic if r[6] is not None]
     scores["profile_organic_over_half"] = ratio(
         sum(r[6] >= 0.5 for r in organic_scored), len(organic_scored)
+    )
+    # The domain check and the model's own threshold (its stated human false-flag rate).
+    profiled = [r for r in rows if r[7] is not None]
+    scores["profile_outside_share"] = ratio(sum(r[7] != "inside" for r in profiled), len(profiled))
+    scores["profile_organic_flag_rate"] = ratio(
+        sum(r[8] for r in organic_scored), len(organic_scored)
+    )
+    bots_scored = [r for r in bots if r[6] is not None]
+    scores["profile_recall_automated"] = ratio(sum(r[8] for r in bots_scored), len(bots_scored))
+    # Automation-likeness (behaviour and profile) where posts exist.
+    liked = [r for r in rows if r[9] is not None and (r[2] == "automated" or r[1] != "operation")]
+    scores["likeness_scored_share"] = ratio(sum(r[9] is not None for r in rows), len(rows))
+    if {r[2] == "automated" for r in liked} == {True, False}:
+        from sklearn.metrics import roc_auc_score
+
+        scores["likeness_auc_automated_vs_organic"] = float(
+            roc_auc_score([r[2] == "automated" for r in liked], [r[9] for r in liked])
+        )
+    scores["likeness_recall_automated"] = ratio(
+        sum(r[10] for r in bots if r[9] is not None), sum(r[9] is not None for r in bots)
+    )
+    scores["likeness_organic_flag_rate"] = ratio(
+        sum(r[10] for r in organic if r[9] is not None), sum(r[9] is not None for r in organic)
     )
     return scores

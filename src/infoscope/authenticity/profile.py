@@ -72,6 +72,7 @@ and cross-validation (`train_profile_model`, which writes both) live in
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -83,6 +84,7 @@ import numpy as np
 import pyarrow as pa
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from infoscope.authenticity.domain import CARRIED, DomainCheck
 from infoscope.common.calibration import fit_platt
 from infoscope.errors import BadParameterError
 from infoscope.store import Store
@@ -91,21 +93,26 @@ __all__ = [
     "APPEARANCE_FEATURES",
     "DEFAULT_HANDLE",
     "FEATURES",
+    "FEATURE_GROUPS",
     "MANIFEST_FILE",
     "MODEL_FILE",
     "MODEL_FORMAT",
     "MODEL_FORMAT_VERSION",
+    "OPTIONAL_FIELDS",
     "POPULARITY_FEATURES",
     "TWITTER_DATE",
     "ProfileModel",
+    "ProfileModelSet",
+    "human_threshold",
     "load_shipped_model",
+    "one_thread",
     "profile_features",
 ]
 
 MODEL_FILE = "profile-model.json"
 MANIFEST_FILE = "manifest.json"
 MODEL_FORMAT = "infoscope-profile-model"
-MODEL_FORMAT_VERSION = 1
+MODEL_FORMAT_VERSION = 2
 # A handle as suggested at sign-up: a name, then a long run of digits.
 DEFAULT_HANDLE = r"[A-Za-z][A-Za-z_]*[0-9]{3,}"
 TWITTER_DATE = "%a %b %d %H:%M:%S %z %Y"
@@ -161,6 +168,37 @@ APPEARANCE_FEATURES: tuple[str, ...] = (
     "default_profile_image",
     "no_background_image",
 )
+# Every feature in one group; data selection (`infoscope.authenticity.train`) drops whole
+# groups when leaving them out improves the figures on left-out collections.
+FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
+    "popularity": POPULARITY_FEATURES,
+    "activity_counts": ("log_following", "log_posts", "log_favourites"),
+    "age": ("age_days",),
+    "activity_rates": ("log_posts_per_day", "log_following_per_day", "log_favourites_per_day"),
+    "handle": (
+        "handle_length",
+        "handle_digits",
+        "handle_longest_digit_run",
+        "handle_entropy",
+        "handle_looks_default",
+    ),
+    "texts": ("display_name_length", "description_length", "has_url", "has_location"),
+    "theme": ("default_profile", "default_profile_image", "no_background_image"),
+}
+
+# Groups of fields some sources cannot give at all: a profile lacking a whole group is scored
+# by the model fitted without it (`ProfileModelSet`).
+OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "fetch_time": (
+        "age_days",
+        "log_posts_per_day",
+        "log_followers_per_day",
+        "log_following_per_day",
+        "log_favourites_per_day",
+        "log_listed_per_day",
+    ),
+    "theme": ("default_profile", "default_profile_image", "no_background_image"),
+}
 
 
 # -- features ------------------------------------------------------------------------------
@@ -321,9 +359,16 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 class _Standardised:
-    """Mean imputation, missing indicators and standardisation, learnt from a matrix."""
+    """Mean imputation, missing indicators and standardisation, learnt from a matrix.
 
-    def __init__(self, M: np.ndarray, names: Sequence[str]) -> None:
+    With `groups` (the collection of each row), a feature that some collection does not carry
+    (known for under `CARRIED` of its rows) gets no missing indicator: its absence marks the
+    collection, not the account (``absent_``: feature -> the collections without it).
+    """
+
+    def __init__(
+        self, M: np.ndarray, names: Sequence[str], groups: np.ndarray | None = None
+    ) -> None:
         nan = np.isnan(M)
         fill = np.array(
             [
@@ -332,7 +377,16 @@ class _Standardised:
             ]
         )
         self.fill = fill
-        self.indicators = [names[j] for j in range(M.shape[1]) if nan[:, j].any()]
+        self.absent: dict[str, list[str]] = {}
+        if groups is not None:
+            for g in sorted(set(groups.tolist())):
+                rows = groups == g
+                known = (~nan[rows]).mean(axis=0)
+                for j in np.flatnonzero(known < CARRIED):
+                    self.absent.setdefault(names[int(j)], []).append(str(g))
+        self.indicators = [
+            names[j] for j in range(M.shape[1]) if nan[:, j].any() and names[j] not in self.absent
+        ]
         self._ind_index = [list(names).index(n) for n in self.indicators]
         D = self.design(M, scaled=False)
         # The feature columns' means are the fill values (exactly: an imputed value
@@ -353,6 +407,7 @@ class _Standardised:
         self = cls.__new__(cls)
         self.fill = np.asarray(fill, dtype=np.float64)
         self.indicators = list(indicators)
+        self.absent = {}
         self._ind_index = [list(names).index(n) for n in self.indicators]
         self.mean = np.asarray(mean, dtype=np.float64)
         self.scale = np.asarray(scale, dtype=np.float64)
@@ -365,88 +420,167 @@ class _Standardised:
         return (D - self.mean) / self.scale if scaled else D
 
 
+def one_thread() -> Any:
+    """A context in which BLAS and OpenMP use one thread: the matrices here are small
+    (thousands of rows, dozens of columns), and on a busy machine threads spinning for work
+    make each product a hundred times slower. (threadpoolctl comes with scikit-learn.)"""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
 def _fit_logit(Z: np.ndarray, y: np.ndarray, C: float, max_iter: int) -> tuple[np.ndarray, float]:
     from sklearn.linear_model import LogisticRegression
 
-    lr = LogisticRegression(C=C, max_iter=max_iter).fit(Z, y)
+    # Newton-CG: on a few dozen standardised columns it converges in a handful of exact steps
+    # (lbfgs stops earlier, further from the optimum, and takes longer).
+    lr = LogisticRegression(C=C, max_iter=max_iter, solver="newton-cg").fit(Z, y)
     return lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
 
 
-class ProfileModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
-    """Calibrated logistic regression on profile features; see the module docstring.
+def human_threshold(p: np.ndarray, y: np.ndarray, rate: float) -> float:
+    """The lowest probability threshold that flags (``p >= threshold``) at most a share `rate`
+    of the humans (``y == 0``) among these scores; ``inf`` without humans."""
+    humans = np.sort(np.asarray(p, dtype=np.float64)[np.asarray(y) == 0])[::-1]
+    if len(humans) == 0:
+        return math.inf
+    allowed = math.floor(rate * len(humans) + 1e-9)
+    if allowed >= len(humans):
+        return float(humans[-1])
+    # Flag strictly above the (allowed + 1)-th highest human score.
+    return float(np.nextafter(humans[allowed], np.inf))
 
-    Parameters: `features` (names from `FEATURES`, default all), `C` (inverse L2 penalty),
-    `calibration_folds` (folds for Platt scaling; below 2, no calibration), `random_state`
-    (the calibration folds' shuffle) and `max_iter`.
+
+class ProfileModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+    """Calibrated logistic regression with a stated-rate threshold and a domain check; see the
+    module docstring.
+
+    Parameters: `features` (names, default `FEATURES`), `C` (inverse L2 penalty),
+    `calibration_folds` (folds for Platt scaling and for the out-of-fold scores behind the
+    threshold; below 2, no calibration and an in-sample threshold), `human_false_flag_rate`
+    (the share of training humans, out of fold, the threshold may flag), `outside_share` and
+    `min_coverage` (of the domain check, `infoscope.authenticity.domain.DomainCheck`; an
+    `outside_share` of None fits no domain check), `random_state` and `max_iter`.
 
     Fitted: ``features_``, ``fill_`` (training means, replacing NULLs), ``indicators_``
-    (features with a missing indicator), ``mean_``/``scale_`` (of the design columns:
-    features, then indicators), ``coef_`` and ``intercept_`` (of the calibrated log-odds, per
-    standardised design column), ``calibration_`` (Platt slope and offset folded into them)
-    and ``classes_`` ([0, 1], 1 = bot).
+    (features with a missing indicator), ``absent_`` (features some training collection does
+    not carry -> those collections: no indicator), ``mean_``/``scale_`` (of the design
+    columns: features, then indicators), ``coef_`` and ``intercept_`` (of the calibrated
+    log-odds, per standardised design column), ``calibration_`` (Platt slope and offset folded
+    into them), ``threshold_`` (flag at or above it) with ``threshold_rate_`` (the share of
+    training humans flagged out of fold), ``collections_`` (training collection -> accounts
+    and bots), ``domain_`` (a `DomainCheck` or None), ``oof_probability_`` (out-of-fold
+    calibrated probabilities of the training rows; not saved) and ``classes_`` ([0, 1]).
     """
+
+    FORMAT = MODEL_FORMAT
+    FORMAT_VERSION = MODEL_FORMAT_VERSION
+    DEFAULT_FEATURES: tuple[str, ...] = tuple(FEATURES)
 
     def __init__(
         self,
         features: Sequence[str] | None = None,
         C: float = 1.0,
         calibration_folds: int = 5,
+        human_false_flag_rate: float = 0.05,
+        outside_share: float | None = 0.05,
+        min_coverage: float = 0.5,
         random_state: int = 0,
         max_iter: int = 1000,
     ) -> None:
         self.features = features
         self.C = C
         self.calibration_folds = calibration_folds
+        self.human_false_flag_rate = human_false_flag_rate
+        self.outside_share = outside_share
+        self.min_coverage = min_coverage
         self.random_state = random_state
         self.max_iter = max_iter
 
     # -- fitting ---------------------------------------------------------------------------
-    def fit(self, X: Any, y: Any) -> ProfileModel:
-        """Fit on features `X` and labels `y` (1 = bot or automated, 0 = human)."""
-        names = list(self.features) if self.features is not None else list(FEATURES)
+    def fit(self, X: Any, y: Any, groups: Sequence[str] | np.ndarray | None = None) -> ProfileModel:
+        """Fit on features `X` and labels `y` (1 = bot or automated, 0 = human); `groups`
+        names each row's collection (default: ``bot`` and ``human`` by label)."""
+        names = list(self.features) if self.features is not None else list(self.DEFAULT_FEATURES)
         M = _matrix(X, names)
         target = np.asarray(y).astype(np.int64).ravel()
         if len(target) != len(M):
             raise BadParameterError(f"{len(M)} rows of features but {len(target)} labels")
         if set(np.unique(target)) != {0, 1}:
             raise BadParameterError("labels must be 0 (human) and 1 (bot), both present")
-        prep = _Standardised(M, names)
+        if not 0 <= self.human_false_flag_rate < 1:
+            raise BadParameterError(
+                f"human_false_flag_rate must be in [0, 1), got {self.human_false_flag_rate}"
+            )
+        labels = (
+            np.where(target == 1, "bot", "human").astype(object)
+            if groups is None
+            else np.asarray([str(g) for g in groups], dtype=object)
+        )
+        if len(labels) != len(M):
+            raise BadParameterError(f"{len(M)} rows of features but {len(labels)} groups")
+        prep = _Standardised(M, names, labels)
         coef, intercept = _fit_logit(prep.design(M), target, self.C, self.max_iter)
         slope, offset = 1.0, 0.0
         folds = min(self.calibration_folds, int(np.bincount(target).min()))
         if folds >= 2:
-            slope, offset = self._platt(M, target, names, folds)
+            oof = self._oof(M, target, names, labels, folds)
+            platt = fit_platt(oof, target, max_iter=self.max_iter)
+            slope, offset = platt.slope, platt.offset
+            oof_p = _sigmoid(slope * oof + offset)
+        else:
+            oof_p = _sigmoid(prep.design(M) @ coef + intercept)
         self.features_ = names
         self.fill_ = prep.fill
         self.indicators_ = prep.indicators
+        self.absent_ = prep.absent
         self.mean_ = prep.mean
         self.scale_ = prep.scale
         self.coef_ = slope * coef
         self.intercept_ = slope * intercept + offset
         self.calibration_ = {"slope": slope, "offset": offset}
+        self.oof_probability_ = oof_p
+        self.threshold_ = human_threshold(oof_p, target, self.human_false_flag_rate)
+        humans = oof_p[target == 0]
+        self.threshold_rate_ = float(np.mean(humans >= self.threshold_)) if len(humans) else 0.0
+        self.collections_ = {
+            str(g): {
+                "accounts": int(np.sum(labels == g)),
+                "bots": int(target[labels == g].sum()),
+            }
+            for g in sorted(set(labels.tolist()))
+        }
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = len(names)
         self._prep = prep
+        self.domain_: DomainCheck | None = None
+        if self.outside_share is not None:
+            self.domain_ = DomainCheck(
+                outside_share=self.outside_share,
+                min_coverage=self.min_coverage,
+                random_state=self.random_state,
+            ).fit(M, labels, names, weights=np.abs(self.coef_[: len(names)]))
         return self
 
-    def _platt(
-        self, M: np.ndarray, y: np.ndarray, names: list[str], folds: int
-    ) -> tuple[float, float]:
-        """Platt slope and offset fitted on out-of-fold decision values."""
+    def _oof(
+        self, M: np.ndarray, y: np.ndarray, names: list[str], groups: np.ndarray, folds: int
+    ) -> np.ndarray:
+        """Out-of-fold decision values (stratified by label and collection)."""
         from sklearn.model_selection import StratifiedKFold
 
         oof = np.empty(len(y))
+        strata = np.asarray([f"{g}|{t}" for g, t in zip(groups, y, strict=True)])
+        # A stratum smaller than the folds cannot be spread over them: fall back to the label.
+        sizes = {s: int(np.sum(strata == s)) for s in set(strata.tolist())}
+        if min(sizes.values()) < folds:
+            strata = y.astype(str)
         splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
-        for train, test in splitter.split(M, y):
-            if len(np.unique(y[train])) < 2:
-                return 1.0, 0.0
-            prep = _Standardised(M[train], names)
+        # Each fold's training rows hold both labels: `fit` asks for at least `folds` of each.
+        for train, test in splitter.split(M, strata):
+            prep = _Standardised(M[train], names, groups[train])
             coef, intercept = _fit_logit(prep.design(M[train]), y[train], self.C, self.max_iter)
             oof[test] = prep.design(M[test]) @ coef + intercept
-        # `fit` calls this with at least two examples of each class, so fit_platt's
-        # too-few-examples identity never applies; a non-positive slope gives the identity.
-        platt = fit_platt(oof, y, max_iter=self.max_iter)
-        return platt.slope, platt.offset
+        return oof
 
     # -- scoring ---------------------------------------------------------------------------
     def _check(self) -> None:
@@ -484,13 +618,40 @@ class ProfileModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """The probability that each row is a bot or automated account (1-D).
 
         Unlike scikit-learn's two-column convention, one value per row: the bot probability
-        (NaN for a row with no feature known).
+        (NaN for a row with no feature known). It says nothing of whether the row is within
+        the model's experience: see `check_domain`.
         """
         return _sigmoid(self.decision_function(X))
 
-    def predict(self, X: Any, threshold: float = 0.5) -> np.ndarray:
-        """1 (bot) where the probability reaches `threshold`, else 0."""
-        return (self.predict_proba(X) >= threshold).astype(np.int64)
+    def predict(self, X: Any, threshold: float | None = None) -> np.ndarray:
+        """1 (bot) where the probability reaches `threshold` (default ``threshold_``, the
+        stated human false-flag rate), else 0."""
+        self._check()
+        cut = self.threshold_ if threshold is None else threshold
+        return (self.predict_proba(X) >= cut).astype(np.int64)
+
+    def check_domain(self, X: Any) -> dict[str, Any]:
+        """The domain check of each row (`DomainCheck.check`: ``typicality``, ``coverage``,
+        ``nearest``, ``status``); every row ``inside`` when the model has none."""
+        self._check()
+        M = _matrix(X, self.features_)
+        if self.domain_ is None:
+            n = len(M)
+            return {
+                "typicality": np.full(n, np.nan),
+                "raw": np.full(n, np.nan),
+                "coverage": np.ones(n),
+                "nearest": [None] * n,
+                "status": np.array(["inside"] * n, dtype=object),
+            }
+        return self.domain_.check(M)
+
+    def atypical(self, X: Any, row: int, n: int = 3) -> list[dict[str, Any]]:
+        """The features of row `row` furthest from its nearest training collection."""
+        self._check()
+        if self.domain_ is None:
+            return []
+        return self.domain_.atypical(_matrix(_row(X, row), self.features_), 0, n=n)
 
     def explain(self, X: Any, row: int, n: int = 5) -> list[dict[str, Any]]:
         """The `n` features that moved row `row`'s log-odds most, largest first.
@@ -542,30 +703,41 @@ class ProfileModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def to_dict(self) -> dict[str, Any]:
         """The fitted model as plain JSON-able data (exact floats)."""
         self._check()
+        params = self.get_params()
+        if params.get("features") is not None:
+            params["features"] = list(params["features"])
         return {
-            "format": MODEL_FORMAT,
-            "format_version": MODEL_FORMAT_VERSION,
-            "params": self.get_params(),
+            "format": self.FORMAT,
+            "format_version": self.FORMAT_VERSION,
+            "params": params,
             "features": list(self.features_),
             "fill": [float(v) for v in self.fill_],
             "indicators": list(self.indicators_),
+            "absent": {k: list(v) for k, v in sorted(self.absent_.items())},
             "mean": [float(v) for v in self.mean_],
             "scale": [float(v) for v in self.scale_],
             "coef": [float(v) for v in self.coef_],
             "intercept": float(self.intercept_),
             "calibration": dict(self.calibration_),
+            "threshold": {
+                "probability": float(self.threshold_),
+                "human_false_flag_rate": self.human_false_flag_rate,
+                "training_humans_flagged_out_of_fold": float(self.threshold_rate_),
+            },
+            "collections": self.collections_,
+            "domain": None if self.domain_ is None else self.domain_.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProfileModel:
-        if data.get("format") != MODEL_FORMAT:
+        if data.get("format") != cls.FORMAT:
             raise BadParameterError(
                 f"not an infoscope profile model (format {data.get('format')!r})"
             )
-        if data.get("format_version") != MODEL_FORMAT_VERSION:
+        if data.get("format_version") != cls.FORMAT_VERSION:
             raise BadParameterError(
                 f"profile model format version {data.get('format_version')} is not "
-                f"{MODEL_FORMAT_VERSION}: retrain it with this infoscope"
+                f"{cls.FORMAT_VERSION}: retrain it with this infoscope"
             )
         params = dict(data["params"])
         if params.get("features") is not None:
@@ -575,14 +747,20 @@ class ProfileModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         prep = _Standardised.from_params(
             data["fill"], data["indicators"], names, data["mean"], data["scale"]
         )
+        prep.absent = {k: list(v) for k, v in data.get("absent", {}).items()}
         model.features_ = names
         model.fill_ = prep.fill
         model.indicators_ = prep.indicators
+        model.absent_ = prep.absent
         model.mean_ = prep.mean
         model.scale_ = prep.scale
         model.coef_ = np.asarray(data["coef"], dtype=np.float64)
         model.intercept_ = float(data["intercept"])
         model.calibration_ = dict(data["calibration"])
+        model.threshold_ = float(data["threshold"]["probability"])
+        model.threshold_rate_ = float(data["threshold"]["training_humans_flagged_out_of_fold"])
+        model.collections_ = dict(data["collections"])
+        model.domain_ = None if data["domain"] is None else DomainCheck.from_dict(data["domain"])
         model.classes_ = np.array([0, 1])
         model.n_features_in_ = len(names)
         model._prep = prep
@@ -596,11 +774,341 @@ class ProfileModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-def load_shipped_model() -> ProfileModel:
-    """The model shipped with infoscope, its manifest (training data, CV figures) as
-    ``manifest_``."""
+# -- one model per field set ---------------------------------------------------------------
+
+
+def _lacking(
+    M: np.ndarray, names: Sequence[str], optional: dict[str, tuple[str, ...]]
+) -> list[str]:
+    """Per row, the key of the optional field groups it lacks entirely (`_set_key`)."""
+    index = {n: j for j, n in enumerate(names)}
+    known = ~np.isnan(M)
+    lacks = {
+        group: ~known[:, [index[f] for f in fields if f in index]].any(axis=1)
+        for group, fields in optional.items()
+        if any(f in index for f in fields)
+    }
+    return [_set_key([g for g, lack in lacks.items() if lack[i]]) for i in range(len(M))]
+
+
+def _set_key(groups: Iterable[str]) -> str:
+    """The name of a field set: ``all`` or ``without`` the optional groups it lacks."""
+    lacking = sorted(groups)
+    return "all" if not lacking else "without " + ", ".join(lacking)
+
+
+def _set_groups(key: str) -> list[str]:
+    return [] if key == "all" else key.removeprefix("without ").split(", ")
+
+
+class ProfileModelSet:
+    """One `ProfileModel` per field set: what a profile can be scored on depends on its source.
+
+    Some sources cannot give whole groups of fields (`OPTIONAL_FIELDS`): a CSV of user
+    fields has no fetch time, hence no age and no rates, and Twitter API v2 users carry no theme
+    flags. Imputing them would score such a profile against thresholds and a domain learnt on
+    complete ones (leaving out the NBC IRA profiles, complete held-out humans with the same
+    fields hidden were flagged four times as often as stated). So a model is fitted for every
+    combination of optional groups a profile may lack, each on the collections that carry its
+    fields, with its own Platt calibration, threshold (at the stated human false-flag rate) and
+    domain check; each profile is scored by the model of the optional groups it lacks
+    entirely (``field_set``). A sub-model that cannot be fitted (its collections lack a class)
+    falls back to the next one without more groups.
+
+    Parameters: `features` (default `FEATURES`), `optional` (default `OPTIONAL_FIELDS`) and the
+    parameters of `ProfileModel` (`model_params`). Fitted: ``features_``, ``models_`` (field
+    set -> `ProfileModel`), ``trained_on_`` (field set -> collections), ``threshold_`` (of the
+    complete field set, for a single figure). Sub-models are fitted when first needed
+    (`fit_all` fits every one: saving does).
+    """
+
+    FORMAT = "infoscope-profile-model-set"
+    FORMAT_VERSION = 1
+    KIND = "profile"
+    DEFAULT_FEATURES: tuple[str, ...] = tuple(FEATURES)
+    DEFAULT_OPTIONAL: dict[str, tuple[str, ...]] = OPTIONAL_FIELDS
+
+    def __init__(
+        self,
+        features: Sequence[str] | None = None,
+        optional: dict[str, tuple[str, ...]] | None = None,
+        **model_params: Any,
+    ) -> None:
+        self.features = features
+        self.optional = optional
+        self.model_params = model_params
+
+    def fit(
+        self, X: Any, y: Any, groups: Sequence[str] | np.ndarray | None = None
+    ) -> ProfileModelSet:
+        names = list(self.features) if self.features is not None else list(self.DEFAULT_FEATURES)
+        M = _matrix(X, names)
+        target = np.asarray(y).astype(np.int64).ravel()
+        if len(target) != len(M):
+            raise BadParameterError(f"{len(M)} rows of features but {len(target)} labels")
+        if set(np.unique(target)) != {0, 1}:
+            raise BadParameterError("labels must be 0 (human) and 1 (bot), both present")
+        labels = (
+            np.where(target == 1, "bot", "human").astype(object)
+            if groups is None
+            else np.asarray([str(g) for g in groups], dtype=object)
+        )
+        if len(labels) != len(M):
+            raise BadParameterError(f"{len(M)} rows of features but {len(labels)} groups")
+        optional = self.optional if self.optional is not None else self.DEFAULT_OPTIONAL
+        self.features_ = names
+        self.optional_ = {g: tuple(f for f in v if f in names) for g, v in optional.items()}
+        self.optional_ = {g: v for g, v in self.optional_.items() if v}
+        self.models_: dict[str, ProfileModel | None] = {}
+        self.trained_on_: dict[str, list[str]] = {}
+        self._train = (M, target, labels)
+        full = self._model("all")
+        self.threshold_ = math.inf if full is None else full.threshold_
+        return self
+
+    def _keys(self) -> list[str]:
+        groups = sorted(self.optional_)
+        return [
+            _set_key(c) for r in range(len(groups) + 1) for c in itertools.combinations(groups, r)
+        ]
+
+    def _model(self, key: str) -> ProfileModel | None:
+        """The sub-model of field set `key`, fitted when first needed."""
+        if key in self.models_:
+            return self.models_[key]
+        if not hasattr(self, "_train"):
+            self.models_[key] = None
+            return None
+        M, y, labels = self._train
+        lacking = _set_groups(key)
+        dropped = {f for g in lacking for f in self.optional_[g]}
+        used = [f for f in self.features_ if f not in dropped]
+        index = [self.features_.index(f) for f in used]
+        needed = [self.features_.index(f) for g in self.optional_ if g not in lacking
+                  for f in self.optional_[g]]  # fmt: skip
+        carried = [
+            str(c)
+            for c in sorted(set(labels.tolist()))
+            if not needed or ((~np.isnan(M[labels == c][:, needed])).mean(axis=0) >= CARRIED).all()
+        ]
+        rows = np.isin(labels, carried)
+        model: ProfileModel | None = None
+        counts = np.bincount(y[rows], minlength=2)
+        if used and counts.min() >= 2:
+            model = ProfileModel(features=used, **self.model_params).fit(
+                M[rows][:, index], y[rows], labels[rows]
+            )
+        self.models_[key] = model
+        self.trained_on_[key] = carried if model is not None else []
+        return model
+
+    def fit_all(self) -> ProfileModelSet:
+        """Fit every field set's model (saving needs them all)."""
+        for key in self._keys():
+            self._model(key)
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "models_"):
+            raise BadParameterError("the model is not fitted: call fit() or load one")
+
+    def field_set(self, X: Any) -> list[str]:
+        """Per row, the field set whose model scores it (`_set_key`; ``none`` when no model
+        can)."""
+        self._check()
+        M = _matrix(X, self.features_)
+        out = []
+        cache: dict[str, str] = {}
+        for key in _lacking(M, self.features_, self.optional_):
+            if key not in cache:
+                cache[key] = self._resolve(key)
+            out.append(cache[key])
+        return out
+
+    def _resolve(self, key: str) -> str:
+        """`key`, or the nearest fitted field set lacking more groups."""
+        lacking = set(_set_groups(key))
+        candidates = sorted(
+            (k for k in self._keys() if lacking <= set(_set_groups(k))),
+            key=lambda k: (len(_set_groups(k)), k),
+        )
+        for k in candidates:
+            if self._model(k) is not None:
+                return k
+        return "none"
+
+    def _split(self, X: Any) -> tuple[np.ndarray, list[str], dict[str, np.ndarray]]:
+        M = _matrix(X, self.features_)
+        keys = self.field_set(M)
+        rows: dict[str, list[int]] = {}
+        for i, k in enumerate(keys):
+            rows.setdefault(k, []).append(i)
+        return M, keys, {k: np.asarray(v) for k, v in rows.items()}
+
+    def _columns(self, model: ProfileModel) -> list[int]:
+        return [self.features_.index(f) for f in model.features_]
+
+    def contributions(self, X: Any) -> np.ndarray:
+        """Rows x `features_`: each feature's contribution to the row's log-odds in the model
+        of its field set (0 for features that model does not use); with `intercepts`, they
+        sum to `decision_function`."""
+        M, _, parts = self._split(X)
+        out = np.zeros(M.shape)
+        for key, rows in parts.items():
+            model = self.models_.get(key)
+            if model is not None:
+                out[np.ix_(rows, np.asarray(self._columns(model)))] = model.contributions(
+                    M[rows][:, self._columns(model)]
+                )
+        return out
+
+    def _per_row(self, X: Any, attribute: str) -> np.ndarray:
+        M, _, parts = self._split(X)
+        out = np.full(len(M), np.nan)
+        for key, rows in parts.items():
+            model = self.models_.get(key)
+            if model is None:
+                continue
+            if attribute == "decision":
+                out[rows] = model.decision_function(M[rows][:, self._columns(model)])
+            else:
+                out[rows] = getattr(model, attribute)
+        return out
+
+    def intercepts(self, X: Any) -> np.ndarray:
+        """Per row, the intercept of its field set's model."""
+        return self._per_row(X, "intercept_")
+
+    def thresholds(self, X: Any) -> np.ndarray:
+        """Per row, the threshold of its field set's model (stated human false-flag rate)."""
+        return self._per_row(X, "threshold_")
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The calibrated log-odds of each row in the model of its field set (NaN: none)."""
+        return self._per_row(X, "decision")
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """The bot probability of each row (1-D; NaN when nothing can score it)."""
+        return _sigmoid(self.decision_function(X))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """1 where the probability reaches its field set's threshold, else 0."""
+        p = self.predict_proba(X)
+        return (np.nan_to_num(p, nan=-1.0) >= self.thresholds(X)).astype(np.int64)
+
+    def check_domain(self, X: Any) -> dict[str, Any]:
+        """`ProfileModel.check_domain` of each row in its field set's model, with
+        ``field_set``."""
+        M, keys, parts = self._split(X)
+        n = len(M)
+        out: dict[str, Any] = {
+            "typicality": np.full(n, np.nan),
+            "raw": np.full(n, np.nan),
+            "coverage": np.zeros(n),
+            "nearest": [None] * n,
+            "status": np.array(["too_little_known"] * n, dtype=object),
+            "field_set": keys,
+        }
+        for key, rows in parts.items():
+            model = self.models_.get(key)
+            if model is None:
+                continue
+            part = model.check_domain(M[rows][:, self._columns(model)])
+            for name in ("typicality", "raw", "coverage", "status"):
+                out[name][rows] = part[name]
+            for i, r in enumerate(rows):
+                out["nearest"][r] = part["nearest"][i]
+        return out
+
+    def explain_all(self, X: Any, n: int = 5) -> list[list[dict[str, Any]]]:
+        """The `n` features that moved each row's log-odds most (`ProfileModel.explain`)."""
+        M, _, parts = self._split(X)
+        out: list[list[dict[str, Any]]] = [[] for _ in range(len(M))]
+        for key, rows in parts.items():
+            model = self.models_.get(key)
+            if model is None:
+                continue
+            for i, e in zip(rows, model.explain_all(M[rows][:, self._columns(model)], n=n),
+                            strict=True):  # fmt: skip
+                out[i] = e
+        return out
+
+    def explain(self, X: Any, row: int, n: int = 5) -> list[dict[str, Any]]:
+        return self.explain_all(_row(X, row), n=n)[0]
+
+    def atypical(self, X: Any, row: int, n: int = 3) -> list[dict[str, Any]]:
+        """The features of row `row` furthest from its nearest training collection."""
+        M = _matrix(_row(X, row), self.features_)
+        key = self.field_set(M)[0]
+        model = self.models_.get(key)
+        return [] if model is None else model.atypical(M[:, self._columns(model)], 0, n=n)
+
+    # -- JSON ------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Every field set's model as plain JSON-able data (fits the ones not yet fitted)."""
+        self._check()
+        self.fit_all()
+        return {
+            "format": self.FORMAT,
+            "format_version": self.FORMAT_VERSION,
+            "params": self._extra_params(),
+            "features": list(self.features_),
+            "optional": {g: list(v) for g, v in self.optional_.items()},
+            "field_sets": {
+                key: {
+                    "trained_on": self.trained_on_.get(key, []),
+                    "model": None if model is None else model.to_dict(),
+                }
+                for key in self._keys()
+                for model in [self.models_.get(key)]
+            },
+        }
+
+    def _extra_params(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Any:
+        if data.get("format") != cls.FORMAT:
+            raise BadParameterError(
+                f"not an infoscope {cls.KIND} model (format {data.get('format')!r})"
+            )
+        if data.get("format_version") != cls.FORMAT_VERSION:
+            raise BadParameterError(
+                f"{cls.KIND} model format version {data.get('format_version')} is not "
+                f"{cls.FORMAT_VERSION}: retrain it with this infoscope"
+            )
+        self = cls(features=list(data["features"]), **data.get("params", {}))
+        self.features_ = list(data["features"])
+        self.optional_ = {g: tuple(v) for g, v in data["optional"].items()}
+        self.models_ = {}
+        self.trained_on_ = {}
+        for key, entry in data["field_sets"].items():
+            model = entry["model"]
+            self.models_[key] = None if model is None else ProfileModel.from_dict(model)
+            self.trained_on_[key] = list(entry["trained_on"])
+        full = self.models_.get("all")
+        self.threshold_ = math.inf if full is None else full.threshold_
+        return self
+
+    def to_json(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> Any:
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _load_packaged(cls: Any, model_file: str, manifest_file: str) -> Any:
     folder = resources.files("infoscope.authenticity").joinpath("model")
-    model = ProfileModel.from_dict(json.loads(folder.joinpath(MODEL_FILE).read_text("utf-8")))
-    manifest = folder.joinpath(MANIFEST_FILE)
+    model = cls.from_dict(json.loads(folder.joinpath(model_file).read_text("utf-8")))
+    manifest = folder.joinpath(manifest_file)
     model.manifest_ = json.loads(manifest.read_text("utf-8")) if manifest.is_file() else {}
+    return model
+
+
+def load_shipped_model() -> ProfileModelSet:
+    """The profile model shipped with infoscope, its manifest (training collections,
+    leave-one-collection-out and cross-validated figures) as ``manifest_``."""
+    model: ProfileModelSet = _load_packaged(ProfileModelSet, MODEL_FILE, MANIFEST_FILE)
     return model

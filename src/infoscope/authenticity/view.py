@@ -1,5 +1,6 @@
 """The accounts analysis in the report and the dashboard: authenticity signals (automation,
-amplification, persona flags with their evidence, and the profile model's probability), as
+amplification, persona flags with their evidence), the profile model's probability with its
+domain check, and the automation-likeness of accounts with posts with its evidence, as
 JSON-ready data (the view) and Plotly figures (the charts). The view reads the latest
 completed ``accounts`` run and returns None without one.
 """
@@ -19,6 +20,7 @@ __all__ = [
     "authenticity_charts",
     "authenticity_flags",
     "authenticity_view",
+    "likeness_histogram",
     "profile_histogram",
 ]
 
@@ -60,25 +62,45 @@ def authenticity_view(
         f"""
         SELECT count(*), count(*) FILTER (len(automation) > 0),
                count(*) FILTER (len(amplification) > 0), count(*) FILTER (len(persona) > 0),
-               count(profile_probability), count(*) FILTER (profile_probability >= 0.5)
+               count(profile_probability),
+               count(*) FILTER (profile_domain->>'above_threshold' = 'true'),
+               count(automation_likeness),
+               count(*) FILTER (automation_evidence->>'above_threshold' = 'true')
         FROM account_signals s WHERE run_id = ? AND {where}
         """,
         [run_id, *args],
     ).fetchone()
-    histogram = [
-        {"bin": b / 10, "accounts": n}
-        for b, n in store.con.execute(
-            f"SELECT least(floor(profile_probability * 10), 9) AS b, count(*) "
-            f"FROM account_signals s WHERE run_id = ? AND profile_probability IS NOT NULL "
-            f"AND {where} GROUP BY ALL ORDER BY b",
-            [run_id, *args],
-        ).fetchall()
-    ]
+    histogram = _histogram(store, "profile_probability", run_id, where, args)
+    domains = {
+        column: dict(
+            store.con.execute(
+                f"SELECT {column}, count(*) FROM account_signals s WHERE run_id = ? "
+                f"AND {column} IS NOT NULL AND {where} GROUP BY ALL ORDER BY 1",
+                [run_id, *args],
+            ).fetchall()
+        )
+        for column in ("profile_status", "automation_status")
+    }
+    likeness = records(
+        store.con.execute(
+            f"""
+            SELECT platform, account_id, handle, posts, automation_likeness,
+                   automation_evidence, profile_probability, profile_status,
+                   automation, amplification, persona
+            FROM account_signals s
+            WHERE run_id = ? AND automation_likeness IS NOT NULL AND {where}
+            ORDER BY automation_likeness DESC, posts DESC, account_id LIMIT ?
+            """,
+            [run_id, *args, top],
+        )
+    )
+    for row in likeness:
+        row["automation_evidence"] = loads(row["automation_evidence"])
     flagged = records(
         store.con.execute(
             f"""
             SELECT platform, account_id, handle, posts, language_group, profile_probability,
-                   automation, amplification, persona, evidence
+                   profile_status, automation, amplification, persona, evidence
             FROM account_signals s
             WHERE run_id = ? AND {where}
               AND len(automation) + len(amplification) + len(persona) > 0
@@ -114,11 +136,33 @@ def authenticity_view(
         "flagged": dict(zip(FAMILIES, counts[1:4], strict=True)),
         "profiles_scored": counts[4],
         "bot_like_profiles": counts[5],
+        "likeness_scored": counts[6],
+        "likeness_above_threshold": counts[7],
+        "profile_domain": domains["profile_status"],
+        "likeness_domain": domains["automation_status"],
+        "profile_model": (run["counts"] or {}).get("profile_model") or {},
+        "activity_model": (run["counts"] or {}).get("activity_model") or {},
         "flags": flags,
         "profile_histogram": histogram,
+        "likeness_histogram": _histogram(store, "automation_likeness", run_id, where, args),
+        "likeness_top": likeness,
         "language_groups": groups,
         "top": flagged,
     }
+
+
+def _histogram(
+    store: Store, column: str, run_id: str, where: str, args: list[Any]
+) -> list[dict[str, Any]]:
+    return [
+        {"bin": b / 10, "accounts": n}
+        for b, n in store.con.execute(
+            f"SELECT least(floor({column} * 10), 9) AS b, count(*) "
+            f"FROM account_signals s WHERE run_id = ? AND {column} IS NOT NULL "
+            f"AND {where} GROUP BY ALL ORDER BY b",
+            [run_id, *args],
+        ).fetchall()
+    ]
 
 
 # -- charts ----------------------------------------------------------------------------------
@@ -131,6 +175,8 @@ def authenticity_charts(data: dict[str, Any]) -> dict[str, Any]:
         out["authenticity-flags"] = authenticity_flags(data)
     if data["profile_histogram"]:
         out["profile-histogram"] = profile_histogram(data)
+    if data.get("likeness_histogram"):
+        out["likeness-histogram"] = likeness_histogram(data)
     return out
 
 
@@ -156,9 +202,10 @@ def authenticity_flags(data: dict[str, Any]) -> go.Figure:
 
 
 def profile_histogram(data: dict[str, Any]) -> go.Figure:
-    """How the profile model's calibrated probabilities spread over the scored accounts."""
+    """How the profile model's calibrated probabilities spread over the accounts inside its
+    domain."""
     bins = data["profile_histogram"]
-    fig = figure("Profile model probability of scored accounts (see the note)", height=260)
+    fig = figure("Profile model probability, accounts inside its domain", height=260)
     fig.add_trace(
         go.Bar(
             x=[f"{b['bin']:.1f}–{b['bin'] + 0.1:.1f}" for b in bins],
@@ -168,5 +215,23 @@ def profile_histogram(data: dict[str, Any]) -> go.Figure:
         )
     )
     fig.update_xaxes(title="probability", type="category")
+    fig.update_yaxes(title="accounts")
+    return fig
+
+
+def likeness_histogram(data: dict[str, Any]) -> go.Figure:
+    """How the automation-likeness spreads over the accounts it scored (enough posts, inside
+    its domain)."""
+    bins = data["likeness_histogram"]
+    fig = figure("Automation-likeness, accounts with posts inside its domain", height=260)
+    fig.add_trace(
+        go.Bar(
+            x=[f"{b['bin']:.1f}–{b['bin'] + 0.1:.1f}" for b in bins],
+            y=[b["accounts"] for b in bins],
+            marker_color=PALETTE[3],
+            hovertemplate="automation-likeness %{x}: %{y:,} accounts<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="automation-likeness", type="category")
     fig.update_yaxes(title="accounts")
     return fig

@@ -189,7 +189,5 @@ def test_accounts_scores_automation_likeness_only_with_a_model(
     bots = [v for a, v in inside.items() if not a.startswith("p")]
     people = [v for a, v in inside.items() if a.startswith("p")]
     assert np.mean(bots) > np.mean(people) + 0.3
-    missing = run_cli(
-        "accounts", "--store", str(store_path), "--activity-model", str(tmp_path)
-    )
+    missing = run_cli("accounts", "--store", str(store_path), "--activity-model", str(tmp_path))
     assert missing.exit_code != 0 and "no activity model at" in missing.output

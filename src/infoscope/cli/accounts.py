@@ -66,7 +66,11 @@ def accounts(
 
     with Store.open(store_path) as store:
         run = run_accounts(
-            store, platform=platform, top=top, seed=seed, activity_model=activity_model,
+            store,
+            platform=platform,
+            top=top,
+            seed=seed,
+            activity_model=activity_model,
             progress=progress_echo(quiet),
         )
         explained = explain_account(store, explain, run_id=run.run_id) if explain else None

@@ -43,7 +43,9 @@ def test_results_say_what_was_tried(results: dict[str, Check]) -> None:
     assert results["format html-article"].detail == "sample read: 1 article"
     assert results["format twitter-v1"].detail == "sample read: 1 post, 1 account"
     assert results["dependencies"].detail.endswith("all at the pinned versions")
-    assert results["spacy"].needed_for == "infoscope articles actors, infoscope articles quotes"
+    assert results["spacy"].needed_for == (
+        "infoscope articles actors, infoscope articles quotes, infoscope articles events"
+    )
     assert results["duckdb"].version is not None
 
 

@@ -496,6 +496,35 @@ ANALYSES: tuple[Analysis, ...] = (
         reads=("articles-syndication",),
     ),
     Analysis(
+        name="articles-events",
+        title="Events",
+        package="infoscope.articles.events",
+        description="directed, typed events between actors (source, action, target, CAMEO "
+        "code, quad class) with the sentence behind each",
+        tables="infoscope.articles.events.tables:EVENT_TABLES",
+        run="infoscope.articles.events.run:run_events",
+        load="infoscope.articles.events.run:load_events",
+        hint="infoscope articles events",
+        sections=(
+            Section(
+                key="events",
+                title="Events",
+                view="infoscope.articles.events.view:events_view",
+                template="events.html.j2",
+                page="/articles",
+                page_title="Articles",
+                charts="infoscope.articles.events.view:events_charts",
+                options=(_top(20),),
+            ),
+        ),
+        exports=(
+            Export("article-events", table="article_events", help="who does what to whom"),
+            Export("article-event-status", table="article_event_status", help="coded or not, why"),
+        ),
+        demo="infoscope.articles.events.run:demo_events",
+        reads=("articles-syndication",),
+    ),
+    Analysis(
         name="articles-narratives",
         title="Narratives",
         package="infoscope.articles",

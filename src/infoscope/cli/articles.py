@@ -21,6 +21,7 @@ from infoscope.cli.common import (
 __all__ = [
     "actors",
     "articles",
+    "events",
     "ingest_",
     "items_option",
     "narratives",
@@ -346,6 +347,61 @@ def quotes(
             f"  {r['source'] + aff:<48} {r['quotes']:>5,} quotes  {r['articles']:>4,} articles"
             f"  {r['outlets']:>3,} outlets"
         )
+
+
+@articles.command()
+@store_option()
+@click.option(
+    "--dictionaries",
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder of PETRARCH2 dictionaries (CAMEO.2.0.txt, Phoenix.*.actors.txt, "
+    "Phoenix.agents.txt) for CAMEO verb and actor codes. Without it: actors from the actor "
+    "mentions, quad classes from a short fallback verb list, no CAMEO codes.",
+)
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False),
+              help="Your alias table (CSV: alias,canonical,kind).")  # fmt: skip
+@click.option("--no-fallback", is_flag=True,
+              help="Only verbs the CAMEO dictionary codes give events.")  # fmt: skip
+@items_option()
+@top_option(20, "Events and pairs listed.", min=0)
+@seed_option(RECORDED_SEED)
+@json_option("Print the run, quad classes, pairs and events as JSON.")
+def events(
+    store_path: str, dictionaries: str | None, aliases: str | None, no_fallback: bool,
+    items: str, top: int, seed: int, as_json: bool,
+) -> None:  # fmt: skip
+    """Who does what to whom: directed events between actors from dependency parses of
+    English sentences (source, action, target, CAMEO code where the verb dictionary gives
+    one, quad class, negation and modality), each with its sentence. Russian articles are
+    not coded yet and are listed as such.
+
+    \b
+    Example:
+      infoscope articles events --dictionaries ../shared/data/events --top 30
+    """
+    from infoscope.articles.events.run import run_events
+    from infoscope.store import Store
+
+    with Store.open(store_path) as store:
+        result = run_events(
+            store, dictionaries=dictionaries, aliases=aliases, fallback=not no_fallback,
+            seed=seed, top=top, items=items,
+        )  # fmt: skip
+    run_id, summary, data = result.run_id, result.summary, result.as_dict()
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(
+        f"run {run_id}: {summary['events']:,} events in {summary['coded_articles']:,} coded "
+        f"articles ({summary['not_coded_articles']:,} not coded: Russian is not coded yet)"
+    )
+    for q in data["quads"]:
+        click.echo(f"  {q['quad_class']:<22} {q['events']:>6,} events ({q['negated']:,} negated)")
+    for e in data["top_events"]:
+        verb = ("not " if e["negated"] else "") + e["verb"]
+        code = f" [{e['cameo_code']}]" if e["cameo_code"] else ""
+        click.echo(f"\n  {e['source']} -> {verb}{code} -> {e['target']} ({e['quad_class']})")
+        click.echo(f"    {(e['sentence_text'] or '')[:160]}")
 
 
 @articles.command()

@@ -66,8 +66,8 @@ __all__ = [
 
 # A component's analyses (registry names): its result says which commands need it.
 NEEDED_BY: dict[str, tuple[str, ...]] = {
-    "spacy": ("articles-actors", "articles-quotes"),
-    "natasha": ("articles-actors", "articles-quotes"),
+    "spacy": ("articles-actors", "articles-quotes", "articles-events"),
+    "natasha": ("articles-actors", "articles-quotes", "articles-events"),
     "sentence-encoder": ("articles-narratives",),
     "authenticity model": ("accounts",),
     "technique model": ("articles-techniques",),

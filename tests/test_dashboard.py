@@ -48,7 +48,7 @@ def latest(demo_store: Store) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def client(demo_run: Any) -> TestClient:
-    return TestClient(create_app(demo_run.store))
+    return TestClient(create_app(demo_run.store), base_url="http://127.0.0.1")
 
 
 def get_json(client: TestClient, url: str, status: int = 200) -> Any:
@@ -519,7 +519,7 @@ def test_the_app_works_while_another_reader_is_open(demo_run, demo_store):
     app = create_app(demo_run.store)
     with Store.open(demo_run.store, read_only=True) as other:
         posts = one(other, "SELECT count(*) FROM posts")
-        c = TestClient(app)
+        c = TestClient(app, base_url="http://127.0.0.1")
         assert get_json(c, "/api/overview")["posts"] == posts
         assert get_json(c, "/api/runs")["runs"]
         assert one(other, "SELECT count(*) FROM posts") == posts  # still usable
@@ -532,7 +532,7 @@ def test_each_request_sees_what_was_written_since(store_path):
     with Store.open(store_path) as s:
         ingest(s, [FIXTURES / "twitter" / "v1_statuses.jsonl"])
         first = s.count("posts")
-    c = TestClient(create_app(store_path))
+    c = TestClient(create_app(store_path), base_url="http://127.0.0.1")
     assert get_json(c, "/api/overview")["posts"] == first
     assert get_json(c, "/api/communities") is None
     assert get_json(c, "/api/coordination") is None
@@ -561,7 +561,7 @@ def test_a_missing_store_is_refused_at_start(tmp_path):
 
 def test_token_is_required_when_given(demo_run):
     app = create_app(demo_run.store, token="s3cret-token")
-    anonymous = TestClient(app)
+    anonymous = TestClient(app, base_url="http://127.0.0.1")
     for url in ("/", "/api/overview", "/static/plotly.min.js", "/api/accounts/twitter/1"):
         response = anonymous.get(url)
         assert response.status_code == 401, url
@@ -572,7 +572,7 @@ def test_token_is_required_when_given(demo_run):
     # Non-GET is refused even with the token: the token does not make it writable.
     assert anonymous.post("/api/overview?token=s3cret-token").status_code == 405
 
-    browser = TestClient(app)
+    browser = TestClient(app, base_url="http://127.0.0.1")
     first = browser.get("/?token=s3cret-token")
     assert first.status_code == 200
     assert TOKEN_COOKIE in first.headers.get("set-cookie", "")
@@ -580,7 +580,7 @@ def test_token_is_required_when_given(demo_run):
     assert browser.get("/api/runs").status_code == 200  # the cookie carries it
     assert browser.get("/accounts").status_code == 200
 
-    script = TestClient(app)
+    script = TestClient(app, base_url="http://127.0.0.1")
     good = {"Authorization": "Bearer s3cret-token"}
     assert get_json(script, "/api/overview", status=401)
     response = script.get("/api/overview", headers=good)
@@ -591,6 +591,48 @@ def test_token_is_required_when_given(demo_run):
 def test_without_a_token_no_credentials_are_needed(client):
     assert client.get("/api/overview").status_code == 200
     assert "set-cookie" not in client.get("/?token=anything").headers
+
+
+def test_requests_for_another_host_are_refused(demo_run):
+    """DNS rebinding: a page on evil.example that points its name at 127.0.0.1 sends
+    ``Host: evil.example``; the loopback dashboard answers nothing to it."""
+    app = create_app(demo_run.store)
+    for base in ("http://127.0.0.1:8765", "http://localhost", "http://[::1]:8765"):
+        assert TestClient(app, base_url=base).get("/api/overview").status_code == 200, base
+    for host in ("evil.example", "evil.example:8765", "127.0.0.1.evil.example", "[::1", ""):
+        response = TestClient(app, base_url="http://127.0.0.1").get(
+            "/api/overview", headers={"host": host}
+        )
+        assert response.status_code == 421, host
+        assert "posts" not in response.json() and "this machine" in response.json()["error"]
+    # Bound beyond the loopback (the token guards it), any host name is served.
+    remote = create_app(demo_run.store, token="t0ken", allowed_hosts=None)
+    response = TestClient(remote, base_url="http://dashboard.lan").get(
+        "/api/overview", headers={"Authorization": "Bearer t0ken"}
+    )
+    assert response.status_code == 200
+
+
+def test_hostile_requests_get_errors_not_data(client):
+    # An overlong query string is refused before any work.
+    assert client.get("/api/accounts?q=" + "a" * 5000).status_code == 414
+    # Paths that climb out of the app are not files it serves.
+    climbing = (
+        "/static/..%2f..%2fpyproject.toml",
+        "/static/../../etc/passwd",
+        "/api/accounts/twitter/..%2f..%2fetc%2fpasswd",
+        "/..%2f..%2fetc/passwd",
+    )
+    for url in climbing:
+        response = client.get(url)
+        assert response.status_code in (400, 404), url
+        assert "root:" not in response.text and "[project]" not in response.text
+    # Filter values are bound as parameters: SQL in them matches nothing, breaks nothing.
+    everyone = get_json(client, "/api/accounts?limit=5")
+    injected = client.get("/api/accounts", params={"q": "' OR 1=1 --", "limit": 5})
+    assert injected.status_code == 200 and injected.json()["accounts"] == []
+    assert client.get("/api/overview", params={"lang": "en' OR '1'='1"}).status_code in (200, 400)
+    assert get_json(client, "/api/accounts?limit=5") == everyone
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])

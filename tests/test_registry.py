@@ -265,7 +265,7 @@ def test_an_analysis_added_by_one_entry_is_found_everywhere(example, tmp_path):
     assert 'id="example-hashtags"' in html and "chart-example-hashtags" in html
     from fastapi.testclient import TestClient
 
-    client = TestClient(create_app(store_path))
+    client = TestClient(create_app(store_path), base_url="http://127.0.0.1")
     page = client.get("/example-hashtags?top=3")
     assert page.status_code == 200 and "Hashtag counts" in page.text
     data = client.get("/api/example-hashtags?top=3").json()

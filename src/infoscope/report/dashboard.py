@@ -12,9 +12,12 @@ every option their sections declare (``max_nodes``, ``top``...), checked against
 as query parameters.
 
 The dashboard only reads: each request opens the store read-only and closes it, so analyses
-can write to the store between requests. It binds to 127.0.0.1 unless told otherwise; bound
+can write to the store between requests. It binds to 127.0.0.1 unless told otherwise and
+then answers only requests addressed to this machine (``Host`` 127.0.0.1, localhost or
+[::1]: a page on another site that rebinds its own name to 127.0.0.1 is refused); bound
 elsewhere it requires a token (``?token=...`` once, then a cookie, or an
-``Authorization: Bearer`` header) on every request.
+``Authorization: Bearer`` header) on every request. Only GET and HEAD are served, query
+strings are at most `MAX_QUERY` characters, and every filter value is bound as a parameter.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -49,6 +53,8 @@ from infoscope.report.render import (
 from infoscope.store import Store
 
 __all__ = [
+    "LOOPBACK_HOSTS",
+    "MAX_QUERY",
     "TOKEN_COOKIE",
     "Page",
     "api_path",
@@ -59,6 +65,10 @@ __all__ = [
 ]
 
 TOKEN_COOKIE = "infoscope_token"
+# Host headers of a dashboard bound to the loopback (ports aside).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# Longest query string served: the filters and options are short.
+MAX_QUERY = 4096
 # The accounts page's paging.
 LIMIT = Option("limit", 100, 1, 1000, "accounts per page")
 OFFSET = Option("offset", 0, 0, 10**9, "accounts skipped")
@@ -139,9 +149,16 @@ class _Route:
     as_html: Callable[[Any], dict[str, Any]] = lambda result: {"data": result, "charts": {}}
 
 
-def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
+def create_app(
+    store_path: str | Path,
+    *,
+    token: str | None = None,
+    allowed_hosts: tuple[str, ...] | None = LOOPBACK_HOSTS,
+) -> FastAPI:
     """The dashboard over the store at `store_path`; with `token`, every request must carry
-    it. Its pages are those the registry's sections name when the app is created."""
+    it; only requests whose ``Host`` is one of `allowed_hosts` are answered (None: any, for
+    a dashboard bound beyond the loopback, where the token guards it). Its pages are those
+    the registry's sections name when the app is created."""
     path = Path(store_path)
     with Store.open(path, read_only=True):
         pass  # fail now, with the store's own message, if it cannot be read
@@ -184,8 +201,29 @@ def create_app(store_path: str | Path, *, token: str | None = None) -> FastAPI:
     async def read_only(request: Request, call_next: Callable[..., Any]) -> Response:
         if request.method not in ("GET", "HEAD"):
             return _JSON({"error": "the dashboard is read-only"}, status_code=405)
+        if len(request.url.query) > MAX_QUERY:
+            return _JSON({"error": f"query string over {MAX_QUERY} characters"}, status_code=414)
         response: Response = await call_next(request)
         return response
+
+    if allowed_hosts is not None:
+        hosts = frozenset(allowed_hosts)
+
+        # Registered last, so it runs first: a request for another host gets nothing else.
+        @app.middleware("http")
+        async def check_host(request: Request, call_next: Callable[..., Any]) -> Response:
+            try:
+                name = urlsplit("//" + request.headers.get("host", "")).hostname
+            except ValueError:  # a malformed Host header, such as an unclosed "["
+                name = None
+            if name not in hosts:
+                return _JSON(
+                    {"error": "this dashboard answers only requests for this machine "
+                              "(Host 127.0.0.1 or localhost)"},
+                    status_code=421,
+                )  # fmt: skip
+            response: Response = await call_next(request)
+            return response
 
     def filters_of(request: Request) -> Filters:
         q = request.query_params
@@ -342,7 +380,7 @@ def serve(
         )
     if not local and not token:
         token = secrets.token_urlsafe(24)
-    app = create_app(store_path, token=token)
+    app = create_app(store_path, token=token, allowed_hosts=LOOPBACK_HOSTS if local else None)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     echo(f"infoscope dashboard on {url} (read-only; Ctrl+C to stop)")

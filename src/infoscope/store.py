@@ -373,7 +373,10 @@ class Store:
                 )
         if not self.read_only:
             # A run still marked running when the store is opened for writing was killed:
-            # DuckDB's file lock guarantees no other writer is alive.
+            # DuckDB's file lock guarantees no other writer is alive. What it committed
+            # before it was killed (readers never read it) is deleted, then it is marked.
+            for run in self.runs(status="running"):
+                self._discard(run, None)
             self.con.execute(
                 "UPDATE runs SET status = 'interrupted', error = coalesce(error, ?) "
                 "WHERE status = 'running'",

@@ -25,8 +25,10 @@ from infoscope.errors import (
     UnknownFormatError,
 )
 from infoscope.ingest import ingest
+from infoscope.ingest.dates import unparseable_date_reason
 from infoscope.store import Store
 
+from .bad_input_cases import CASES, run_case
 from .conftest import rows, run_cli
 
 IRA_HEADER = (
@@ -312,7 +314,7 @@ def test_unparseable_date_is_quarantined_with_the_raw_value(
     assert summary.posts == 1
     assert dict(summary.quarantined) == {"unparseable date": 1}
     (q,) = rows(store, f"SELECT reason, source_line FROM quarantine WHERE source = '{path}'")
-    assert q == {"reason": f"unparseable date: {raw_date}", "source_line": line}
+    assert q == {"reason": unparseable_date_reason(raw_date), "source_line": line}
     assert store.count("posts") == 4
 
 
@@ -488,3 +490,46 @@ def test_file_that_is_not_duckdb_is_refused(tmp_path):
     result = run_cli("stats", "--store", str(store_path))
     _assert_one_line_error(result, "cannot be opened as an infoscope store", "--store")
     assert store_path.read_text(encoding="utf-8") == "not a database\n"
+
+
+# -- the bad-input table (benchmarks/bad_inputs.py prints it) ---------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_bad_input_table(tmp_path, case):
+    """Each case: its exit code, a message that names the problem and the fix (one line for an
+    error, never a traceback), and the store unchanged, or only added to with the three good
+    posts intact and none duplicated."""
+    outcome = run_case(case, tmp_path)
+    assert not outcome.message.startswith("CRASH"), outcome.message
+    assert outcome.exit_code == case.exit_code, outcome
+    if outcome.exit_code == 1:
+        assert outcome.message.startswith("Error: ") and "\n" not in outcome.message
+    for needle in case.needles:
+        assert needle in outcome.message, (needle, outcome.message)
+    assert outcome.intact
+    assert outcome.store == case.store
+
+
+def test_bad_input_table_covers_the_issue_list():
+    assert len(CASES) >= 25
+
+
+def test_json_format_named_skips_text_members_of_an_archive(store, tmp_path):
+    """Regression guard for the --format container check: inside an archive, a member the
+    named JSON format cannot read (a README) is skipped, not an error for the archive."""
+    import io
+    import tarfile
+
+    path = tmp_path / "bundle.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in (
+            ("README.txt", b"about these files\n"),
+            ("t.jsonl", (_status(7) + "\n").encode()),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    summary = ingest(store, [path], format="twitter-v1")
+    assert summary.posts == 1
+    assert summary.skipped_members == [f"{path}!README.txt"]

@@ -25,10 +25,11 @@ import orjson
 import pytest
 
 from infoscope.ingest import ingest
+from infoscope.ingest.dates import unparseable_date_reason
 from infoscope.ingest.formats import detect_format, sniff
 from infoscope.ingest.sources import iter_sources
 
-from .conftest import FIXTURES, rows, shared
+from .conftest import FIXTURES, rows, run_cli, shared
 
 FIX = FIXTURES / "crowdflower"
 GOP = FIX / "gop_debate_sample.csv"
@@ -144,7 +145,7 @@ def test_accounts_from_profile_fields(store):
 def test_bad_date_quarantined(store):
     ingest(store, [GOP])
     [q] = rows(store, "SELECT * FROM quarantine")
-    assert q["reason"] == "unparseable date: yesterday"
+    assert q["reason"] == unparseable_date_reason("yesterday")
     assert (q["source_line"], q["source_record"]) == (6, 5)
 
 
@@ -189,3 +190,108 @@ def test_real_gop_debate(store):
         store, "SELECT count(*) AS n FROM posts WHERE post_id LIKE '629671409610944000-%'"
     )
     assert collided == [{"n": 2}]
+
+
+# -- a file re-saved through a spreadsheet -----------------------------------------------------
+# ``airline_spreadsheet.csv``: the airline layout after a spreadsheet round trip. Ids kept 6
+# significant digits (``5.70306E+17``) and dates lost their seconds and offset and became
+# day-first (``24-02-2015 11:35``). Six different tweets:
+#   rows 1-3 share 5.70306E+17 (rows 1 and 2 even share the minute), rows 4-5 share
+#   5.70301E+17, row 6 alone; flyer_one and flyer_two each wrote two of them.
+#   Row 6's date (03-02-2015) is ambiguous alone: the column's 24-02-2015 makes it 3 February.
+SPREADSHEET = FIX / "airline_spreadsheet.csv"
+
+
+def test_spreadsheet_mangled_file_stores_every_row_with_the_right_dates(store):
+    summary = ingest(store, [SPREADSHEET])
+    # Every row stored, none merged as a duplicate, none quarantined.
+    assert (summary.records, summary.posts, summary.duplicates) == (6, 6, 0)
+    assert dict(summary.quarantined) == {}
+    # Float-notation ids are not trusted: each is keyed by id + a hash of author and text.
+    assert summary.untrusted_ids == 6
+    posts = rows(store, "SELECT post_id, account_id, text, created_at FROM posts ORDER BY ALL")
+    assert len({p["post_id"] for p in posts}) == 6
+    by_text = {p["text"]: p for p in posts}
+    first = by_text["@VirginAmerica late again"]
+    assert first["post_id"] == _hashed(
+        "570306000000000000", "flyer_one", "@VirginAmerica late again"
+    )
+    # Day-first, read as US Pacific time (PST, UTC-8): 24 Feb 11:35 -> 19:35 UTC. The rounded
+    # id's snowflake (minutes off) is not used.
+    assert first["created_at"] == datetime(2015, 2, 24, 19, 35, tzinfo=UTC)
+    assert by_text["@SouthwestAir great crew today"]["created_at"] == datetime(
+        2015, 2, 3, 15, 5, tzinfo=UTC
+    )
+    # The summary says how the dates were read.
+    [found] = summary.date_layouts
+    assert (found["column"], found["order"], found["layouts"]) == (
+        "tweet_created",
+        "day-first",
+        ["%d-%m-%Y %H:%M"],
+    )
+    assert found["evidence"] == "24-02-2015 11:35"
+
+
+def test_spreadsheet_file_ingested_twice_adds_nothing(store, tmp_path):
+    ingest(store, [SPREADSHEET])
+    # Another file (the rows in reverse order, so another content hash: the ledger does not
+    # skip it) holding the same six tweets: all six are duplicates.
+    lines = SPREADSHEET.read_text().splitlines()
+    copy = tmp_path / "reordered.csv"
+    copy.write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n")
+    summary = ingest(store, [copy])
+    assert (summary.posts, summary.duplicates) == (0, 6)
+    assert store.count("posts") == 6
+
+
+def test_spreadsheet_file_through_the_cli_says_day_first_and_warns(tmp_path):
+    result = run_cli("ingest", str(SPREADSHEET), "--store", str(tmp_path / "s.duckdb"), "-q")
+    assert result.exit_code == 0, result.output
+    assert "posts stored                   6" in result.stdout
+    assert "warning: 6 post ids could not be trusted" in result.stdout
+    assert "(tweet_created): day-first, '%d-%m-%Y %H:%M'" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("options", "expected", "said"),
+    [
+        # No value over 12: the format's convention (month-first) is assumed, and said so.
+        ((), datetime(2015, 3, 2, 15, 5, tzinfo=UTC), "assumed"),
+        # --date-format decides; several are tried in order (the first does not match).
+        (
+            {"date_format": ["%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M"]},
+            datetime(2015, 2, 3, 15, 5, tzinfo=UTC),
+            None,
+        ),
+    ],
+)
+def test_ambiguous_dates_and_date_format(store, tmp_path, options, expected, said):
+    path = tmp_path / "ambiguous.csv"
+    lines = SPREADSHEET.read_text().splitlines()
+    path.write_text(lines[0] + "\n" + lines[6] + "\n")  # only 03-02-2015 07:05 (PST)
+    summary = ingest(store, [path], **dict(options))
+    [post] = rows(store, "SELECT created_at FROM posts")
+    assert post["created_at"] == expected
+    if said:
+        assert summary.date_layouts[0]["assumed"] is True
+        assert said in summary.date_layouts[0]["note"]
+    else:
+        assert summary.date_layouts == []
+
+
+def test_unparseable_dates_fail_the_run_with_the_reasons_and_the_fix(tmp_path):
+    """Regression: a file whose every date was unreadable exited 0."""
+    path = tmp_path / "bad_dates.csv"
+    lines = SPREADSHEET.read_text().splitlines()
+    # Five dates in no layout; the sixth in the format's own (month-first, two-digit year).
+    mangled = [line.replace("24-02-2015", "Feb 24th 2015") for line in lines[1:]]
+    mangled[5] = mangled[5].replace("03-02-2015 07:05", "2/3/15 7:05")
+    path.write_text("\n".join([lines[0], *mangled]) + "\n")
+    result = run_cli("ingest", str(path), "--store", str(tmp_path / "s.duckdb"), "-q")
+    assert result.exit_code == 1
+    message = result.stderr.strip()
+    assert "\n" not in message and "Traceback" not in result.output
+    assert message.startswith("Error: 5 of 6 records were quarantined: unparseable date (5)")
+    assert "--date-format" in message
+    # The summary still ends the run: read, stored, duplicates, quarantined by reason.
+    assert "quarantined                    5" in result.stdout

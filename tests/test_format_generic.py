@@ -28,6 +28,7 @@ import pytest
 
 from infoscope.errors import InfoscopeError, MissingColumnError, UnknownFormatError
 from infoscope.ingest import ingest, registered_formats
+from infoscope.ingest.dates import unparseable_date_reason
 from infoscope.ingest.formats import detect_format, sniff
 from infoscope.ingest.generic import parse_time, value_at
 from infoscope.ingest.sources import iter_sources
@@ -130,7 +131,7 @@ def test_csv_posts_exact(store):
         {"raw": '{"note":"reply, own platform"}'}
     ]
     [q] = rows(store, "SELECT source_line, source_record, reason FROM quarantine")
-    assert q == {"source_line": 6, "source_record": 5, "reason": "unparseable date: soon"}
+    assert q == {"source_line": 6, "source_record": 5, "reason": unparseable_date_reason("soon")}
 
 
 def test_tab_delimited_with_date_format_through_the_cli(tmp_path):
@@ -160,7 +161,7 @@ def test_tab_delimited_posts(store):
         "ref_account_handle": None, "lang": None, "hashtags": [], "urls": [],
     }  # fmt: skip
     assert rows(store, "SELECT reason FROM quarantine") == [
-        {"reason": "unparseable date: 32.03.2021 10:00"}
+        {"reason": unparseable_date_reason("32.03.2021 10:00")}
     ]
 
 
@@ -222,7 +223,7 @@ def test_jsonl_summary_and_posts(store):
         (7, 6),
         (8, 7),
     ]
-    assert quarantined[0]["reason"] == "unparseable date: (empty)"
+    assert quarantined[0]["reason"] == unparseable_date_reason("(empty)")
     assert quarantined[3]["raw"] == "[1, 2]"
     raw = rows(store, "SELECT raw FROM posts WHERE post_id = '11'")[0]["raw"]
     assert raw.startswith('{"id_str": 11, "full_text": "RT @Zoe: Hi"')  # the whole line
@@ -282,8 +283,11 @@ def test_real_gop_debate_as_generic_csv(store):
         date_format="%m/%d/%y %H:%M",
         mapping={"id": "tweet_id", "text": "text", "author": "name", "created_at": "tweet_created"},
     )
-    # The rounded ids are taken as they are: 13,837 distinct, 34 rows repeat one.
-    assert (summary.posts, summary.duplicates, summary.accounts) == (13837, 34, 9829)
+    # The rounded ids are taken as they are (13,837 distinct, 34 rows repeat one), except the
+    # one that two different tweets share: the text contradicts it, so those two rows are
+    # keyed by a content hash and both stored; the 33 others are the same tweet annotated twice.
+    assert (summary.posts, summary.duplicates, summary.accounts) == (13838, 33, 9829)
+    assert summary.untrusted_ids == 2
     assert sum(summary.quarantined.values()) == 0
     post = rows(store, "SELECT * FROM posts WHERE post_id = '629697200650592000'")[0]
     assert post["created_at"] == datetime(2015, 8, 7, 9, 54, tzinfo=UTC)  # read as UTC

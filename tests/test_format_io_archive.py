@@ -20,6 +20,7 @@ import orjson
 import pytest
 
 from infoscope.ingest import ingest
+from infoscope.ingest.dates import unparseable_date_reason
 from infoscope.ingest.formats import detect_format, sniff
 from infoscope.ingest.sources import iter_sources
 
@@ -120,6 +121,6 @@ def test_accounts_profile_and_latest_counts(store, posts):
 def test_bad_time_quarantined(store):
     ingest(store, [FIX])
     [q] = rows(store, "SELECT * FROM quarantine")
-    assert q["reason"] == "unparseable date: 01/05/2017"
+    assert q["reason"] == unparseable_date_reason("01/05/2017")
     assert (q["source_line"], q["source_record"]) == (6, 5)
     assert orjson.loads(q["raw"])["poll_choices"] == "yes, no"

@@ -26,6 +26,7 @@ import orjson
 import pytest
 
 from infoscope.ingest import ingest, registered_formats
+from infoscope.ingest.dates import unparseable_date_reason
 from infoscope.ingest.formats import detect_format, sniff
 from infoscope.ingest.sources import iter_sources
 
@@ -150,7 +151,7 @@ def test_accounts_latest_counts_labels_and_raw_ids(store):
 def test_bad_date_is_quarantined_with_the_row(store):
     ingest(store, [SAMPLE])
     [q] = rows(store, "SELECT * FROM quarantine")
-    assert q["reason"] == "unparseable date: not-a-date"
+    assert q["reason"] == unparseable_date_reason("not-a-date")
     assert (q["source_line"], q["source_record"], q["format"]) == (8, 7, "ira-538")
     assert orjson.loads(q["raw"])["content"] == "Привет @Alice_W #Москва"
 

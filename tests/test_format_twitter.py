@@ -34,6 +34,7 @@ import pytest
 
 from infoscope.errors import InputEncodingError
 from infoscope.ingest import detect_format, ingest, registered_formats, sniff
+from infoscope.ingest.dates import unparseable_date_reason
 from infoscope.ingest.sources import iter_sources
 from infoscope.store import Store
 
@@ -311,7 +312,7 @@ def test_v1_notices_and_bad_dates_are_quarantined(ingested):
     got = rows(store, "SELECT source_line, source_record, reason, raw FROM quarantine ORDER BY 1")
     assert [(r["source_line"], r["source_record"], r["reason"]) for r in got] == [
         (5, 5, "not a tweet: delete notice"),
-        (6, 6, "unparseable date: yesterday"),
+        (6, 6, unparseable_date_reason("yesterday")),
         (7, 7, "not a tweet: limit notice"),
     ]
     assert json.loads(got[0]["raw"])["delete"]["status"]["id_str"] == "999"
@@ -521,7 +522,7 @@ def test_v2_pages_provenance_quarantine_and_raw(ingested):
     ]
     q = rows(store, "SELECT source_line, source_record, reason, raw FROM quarantine ORDER BY 2")
     assert [(r["source_line"], r["source_record"], r["reason"]) for r in q] == [
-        (2, 5, "unparseable date: 2022-13-45T99:00:00.000Z"),
+        (2, 5, unparseable_date_reason("2022-13-45T99:00:00.000Z")),
         (3, 7, "not a tweet: error message"),
     ]
     assert json.loads(q[0]["raw"])["id"] == "5"
@@ -690,7 +691,7 @@ def test_twarc_csv_posts(ingested):
     assert q == {
         "source_line": 6,
         "source_record": 5,
-        "reason": "unparseable date: not a date",
+        "reason": unparseable_date_reason("not a date"),
         "format": "twarc-csv",
     }
 

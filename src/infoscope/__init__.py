@@ -39,6 +39,7 @@ _EXPORTS = {
     "Communities": "infoscope.network",
     "CommunityRun": "infoscope.network",
     "BadParameterError": "infoscope.errors",
+    "CorruptInputError": "infoscope.errors",
     "InfoscopeError": "infoscope.errors",
     "InputEncodingError": "infoscope.errors",
     "NotFoundError": "infoscope.errors",

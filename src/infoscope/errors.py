@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "BadParameterError",
+    "CorruptInputError",
     "InfoscopeError",
     "InputEncodingError",
     "MissingColumnError",
@@ -40,6 +41,10 @@ class MissingComponentError(InfoscopeError):
 
 class InputEncodingError(InfoscopeError):
     """The input is not in the declared text encoding."""
+
+
+class CorruptInputError(InfoscopeError):
+    """A compressed file or archive is truncated or corrupt."""
 
 
 class StoreVersionError(InfoscopeError):

@@ -329,6 +329,13 @@ class Store:
         store = cls(con, path, read_only)
         try:
             store._check_or_create()
+        except (duckdb.IOException, duckdb.SerializationException) as exc:
+            # A damaged file (truncated, overwritten) that DuckDB opened but cannot read.
+            con.close()
+            raise InfoscopeError(
+                f"{path} cannot be read as an infoscope store: the file is damaged ({exc}); "
+                "pass --store with an intact store or a new path (then ingest again)"
+            ) from None
         except BaseException:
             con.close()  # a refused store must not stay open (and locked) in this process
             raise

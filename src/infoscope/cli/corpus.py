@@ -7,7 +7,14 @@ import inspect
 
 import click
 
-from infoscope.cli.common import LazyChoice, echo_json, json_option, store_option, top_option
+from infoscope.cli.common import (
+    LazyChoice,
+    echo_json,
+    json_option,
+    quiet_option,
+    store_option,
+    top_option,
+)
 
 __all__ = ["export", "stats"]
 
@@ -116,7 +123,8 @@ class _ExportCommand(click.Command):
     help="Output file: .parquet or .csv ('-' writes CSV to stdout); graphs: .gexf, .graphml "
     "or .parquet.",
 )
-def export(what: str, store_path: str, run_id: str | None, out: str) -> None:
+@quiet_option("Nothing on stderr but errors (no 'wrote N rows' line).")
+def export(what: str, store_path: str, run_id: str | None, out: str, quiet: bool) -> None:
     """Export WHAT, a corpus table or an analysis run, to Parquet/CSV (graphs to GEXF,
     GraphML or Parquet).
 
@@ -133,6 +141,7 @@ def export(what: str, store_path: str, run_id: str | None, out: str) -> None:
       infoscope export posts --out posts.parquet
       infoscope export edges --out edges.csv
       infoscope export quarantine | head
+      infoscope export posts --out posts.csv -q
       infoscope export graph --out network.gexf
       infoscope export coordination-graph --out coordination.gexf
       infoscope export article-techniques --out techniques.csv
@@ -142,5 +151,5 @@ def export(what: str, store_path: str, run_id: str | None, out: str) -> None:
 
     with Store.open(store_path, read_only=True) as store:
         n = export_table(store, what, out, run_id=run_id)
-    if out != "-":
+    if out != "-" and not quiet:
         click.echo(f"wrote {n:,} {what} rows to {out}", err=True)

@@ -53,6 +53,14 @@ def echo_ingest_summary(summary: Any) -> None:
     click.echo(f"  quarantined         {sum(summary.quarantined.values()):>12,}")
     for reason, n in summary.quarantined.most_common():
         click.echo(f"    {reason}: {n:,}")
+    if summary.untrusted_ids:
+        click.echo(
+            f"  warning: {summary.untrusted_ids:,} post ids could not be trusted (float "
+            "notation, rounded, or shared by different texts): those posts are keyed by id "
+            "plus a hash of author and text, never merged on the id"
+        )
+    for found in summary.date_layouts:
+        click.echo(f"  dates of {found['source']} ({found['column']}): {found['note']}")
     if summary.skipped_files:
         click.echo(f"  already ingested, skipped: {len(summary.skipped_files)}")
         for path in summary.skipped_files[:10]:
@@ -69,7 +77,10 @@ def echo_ingest_summary(summary: Any) -> None:
 
 
 def fail_on_failed_files(summary: Any) -> None:
-    """A non-zero exit, after the summary, when files of the batch could not be read."""
+    """A non-zero exit, after the summary, when files of the batch could not be read or when
+    most records read were quarantined (one line: the top reasons and the fix)."""
+    if summary.mostly_quarantined and not summary.failed_files:
+        raise click.ClickException(summary.quarantine_problem())
     if summary.failed_files:
         n, total = len(summary.failed_files), len(summary.files)
         raise click.ClickException(
@@ -100,7 +111,14 @@ def fail_on_failed_files(summary: Any) -> None:
     "--delimiter",
     help="Field delimiter for delimited text (default: ','); '\\t' or 'tab' for a tab.",
 )
-@click.option("--date-format", help="strptime layout of the date column (generic formats).")
+@click.option(
+    "--date-format",
+    "date_format",
+    multiple=True,
+    help="strptime layout of the date column (every tabular format and generic-jsonl); "
+    "repeat it to try several in order. Default: the format's own, with the day/month order "
+    "of numeric dates detected from the values.",
+)
 @click.option("--outlet", help="Outlet of pages that do not name it (article formats).")
 @click.option(
     "--max-record-bytes",
@@ -117,7 +135,7 @@ def ingest(
     mapping: tuple[str, ...],
     platform: str | None,
     delimiter: str | None,
-    date_format: str | None,
+    date_format: tuple[str, ...],
     outlet: str | None,
     max_record_bytes: int | None,
     as_json: bool,
@@ -160,7 +178,7 @@ def ingest(
             platform=platform,
             # A shell passes a typed \t as two characters.
             delimiter="\t" if delimiter in ("\\t", "tab") else delimiter,
-            date_format=date_format,
+            date_format=date_format or None,
             max_record_bytes=max_record_bytes,
             progress=bar.update,
             outlet=outlet,

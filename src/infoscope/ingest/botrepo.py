@@ -34,6 +34,7 @@ import ijson
 import orjson
 
 from infoscope.ingest.formats import (
+    JSON_KINDS,
     ParsedItem,
     Quarantined,
     ReadContext,
@@ -105,6 +106,7 @@ def account_from_user(
 
 class BotrepoProfiles(RecordFormat):
     name = "botrepo-profiles"
+    containers = JSON_KINDS
     description = "Bot Repository profiles: JSON array of {created_at, user: v1.1 user object}"
 
     def detect(self, sniff: Sniff) -> int:

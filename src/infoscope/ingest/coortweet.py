@@ -19,7 +19,7 @@ use the generic formats when the object is not a post.
 from __future__ import annotations
 
 from infoscope.ingest.formats import ReadContext, TabularFormat, register
-from infoscope.ingest.sql import id_text, json_of, lit, provenance
+from infoscope.ingest.sql import id_text, json_of, lit, provenance, timestamp
 
 __all__ = ["CoortweetShares"]
 
@@ -34,7 +34,11 @@ class CoortweetShares(TabularFormat):
 
     def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
         platform = lit(ctx.platform or "twitter")
-        created = "to_timestamp(try_cast(timestamp_share AS DOUBLE))"
+        created = (
+            timestamp("timestamp_share", *ctx.date_formats)
+            if ctx.date_formats
+            else "to_timestamp(try_cast(timestamp_share AS DOUBLE))"
+        )
         mapped = ("object_id", "account_id", "timestamp_share")
         posts = f"""
             SELECT {platform} AS platform,

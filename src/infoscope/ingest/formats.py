@@ -19,7 +19,7 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import ijson
 import orjson
@@ -43,6 +43,11 @@ __all__ = [
 ]
 
 DEFAULT_MAX_RECORD_BYTES = 8 << 20
+# Sniffed container kinds of JSON input (see `Sniff.kind`).
+JSON_KINDS = frozenset({"jsonl", "json-array", "json-object"})
+# Text never holds a NUL byte (UTF-16 aside, told by its byte-order mark): one in the first
+# bytes marks binary data (an image, a database, an executable).
+_BINARY_PROBE = 4096
 
 
 @dataclass(slots=True)
@@ -67,7 +72,9 @@ class ReadContext:
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     platform: str | None = None
     mapping: Mapping[str, str] = field(default_factory=dict)
-    date_format: str | None = None
+    # strptime layouts of the date column, tried in order: given with --date-format, or
+    # detected per source from a sample of its values (`infoscope.ingest.dates`).
+    date_formats: tuple[str, ...] = ()
     delimiter: str | None = None
     outlet: str | None = None
 
@@ -78,7 +85,7 @@ class Sniff:
 
     source: str
     head: bytes
-    kind: str  # "csv", "jsonl", "json-array", "json-object", "empty", "text"
+    kind: str  # "csv", "jsonl", "json-array", "json-object", "empty", "text", "binary", "utf-16"
     columns: tuple[str, ...] = ()
     first: Mapping[str, Any] | None = None
     top_keys: frozenset[str] = frozenset()
@@ -100,6 +107,9 @@ class Format:
     # False for formats that are only ever chosen with --format (never detected): inside an
     # archive, every member is then read with them.
     detectable: ClassVar[bool] = True
+    # The container kinds (`Sniff.kind`) the format reads; None: any. A source of another kind
+    # named with --format is refused with the reason instead of quarantining every record.
+    containers: ClassVar[frozenset[str] | None] = None
 
     def detect(self, sniff: Sniff) -> int:
         """A score above 0 if the sniffed source is this format (higher: more specific)."""
@@ -112,6 +122,11 @@ class TabularFormat(Format):
     markers: ClassVar[frozenset[str]]
     required: ClassVar[frozenset[str]]
     delimiter: ClassVar[str] = ","
+    # The column of the post's date, whose layout is detected from its values when
+    # --date-format is not given (`infoscope.ingest.dates`); the order assumed when no value
+    # tells day from month.
+    date_column: ClassVar[str | None] = None
+    date_order: ClassVar[Literal["day-first", "month-first"]] = "month-first"
 
     def detect(self, sniff: Sniff) -> int:
         if sniff.kind != "csv" or not self.markers <= set(sniff.columns):
@@ -121,13 +136,19 @@ class TabularFormat(Format):
     def required_columns(self, ctx: ReadContext) -> frozenset[str]:
         return self.required
 
+    def date_column_of(self, ctx: ReadContext) -> str | None:
+        """The source column holding the post's date (see `date_column`)."""
+        return self.date_column
+
     def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
         """SELECT statements over relation ``raw`` for ``posts``, ``accounts``, ``labels``.
 
         ``raw`` has the source's columns as text plus ``_source``, ``_line`` and ``_record``.
         The ``posts`` select gives the post columns (see `infoscope.records.POST_SCHEMA`) plus
         ``_created_raw``, the unparsed date, for the quarantine message (the pipeline keeps the
-        raw row of a quarantined record itself). Missing columns read as NULL.
+        raw row of a quarantined record itself), and ``_id_raw``, the id as written, by which
+        ids in float notation are told (see `infoscope.ingest.staging`). Missing columns read
+        as NULL. Dates are read with ``ctx.date_formats`` when not empty.
         """
         raise NotImplementedError
 
@@ -189,6 +210,10 @@ def _top_keys(head: bytes) -> frozenset[str]:
 def sniff(source: Source, *, delimiter: str = ",") -> Sniff:
     """Look at the first bytes of a source to tell its container kind, header or first record."""
     head = source.head
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Sniff(source.name, head, "utf-16")
+    if b"\x00" in head[:_BINARY_PROBE]:
+        return Sniff(source.name, head, "binary")
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     stripped = text.lstrip()
     if not stripped:
@@ -237,6 +262,17 @@ def _describe(sn: Sniff) -> str:
     names = ", ".join(sorted(_REGISTRY))
     if sn.kind == "empty":
         return "the file is empty; nothing to ingest"
+    if sn.kind == "utf-16":
+        return (
+            "the file is UTF-16 text (it starts with a byte-order mark); convert it to UTF-8 "
+            "first, e.g. iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8"
+        )
+    if sn.kind == "binary":
+        return (
+            "the file is binary data, not text (a NUL byte near its start); infoscope reads "
+            "CSV, JSON and HTML text, plain, compressed (.gz, .xz, .bz2) or archived (.zip, "
+            f".tar.*); pass the export file itself, or --format with one of: {names}"
+        )
     if sn.kind in ("csv", "text"):
         cols = ", ".join(sn.columns[:8]) or "(none)"
         hint = ""

@@ -17,7 +17,9 @@ These formats are never detected: pass ``--format``. Fields (`FIELDS`): ``text``
 - ``author`` (handle, a leading ``@`` dropped) and ``author_id``. Without ``author_id`` the
   account id is ``@`` plus the lower-case handle, as in the other formats that only know
   handles. One `Account` is stored per author.
-- ``created_at``: parsed with ``--date-format`` (a strptime layout) when given, else as ISO 8601
+- ``created_at``: parsed with ``--date-format`` (strptime layouts, tried in order) when given;
+  in CSV a column of numeric dates (``24-02-2015``) has its day/month order detected from its
+  values (`infoscope.ingest.dates`); else read as ISO 8601
   (``2017-01-02T16:48:00Z``, ``2017-01-02 16:48``), epoch seconds (9 to 11 digits) or
   milliseconds (12 to 14 digits), or Twitter's ``Mon Jan 02 16:48:00 +0000 2017``. A time
   without an offset is UTC. A value that does not parse quarantines the record.
@@ -38,14 +40,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from infoscope.errors import InfoscopeError
+from infoscope.ingest.dates import as_layouts, parse_with_layouts, unparseable_date_reason
 from infoscope.ingest.formats import (
+    JSON_KINDS,
     ParsedItem,
     Quarantined,
     ReadContext,
@@ -144,6 +148,9 @@ class GenericCsv(TabularFormat):
     def required_columns(self, ctx: ReadContext) -> frozenset[str]:
         return frozenset(checked_mapping(ctx.mapping, self.name).values())
 
+    def date_column_of(self, ctx: ReadContext) -> str | None:
+        return ctx.mapping.get("created_at") or None
+
     def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
         m = checked_mapping(ctx.mapping, self.name)
 
@@ -201,7 +208,7 @@ class GenericCsv(TabularFormat):
                    {post_id} AS post_id,
                    {account_id} AS account_id,
                    {handle("author")} AS account_handle,
-                   {created_at_sql(col("created_at"), ctx.date_format)} AS created_at,
+                   {created_at_sql(col("created_at"), ctx.date_formats)} AS created_at,
                    {text} AS text,
                    nullif(trim({col("lang")}), '') AS lang,
                    {kind} AS kind,
@@ -211,7 +218,8 @@ class GenericCsv(TabularFormat):
                    {urls}::VARCHAR[] AS urls,
                    {json_of(columns, exclude=mapped)} AS raw,
                    {prov},
-                   {col("created_at")} AS _created_raw
+                   {col("created_at")} AS _created_raw,
+                   {col("id")} AS _id_raw
             FROM raw
         """
         sql = {"posts": posts}
@@ -224,10 +232,12 @@ class GenericCsv(TabularFormat):
         return sql
 
 
-def created_at_sql(expr: str, date_format: str | None) -> str:
-    """SQL parsing `expr` with `date_format`, else as ISO 8601, epoch or Twitter's layout."""
-    if date_format:
-        return timestamp(expr, date_format)
+def created_at_sql(expr: str, date_format: str | Sequence[str] | None) -> str:
+    """SQL parsing `expr` with the layouts of `date_format` (tried in order), else as ISO 8601,
+    epoch or Twitter's layout."""
+    layouts = as_layouts(date_format)
+    if layouts:
+        return timestamp(expr, *layouts)
     value = f"trim({expr})"
     return (
         f"CASE WHEN regexp_full_match({value}, {lit(_EPOCH_S.pattern)}) "
@@ -270,7 +280,7 @@ def _scalar_text(value: Any) -> str | None:
     return None
 
 
-def parse_time(value: Any, date_format: str | None) -> datetime | None:
+def parse_time(value: Any, date_format: str | Sequence[str] | None) -> datetime | None:
     """A UTC datetime from a JSON value (see the module docstring), None if it does not parse."""
     if isinstance(value, bool) or value is None:
         return None
@@ -284,10 +294,10 @@ def parse_time(value: Any, date_format: str | None) -> datetime | None:
         return None
     text = value.strip()
     parsed: datetime | None = None
-    if date_format:
-        try:
-            parsed = datetime.strptime(text, date_format)
-        except ValueError:
+    layouts = as_layouts(date_format)
+    if layouts:
+        parsed = parse_with_layouts(text, layouts)
+        if parsed is None:
             return None
     elif _EPOCH_S.fullmatch(text):
         return datetime.fromtimestamp(float(text), UTC)
@@ -367,10 +377,10 @@ def post_from_record(
     else:
         post_id = "gen-" + hashlib.md5(line).hexdigest()
     created_raw = get("created_at")
-    created = parse_time(created_raw, ctx.date_format)
+    created = parse_time(created_raw, ctx.date_formats)
     if created is None:
         shown = "(empty)" if created_raw is None else str(created_raw)
-        return Quarantined(f"unparseable date: {shown}", raw, prov.record, prov.line)
+        return Quarantined(unparseable_date_reason(shown), raw, prov.record, prov.line)
     text_value = get("text")
     text = text_value if isinstance(text_value, str) else _scalar_text(text_value)
     handle = _handle(get("author"))
@@ -418,6 +428,7 @@ def post_from_record(
 
 class GenericJsonl(RecordFormat):
     name = "generic-jsonl"
+    containers = JSON_KINDS
     description = "Any JSON Lines, fields named with --map dotted paths (never detected)"
     detectable = False
 

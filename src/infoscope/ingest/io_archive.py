@@ -98,6 +98,7 @@ class IoArchive(TabularFormat):
     description = "Twitter information-operations archive (state-backed networks, 2018-2021)"
     markers = frozenset({"tweetid", "userid", "tweet_text", "tweet_time", "is_retweet"})
     required = frozenset({"tweetid", "userid", "tweet_text", "tweet_time"})
+    date_column = "tweet_time"
 
     def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
         col = column_getter(columns)
@@ -107,7 +108,7 @@ class IoArchive(TabularFormat):
 
         platform = lit(ctx.platform or "twitter")
         prov = provenance(self.name, ctx.run_id)
-        created = timestamp("tweet_time", *TWEET_TIME_FORMATS)
+        created = timestamp("tweet_time", *(ctx.date_formats or TWEET_TIME_FORMATS))
         is_retweet = f"lower(trim({col('is_retweet')})) IN ('true', '1', 'yes')"
         kind = (
             f"CASE WHEN {is_retweet} THEN 'retweet' "
@@ -149,7 +150,8 @@ class IoArchive(TabularFormat):
                    {metrics} AS metrics,
                    {raw_json} AS raw,
                    {prov},
-                   tweet_time AS _created_raw
+                   tweet_time AS _created_raw,
+                   tweetid AS _id_raw
             FROM raw
         """
         order = f"coalesce({created}, TIMESTAMPTZ '1970-01-01 00:00:00+00')"

@@ -96,6 +96,7 @@ class Ira538(TabularFormat):
         {"external_author_id", "author", "content", "publish_date", "post_type", "account_category"}
     )
     required = frozenset({"external_author_id", "author", "content", "publish_date"})
+    date_column = "publish_date"
 
     def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
         col = column_getter(columns)
@@ -103,7 +104,7 @@ class Ira538(TabularFormat):
         data_columns = tuple(c for c in columns if not _is_index(c))
         platform = lit(ctx.platform or "twitter")
         prov = provenance(self.name, ctx.run_id)
-        created = timestamp("publish_date", *DATE_FORMATS)
+        created = timestamp("publish_date", *(ctx.date_formats or DATE_FORMATS))
         account_id = account_id_sql()
         if "tweet_id" in columns:
             post_id = id_text("tweet_id")
@@ -144,7 +145,8 @@ class Ira538(TabularFormat):
                    {metrics} AS metrics,
                    {raw_json} AS raw,
                    {prov},
-                   publish_date AS _created_raw
+                   publish_date AS _created_raw,
+                   {col("tweet_id")} AS _id_raw
             FROM raw
         """
         # The source's ids of the account (several when a repair disagrees) and its flag.

@@ -57,16 +57,20 @@ TWEET_COLUMNS = (
 _MAPPED = ("author_id", "content", "language", "publish_date", "post_type")
 
 
+DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+
+
 class IraByAuthor(TabularFormat):
     name = "ira-by-author"
     description = "IRA tweets, one CSV per author (FiveThirtyEight data redistributed by author)"
     markers = frozenset({"author_id", "content", "publish_date", "post_type", "retweet"})
     required = frozenset({"author_id", "content", "publish_date"})
+    date_column = "publish_date"
 
     def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
         platform = lit(ctx.platform or "twitter")
         hashed = ", ".join(f"coalesce({ident(c)}, '')" for c in columns)
-        created = timestamp("publish_date", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
+        created = timestamp("publish_date", *(ctx.date_formats or DATE_FORMATS))
         prov = provenance(self.name, ctx.run_id)
         kind = (
             "CASE upper(trim(post_type)) WHEN 'R' THEN 'retweet' WHEN 'Q' THEN 'quote' "

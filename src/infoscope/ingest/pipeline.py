@@ -21,16 +21,23 @@ repeated). A single file that cannot be read raises the error as before (`on_err
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import dataclasses
+import gzip
 import hashlib
+import lzma
 import queue
 import shutil
 import sys
+import tarfile
 import tempfile
 import threading
 import time
+import zipfile
+import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -38,13 +45,17 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from infoscope.errors import (
+    CorruptInputError,
     InfoscopeError,
+    InputEncodingError,
     MissingColumnError,
     MissingComponentError,
     UnknownFormatError,
 )
+from infoscope.ingest.dates import DATE_FIX, as_layouts, detect_date_layouts
 from infoscope.ingest.formats import (
     DEFAULT_MAX_RECORD_BYTES,
+    JSON_KINDS,
     Format,
     Quarantined,
     ReadContext,
@@ -75,7 +86,14 @@ from infoscope.records import (
 from infoscope.store import Store
 from infoscope.text import install_sql_functions
 
-__all__ = ["IngestSummary", "Ingester", "expand_paths", "header_columns", "ingest"]
+__all__ = [
+    "IngestSummary",
+    "Ingester",
+    "check_encoding",
+    "expand_paths",
+    "header_columns",
+    "ingest",
+]
 
 OnError = Literal["raise", "quarantine"]
 
@@ -95,6 +113,25 @@ _SCHEMAS = {
     "article_links": ARTICLE_LINK_SCHEMA,
 }
 _FAILED_FILE = "file not ingested"
+# A run whose quarantined records outnumber this share of those read fails (CLI: exit 1).
+MOSTLY_QUARANTINED = 0.5
+# The fix printed for the most common quarantine reasons (the part before the colon).
+_REASON_FIXES = {
+    "unparseable date": DATE_FIX,
+    "missing post id": "fix: check the id column (--map id=COLUMN for the generic formats)",
+    "expected": "fix: check --delimiter and the quoting of the file",
+    "not a tweet": "fix: check --format (drop it to detect the format)",
+    _FAILED_FILE: "fix: see `infoscope export quarantine` for each file's reason",
+}
+# Errors of a compressed stream or an archive that ends early or is damaged.
+_CORRUPT_STREAM_ERRORS = (
+    EOFError,
+    lzma.LZMAError,
+    zlib.error,
+    gzip.BadGzipFile,
+    tarfile.TarError,
+    zipfile.BadZipFile,
+)
 
 
 @dataclass
@@ -109,6 +146,9 @@ class IngestSummary:
     skipped_files: list[str] = field(default_factory=list)
     skipped_members: list[str] = field(default_factory=list)
     failed_files: list[dict[str, str]] = field(default_factory=list)
+    # How the date column of each source was read when --date-format was not given:
+    # {"source", "column", "layouts", "order", "assumed", "evidence", "note"}.
+    date_layouts: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -143,6 +183,34 @@ class IngestSummary:
     def quarantined(self) -> Counter[str]:
         return self.store.quarantined
 
+    @property
+    def untrusted_ids(self) -> int:
+        """Posts whose id could not be trusted, keyed by a content hash instead (never merged
+        on the id; see `infoscope.ingest.staging`)."""
+        return self.store.untrusted_ids
+
+    @property
+    def mostly_quarantined(self) -> bool:
+        """True when more than half of the records read were quarantined."""
+        n = sum(self.quarantined.values())
+        return n > 0 and n > MOSTLY_QUARANTINED * max(self.records, 1)
+
+    def quarantine_problem(self, top: int = 3) -> str:
+        """One line: how many records were quarantined, the top reasons and their fixes."""
+        n = sum(self.quarantined.values())
+        reasons = self.quarantined.most_common(top)
+        listed = ", ".join(f"{reason} ({count:,})" for reason, count in reasons)
+        fixes = []
+        for reason, _ in reasons:
+            fix = _REASON_FIXES.get(reason) or _REASON_FIXES.get(reason.split(" ", 1)[0])
+            if fix and fix not in fixes:
+                fixes.append(fix)
+        fix_text = "; ".join(fixes) or "fix: see `infoscope export quarantine` for each reason"
+        return (
+            f"{n:,} of {self.records:,} records were quarantined: {listed}; {fix_text}; then "
+            "ingest again (the records already stored are kept)"
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
@@ -156,11 +224,13 @@ class IngestSummary:
             "secondary_items": self.secondary_items,
             "article_links": self.article_links,
             "duplicates": self.duplicates,
+            "untrusted_ids": self.untrusted_ids,
             "quarantined": sum(self.quarantined.values()),
             "quarantined_by_reason": dict(self.quarantined),
             "skipped_files": self.skipped_files,
             "skipped_members": self.skipped_members,
             "failed_files": self.failed_files,
+            "date_layouts": self.date_layouts,
             "seconds": round(self.seconds, 3),
         }
 
@@ -184,8 +254,9 @@ def _quarantine_row(q: Quarantined, source: str, fmt: str, run_id: str) -> dict[
 
 # -- reading (background thread) -------------------------------------------------------------
 # Events passed from the reader to the writer:
-#   ("format", name) | ("skipped", member) | ("table", format, pa.Table)
-#   | ("arrow", kind, pa.Table) | ("rows", "quarantine", list[dict]) | ("count", n)
+#   ("format", name) | ("skipped", member) | ("table", format, pa.Table, date layouts)
+#   | ("dates", dict) | ("arrow", kind, pa.Table) | ("rows", "quarantine", list[dict])
+#   | ("count", n)
 #   | ("done", formats)
 Event = tuple[Any, ...]
 
@@ -199,6 +270,18 @@ class _Reader:
         self.emit = emit
 
     def read_file(self, path: Path, name: str, *, in_folder: bool = False) -> None:
+        try:
+            self._read_file(path, name, in_folder=in_folder)
+        except _CORRUPT_STREAM_ERRORS as exc:
+            # A damaged or truncated compressed file or archive: name it and the fix, not the
+            # decompressor's bare exception (EOFError reached the CLI as "Aborted!").
+            detail = str(exc) or type(exc).__name__
+            raise CorruptInputError(
+                f"{name}: the compressed file or archive is truncated or corrupt ({detail}); "
+                "fix: download or copy it again (`xz -t`, `gzip -t` or `unzip -t` checks it)"
+            ) from None
+
+    def _read_file(self, path: Path, name: str, *, in_folder: bool = False) -> None:
         formats: set[str] = set()
         for source in iter_sources(path, name=name):
             if in_folder and "!" not in source.name:
@@ -220,10 +303,16 @@ class _Reader:
         if self.fixed is not None:
             # Inside an archive, --format applies to the members it recognises (or to every
             # non-empty member for formats that are never detected).
-            if is_member:
-                sn = sniff(source, delimiter=self.ctx.delimiter or ",")
-                if sn.kind == "empty" or (self.fixed.detectable and self.fixed.detect(sn) == 0):
-                    return None
+            sn = sniff(source, delimiter=self.ctx.delimiter or ",")
+            if is_member and (
+                sn.kind == "empty" or (self.fixed.detectable and self.fixed.detect(sn) == 0)
+            ):
+                return None
+            containers = self.fixed.containers
+            if containers is not None and sn.kind not in containers and sn.kind != "empty":
+                if is_member:
+                    return None  # a README next to the data: listed as skipped
+                raise UnknownFormatError(_wrong_container(sn, self.fixed))
             return self.fixed
         sn = sniff(source, delimiter=self.ctx.delimiter or ",")
         if is_member:
@@ -324,6 +413,12 @@ class _Reader:
             )
         record_no = 1
         name_col = None
+        date_column = fmt.date_column_of(ctx)
+        # None until the first rows are seen: then the detected layouts, or () for the
+        # format's own (--date-format given, no date column, or values of no numeric shape).
+        layouts: tuple[str, ...] | None = None if date_column in columns else ()
+        if ctx.date_formats:
+            layouts = ctx.date_formats
         for part in iter_csv_blocks(stream, max_record_bytes=ctx.max_record_bytes):
             if isinstance(part, Oversized):
                 q = Quarantined(part.reason, part.preview, record_no, part.line)
@@ -358,14 +453,68 @@ class _Reader:
                     )
                 )
             table = parsed.table
+            if table.num_rows and layouts is None:
+                assert date_column is not None
+                layouts = self._date_layouts(fmt, source, table, date_column)
             if table.num_rows:
                 if name_col is None or len(name_col) != table.num_rows:
                     name_col = pa.array([source.name] * table.num_rows, pa.string())
                 table = table.append_column("_source", name_col)
                 table = table.append_column("_record", pa.array(parsed.positions + record_no))
-                self.emit(("table", fmt.name, table))
+                self.emit(("table", fmt.name, table, layouts or ()))
             record_no += parsed.records
             self.emit(("count", parsed.records))
+
+    def _date_layouts(
+        self, fmt: TabularFormat, source: Source, table: pa.Table, column: str
+    ) -> tuple[str, ...]:
+        """The layouts detected from the first rows' dates (said in the summary), or ()."""
+        sample = table.column(column).slice(0, 5000).to_pylist()
+        found = detect_date_layouts(sample, default_order=fmt.date_order)
+        if found is None:
+            return ()
+        self.emit(
+            (
+                "dates",
+                {
+                    "source": source.name,
+                    "column": column,
+                    "layouts": list(found.layouts),
+                    "order": found.order,
+                    "assumed": found.assumed,
+                    "evidence": found.evidence,
+                    "note": found.describe(),
+                },
+            )
+        )
+        return found.layouts
+
+
+def _wrong_container(sn: Sniff, fmt: Format) -> str:
+    """The message for --format naming a format that cannot read this kind of input."""
+    kinds = {
+        "csv": "delimited text (CSV)",
+        "text": "plain text",
+        "jsonl": "JSON Lines",
+        "json-array": "a JSON array",
+        "json-object": "a JSON object",
+        "binary": "binary data",
+        "utf-16": "UTF-16 text",
+    }
+    seen = kinds.get(sn.kind, sn.kind)
+    wanted = (
+        "JSON (JSON Lines, an array or an object)"
+        if fmt.containers == JSON_KINDS
+        else " or ".join(kinds.get(k, k) for k in sorted(fmt.containers or ()))
+    )
+    scores = sorted(
+        ((other.detect(sn), name) for name, other in registered_formats().items()), reverse=True
+    )
+    if scores and scores[0][0] > 0 and (len(scores) == 1 or scores[1][0] < scores[0][0]):
+        detected = f"; it is detected as {scores[0][1]!r}: drop --format"
+    else:
+        detected = "; drop --format to detect its format, or pass the one that reads it"
+    return f"{sn.source}: --format {fmt.name} reads {wanted}, but this input is {seen}{detected}"
 
 
 def _recognised(sn: Sniff) -> bool:
@@ -393,7 +542,8 @@ def header_columns(header: str, delimiter: str) -> list[str]:
 # -- writing (main thread) --------------------------------------------------------------------
 class _Batch:
     def __init__(self) -> None:
-        self.tables: dict[str, list[pa.Table]] = {}  # raw rows of tabular formats, by format
+        # Raw rows of tabular formats, by format and the date layouts detected for their source.
+        self.tables: dict[tuple[str, tuple[str, ...]], list[pa.Table]] = {}
         self.records: dict[str, list[pa.Table]] = {k: [] for k in (*_SCHEMAS, "quarantine")}
         self.size = 0
         self.nbytes = 0
@@ -432,7 +582,8 @@ class Ingester:
             sorted(c.mapping.items()),
             c.encoding,
             c.delimiter,
-            c.date_format,
+            # One layout is recorded as before, so that ledger entries stay valid.
+            c.date_formats[0] if len(c.date_formats) == 1 else list(c.date_formats) or None,
             c.platform,
             *([c.outlet] if c.outlet else []),
         ]
@@ -532,7 +683,7 @@ class Ingester:
         for event in events:
             kind = event[0]
             if kind == "table":
-                batch.tables.setdefault(event[1], []).append(event[2])
+                batch.tables.setdefault((event[1], event[3]), []).append(event[2])
                 batch.size += event[2].num_rows
                 batch.nbytes += event[2].nbytes
             elif kind == "arrow":
@@ -551,6 +702,8 @@ class Ingester:
                 self.summary.formats[event[1]] += 1
             elif kind == "skipped":
                 self.summary.skipped_members.append(event[1])
+            elif kind == "dates":
+                self.summary.date_layouts.append(event[1])
             elif kind == "done":
                 formats = event[1]
             if batch.full(self.batch_rows):
@@ -569,21 +722,24 @@ class Ingester:
                 con.register("staged_quarantine", pa.concat_tables(batch.records["quarantine"]))
                 stager.quarantine("staged_quarantine")
                 con.unregister("staged_quarantine")
-            for name, tables in batch.tables.items():
-                self._store_tabular(get_format(name), tables)
+            for (name, layouts), tables in batch.tables.items():
+                self._store_tabular(get_format(name), tables, layouts)
             for kind in ("posts", "accounts", "labels", "articles", "article_links"):
                 if batch.records[kind]:
                     con.register(f"staged_{kind}", pa.concat_tables(batch.records[kind]))
                     getattr(stager, kind)(f"staged_{kind}")
                     con.unregister(f"staged_{kind}")
 
-    def _store_tabular(self, fmt: Format, tables: list[pa.Table]) -> None:
+    def _store_tabular(
+        self, fmt: Format, tables: list[pa.Table], layouts: tuple[str, ...] = ()
+    ) -> None:
         assert isinstance(fmt, TabularFormat)
         con = self.store.con
+        ctx = dataclasses.replace(self.ctx, date_formats=layouts) if layouts else self.ctx
         raw = pa.concat_tables(tables, promote_options="permissive")
         columns = tuple(c for c in raw.column_names if c not in INTERNAL_COLUMNS)
         con.register("raw", raw)
-        sql = fmt.stage_sql(columns, self.ctx)
+        sql = fmt.stage_sql(columns, ctx)
         if "posts" in sql:
             con.execute(f"CREATE OR REPLACE TEMP TABLE staged_posts AS {sql['posts']}")
             raw_record = (
@@ -646,7 +802,7 @@ def ingest(
     mapping: dict[str, str] | None = None,
     platform: str | None = None,
     delimiter: str | None = None,
-    date_format: str | None = None,
+    date_format: str | Sequence[str] | None = None,
     max_record_bytes: int | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     progress: Callable[[int], None] | None = None,
@@ -668,6 +824,7 @@ def ingest(
     paths = list(paths)
     if on_error not in (None, "raise", "quarantine"):
         raise InfoscopeError(f"on_error must be 'raise' or 'quarantine', got {on_error!r}")
+    check_encoding(encoding)
     with contextlib.ExitStack() as stack:
         named: list[tuple[Path, str, bool]] = []
         for p in paths:
@@ -695,6 +852,25 @@ def ingest(
         )
 
 
+def check_encoding(encoding: str) -> None:
+    """Refuse an encoding name Python does not know as a text encoding, naming the fix."""
+    try:
+        known = codecs.lookup(encoding)._is_text_encoding  # type: ignore[attr-defined]
+    except LookupError:
+        known = False
+    if known and codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        raise InputEncodingError(
+            f"--encoding {encoding}: files are read line by line as bytes, which UTF-16 and "
+            "UTF-32 do not allow; convert the file to UTF-8 first, e.g. "
+            "iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8"
+        )
+    if not known:
+        raise InputEncodingError(
+            f"unknown text encoding {encoding!r}: pass --encoding with a Python codec name, "
+            "e.g. --encoding utf-8, --encoding latin-1, --encoding cp1252 or --encoding cp1251"
+        )
+
+
 @contextlib.contextmanager
 def _spooled_stdin() -> Iterator[Path]:
     """Standard input copied to a temporary file (the ledger needs the content's hash)."""
@@ -714,7 +890,7 @@ def _ingest(
     mapping: dict[str, str] | None,
     platform: str | None,
     delimiter: str | None,
-    date_format: str | None,
+    date_format: str | Sequence[str] | None,
     max_record_bytes: int | None,
     batch_rows: int,
     progress: Callable[[int], None] | None,
@@ -725,6 +901,7 @@ def _ingest(
     if batch_rows < 1:
         raise InfoscopeError(f"batch_rows must be at least 1, got {batch_rows}")
     limit = max_record_bytes or DEFAULT_MAX_RECORD_BYTES
+    layouts = as_layouts(date_format)
     params = {
         "paths": [name for _, name, _ in named],
         "format": format,
@@ -732,7 +909,7 @@ def _ingest(
         "mapping": mapping or {},
         "platform": platform,
         "delimiter": delimiter,
-        "date_format": date_format,
+        "date_format": layouts[0] if len(layouts) == 1 else list(layouts) or None,
         "max_record_bytes": limit,
         "on_error": on_error,
         **({"outlet": outlet} if outlet else {}),
@@ -750,7 +927,7 @@ def _ingest(
                 max_record_bytes=limit,
                 platform=platform,
                 mapping=mapping or {},
-                date_format=date_format,
+                date_formats=layouts,
                 delimiter=delimiter,
                 outlet=outlet,
             )

@@ -8,6 +8,15 @@ A staged relation has the columns of its canonical schema (missing ones read as 
 3. repeats within the relation and posts already stored are counted as duplicates and skipped
    (key: platform + post id).
 
+Ids that cannot be trusted are never merged on. A tabular format gives the id as written
+(``_id_raw``) and may flag ids it knows to be rounded (``_id_suspect``); an id is untrusted when
+it is flagged, when it was written in float or scientific notation with more digits than a
+float holds exactly (``5.70306E+17``: a spreadsheet kept 6 of its 18 digits), or when rows of
+the relation share it with different texts. Such a post is keyed by its id, ``-`` and 8 hex
+digits of the MD5 of its lower-case handle and text (``570306000000000000-1a2b3c4d``): the
+same tweet read twice is still one post, two tweets sharing a rounded id are two, and they are
+counted (`StoreCounts.untrusted_ids`) for the summary's warning.
+
 Accounts are merged: a field already known is kept, a missing one is filled in. Labels and
 quarantine rows are added once. Articles are added once per ``article_id`` (the first read
 wins); article links once per (item, relation, target).
@@ -22,6 +31,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from infoscope.ingest.dates import DATE_FIX
 from infoscope.langs import language_code
 from infoscope.records import ACCOUNT_SCHEMA, LABEL_SCHEMA, POST_SCHEMA
 
@@ -65,6 +75,7 @@ class StoreCounts:
     secondary_items: int = 0
     article_links: int = 0
     duplicates: int = 0
+    untrusted_ids: int = 0
     quarantined: Counter[str] = field(default_factory=Counter)
 
 
@@ -78,6 +89,32 @@ def _select(have: set[str], schema: pa.Schema, alias: str = "") -> list[str]:
     return [
         f"{prefix}{f.name}" if f.name in have else f"NULL::{_DUCK[str(f.type)]}" for f in schema
     ]
+
+
+_DATE_FIX_SQL = "'; " + DATE_FIX.replace("'", "''") + "'"
+# An id written as a float: '5.70306E+17', '570306000000000000.0'.
+_FLOAT_NOTATION = r"[0-9]*\.[0-9]*([eE][+-]?[0-9]+)?|[0-9]+([eE][+-]?[0-9]+)"
+# Integers of 16 digits or more are past what a double holds exactly (2**53).
+_INEXACT_IN_FLOAT = "[0-9]{16,}"
+
+
+def _rekeyed(columns: str, created_raw: str, have: set[str], staged: str) -> str:
+    """Staged posts with ``_untrusted`` (see the module docstring) and untrusted ids rekeyed."""
+    id_raw = "trim(_id_raw)" if "_id_raw" in have else "NULL::VARCHAR"
+    suspect = "coalesce(_id_suspect, false)" if "_id_suspect" in have else "false"
+    untrusted = (
+        f"({suspect} OR coalesce(regexp_full_match({id_raw}, '{_FLOAT_NOTATION}') "
+        f"AND regexp_full_match(post_id, '{_INEXACT_IN_FLOAT}'), false) "
+        "OR (post_id IS NOT NULL AND post_id <> '' "
+        "AND min(text) OVER same_id IS DISTINCT FROM max(text) OVER same_id))"
+    )
+    digest = "left(md5(concat_ws(chr(31), lower(account_handle), text)), 8)"
+    return (
+        f"SELECT * REPLACE (CASE WHEN _untrusted THEN post_id || '-' || {digest} "
+        "ELSE post_id END AS post_id) "
+        f"FROM (SELECT {columns}, {created_raw} AS _created_raw, {untrusted} AS _untrusted "
+        f"FROM {staged} WINDOW same_id AS (PARTITION BY platform, post_id))"
+    )
 
 
 def _count(cursor: Any) -> int:
@@ -113,20 +150,32 @@ class Stager:
             f"{e} AS {f.name}" for f, e in zip(POST_SCHEMA, _select(have, POST_SCHEMA), strict=True)
         )
         created_raw = "_created_raw" if "_created_raw" in have else "NULL::VARCHAR"
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW staged_post_rows AS "
-            f"SELECT {columns}, {created_raw} AS _created_raw FROM {staged}"
-        )
+        checked_ids = "_id_raw" in have or "_id_suspect" in have
+        if checked_ids:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE staged_post_rows AS "
+                f"{_rekeyed(columns, created_raw, have, staged)}"
+            )
+        else:
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW staged_post_rows AS "
+                f"SELECT {columns}, {created_raw} AS _created_raw FROM {staged}"
+            )
         relation = "staged_post_rows"
         raw_expr = raw_record_sql or "s.raw"
         valid_s = _VALID.replace("post_id", "s.post_id").replace("created_at", "s.created_at")
         valid = _count(con.execute(f"SELECT count(*) FROM {relation} WHERE {_VALID}"))
+        if checked_ids:
+            self.counts.untrusted_ids += _count(
+                con.execute(f"SELECT count(*) FROM {relation} WHERE _untrusted AND {_VALID}")
+            )
         total = _count(con.execute(f"SELECT count(*) FROM {relation}"))
         if valid < total:
             self.quarantine(
                 f"""(SELECT s.source, s.source_line, s.source_record, s.format,
                         CASE WHEN s.post_id IS NULL OR s.post_id = '' THEN 'missing post id'
-                             ELSE 'unparseable date: ' || coalesce(s._created_raw, '(empty)')
+                             ELSE 'unparseable date: ' || coalesce(nullif(s._created_raw, ''),
+                                  '(empty)') || {_DATE_FIX_SQL}
                         END AS reason,
                         {raw_expr} AS raw, s.ingest_run
                      FROM {relation} s WHERE NOT ({valid_s}))"""
@@ -174,7 +223,7 @@ class Stager:
         )
         con.unregister("lang_map")
         con.execute("DROP TABLE repeats")
-        con.execute("DROP VIEW staged_post_rows")
+        con.execute(f"DROP {'TABLE' if checked_ids else 'VIEW'} staged_post_rows")
         self.counts.posts += inserted
         self.counts.duplicates += valid - inserted
 

@@ -67,6 +67,7 @@ import orjson
 
 from infoscope.errors import InfoscopeError, InputEncodingError
 from infoscope.ingest.formats import (
+    JSON_KINDS,
     ParsedItem,
     Quarantined,
     ReadContext,
@@ -273,6 +274,7 @@ def _dumps(value: Any) -> str:
 
 class TelegramExport(RecordFormat):
     name = "telegram"
+    containers = JSON_KINDS
     description = "Telegram Desktop chat or channel export (result.json, machine-readable JSON)"
     extensions = (".json",)
 

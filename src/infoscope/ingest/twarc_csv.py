@@ -105,6 +105,7 @@ class TwarcCsv(TabularFormat):
         }
     )
     required = frozenset({"id", "created_at", "text"})
+    date_column = "created_at"
 
     def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
         have = set(columns)
@@ -119,7 +120,7 @@ class TwarcCsv(TabularFormat):
 
         platform = lit(ctx.platform or "twitter")
         prov = provenance(self.name, ctx.run_id)
-        created = timestamp(col("created_at"), *DATE_FORMATS)
+        created = timestamp(col("created_at"), *(ctx.date_formats or DATE_FORMATS))
 
         refs = [(idcol(f"referenced_tweets.{t}.id"), k, u, n) for t, k, u, n in REFERENCES]
 
@@ -186,7 +187,8 @@ class TwarcCsv(TabularFormat):
                    {metrics} AS metrics,
                    {json_of(tweet_cols, exclude=mapped)} AS raw,
                    {prov},
-                   {col("created_at")} AS _created_raw
+                   {col("created_at")} AS _created_raw,
+                   {col("id")} AS _id_raw
             FROM raw
         """
 

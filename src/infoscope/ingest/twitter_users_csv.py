@@ -61,7 +61,7 @@ class TwitterUsersCsv(TabularFormat):
         mapped = {"id", "created_at", "verified", *_FIELDS, *_COUNTS}
         raw = json_of(columns, exclude=mapped)
         if "created_at" in have:
-            created = timestamp("created_at", "%a %b %d %H:%M:%S %z %Y")
+            created = timestamp("created_at", *(ctx.date_formats or ("%a %b %d %H:%M:%S %z %Y",)))
             exprs.append(f"{created} AS created_at")
             # A date that does not parse is kept as text in raw.
             keep_date = json_of(columns, exclude=mapped - {"created_at"})

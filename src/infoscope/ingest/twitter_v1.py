@@ -66,7 +66,9 @@ from infoscope.ingest._json_records import (
     iter_json_records,
     text_or_none,
 )
+from infoscope.ingest.dates import parse_date, unparseable_date_reason
 from infoscope.ingest.formats import (
+    JSON_KINDS,
     ParsedItem,
     Quarantined,
     ReadContext,
@@ -244,6 +246,7 @@ def stream_notice(record: dict[str, Any]) -> str | None:
 
 class TwitterV1(RecordFormat):
     name = "twitter-v1"
+    containers = JSON_KINDS
     description = "Twitter API v1.1 statuses, JSON Lines or a JSON array (twarc 1, tweepy, streams)"
 
     def detect(self, sniff: Sniff) -> int:
@@ -269,10 +272,19 @@ class TwitterV1(RecordFormat):
                 yield Quarantined(item.reason, item.raw, record, item.line)
                 continue
             prov = Provenance(source.name, record, item.line)
-            yield from map_status(item.value, item.raw, prov, platform)
+            yield from map_status(
+                item.value, item.raw, prov, platform, date_formats=ctx.date_formats
+            )
 
 
-def map_status(status: Any, raw: str, prov: Provenance, platform: str) -> Iterator[ParsedItem]:
+def map_status(
+    status: Any,
+    raw: str,
+    prov: Provenance,
+    platform: str,
+    *,
+    date_formats: tuple[str, ...] = (),
+) -> Iterator[ParsedItem]:
     """One v1.1 record as a `Post` and its `Account`s, or a `Quarantined` with the reason."""
     if not isinstance(status, dict):
         yield Quarantined("not a tweet: not a JSON object", raw, prov.record, prov.line)
@@ -285,10 +297,10 @@ def map_status(status: Any, raw: str, prov: Provenance, platform: str) -> Iterat
     if post_id is None:
         yield Quarantined("missing post id", raw, prov.record, prov.line)
         return
-    created_at = parse_v1_date(status.get("created_at"))
+    created_at = parse_date(status.get("created_at"), date_formats, parse_v1_date)
     if created_at is None:
         shown = status.get("created_at")
-        reason = f"unparseable date: {shown if shown not in (None, '') else '(empty)'}"
+        reason = unparseable_date_reason(shown)
         yield Quarantined(reason, raw, prov.record, prov.line)
         return
 

@@ -74,7 +74,9 @@ from infoscope.ingest._json_records import (
     iter_json_records,
     text_or_none,
 )
+from infoscope.ingest.dates import parse_date, unparseable_date_reason
 from infoscope.ingest.formats import (
+    JSON_KINDS,
     ParsedItem,
     Quarantined,
     ReadContext,
@@ -235,6 +237,7 @@ def account_from_user(user: dict[str, Any], platform: str, prov: Provenance) -> 
 
 class TwitterV2(RecordFormat):
     name = "twitter-v2"
+    containers = JSON_KINDS
     description = "Twitter API v2 tweets from twarc2: response pages or flattened tweets (JSONL)"
 
     def detect(self, sniff: Sniff) -> int:
@@ -285,7 +288,9 @@ class TwitterV2(RecordFormat):
                     stamped = isinstance(tweet, dict) and stamp is not None
                     kept = _with_place(tweet, places)
                     raw = dumps({**kept, "__twarc": stamp} if stamped else kept)
-                    yield from map_tweet(tweet, exp, raw, prov, platform, yielded)
+                    yield from map_tweet(
+                        tweet, exp, raw, prov, platform, yielded, date_formats=ctx.date_formats
+                    )
                 # Users that only the page's includes name (say, the author of a tweet quoted
                 # by an included tweet) are accounts too; they share the page's last record.
                 for uid, user in exp.users.items():
@@ -298,7 +303,9 @@ class TwitterV2(RecordFormat):
                 record += 1
                 prov = Provenance(source.name, record, item.line)
                 exp = _Expansions.of_flat(value)
-                yield from map_tweet(value, exp, item.raw, prov, platform, set())
+                yield from map_tweet(
+                    value, exp, item.raw, prov, platform, set(), date_formats=ctx.date_formats
+                )
             else:
                 record += 1
                 what = "error message" if "errors" in as_dict(value) else "no id or text"
@@ -312,6 +319,8 @@ def map_tweet(
     prov: Provenance,
     platform: str,
     yielded: set[str],
+    *,
+    date_formats: tuple[str, ...] = (),
 ) -> Iterator[ParsedItem]:
     """One v2 tweet as a `Post` and the `Account`s it names (those not in `yielded` yet)."""
     if not isinstance(tweet, dict):
@@ -321,10 +330,10 @@ def map_tweet(
     if post_id is None:
         yield Quarantined("missing post id", raw, prov.record, prov.line)
         return
-    created_at = parse_v2_date(tweet.get("created_at"))
+    created_at = parse_date(tweet.get("created_at"), date_formats, parse_v2_date)
     if created_at is None:
         shown = tweet.get("created_at")
-        reason = f"unparseable date: {shown if shown not in (None, '') else '(empty)'}"
+        reason = unparseable_date_reason(shown)
         yield Quarantined(reason, raw, prov.record, prov.line)
         return
 

@@ -277,7 +277,7 @@ def toy() -> pa.Table:
                 "resolution": "ner",
             }
             for name in MENTION_SCHEMA.names:
-                columns[name].append(row[name])
+                columns[name].append(row.get(name))
     return pa.table(columns, schema=MENTION_SCHEMA)
 
 
@@ -407,3 +407,134 @@ def test_relations_from_extracted_mentions(mentions: pa.Table) -> None:
     ]
     # Repeated mentions in one sentence count once.
     assert pairs[("NATO", "Russia")]["count"] == 2  # the headline and the Russian sentence
+
+
+# -- Issue 20: actors resolved once ------------------------------------------------------------
+# Each article holds one of the faults the issue names: a nationality adjective taken for an
+# actor, a title and nationality around a person's name, a surname recognised as a group, a
+# think tank split three ways, a platform typed as a person, and Russia-Russian self-pairs.
+RESOLVED = [
+    (
+        "putin",
+        "Russian President Vladimir Putin met Israeli Prime Minister Benjamin Netanyahu. "
+        "Putin said Russians and Israelis were friends. Russia and Israel signed a deal.",
+    ),
+    (
+        "smirnov",
+        "Dmitri Smirnov, a researcher at the RAND Corporation, spoke on Monday. "
+        "Smirnov said a RAND report agreed. The Rand Corporation published it on Twitter.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def resolved_mentions() -> pa.Table:
+    return extract_actors(RESOLVED, lang="en")
+
+
+def test_nationality_and_title_are_attributes_of_the_person(resolved_mentions: pa.Table) -> None:
+    found = rows(resolved_mentions, "putin")
+    putin = next(r for r in found if r["mention"] == "Vladimir Putin")
+    assert (putin["actor"], putin["affiliation"], putin["role"]) == (
+        "Vladimir Putin",
+        "Russia",
+        "head of state",
+    )
+    bibi = next(r for r in found if r["mention"] == "Benjamin Netanyahu")
+    assert (bibi["affiliation"], bibi["role"]) == ("Israel", "head of government")
+    # The adjectives in the titles are no mentions of their own.
+    assert "Israeli" not in [r["mention"] for r in found]
+    assert "Russian" not in [r["mention"] for r in found]
+    # "Putin" later takes the full name and its attributes.
+    later = next(r for r in found if r["mention"] == "Putin")
+    assert (later["actor"], later["affiliation"]) == ("Vladimir Putin", "Russia")
+
+
+def test_demonyms_are_their_state_and_make_no_self_pairs(resolved_mentions: pa.Table) -> None:
+    found = resolved(resolved_mentions, "putin")
+    assert found["Russians"] == ("Russia", "state", "nationality")
+    assert found["Israelis"] == ("Israel", "state", "nationality")
+    actors = {r["actor"] for r in rows(resolved_mentions, "putin")}
+    assert actors == {"Vladimir Putin", "Benjamin Netanyahu", "Russia", "Israel"}
+    pairs = actor_relations(resolved_mentions, level="sentence").to_pylist()
+    assert all(p["actor_a"] != p["actor_b"] for p in pairs)
+    assert {(p["actor_a"], p["actor_b"]) for p in pairs} >= {("Israel", "Russia")}
+
+
+def test_short_name_one_kind_and_one_rand(resolved_mentions: pa.Table) -> None:
+    found = rows(resolved_mentions, "smirnov")
+    smirnov = {(r["actor"], r["actor_kind"]) for r in found if "Smirnov" in r["mention"]}
+    assert smirnov == {("Dmitri Smirnov", "person")}
+    first = next(r for r in found if r["mention"] == "Dmitri Smirnov")
+    assert (first["affiliation"], first["role"]) == ("RAND Corporation", "expert")
+    rand = {r["actor"] for r in found if "rand" in r["mention"].lower()}
+    assert rand == {"RAND Corporation"}
+    assert ("Twitter", "organisation") in {(r["actor"], r["actor_kind"]) for r in found}
+
+
+def test_one_kind_per_actor_across_articles() -> None:
+    from infoscope.articles.actors import _vote_kinds
+
+    table = AliasTable([("Twitter", "Twitter", "organisation")])
+    votes = [
+        ("Smirnov", "person", "ner"),
+        ("Smirnov", "group", "ner"),  # a tie: person wins
+        ("Ivanov", "organisation", "ner"),
+        ("Ivanov", "person", "ner"),
+        ("Ivanov", "person", "name"),  # the majority
+        ("Twitter", "person", "ner"),  # the table's canonical name decides
+    ]
+    assert _vote_kinds(votes, table) == {
+        "Smirnov": "person",
+        "Ivanov": "person",
+        "Twitter": "organisation",
+    }
+
+
+def test_user_table_wins_over_the_nationality_table(tmp_path: Path) -> None:
+    path = tmp_path / "mine.csv"
+    path.write_text("alias,canonical,kind\nRussians,Russian people,group\n", encoding="utf-8")
+    found = resolved(extract_actors([("a", "Russians voted on Sunday.")], aliases=path), "a")
+    assert found["Russians"] == ("Russian people", "group", "alias")
+
+
+def test_affiliation_role_and_speaker_reason_are_stored_also_in_an_older_store(
+    tmp_path: Path,
+) -> None:
+    """Mentions keep their affiliation and role, quotes why a speaker was left NULL; a store
+    from before schema 13 gains the columns when opened for writing."""
+    from infoscope.articles.run import run_actors, run_quotes
+    from infoscope.ingest import ingest
+    from infoscope.store import Store
+
+    page = tmp_path / "summit.txt"
+    page.write_text(
+        "Leaders meet in Moscow\n\n"
+        "Russian President Vladimir Putin met Israeli Prime Minister Benjamin Netanyahu in "
+        "Moscow on Monday to discuss the archive, the talks and the region for several hours.\n\n"
+        '"We were not invited," they said. Putin said the talks went well.\n',
+        encoding="utf-8",
+    )
+    path = tmp_path / "old.duckdb"
+    with Store.open(path) as store:
+        ingest(store, [page], format="text-article")
+        # As schema 12 left them: without the new columns.
+        for table, columns in (
+            ("article_mentions", ("affiliation", "role")),
+            ("article_quotes", ("speaker_written", "speaker_reason")),
+        ):
+            for column in columns:
+                store.con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        store.con.execute("UPDATE meta SET value = '12' WHERE key = 'schema_version'")
+    with Store.open(path) as store:
+        run_actors(store)
+        run_quotes(store)
+        mentions = store.con.execute(
+            "SELECT actor, affiliation, role FROM article_mentions WHERE mention = "
+            "'Vladimir Putin'"
+        ).fetchall()
+        reasons = store.con.execute(
+            "SELECT speaker, speaker_reason FROM article_quotes WHERE quote LIKE 'We were%'"
+        ).fetchall()
+    assert mentions == [("Vladimir Putin", "Russia", "head of state")]
+    assert len(reasons) == 1 and reasons[0][0] is None and reasons[0][1]

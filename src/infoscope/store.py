@@ -61,7 +61,7 @@ from infoscope.records import (
 
 __all__ = ["Run", "Store"]
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 DEFAULT_STORE = "infoscope.duckdb"
 RUN_STATUSES = ("running", "completed", "failed", "interrupted")
 DEFAULT_ENGINE = "duckdb"
@@ -175,6 +175,15 @@ ALTER TABLE IF EXISTS account_signals ADD COLUMN IF NOT EXISTS profile_domain JS
 ALTER TABLE IF EXISTS account_signals ADD COLUMN IF NOT EXISTS automation_likeness DOUBLE;
 ALTER TABLE IF EXISTS account_signals ADD COLUMN IF NOT EXISTS automation_status VARCHAR;
 ALTER TABLE IF EXISTS account_signals ADD COLUMN IF NOT EXISTS automation_evidence JSON;
+""",
+    # Actor mentions carry the person's affiliation and role ("Russian President Vladimir
+    # Putin": Russia, head of state); quotes the words written where the speaker is and why a
+    # speaker was left NULL (a pronoun naming no one, a fragment). Older runs keep NULLs.
+    13: """
+ALTER TABLE IF EXISTS article_mentions ADD COLUMN IF NOT EXISTS affiliation VARCHAR;
+ALTER TABLE IF EXISTS article_mentions ADD COLUMN IF NOT EXISTS role VARCHAR;
+ALTER TABLE IF EXISTS article_quotes ADD COLUMN IF NOT EXISTS speaker_written VARCHAR;
+ALTER TABLE IF EXISTS article_quotes ADD COLUMN IF NOT EXISTS speaker_reason VARCHAR;
 """,
 }
 

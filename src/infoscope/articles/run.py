@@ -289,10 +289,10 @@ def run_actors(
         )
         stored = mentions.select(
             ["article_id", "sentence", "sentence_start", "sentence_end", "mention", "start",
-             "end", "entity_type", "actor", "actor_kind", "resolution"]
+             "end", "entity_type", "actor", "actor_kind", "resolution", "affiliation", "role"]
         ).rename_columns(
             ["article_id", "sentence", "sentence_start", "sentence_end", "mention", "start",
-             "end", "entity_type", "actor", "actor_kind", "resolved_by"]
+             "end", "entity_type", "actor", "actor_kind", "resolved_by", "affiliation", "role"]
         )  # fmt: skip
         store.insert("article_mentions", _with_run(stored, run_id))
         pairs = 0
@@ -414,6 +414,8 @@ def run_quotes(
                 "medium": found.column("outlet"),
                 "quote": found.column("quote"),
                 "pattern": found.column("cue"),
+                "speaker_written": found.column("speaker_written"),
+                "speaker_reason": found.column("speaker_reason"),
             }
         )
         store.insert("article_quotes", _with_run(rows, run_id))

@@ -38,7 +38,9 @@ CREATE TABLE IF NOT EXISTS article_mentions (
   entity_type VARCHAR,
   actor VARCHAR NOT NULL,
   actor_kind VARCHAR,
-  resolved_by VARCHAR
+  resolved_by VARCHAR,
+  affiliation VARCHAR,
+  role VARCHAR
 );
 """,
     "actor_relations": """
@@ -69,7 +71,9 @@ CREATE TABLE IF NOT EXISTS article_quotes (
   verb VARCHAR,
   medium VARCHAR,
   quote VARCHAR,
-  pattern VARCHAR
+  pattern VARCHAR,
+  speaker_written VARCHAR,
+  speaker_reason VARCHAR
 );
 """,
 }

@@ -530,8 +530,7 @@ def test_affiliation_role_and_speaker_reason_are_stored_also_in_an_older_store(
         run_actors(store)
         run_quotes(store)
         mentions = store.con.execute(
-            "SELECT actor, affiliation, role FROM article_mentions WHERE mention = "
-            "'Vladimir Putin'"
+            "SELECT actor, affiliation, role FROM article_mentions WHERE mention = 'Vladimir Putin'"
         ).fetchall()
         reasons = store.con.execute(
             "SELECT speaker, speaker_reason FROM article_quotes WHERE quote LIKE 'We were%'"

@@ -525,6 +525,46 @@ ANALYSES: tuple[Analysis, ...] = (
         reads=("articles-syndication",),
     ),
     Analysis(
+        name="articles-influence",
+        title="Influence graph",
+        package="infoscope.articles.influence",
+        description="a typed directed graph over actors, outlets, quoted sources and "
+        "accounts (events, quotes, reposts, channels) with communities, central nodes and "
+        "the evidence behind each edge",
+        tables="infoscope.articles.influence.tables:INFLUENCE_TABLES",
+        run="infoscope.articles.influence.run:run_influence",
+        load="infoscope.articles.influence.run:load_influence",
+        hint="infoscope articles influence",
+        sections=(
+            Section(
+                key="influence",
+                title="Influence",
+                view="infoscope.articles.influence.view:influence_view",
+                template="influence.html.j2",
+                page="/articles",
+                page_title="Articles",
+                charts="infoscope.articles.influence.view:influence_charts",
+                options=(
+                    _top(20),
+                    Option("influence_nodes", 300, 1, 5_000, "nodes drawn, most central first"),
+                ),
+            ),
+        ),
+        exports=(
+            Export("influence-nodes", table="influence_nodes", help="nodes, community, rank"),
+            Export("influence-edges", table="influence_edges", help="typed edges over time"),
+            Export("influence-evidence", table="influence_evidence", help="evidence per edge"),
+            Export(
+                "influence-graph",
+                writer="infoscope.articles.influence.graphio:write_influence_graph",
+                suffixes=(".gexf", ".graphml"),
+                help="the influence graph with evidence on every edge (GEXF or GraphML)",
+            ),
+        ),
+        demo="infoscope.articles.influence.run:demo_influence",
+        reads=("articles-events", "articles-quotes"),
+    ),
+    Analysis(
         name="articles-narratives",
         title="Narratives",
         package="infoscope.articles",

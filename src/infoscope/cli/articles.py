@@ -22,6 +22,7 @@ __all__ = [
     "actors",
     "articles",
     "events",
+    "influence",
     "ingest_",
     "items_option",
     "narratives",
@@ -402,6 +403,60 @@ def events(
         code = f" [{e['cameo_code']}]" if e["cameo_code"] else ""
         click.echo(f"\n  {e['source']} -> {verb}{code} -> {e['target']} ({e['quad_class']})")
         click.echo(f"    {(e['sentence_text'] or '')[:160]}")
+
+
+@articles.command()
+@store_option()
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False),
+              help="Your alias table (CSV: alias,canonical,kind); an alias @handle makes the "
+              "account the actor's channel.")  # fmt: skip
+@click.option("--min-outlets", default=2, show_default=True, type=click.IntRange(2),
+              help="Outlets quoting a source that put it on an expert circuit.")  # fmt: skip
+@click.option("--resolution", default=1.0, show_default=True, type=click.FloatRange(0),
+              help="Leiden resolution: higher gives more, smaller communities.")  # fmt: skip
+@top_option(20, "Central nodes and edges listed.", min=0)
+@seed_option()
+@json_option("Print the run, central nodes, edges with evidence, communities and circuits.")
+def influence(
+    store_path: str, aliases: str | None, min_outlets: int, resolution: float, top: int,
+    seed: int, as_json: bool,
+) -> None:  # fmt: skip
+    """Who influences whom: a typed directed graph over actors (events), outlets and the
+    sources they quote, accounts and the articles they repost or share, and actors' own
+    accounts, with Leiden communities, PageRank and the evidence behind every edge. Reads
+    the latest events and quotes runs.
+
+    \b
+    Example:
+      infoscope articles events && infoscope articles quotes
+      infoscope articles influence --top 30
+      infoscope export influence-graph --out influence.gexf
+    """
+    from infoscope.articles.influence.run import run_influence
+    from infoscope.store import Store
+
+    with Store.open(store_path) as store:
+        result = run_influence(store, aliases=aliases, min_outlets=min_outlets,
+                               resolution=resolution, seed=seed, top=top)  # fmt: skip
+    run_id, summary, data = result.run_id, result.summary, result.as_dict()
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(
+        f"run {run_id}: {summary['nodes']:,} nodes, {summary['edges']:,} edges "
+        f"({', '.join(f'{k} {v:,}' for k, v in summary['edge_kinds'].items())}), "
+        f"{summary['communities']:,} communities, {summary['circuit_sources']:,} sources on "
+        "an expert circuit"
+    )
+    click.echo("central nodes (PageRank):")
+    for n in data["central"]:
+        click.echo(f"  {n['label'][:40]:<40} {n['kind']:<8} community {n['community']:<3} "
+                   f"{n['pagerank']:.4f}")  # fmt: skip
+    for e in data["edges"]:
+        quad = f" ({e['quad_class']})" if e["quad_class"] else ""
+        click.echo(f"\n  {e['source']} -[{e['kind']}{quad} x{e['weight']}]-> {e['target']}")
+        for v in e["evidence"]:
+            click.echo(f"    {v['article_id']}: {(v['text'] or '')[:150]}")
 
 
 @articles.command()

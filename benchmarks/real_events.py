@@ -12,6 +12,10 @@ share of expected events found with the right source, target and quad class, wit
 CAMEO root code, and the produced events that no record expects; then the same per record
 category, and with ``--misses`` every record coded differently from its expectation.
 
+Measured: 74.1 % of expected events at quad class and at root code, 52 produced events (16 %)
+unexpected; baseline 8.4 % and 2.2 %. By category: verbs 95 %, synonym sets 85 %, dates 87 %,
+compound actors 78 %, PETRARCH patterns 43 %.
+
 Run on demand::
 
     python benchmarks/real_events.py

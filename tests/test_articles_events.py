@@ -158,6 +158,20 @@ def test_actor_dictionary_reads_synonyms_dated_codes_and_agents(tmp_path):
         ("Arnor visited Gondor.", [("ARN", "GON", "042"), ("GON", "ARN", "043")]),
         # compound source: one event each
         ("Arnor and Rohan condemned Gondor.", [("ARN", "GON", "111"), ("ROH", "GON", "111")]),
+        # a list the parse attaches as appositions and modifiers is split at its commas and
+        # conjunctions; members that name no actor are left out
+        (
+            "Arnor, Rohan and the evil awful Gondor condemned Sam Gamgee.",
+            [("ARN", "HOB", "111"), ("ROH", "HOB", "111"), ("GON", "HOB", "111")],
+        ),
+        ("The lions and the evil awful Gondor condemned Rohan.", [("GON", "ROH", "111")]),
+        # a noun before the list, parsed as a second subject
+        (
+            "Old allies Arnor and Rohan condemned Gondor.",
+            [("ARN", "GON", "111"), ("ROH", "GON", "111")],
+        ),
+        # coordinated adjectives do not split the phrase
+        ("Arnor's awful and evil minister condemned Gondor.", [("ARNGOV", "GON", "111")]),
         # a passive: the agent is the source
         ("Gondor was condemned by Rohan.", [("ROH", "GON", "111")]),
         # a block without a default code: only its pattern codes
@@ -291,7 +305,7 @@ def test_petrarch2_unit_tests_are_coded_above_the_floor():
     scores = score_unit_tests(folder)
     coder, baseline = scores["coder"], scores["baseline"]
     assert coder["expected"] > 300
-    # Measured 0.685 (quad and root) and 17 % unexpected (benchmarks/real_events.py).
-    assert coder["quad"] > 0.55 and coder["root"] > 0.55
+    # Measured 0.741 (quad and root) and 16 % unexpected (benchmarks/real_events.py).
+    assert coder["quad"] > 0.73 and coder["root"] > 0.73
     assert coder["unexpected_share"] < 0.3
     assert coder["quad"] > baseline["quad"] + 0.3

@@ -8,7 +8,14 @@ prepositional phrases other than "of", a prepositional object of the verb, then 
 direct object's "of" phrase names; without an object, the subject of the clause the verb
 reports, "A allowed that B ..."; the passive subject of a passive verb) and its code. Each side
 is a noun phrase (its head's subtree without relative clauses, appositions and
-conjuncts; "Arnor and Gondor" are two sources) that names an actor:
+conjuncts; "Arnor and Gondor" are two sources) that names an actor. A plain coordinated
+phrase (no preposition, verb or clause) is also read flat, split at its commas and
+conjunctions, and that reading is kept when it names more actors: the parse often attaches
+the members of "Mordor, the Shire, Fornost and Bree" or "the lions and the evil Gondor" as
+appositions or modifiers; coordinated adjectives ("the awful and evil minister") do not
+split it, and after the member that follows "and" or "or" the rest is an apposition ("A and
+B, the newspaper C"). Two subjects of one verb ("Old foes Gondor and Osgiliath") are read
+as one phrase.
 
 - with PETRARCH dictionaries (`infoscope.articles.events.dictionaries`), an actor or agent
   of the dictionaries found in the phrase gives its CAMEO actor code (``RUS``; an agent
@@ -136,6 +143,11 @@ _PHRASE_DROP = frozenset({"relcl", "acl", "appos", "conj", "cc", "punct", "advcl
 _TARGET_PREPS = ("by", "to", "with", "against", "toward", "towards", "into", "on", "at", "from",
                  "for", "over", "upon", "in")  # fmt: skip
 _RELATIVE = frozenset({"that", "which", "who", "whom"})
+# Words that separate the members of a coordinated noun phrase ("A, B and C", "neither A nor
+# B"); a phrase with a preposition, a verb or a modal is too complex to split flat (tags, as
+# the coder's pipeline may have no coarse parts of speech).
+_COORDINATORS = frozenset({",", ";", "and", "or", "nor", "neither", "either", "both", "&"})
+_NOT_FLAT = ("IN", "TO", "VB", "MD", "WDT", "WP")
 
 EVENT_SCHEMA = pa.schema(
     [
@@ -317,8 +329,55 @@ class _Sentence:
     def agent_only(self, parties: list[Party]) -> bool:
         return bool(parties) and all(p.code and p.code.startswith("---") for p in parties)
 
-    def parties(self, head: Any, *, keep_of: bool = True) -> list[Party]:
-        """The actors of a noun phrase and of its conjuncts ("Arnor and Gondor")."""
+    def parties(
+        self, head: Any, *, keep_of: bool = True, siblings: Iterable[Any] = ()
+    ) -> list[Party]:
+        """The actors of a noun phrase and of its conjuncts ("Arnor and Gondor"): those of
+        the parse, or those of the phrase split flat at its commas and conjunctions when that
+        names more (`_coordinated`); `siblings` are heads the parse gave the same role
+        ("Old foes Gondor and Osgiliath": two subjects)."""
+        parsed = self.parsed_parties(head, keep_of=keep_of)
+        for sibling in siblings:
+            parsed.extend(self.parsed_parties(sibling, keep_of=keep_of))
+        flat = self._coordinated([head, *siblings])
+        if len({(p.code, p.name) for p in flat}) > len({(p.code, p.name) for p in parsed}):
+            return flat
+        return parsed
+
+    def _coordinated(self, heads: list[Any]) -> list[Party]:
+        """The actors of a coordinated noun phrase read as a flat list: the tokens its heads
+        span, split at commas and coordinating conjunctions ("Mordor, the Shire, Fornost and
+        Bree"; "the lions and the evil Gondor"), one party per part that names one. Used when
+        the parse attaches the members as appositions or modifiers; a phrase with a
+        preposition or a clause is left to the parse."""
+        indices = {t.i for h in heads for t in h.subtree}
+        doc = heads[0].doc
+        tokens = [doc[i] for i in range(min(indices), max(indices) + 1)]
+        if any(t.tag_.startswith(_NOT_FLAT) for t in tokens) or not any(
+            t.lower_ in _COORDINATORS for t in tokens
+        ):
+            return []
+        out: list[Party] = []
+        part: list[Any] = []
+        closing = False  # the part after "and", "or", "nor" is the list's last
+        for token in [*tokens, None]:
+            if token is not None and token.lower_ not in _COORDINATORS:
+                part.append(token)
+                continue
+            if token is not None and part and part[-1].tag_.startswith("JJ"):
+                continue  # "the awful and evil minister": coordinated modifiers
+            found = self.party(part)
+            if not self.agent_only(found):
+                out.extend(found)
+            if part and closing:
+                break  # "A and B, the newspaper C": what follows is an apposition
+            if token is not None and token.lower_ in ("and", "or", "nor", "&"):
+                closing = True
+            part = []
+        return out
+
+    def parsed_parties(self, head: Any, *, keep_of: bool = True) -> list[Party]:
+        """The actors of a noun phrase and of its conjuncts as the parse gives them."""
         heads = [head]
         for h in heads:  # grows while conjuncts of conjuncts are found
             heads.extend(c for c in h.children if c.dep_ == "conj" and c not in heads)
@@ -546,7 +605,11 @@ def code_sentence(
         head, passive = _subject(verb)
         if head is None:
             continue
-        sources = sentence.parties(head)
+        # "Old foes Gondor and Osgiliath renewed ties": the parse gives the verb two subjects
+        siblings = [
+            c for c in head.head.children if c.dep_ == head.dep_ == "nsubj" and c.i != head.i
+        ]  # fmt: skip
+        sources = sentence.parties(head, siblings=siblings)
         targets = _targets(verb, sentence, passive)
         pairs = [(s, t) for s in sources for t in targets]
         if not targets and len(sources) > 1:

@@ -260,26 +260,27 @@ def test_events_are_stored_printed_exported_and_shown(tmp_path, dictionaries):
              "--format", "text-article")  # fmt: skip
     data = cli_json("articles", "events", "--store", str(store_path), "--dictionaries",
                     str(folder), "--json")  # fmt: skip
-    assert data["events"] == 2 and data["coded_articles"] == 1
-    assert data["not_coded_articles"] == 1  # the Russian article: listed, not silently left
+    # English: 2 events; Russian: заявил, осуждает, встретилась (actors from the mentions)
+    assert data["events"] == 5 and data["coded_articles"] == 2
+    assert data["not_coded_articles"] == 0
     found = {
         (e["source_code"], e["verb"], e["target_code"], e["negated"]) for e in data["top_events"]
     }
-    assert found == {("ARN", "condemned", "GON", False), ("ARNGOV", "meet", "ROH", True)}
+    assert {("ARN", "condemned", "GON", False), ("ARNGOV", "meet", "ROH", True)} <= found
+    assert (None, "осуждает", None, False) in found
     condemned = next(e for e in data["top_events"] if e["verb"] == "condemned")
     assert condemned["sentence_text"] == "Arnor condemned Gondor on Monday."
     assert condemned["outlet"] == "Wire" and condemned["quad_class"] == "verbal conflict"
     with Store.open(store_path, read_only=True) as store:
         status = rows(store, "SELECT lang, status, reason FROM article_event_status "
                       "WHERE run_id = ? ORDER BY lang", [data["run_id"]])  # fmt: skip
-    assert [s["status"] for s in status] == ["coded", "not coded"]
-    assert "Russian" in status[1]["reason"]
+    assert [s["status"] for s in status] == ["coded", "coded"]
     printed = run_cli("articles", "events", "--store", str(store_path), "--dictionaries",
                       str(folder))  # fmt: skip
     assert printed.exit_code == 0 and "Arnor condemned Gondor on Monday." in printed.output
     out = tmp_path / "events.csv"
     exported = run_cli("export", "article-events", "--store", str(store_path), "--out", str(out))
-    assert exported.exit_code == 0 and out.read_text(encoding="utf-8").count("\n") == 3
+    assert exported.exit_code == 0 and out.read_text(encoding="utf-8").count("\n") == 6
     report = tmp_path / "r.html"
     assert run_cli("report", "--store", str(store_path), "--out", str(report)).exit_code == 0
     html = report.read_text(encoding="utf-8")
@@ -295,6 +296,88 @@ def test_a_bad_dictionary_folder_is_one_line_and_a_non_zero_exit(tmp_path):
                      str(tmp_path))  # fmt: skip
     assert result.exit_code != 0 and "no verb dictionary" in result.output
     assert "Traceback" not in result.output
+
+
+def russian_events(text: str, **options) -> list[tuple]:
+    from infoscope.articles.events.extract import extract_events
+
+    table, status = extract_events([("a", text, "ru")], **options)
+    assert status[0]["status"] == "coded"
+    return [
+        (r["source"], r["verb_entry"], r["target"], r["quad_class"], r["negated"], r["modality"])
+        for r in table.to_pylist()
+    ]
+
+
+VC, MC, VX, MX = (
+    "verbal cooperation",
+    "material cooperation",
+    "verbal conflict",
+    "material conflict",
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Россия осудила Францию.", [("Russia", "осудить", "France", VX, False, None)]),
+        # negation; a prepositional target; Moscow and Kyiv resolve to their states
+        ("Москва не встретилась с Киевом.",
+         [("Russia", "встретиться", "Ukraine", VC, True, None)]),
+        # the reporting verb targets the reported clause's subject, which acts in turn
+        ("Путин заявил, что Россия поддержит Сирию.",
+         [("Vladimir Putin", "заявить", "Russia", VC, False, None),
+          ("Russia", "поддержать", "Syria", VC, False, None)]),
+        # a verb with its object; the object's prepositional phrase is the target
+        ("Россия ввела санкции против Ирана.",
+         [("Russia", "ввести санкция", "Iran", MX, False, None)]),
+        # a governing verb of refusal negates; modal verbs and adjectives are kept
+        ("Украина отказалась вести переговоры с Россией.",
+         [("Ukraine", "вести переговоры", "Russia", VC, True, "отказалась")]),
+        ("Россия может атаковать Украину.",
+         [("Russia", "атаковать", "Ukraine", MX, False, "может")]),
+        ("Китай готов помочь Ирану.", [("China", "помочь", "Iran", MC, False, "готов")]),
+        # the passive's instrumental agent acts on its subject
+        ("Франция была атакована Германией.",
+         [("Germany", "атаковать", "France", MX, False, None)]),
+        # two subjects, no target: each acts on the other; a place is no target
+        ("США и Китай встретились в Женеве.",
+         [("United States", "встретиться", "China", VC, False, None),
+          ("China", "встретиться", "United States", VC, False, None)]),
+        # a verb outside the list, and a verb without a target actor: no event
+        ("Россия любит Францию.", []),
+        ("Россия осудила решение.", []),
+    ],
+)  # fmt: skip
+def test_russian_sentences_are_coded_from_natasha_syntax(text, expected):
+    assert sorted(russian_events(text)) == sorted(expected)
+
+
+def test_russian_codes_are_cameo_only_where_the_list_gives_one():
+    from infoscope.articles.events.extract import extract_events
+
+    table, _ = extract_events(
+        [("a", "Россия осудила Францию. Германия должна передать Украине танки.", "ru")]
+    )
+    coded = {r["verb_entry"]: (r["cameo_code"], r["quad_source"]) for r in table.to_pylist()}
+    assert coded == {"осудить": ("111", "cameo"), "передать": (None, "fallback")}
+    # without the fallback, only verbs with a CAMEO code give events
+    table, _ = extract_events(
+        [("a", "Россия осудила Францию. Германия должна передать Украине танки.", "ru")],
+        fallback=False,
+    )
+    assert table.column("verb_entry").to_pylist() == ["осудить"]
+
+
+def test_russian_actors_take_dictionary_codes_from_their_canonical_names(tmp_path):
+    (tmp_path / "CAMEO.t.txt").write_text(VERBS, encoding="utf-8")
+    (tmp_path / "t.actors.txt").write_text("RUSSIA [RUS]\nFRANCE [FRA]\n", encoding="utf-8")
+    loaded = load_dictionaries(tmp_path)
+    from infoscope.articles.events.extract import extract_events
+
+    table, _ = extract_events([("a", "Россия осудила Францию.", "ru")], dictionaries=loaded)
+    (row,) = table.to_pylist()
+    assert (row["source_code"], row["target_code"], row["cameo_code"]) == ("RUS", "FRA", "111")
 
 
 @pytest.mark.realdata

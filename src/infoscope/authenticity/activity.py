@@ -151,6 +151,14 @@ def load_activity_model(folder: str | Path) -> ActivityModelSet:
 # -- features ------------------------------------------------------------------------------
 
 
+def _significant(values: np.ndarray, digits: int = 12) -> np.ndarray:
+    """`values` rounded to `digits` significant digits (NaN and 0 kept)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        magnitude = np.floor(np.log10(np.abs(values)))
+    scale = np.where(np.isfinite(magnitude), 10.0 ** (digits - 1 - magnitude), 1.0)
+    return np.round(values * scale) / scale
+
+
 def activity_features(
     behaviour: pa.Table,
     near: dict[tuple[str, str], float] | None = None,
@@ -171,10 +179,13 @@ def activity_features(
     )
 
     def column(name: str) -> np.ndarray:
-        return np.asarray(
+        # The engine aggregates in parallel, so sums come back in any order and may differ in
+        # their last bits between runs: 12 significant digits keep training byte-identical.
+        values = np.asarray(
             behaviour.column(name).cast(pa.float64()).to_numpy(zero_copy_only=False),
             dtype=np.float64,
         )
+        return _significant(values)
 
     reaction = column("reaction_median_s")
     cols: dict[str, Any] = {

@@ -845,12 +845,7 @@ def _link_organisations(mentions: list[Mention]) -> None:
     takes that name: the name without a company suffix ("RAND" after "RAND Corporation"), its
     last words ("Communist Party" after "Israeli Communist Party", two words at least), or its
     initials ("DW" after "Deutsche Welle")."""
-    full: dict[tuple[str, ...], set[str]] = {}
-    for m in mentions:
-        if m.kind == "organisation":
-            words = tuple(_name_words(m.form))
-            if len(words) >= 2:
-                full.setdefault(words, set()).add(m.actor)
+    full = _long_names(mentions, "organisation")
     if not full:
         return
     for m in mentions:
@@ -876,6 +871,17 @@ def _link_organisations(mentions: list[Mention]) -> None:
             m.resolution = "name"
 
 
+def _long_names(mentions: list[Mention], kind: str) -> dict[tuple[str, ...], set[str]]:
+    """The names of two words or more of `kind` in the article, with the actors they name."""
+    full: dict[tuple[str, ...], set[str]] = {}
+    for m in mentions:
+        if m.kind == kind:
+            words = tuple(_name_words(m.form))
+            if len(words) >= 2:
+                full.setdefault(words, set()).add(m.actor)
+    return full
+
+
 def _name_words(name: str) -> list[str]:
     words = [w.casefold() for w in name.replace("-", " ").split()]
     while len(words) > 1 and words[-1] in _NAME_SUFFIXES:
@@ -890,12 +896,7 @@ def _link_names(mentions: list[Mention]) -> None:
     after "Paul Manafort"): such a mention, not in the alias table, that ends exactly one
     longer person name in the article becomes that person too.
     """
-    full: dict[tuple[str, ...], set[str]] = {}
-    for m in mentions:
-        if m.kind == "person":
-            words = tuple(_name_words(m.form))
-            if len(words) >= 2:
-                full.setdefault(words, set()).add(m.actor)
+    full = _long_names(mentions, "person")
     if not full:
         return
     for m in mentions:

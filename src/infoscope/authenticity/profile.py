@@ -463,7 +463,19 @@ def check_format(data: dict[str, Any], fmt: str, version: int, kind: str) -> Non
         )
 
 
-class ProfileModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class _JsonFile:
+    """`to_json`/`from_json` for a model class with `to_dict`/`from_dict`."""
+
+    def to_json(self, path: str | Path) -> None:
+        data = self.to_dict()  # type: ignore[attr-defined]
+        Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> Any:
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))  # type: ignore[attr-defined]
+
+
+class ProfileModel(_JsonFile, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Calibrated logistic regression with a stated-rate threshold and a domain check; see the
     module docstring.
 
@@ -770,13 +782,6 @@ class ProfileModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         model._prep = prep
         return model
 
-    def to_json(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
-
-    @classmethod
-    def from_json(cls, path: str | Path) -> ProfileModel:
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-
 
 # -- one model per field set ---------------------------------------------------------------
 
@@ -805,7 +810,7 @@ def _set_groups(key: str) -> list[str]:
     return [] if key == "all" else key.removeprefix("without ").split(", ")
 
 
-class ProfileModelSet:
+class ProfileModelSet(_JsonFile):
     """One `ProfileModel` per field set: what a profile can be scored on depends on its source.
 
     Some sources cannot give whole groups of fields (`OPTIONAL_FIELDS`): a CSV of user
@@ -1086,13 +1091,6 @@ class ProfileModelSet:
         full = self.models_.get("all")
         self.threshold_ = math.inf if full is None else full.threshold_
         return self
-
-    def to_json(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
-
-    @classmethod
-    def from_json(cls, path: str | Path) -> Any:
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def _load_packaged(cls: Any, model_file: str, manifest_file: str) -> Any:

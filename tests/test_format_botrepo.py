@@ -61,7 +61,10 @@ def test_detection():
         (b"1\thuman\n2\tbot", "botrepo-labels"),  # the last line may lack its newline
         (b"1\thuman\r\n2\tbot\r\n", "botrepo-labels"),  # Windows line ends
         (b"1\tspam\n", None),  # only human/bot are recognised
-        (b"user_id\tlabel\n1\thuman\n", None),  # a header: not this format
+        (b"user_id\tlabel\n1\thuman\n", "botrepo-labels"),  # a header line is allowed
+        (b"\xef\xbb\xbfid\tclass\r\n1\tbot\r\n", "botrepo-labels"),  # BOM, CRLF
+        (b"id\tclass\n", None),  # a header alone says nothing
+        (b"id\tclass\nname\tbot\n1\thuman\n", None),  # a second header-like line is not
     ],
 )  # fmt: skip
 def test_detection_table(data, name):
@@ -234,4 +237,21 @@ def test_account_provenance_comes_from_one_record(store):
             "source_record": 1,
             "format": "botrepo-profiles",
         }
+    ]
+
+
+def test_headered_labels_skip_the_header(store, tmp_path):
+    path = tmp_path / "labels.tsv"
+    path.write_bytes(b"\xef\xbb\xbfid\tclass\r\n1001\thuman\r\n1002\tBot\r\nx\tbot\r\n")
+    # A bad line keeps the file from being detected (see the table above): --format.
+    summary = ingest(store, [path], format="botrepo-labels")
+    assert (summary.accounts, summary.labels) == (2, 2)
+    assert summary.quarantined == {"not <user id><TAB><label>": 1}
+    assert rows(store, "SELECT account_id, label_value, source_line FROM account_labels "
+                "ORDER BY 1") == [
+        {"account_id": "1001", "label_value": "human", "source_line": 2},
+        {"account_id": "1002", "label_value": "bot", "source_line": 3},
+    ]  # fmt: skip
+    assert rows(store, "SELECT source_line, reason FROM quarantine") == [
+        {"source_line": 4, "reason": "not <user id><TAB><label>"}
     ]

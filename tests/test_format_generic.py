@@ -21,6 +21,7 @@ date, one without id, one not JSON, one not an object (all quarantined).
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import UTC, datetime
 
@@ -315,3 +316,108 @@ def test_generic_csv_reads_archive_members(store, tmp_path):
     )
     assert summary.skipped_members == []
     assert (summary.posts, dict(summary.quarantined)) == (1, {"unparseable date": 1})
+
+
+# -- labels, raw columns, ids and line ends (real-world exports) ------------------------------
+
+TROLLS = FIX / "state_trolls.csv"
+
+
+def _t16(day: int, hour: int, m: int = 0, s: int = 0) -> datetime:
+    return datetime(2016, 10, day, hour, m, s, tzinfo=UTC)
+
+
+TROLL_MAP = {
+    "id": "tweetid",
+    "text": "tweet_text",
+    "author": "user_screen_name",
+    "created_at": "tweet_time",
+    "lang": "tweet_language",
+    "label:troll": "is_troll",
+    "raw:retweet_count": "retweet_count",
+}
+
+
+def test_csv_labels_and_raw_columns(store):
+    """A near-IO-archive troll file without user ids (BOM, CRLF, a bare CR inside a quoted
+    field, times with and without seconds): every row stored, the troll flag as a label."""
+    summary = ingest(store, [TROLLS], format="generic-csv", mapping=TROLL_MAP,
+                     date_format=("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"))  # fmt: skip
+    assert (summary.posts, summary.accounts, summary.labels) == (4, 2, 2)
+    assert not summary.quarantined
+    assert rows(store, "SELECT post_id, text, created_at, raw, source_line FROM posts "
+                "ORDER BY 1") == [
+        {"post_id": "101", "text": "Breaking:\rsee thread", "created_at": _t16(5, 14, 22),
+         "raw": '{"retweet_count":"12"}', "source_line": 2},
+        {"post_id": "102", "text": "ordinary post\r\nsecond line",
+         "created_at": _t16(5, 14, 22, s=31), "raw": '{"retweet_count":"0"}',
+         "source_line": 3},
+        {"post_id": "103", "text": "#MAGA rally tonight", "created_at": _t16(6, 9),
+         "raw": '{"retweet_count":"40"}', "source_line": 5},
+        {"post_id": "104", "text": "no flag here", "created_at": _t16(6, 9, 1, s=2),
+         "raw": '{"retweet_count":"1"}', "source_line": 6},
+    ]  # fmt: skip
+    # A blank flag adds no label; both of jane_doe's values would be kept if they differed.
+    assert rows(store, "SELECT account_id, label_key, label_value FROM account_labels "
+                "ORDER BY 1") == [
+        {"account_id": "@jane_doe", "label_key": "troll", "label_value": "0"},
+        {"account_id": "@ten_gop", "label_key": "troll", "label_value": "1"},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"text": "tweet_text", "created_at": "tweet_time", "label:troll": "is_troll"},
+         "no author is mapped"),
+        ({**TROLL_MAP, "label:": "is_troll"}, "needs a label name and a column"),
+        ({**TROLL_MAP, "label:troll": "missing_col"}, "missing required column(s) missing_col"),
+        ({**TROLL_MAP, "raw:nope": "nope"}, "missing required column(s) nope"),
+    ],
+)  # fmt: skip
+def test_label_and_raw_items_are_checked(store, mapping, message):
+    with pytest.raises(InfoscopeError, match=re.escape(message)):
+        ingest(store, [TROLLS], format="generic-csv", mapping=mapping)
+    assert store.count("posts") == 0
+
+
+def test_cli_map_items(store_path):
+    out = cli_json(
+        "ingest", str(TROLLS), "--store", str(store_path), "--format", "generic-csv",
+        "--map", "id=tweetid,text=tweet_text,author=user_screen_name,created_at=tweet_time",
+        "--map", "label:troll=is_troll,raw:retweet_count",
+        "--date-format", "%Y-%m-%d %H:%M:%S", "--date-format", "%Y-%m-%d %H:%M",
+    )  # fmt: skip
+    assert (out["posts"], out["labels"]) == (4, 2)
+
+
+def test_jsonl_labels_raw_paths_and_untrusted_ids(store):
+    """Float ids (5.70306e+17) and an id shared by different texts are never merged on; the
+    same record read twice is still one post."""
+    mapping = {"id": "id", "text": "text", "author": "user", "created_at": "t",
+               "label:flag": "flag", "raw:n": "n"}  # fmt: skip
+    summary = ingest(store, [FIX / "float_ids.jsonl"], format="generic-jsonl", mapping=mapping)
+    assert (summary.posts, summary.duplicates) == (4, 1)
+    assert summary.untrusted_ids == 5  # every record read, the repeat included
+    posts = rows(store, "SELECT post_id, account_id, text, raw FROM posts ORDER BY created_at")
+    assert [(p["account_id"], p["text"]) for p in posts] == [
+        ("@ann", "first"), ("@bob", "second"), ("@ann", "shared id"), ("@cy", "other text")
+    ]
+    assert len({p["post_id"] for p in posts}) == 4
+    assert all(p["post_id"].startswith(("570306000000000000-", "7-")) for p in posts)
+    assert posts[0]["raw"] == '{"n":3}'
+    assert rows(store, "SELECT account_id, label_value FROM account_labels ORDER BY 1") == [
+        {"account_id": "@ann", "label_value": "troll"}
+    ]
+
+
+def test_cr_line_ends_are_read_as_lines(store):
+    """A "CSV (Macintosh)" export ends its lines with a bare CR."""
+    summary = ingest(store, [FIX / "mac_line_ends.csv"], format="generic-csv",
+                     mapping={"id": "id", "text": "text", "author": "author",
+                              "created_at": "when"})  # fmt: skip
+    assert (summary.posts, summary.quarantined) == (2, {})
+    assert rows(store, "SELECT post_id, text, source_line FROM posts ORDER BY 1") == [
+        {"post_id": "1", "text": "two\nlines", "source_line": 2},
+        {"post_id": "2", "text": "plain", "source_line": 4},
+    ]

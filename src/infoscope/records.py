@@ -58,6 +58,11 @@ class Post:
     `ref_*` fields name the post and account it refers to, `None` when the source does not say
     (IRA retweets, for instance, never name the original author). Hashtags and mentions are
     stored case-folded without their sigil; URLs are normalised (see `infoscope.text`).
+
+    `id_as_written` is set by formats that cannot vouch for their ids (user-mapped exports):
+    the id as the source wrote it. The store then checks it and refuses to merge on an id
+    written in float notation or shared by different texts (`infoscope.ingest.staging`); it is
+    not stored.
     """
 
     platform: str
@@ -78,6 +83,7 @@ class Post:
     metrics: dict[str, int] | None = None
     raw: str | None = None
     provenance: Provenance | None = None
+    id_as_written: str | None = None
 
 
 @dataclass(slots=True)
@@ -250,7 +256,9 @@ def record_to_row(record: Post | Account | Article | ArticleLink) -> dict[str, A
     names = _FIELD_NAMES.get(cls)
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(
-            f.name for f in dataclasses.fields(record) if f.name not in ("provenance", "labels")
+            f.name
+            for f in dataclasses.fields(record)
+            if f.name not in ("provenance", "labels", "id_as_written")
         )
     row = {name: getattr(record, name) for name in names}
     prov = record.provenance

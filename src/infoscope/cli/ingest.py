@@ -20,14 +20,21 @@ def _format_names() -> list[str]:
 
 
 def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
+    """``FIELD=COLUMN``, ``label:NAME=COLUMN`` and ``raw:COLUMN`` items as one mapping (a raw
+    item maps ``raw:COLUMN`` to ``COLUMN``)."""
     mapping: dict[str, str] = {}
     for value in values:
         for pair in value.split(","):
-            if not pair.strip():
+            pair = pair.strip()
+            if not pair:
+                continue
+            if pair.startswith("raw:") and "=" not in pair:
+                mapping[pair] = pair.removeprefix("raw:").strip()
                 continue
             if "=" not in pair:
                 raise click.BadParameter(
-                    f"{pair!r} is not FIELD=COLUMN (e.g. --map text=content,author=user)",
+                    f"{pair!r} is not FIELD=COLUMN, label:NAME=COLUMN or raw:COLUMN "
+                    "(e.g. --map text=content,author=user,label:troll=is_troll)",
                     param_hint="--map",
                 )
             field, column = pair.split("=", 1)
@@ -104,7 +111,9 @@ def fail_on_failed_files(summary: Any) -> None:
     "--map",
     "mapping",
     multiple=True,
-    help="For generic-csv/generic-jsonl: FIELD=COLUMN pairs, e.g. text=content,author=user.",
+    help="For generic-csv/generic-jsonl: FIELD=COLUMN pairs, e.g. text=content,author=user; "
+    "label:NAME=COLUMN stores a column as the author's label NAME (e.g. label:troll=is_troll); "
+    "raw:COLUMN keeps a column in raw (given any, raw holds just those).",
 )
 @click.option("--platform", help="Platform name for formats that do not state it.")
 @click.option(
@@ -158,7 +167,7 @@ def ingest(
       infoscope ingest tweets.jsonl --store corpus.duckdb
       infoscope ingest saved-pages/ --outlet "Meridian News"
       infoscope ingest export.csv --format generic-csv \\
-        --map id=tweet_id,text=body,author=user,created_at=time
+        --map id=tweet_id,text=body,author=user,created_at=time,label:troll=is_troll
     """
     from tqdm import tqdm
 

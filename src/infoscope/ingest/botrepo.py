@@ -15,12 +15,13 @@ files, and the two are separate inputs here:
   ``t.co`` one). ``raw`` keeps the rest: the fetch time as ``fetched_at`` and the unmapped user
   fields. An item that is not an object with a user id is quarantined; an unparseable
   ``created_at`` leaves the account's ``created_at`` NULL with the text kept in ``raw``.
-- ``<name>.tsv`` (format ``botrepo-labels``): no header, one ``<user id><TAB><label>`` line
-  per account, the label ``human`` or ``bot``. Each line gives the label ``botrepo_label``
+- ``<name>.tsv`` (format ``botrepo-labels``): one ``<user id><TAB><label>`` line per account,
+  the label ``human`` or ``bot``, with or without a header line (``id<TAB>class``: two names,
+  the first not a number; it is skipped). Each line gives the label ``botrepo_label``
   (lower-case) of that account; an account only labelled (no profile) is stored with its id
-  alone. A file is detected as this format when every complete line of its first 64 KiB is a
-  numeric id, a tab and ``human`` or ``bot``; other label files need ``--format
-  botrepo-labels``. A line that is not an id, a tab and a label is quarantined.
+  alone. A file is detected as this format when every complete line of its first 64 KiB after
+  the optional header is a numeric id, a tab and ``human`` or ``bot``; other label files need
+  ``--format botrepo-labels``. A line that is not an id, a tab and a label is quarantined.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ TWITTER_DATE = "%a %b %d %H:%M:%S %z %Y"
 LABEL_KEY = "botrepo_label"
 _DIGITS = re.compile(r"[0-9]+")
 _LABEL_LINE = re.compile(r"[0-9]+\t(?:human|bot)\r?")
+# A header line: two column names, the first not a number (``id\tclass``, ``user_id\tlabel``).
+_HEADER_LINE = re.compile(r"\ufeff?[A-Za-z_][A-Za-z0-9_ .-]*\t[A-Za-z_][A-Za-z0-9_ .-]*\r?")
 _WRAPPER_KEYS = frozenset({"created_at", "user"})
 # User fields mapped to Account fields (the rest of the user object stays in ``raw``).
 _MAPPED_USER_FIELDS = frozenset(
@@ -160,6 +163,8 @@ class BotrepoLabels(RecordFormat):
         if sniff.kind not in ("text", "csv"):
             return 0
         lines = _complete_lines(sniff)
+        if lines and _HEADER_LINE.fullmatch(lines[0]):
+            lines = lines[1:]
         if lines and all(_LABEL_LINE.fullmatch(line) for line in lines):
             return 20
         return 0
@@ -176,6 +181,8 @@ class BotrepoLabels(RecordFormat):
             text = text.lstrip("\ufeff").rstrip("\r\n")
             if not text.strip():
                 continue
+            if record == 0 and _HEADER_LINE.fullmatch(text):
+                continue  # the header line
             record += 1
             parts = [part.strip() for part in text.split("\t")]
             if len(parts) != 2 or not _DIGITS.fullmatch(parts[0]) or not parts[1]:

@@ -15,7 +15,6 @@ or first record, the highest score wins, and a tie or no match is an error namin
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import ijson
 import orjson
 
 from infoscope.errors import UnknownFormatError
+from infoscope.ingest.reading import header_fields
 from infoscope.ingest.sources import Source
 from infoscope.records import Account, Article, ArticleLink, Post
 
@@ -225,8 +225,10 @@ def sniff(source: Source, *, delimiter: str = ",") -> Sniff:
         if first_line.endswith("}"):
             return Sniff(source.name, head, "jsonl", first=_json_object_or_none(first_line))
         return Sniff(source.name, head, "json-object", top_keys=_top_keys(head.lstrip()))
-    header_line = text.split("\n", 1)[0].rstrip("\r")
-    columns = tuple(next(csv.reader([header_line], delimiter=delimiter), []))
+    fields = header_fields(text.split("\n", 1)[0], delimiter)
+    if fields is None:
+        return Sniff(source.name, head, "text")
+    columns = tuple(fields)
     if len(columns) > 1 or delimiter != ",":
         return Sniff(source.name, head, "csv", columns=tuple(c.strip() for c in columns))
     return Sniff(source.name, head, "text", columns=tuple(columns))

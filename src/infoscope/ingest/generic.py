@@ -33,7 +33,15 @@ These formats are never detected: pass ``--format``. Fields (`FIELDS`): ``text``
   in a record, they are extracted from the text at store time (an empty JSON array or ``[]``
   means none). Mentions are always extracted from the text.
 
-Unmapped CSV columns stay in ``raw``; for JSON Lines ``raw`` is the whole object.
+Two more kinds of item carry any other column:
+
+- ``label:NAME=COLUMN`` stores the column's value as the author's analyst label ``NAME``
+  (table ``account_labels``; e.g. ``label:troll=is_troll`` for a dataset's troll flag). A blank
+  value adds no label; an account whose rows give several values gets each one. Labels are
+  inputs, never inferred: they need ``author`` or ``author_id``.
+- ``raw:COLUMN`` keeps a column (or dotted path) in ``raw``. Without any, unmapped CSV columns
+  stay in ``raw`` and for JSON Lines ``raw`` is the whole line; given some, ``raw`` is a JSON
+  object of just those columns (paths), mapped or not.
 """
 
 from __future__ import annotations
@@ -79,8 +87,10 @@ __all__ = [
     "checked_mapping",
     "created_at_sql",
     "hashtag_list",
+    "label_columns",
     "parse_time",
     "post_from_record",
+    "raw_columns",
     "url_items",
     "value_at",
 ]
@@ -113,9 +123,46 @@ _EPOCH_S = re.compile(r"-?[0-9]{9,11}(\.[0-9]+)?")
 _EPOCH_MS = re.compile(r"[0-9]{12,14}")
 
 
+LABEL_PREFIX = "label:"
+RAW_PREFIX = "raw:"
+
+
+def label_columns(mapping: Mapping[str, str]) -> dict[str, str]:
+    """Label name -> column of the ``label:NAME=COLUMN`` items."""
+    return {
+        k.removeprefix(LABEL_PREFIX).strip(): v
+        for k, v in mapping.items()
+        if k.startswith(LABEL_PREFIX) and v
+    }
+
+
+def raw_columns(mapping: Mapping[str, str]) -> tuple[str, ...]:
+    """The columns of the ``raw:COLUMN`` items, in the order given."""
+    return tuple(v for k, v in mapping.items() if k.startswith(RAW_PREFIX) and v)
+
+
+def _check_extra_items(mapping: Mapping[str, str], format_name: str) -> None:
+    for key, column in mapping.items():
+        if key.startswith(LABEL_PREFIX):
+            if not key.removeprefix(LABEL_PREFIX).strip() or not column:
+                raise InfoscopeError(
+                    f"--map {key}={column} needs a label name and a column, e.g. "
+                    "--map label:troll=is_troll"
+                )
+            if not (mapping.get("author") or mapping.get("author_id")):
+                raise InfoscopeError(
+                    f"--map {key}={column} labels the author, but no author is mapped for "
+                    f"format {format_name!r}: add --map author=COLUMN or author_id=COLUMN"
+                )
+        elif key.startswith(RAW_PREFIX) and not column:
+            raise InfoscopeError("--map raw: needs a column, e.g. --map raw:retweet_count")
+
+
 def checked_mapping(mapping: Mapping[str, str], format_name: str) -> dict[str, str]:
-    """The mapping, or an error naming ``--map`` when a field is unknown or a required one is
-    missing."""
+    """The post fields of the mapping, or an error naming ``--map`` when a field is unknown or
+    a required one is missing (``label:``/``raw:`` items are checked and left out)."""
+    _check_extra_items(mapping, format_name)
+    mapping = {k: v for k, v in mapping.items() if not k.startswith((LABEL_PREFIX, RAW_PREFIX))}
     unknown = sorted(set(mapping) - set(FIELDS))
     if unknown:
         raise InfoscopeError(
@@ -146,7 +193,9 @@ class GenericCsv(TabularFormat):
         return 0
 
     def required_columns(self, ctx: ReadContext) -> frozenset[str]:
-        return frozenset(checked_mapping(ctx.mapping, self.name).values())
+        fields = checked_mapping(ctx.mapping, self.name).values()
+        extra = [*label_columns(ctx.mapping).values(), *raw_columns(ctx.mapping)]
+        return frozenset([*fields, *extra])
 
     def date_column_of(self, ctx: ReadContext) -> str | None:
         return ctx.mapping.get("created_at") or None
@@ -202,7 +251,8 @@ class GenericCsv(TabularFormat):
             f"CASE WHEN {blank_tags} THEN NULL ELSE {split_list(col('hashtags'), strip='#')} END"
         )
         urls = url_list(col("urls"))
-        mapped = set(m.values())
+        kept = raw_columns(ctx.mapping)
+        raw = json_of(kept) if kept else json_of(columns, exclude=set(m.values()))
         posts = f"""
             SELECT {platform} AS platform,
                    {post_id} AS post_id,
@@ -216,7 +266,7 @@ class GenericCsv(TabularFormat):
                    {ref_handle} AS ref_account_handle,
                    {hashtags}::VARCHAR[] AS hashtags,
                    {urls}::VARCHAR[] AS urls,
-                   {json_of(columns, exclude=mapped)} AS raw,
+                   {raw} AS raw,
                    {prov},
                    {col("created_at")} AS _created_raw,
                    {col("id")} AS _id_raw
@@ -229,6 +279,14 @@ class GenericCsv(TabularFormat):
                        {handle("author")} AS handle, {prov}
                 FROM raw WHERE ({account_id}) IS NOT NULL
             """
+        labels = label_columns(ctx.mapping)
+        if labels:
+            sql["labels"] = " UNION ALL ".join(
+                f"SELECT {platform} AS platform, {account_id} AS account_id, "
+                f"{lit(name)} AS label_key, trim({ident(column)}) AS label_value, {prov} "
+                f"FROM raw WHERE ({account_id}) IS NOT NULL"
+                for name, column in labels.items()
+            )
         return sql
 
 
@@ -370,12 +428,19 @@ def post_from_record(
         return value_at(record, m[field]) if field in m else None
 
     raw = line.decode("utf-8")
+    id_as_written = None
     if "id" in m:
-        post_id = _scalar_text(get("id"))
+        id_value = get("id")
+        post_id = _scalar_text(id_value)
         if post_id is None:
             return Quarantined("missing post id", raw, prov.record, prov.line)
+        # A JSON number keeps its float notation (5.70306e+17) for the store's id checks.
+        id_as_written = repr(id_value) if isinstance(id_value, float) else post_id
     else:
         post_id = "gen-" + hashlib.md5(line).hexdigest()
+    kept = raw_columns(ctx.mapping)
+    if kept:
+        raw = orjson.dumps({path: value_at(record, path) for path in kept}).decode("utf-8")
     created_raw = get("created_at")
     created = parse_time(created_raw, ctx.date_formats)
     if created is None:
@@ -423,6 +488,7 @@ def post_from_record(
         urls=url_items(get("urls")),
         raw=raw,
         provenance=prov,
+        id_as_written=id_as_written,
     )
 
 
@@ -437,6 +503,7 @@ class GenericJsonl(RecordFormat):
 
     def parse(self, source: Source, ctx: ReadContext) -> Iterator[ParsedItem]:
         m = checked_mapping(ctx.mapping, self.name)
+        labels = tuple(label_columns(ctx.mapping).items())
         record = 0
         for line_no, line in iter_lines(source.stream, max_record_bytes=ctx.max_record_bytes):
             if isinstance(line, Oversized):
@@ -461,10 +528,12 @@ class GenericJsonl(RecordFormat):
             post = post_from_record(value, data, m, ctx, prov)
             yield post
             if isinstance(post, Post) and post.account_id is not None:
+                given = {name: _scalar_text(value_at(value, path)) for name, path in labels}
                 yield Account(
                     platform=post.platform,
                     account_id=post.account_id,
                     handle=post.account_handle,
+                    labels={name: label for name, label in given.items() if label},
                     provenance=Provenance(source=source.name, record=record, line=line_no),
                 )
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import csv
 import dataclasses
 import gzip
 import hashlib
@@ -67,7 +68,13 @@ from infoscope.ingest.formats import (
     registered_formats,
     sniff,
 )
-from infoscope.ingest.reading import Oversized, iter_csv_blocks, parse_csv_block, to_utf8
+from infoscope.ingest.reading import (
+    Oversized,
+    header_fields,
+    iter_csv_blocks,
+    parse_csv_block,
+    to_utf8,
+)
 from infoscope.ingest.sources import Source, fingerprint, iter_sources
 from infoscope.ingest.sql import INTERNAL_COLUMNS, json_of
 from infoscope.ingest.staging import QUARANTINE_SCHEMA, Stager, StoreCounts
@@ -360,6 +367,8 @@ class _Reader:
                     prov.format = fmt.name
                 row = record_to_row(item)
                 if isinstance(item, Post):
+                    if item.id_as_written is not None:
+                        row["_id_raw"] = item.id_as_written
                     pending["posts"].append(row)
                 elif isinstance(item, Account):
                     known = accounts.get((item.platform, item.account_id))
@@ -390,6 +399,8 @@ class _Reader:
         for kind, rows in pending.items():
             if rows:
                 schema = QUARANTINE_SCHEMA if kind == "quarantine" else _SCHEMAS[kind]
+                if kind == "posts" and any("_id_raw" in row for row in rows):
+                    schema = schema.append(pa.field("_id_raw", pa.string()))
                 self.emit(("arrow", kind, pa.Table.from_pylist(rows, schema=schema)))
                 pending[kind] = []
         if counted:
@@ -527,9 +538,12 @@ def _record_of(item: Post | Account | Article | ArticleLink) -> int:
 
 def header_columns(header: str, delimiter: str) -> list[str]:
     """Column names of a header line; empty names become ``_c<i>``, repeats get a suffix."""
-    import csv
-
-    names = next(csv.reader([header.lstrip("\ufeff").rstrip("\r\n")], delimiter=delimiter), [])
+    names = header_fields(header, delimiter)
+    if names is None:
+        raise MissingColumnError(
+            f"the header line is longer than {csv.field_size_limit()} characters: this is not "
+            "delimited text with a header (check --format and --delimiter)"
+        )
     seen: Counter[str] = Counter()
     out = []
     for i, name in enumerate(n.strip() for n in names):
@@ -726,7 +740,10 @@ class Ingester:
                 self._store_tabular(get_format(name), tables, layouts)
             for kind in ("posts", "accounts", "labels", "articles", "article_links"):
                 if batch.records[kind]:
-                    con.register(f"staged_{kind}", pa.concat_tables(batch.records[kind]))
+                    con.register(
+                        f"staged_{kind}",
+                        pa.concat_tables(batch.records[kind], promote_options="permissive"),
+                    )
                     getattr(stager, kind)(f"staged_{kind}")
                     con.unregister(f"staged_{kind}")
 

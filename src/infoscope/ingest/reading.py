@@ -10,6 +10,7 @@ record. Whole blocks of records are then handed to Arrow's CSV parser.
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ __all__ = [
     "CsvBlock",
     "Oversized",
     "ParsedBlock",
+    "header_fields",
     "iter_csv_blocks",
     "iter_lines",
     "parse_csv_block",
@@ -76,6 +78,15 @@ def to_utf8(data: bytes, encoding: str, source: str, first_line: int) -> bytes:
         raise InputEncodingError(
             f"{source}: line {line} cannot be decoded as {encoding}; check --encoding"
         ) from None
+
+
+def header_fields(line: str, delimiter: str) -> list[str] | None:
+    """The fields of a CSV header line (a BOM and line end dropped, a stray CR or LF read as
+    a space), or None when the line is too long to be a header."""
+    line = line.lstrip("\ufeff").rstrip("\r\n").replace("\r", " ").replace("\n", " ")
+    if len(line) >= csv.field_size_limit():
+        return None
+    return next(csv.reader([line], delimiter=delimiter), [])
 
 
 def iter_csv_blocks(

@@ -67,8 +67,33 @@ class _Prepend(io.RawIOBase):
         return n
 
 
+class _CrToLf(io.RawIOBase):
+    """A raw stream of `inner` with every CR read as LF (same length, so offsets hold)."""
+
+    def __init__(self, inner: IO[bytes]):
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        data = self._inner.read(len(buffer)).replace(b"\r", b"\n")
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+
+def _cr_line_ends(head: bytes) -> bool:
+    """Text whose lines end in a bare CR (old Mac exports, "CSV (Macintosh)"): no LF at all."""
+    return b"\r" in head and b"\n" not in head and b"\x00" not in head
+
+
 def _with_head(stream: IO[bytes]) -> tuple[bytes, io.BufferedReader]:
     head = stream.read(HEAD_BYTES)
+    if _cr_line_ends(head):
+        # Read as LF-terminated text: a CR inside a quoted field becomes a newline there too.
+        head = head.replace(b"\r", b"\n")
+        stream = _CrToLf(stream)  # type: ignore[assignment]
     return head, io.BufferedReader(_Prepend(head, stream), buffer_size=_READ_BUFFER)
 
 

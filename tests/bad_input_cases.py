@@ -16,7 +16,11 @@ import io
 import json
 import lzma
 import os
+import shutil
+import subprocess
+import sys
 import tarfile
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,6 +74,72 @@ class Case:
     exit_code: int
     needles: tuple[str, ...]
     store: str = "unchanged"  # or a prefix of the expected description
+    # "full" or "read-only": the store lives on a small tmpfs of its own (mounting needs
+    # root; the case is skipped where it is not allowed), made read-only before the command.
+    disk: str | None = None
+
+
+# Connections and processes a case holds while its command runs; released after it.
+_HELD: list[Any] = []
+_DISK_BYTES = 4 << 20
+
+
+def _mount_tmpfs(where: Path) -> str | None:
+    """Mount a small tmpfs at `where`; None, or why it cannot be."""
+    where.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        return "mounting a tmpfs needs root"
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={_DISK_BYTES}", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return None if done.returncode == 0 else f"cannot mount a tmpfs: {done.stderr.strip()}"
+
+
+def _lock_from_this_process(folder: Path, store: Path) -> list[str]:
+    _HELD.append(duckdb.connect(str(store), read_only=True))  # a notebook's open store
+    return _ingest(_write(folder, "more.jsonl", status_line(900) + "\n"))
+
+
+def _lock_from_another_process(folder: Path, store: Path) -> list[str]:
+    ready = folder / "holder-ready"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, pathlib, sys, time\n"
+         "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+         "pathlib.Path(sys.argv[2]).touch()\n"
+         "time.sleep(120)",
+         str(store), str(ready)],
+    )  # fmt: skip
+    _HELD.append(holder)
+    deadline = time.monotonic() + 30
+    while not ready.exists() and time.monotonic() < deadline and holder.poll() is None:
+        time.sleep(0.05)
+    return _ingest(_write(folder, "more.jsonl", status_line(900) + "\n"))
+
+
+def _more_than_the_disk_holds(folder: Path, store: Path) -> list[str]:
+    lines = (
+        json.dumps({"id": str(10**6 + i), "text": f"post {i} " + os.urandom(96).hex(),
+                    "user": f"u{i % 500}", "t": "2021-03-01T10:00:00Z"})
+        for i in range(40_000)
+    )  # fmt: skip
+    big = _write(folder, "big.jsonl", "\n".join(lines) + "\n")
+    return _ingest(
+        big, "--format", "generic-jsonl", "--map", "id=id,text=text,author=user,created_at=t"
+    )
+
+
+def _release() -> None:
+    while _HELD:
+        held = _HELD.pop()
+        if isinstance(held, subprocess.Popen):
+            held.kill()
+            held.wait()
+        else:
+            held.close()
 
 
 def _write(folder: Path, name: str, data: bytes | str) -> Path:
@@ -337,6 +407,47 @@ CASES: list[Case] = [
         ("warning: 2 post ids could not be trusted",),
         store="+2 posts",
     ),
+    Case(
+        "a 50 MB field in one CSV row",
+        lambda d, s: _ingest(
+            _write(
+                d,
+                "huge.csv",
+                ira_csv(2, author="fine", date="2017-05-1{i} 10:00:00")
+                + ira_row("huge", "x" * (50 << 20), "2017-05-09 10:00:00")
+                + "\n",
+            )
+        ),
+        0,
+        ("record too large: 1",),
+        store="+2 posts, +1 quarantined",
+    ),
+    Case(
+        "store: held read-only by this process (a notebook)",
+        _lock_from_this_process,
+        1,
+        ("already open read-only in this process", "close that store"),
+    ),
+    Case(
+        "store: held read-only by another process",
+        _lock_from_another_process,
+        1,
+        ("is locked by process", "close it or wait"),
+    ),
+    Case(
+        "disk full under the store (4 MB tmpfs)",
+        _more_than_the_disk_holds,
+        1,
+        ("no space left on the device", "running the command again"),
+        disk="full",
+    ),
+    Case(
+        "store: on a read-only file system",
+        lambda d, s: _ingest(_write(d, "more.jsonl", status_line(900) + "\n")),
+        1,
+        ("read-only file system", "commands that only read it"),
+        disk="read-only",
+    ),
     Case("store: not a DuckDB file", _store_damage("not duckdb"), 1, ("cannot be opened",)),
     Case(
         "store: DuckDB file of another program",
@@ -383,17 +494,34 @@ def _digest(path: Path) -> str:
 
 def run_case(case: Case, folder: Path) -> Outcome:
     """Run one case in an empty `folder` and say what happened."""
+    if case.disk is None:
+        return _run_case(case, folder, folder / "store.duckdb")
+    disk = folder / "disk"
+    why = _mount_tmpfs(disk)
+    if why is not None:
+        return Outcome(-1, f"SKIPPED: {why}", "unchanged", True)
+    try:
+        return _run_case(case, folder, disk / "store.duckdb")
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def _run_case(case: Case, folder: Path, store: Path) -> Outcome:
     from infoscope.cli.main import cli
 
     runner = CliRunner()
-    store = folder / "store.duckdb"
     good = _write(folder, "good.csv", ira_csv(3, author="good_acct", date="2017-01-0{i} 10:00:00"))
     first = runner.invoke(cli, ["ingest", str(good), "--store", str(store), "--quiet"])
     assert first.exit_code == 0, first.output
     before = _contents(store)
-    args = case.build(folder, store)
-    damaged = _digest(store)
-    result = runner.invoke(cli, [*args, "--store", str(store)])
+    if case.disk == "read-only":
+        subprocess.run(["mount", "-o", "remount,ro", str(store.parent)], check=True)
+    try:
+        args = case.build(folder, store)
+        damaged = _digest(store)
+        result = runner.invoke(cli, [*args, "--store", str(store)])
+    finally:
+        _release()
     if result.exit_code == 2:  # click's usage error: usage lines, then the error's line
         message = result.stderr.strip().splitlines()[-1]
     elif result.exit_code != 0:

@@ -501,6 +501,8 @@ def test_bad_input_table(tmp_path, case):
     error, never a traceback), and the store unchanged, or only added to with the three good
     posts intact and none duplicated."""
     outcome = run_case(case, tmp_path)
+    if outcome.message.startswith("SKIPPED"):
+        pytest.skip(outcome.message)
     assert not outcome.message.startswith("CRASH"), outcome.message
     assert outcome.exit_code == case.exit_code, outcome
     if outcome.exit_code == 1:

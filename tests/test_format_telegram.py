@@ -25,7 +25,9 @@ import pytest
 
 from infoscope.errors import InfoscopeError, InputEncodingError
 from infoscope.ingest import get_format, ingest, sniff
+from infoscope.ingest.dates import unparseable_date_reason
 from infoscope.ingest.sources import iter_sources
+from infoscope.store import Store
 
 from .conftest import FIXTURES, rows, run_cli
 
@@ -162,11 +164,35 @@ def test_fixture_accounts_and_quarantine(store):
     quarantine = rows(store, "SELECT source_record, reason FROM quarantine ORDER BY source_record")
     assert quarantine == [
         {"source_record": 1, "reason": "not a post: service message (create_channel)"},
-        {"source_record": 7, "reason": "unparseable date: yesterday"},
+        {"source_record": 7, "reason": unparseable_date_reason("yesterday")},
         {"source_record": 9, "reason": "not a post: service message (pin_message)"},
     ]
     raw = json.loads(rows(store, "SELECT raw FROM quarantine WHERE source_record = 7")[0]["raw"])
     assert raw["text"] == "Дата испорчена"  # the whole message is kept for inspection
+
+
+def test_date_format_reads_hand_edited_dates(store, tmp_path):
+    """An export whose dates were rewritten by another tool (no ``date_unixtime``): read with
+    --date-format, and quarantined with the value and the fix without it."""
+    messages = [
+        {"id": 1, "type": "message", "date": "01.03.2021 10:05", "text": "one"},
+        {"id": 2, "type": "message", "date": "01.03.2021 10:06:30", "text": "two"},
+    ]
+    export = {"name": "Edited", "type": "public_channel", "id": 55, "messages": messages}
+    path = _write(tmp_path, export)
+    summary = ingest(store, [path])
+    assert summary.posts == 0
+    assert rows(store, "SELECT reason FROM quarantine ORDER BY source_record") == [
+        {"reason": unparseable_date_reason("01.03.2021 10:05")},
+        {"reason": unparseable_date_reason("01.03.2021 10:06:30")},
+    ]
+    with Store.open(tmp_path / "second.duckdb") as second:
+        summary = ingest(second, [path], date_format=("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M"))
+        assert summary.posts == 2 and not summary.quarantined
+        assert [r["created_at"] for r in rows(second, "SELECT created_at FROM posts "
+                                              "ORDER BY 1")] == [
+            datetime(2021, 3, 1, 10, 5, tzinfo=UTC), datetime(2021, 3, 1, 10, 6, 30, tzinfo=UTC)
+        ]  # fmt: skip
 
 
 def test_detection_from_top_keys():

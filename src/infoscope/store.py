@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -296,6 +297,32 @@ class Run:
         )
 
 
+_LOCK_HOLDER = re.compile(r"lock is held in (?P<program>.+?) \(PID (?P<pid>[0-9]+)\)")
+
+
+def _lock_message(path: Path, error: str, read_only: bool) -> str | None:
+    """What to tell the user when DuckDB refuses `path` because of a lock, or None."""
+    if "different configuration" in error:
+        # This process already holds the store in the other mode (a notebook or a test that
+        # kept a read-only store open and now asks for a writable one, or the reverse).
+        held = "writable" if read_only else "read-only"
+        return (
+            f"store {path} is already open {held} in this process; close that store "
+            "(Store.close() or leave its with-block) before opening it again"
+        )
+    if "lock" not in error.lower():
+        return None
+    holder = _LOCK_HOLDER.search(error)
+    who = (
+        f"process {holder['pid']} ({Path(holder['program']).name})" if holder else "another process"
+    )
+    return (
+        f"store {path} is locked by {who}: an infoscope command, a dashboard or a notebook "
+        "that has it open (even read-only) keeps writers out; close it or wait for it to "
+        "finish, or use another --store"
+    )
+
+
 class Store:
     """An open infoscope store. Use as a context manager, or call `close()`.
 
@@ -321,10 +348,19 @@ class Store:
         try:
             con = duckdb.connect(str(path), read_only=read_only)
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
-            if "lock" in str(exc).lower():
-                raise StoreLockedError(
-                    f"store {path} is in use by another infoscope process; wait for it to "
-                    "finish or use another --store"
+            locked = _lock_message(path, str(exc), read_only)
+            if locked is not None:
+                raise StoreLockedError(locked) from None
+            if "Read-only file system" in str(exc) or "Permission denied" in str(exc):
+                why = (
+                    "is on a read-only file system"
+                    if "Read-only" in str(exc)
+                    else ("may not be written by this user")
+                )
+                raise InfoscopeError(
+                    f"store {path} {why}: commands that only read it (stats, export, report, "
+                    "dashboard) work; to write, copy it to a writable disk or pass --store "
+                    "with a path there"
                 ) from None
             raise InfoscopeError(
                 f"{path} cannot be opened as an infoscope store ({exc}); "

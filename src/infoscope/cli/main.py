@@ -10,6 +10,7 @@ assembles them.
 
 from __future__ import annotations
 
+import errno
 import signal
 import threading
 from collections.abc import Iterator
@@ -63,6 +64,33 @@ def _interruptible() -> Iterator[None]:
             signal.signal(s, handler)
 
 
+_NO_SPACE = "No space left on device"
+_READ_ONLY_FS = "Read-only file system"
+
+
+def _system_failure(exc: BaseException) -> str | None:
+    """One line for a failure of the machine rather than the input (a full disk, a read-only
+    file system, a file the user may not write), from an OSError or DuckDB's own error."""
+    text = str(exc)
+    errno_ = getattr(exc, "errno", None)
+    where = getattr(exc, "filename", None)
+    at = f" ({where})" if where else ""
+    if errno_ == errno.ENOSPC or _NO_SPACE in text:
+        return (
+            f"no space left on the device{at}: {text.splitlines()[0] if text else ''}; free "
+            "space (df -h shows it) or pass --store/--out on a disk with room; what was "
+            "stored before is kept, and running the command again once there is room completes it"
+        )
+    if errno_ == errno.EROFS or _READ_ONLY_FS in text:
+        return (
+            f"cannot write{at}: the file system is read-only ({text.splitlines()[0]}); pass "
+            "--store/--out on a writable disk (reading commands open a store read-only)"
+        )
+    if isinstance(exc, PermissionError):
+        return f"permission denied{at}: choose a path you may write (--store/--out)"
+    return None
+
+
 class _Group(click.Group):
     """Translates infoscope's typed errors and interruptions into one-line messages."""
 
@@ -81,6 +109,9 @@ class _Group(click.Group):
             # DuckDB's own error for a signal that lands during a query outside any run.
             if type(exc).__name__ == "InterruptException" or "Query interrupted" in str(exc):
                 return self._interrupted(INTERRUPTED)
+            message = _system_failure(exc)
+            if message is not None:
+                raise click.ClickException(message) from None
             raise
 
     @staticmethod

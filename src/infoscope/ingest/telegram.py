@@ -25,8 +25,9 @@ Mapping (Telegram Desktop's writer, ``export_output_json.cpp``, defines the fiel
   so ``account_handle`` is the display name (``from``); ids are the stable key.
 - ``created_at`` comes from ``date_unixtime`` (seconds since the epoch, so UTC). Old exports
   only have ``date``, written in the local time of the machine that exported, with no offset:
-  it is read as UTC and may therefore be off by that machine's UTC offset. A message with
-  neither parsable is quarantined as ``unparseable date: <raw>``.
+  it is read as UTC and may therefore be off by that machine's UTC offset, or with the
+  ``--date-format`` layouts when given (an export edited by hand or another tool). A message
+  with neither parsable is quarantined with the value and the fix.
 - A forward (``forwarded_from``) is a repost: kind ``retweet`` with ``ref_account_handle`` the
   origin's display name and ``ref_account_id`` its ``forwarded_from_id`` when the export has
   it; the origin message id is not exported. Otherwise ``reply_to_message_id`` gives kind
@@ -66,6 +67,7 @@ import ijson
 import orjson
 
 from infoscope.errors import InfoscopeError, InputEncodingError
+from infoscope.ingest.dates import parse_date, unparseable_date_reason
 from infoscope.ingest.formats import (
     JSON_KINDS,
     ParsedItem,
@@ -201,19 +203,25 @@ def _entity_lists(
     return hashtags, mentions, urls
 
 
-def _created_at(message: Mapping[str, Any]) -> datetime | None:
+def _local_iso(date: Any) -> datetime | None:
+    if not isinstance(date, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(date.strip())
+    except ValueError:
+        return None
+    # Local time of the exporting machine, offset unknown: read as UTC (module docstring).
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _created_at(message: Mapping[str, Any], layouts: tuple[str, ...]) -> datetime | None:
     unix = message.get("date_unixtime")
     if isinstance(unix, int | float) or (isinstance(unix, str) and unix.strip().isdigit()):
-        return datetime.fromtimestamp(int(unix), UTC)
-    date = message.get("date")
-    if isinstance(date, str):
         try:
-            parsed = datetime.fromisoformat(date.strip())
-        except ValueError:
+            return datetime.fromtimestamp(int(unix), UTC)
+        except (OverflowError, OSError, ValueError):
             return None
-        # Local time of the exporting machine, offset unknown: read as UTC (module docstring).
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    return None
+    return parse_date(message.get("date"), layouts, _local_iso)
 
 
 def _media_ids(message: Mapping[str, Any]) -> list[str] | None:
@@ -338,6 +346,7 @@ class TelegramExport(RecordFormat):
                     is_channel,
                     platform,
                     senders,
+                    ctx.date_formats,
                 )
         except ijson.common.JSONError as exc:
             if "invalid bytes in UTF8" in str(exc):
@@ -361,6 +370,7 @@ class TelegramExport(RecordFormat):
         is_channel: bool,
         platform: str,
         senders: set[str],
+        layouts: tuple[str, ...] = (),
     ) -> Iterator[ParsedItem]:
         if not isinstance(message, dict):
             yield Quarantined("not a post: not a JSON object", _dumps(message), record)
@@ -375,10 +385,11 @@ class TelegramExport(RecordFormat):
         if message.get("id") is None:
             yield Quarantined("missing post id", _dumps(message), record)
             return
-        created = _created_at(message)
+        created = _created_at(message, layouts)
         if created is None:
-            raw_date = message.get("date") or message.get("date_unixtime") or "(empty)"
-            yield Quarantined(f"unparseable date: {raw_date}", _dumps(message), record)
+            raw_date = message.get("date") or message.get("date_unixtime")
+            shown = None if raw_date is None else str(raw_date)
+            yield Quarantined(unparseable_date_reason(shown), _dumps(message), record)
             return
         prov = Provenance(source, record)
         account_id = message.get("from_id")

@@ -498,6 +498,32 @@ def test_out_of_range_numbers_are_400(client, query):
     assert message and "\n" not in message
 
 
+def test_a_request_over_its_time_limit_is_stopped(demo_run, monkeypatch):
+    """A page whose query runs past the limit is stopped by DuckDB's interrupt and answered
+    503 with what to narrow; the next request is served normally."""
+    calls = []
+
+    def slow_overview(store: Store, filters: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:  # about a minute of work, stopped after 0.3 s
+            store.con.execute("SELECT count(*) FROM range(100000000000) WHERE random() < 0")
+        return {"posts": 0}
+
+    monkeypatch.setattr(views, "overview", slow_overview)
+    c = TestClient(create_app(demo_run.store, request_seconds=0.3), base_url="http://127.0.0.1")
+    response = c.get("/api/overview")
+    assert response.status_code == 503
+    assert "took over 0.3 s and was stopped" in response.json()["error"]
+    assert get_json(c, "/api/overview") == {"posts": 0}
+
+
+@pytest.mark.parametrize("length", ["5000", "-1", "lots"])
+def test_a_request_body_is_refused(client, length):
+    response = client.get("/api/overview", headers={"content-length": length})
+    assert response.status_code == 413
+    assert get_json(client, "/api/overview")["posts"] > 0
+
+
 # -- read-only -----------------------------------------------------------------------------
 
 

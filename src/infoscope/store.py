@@ -684,6 +684,13 @@ class Store:
         sql = ibis.to_sql(expr, dialect="duckdb")
         return self.ibis.con.sql(str(sql)).to_arrow_reader(batch_rows)
 
+    def interrupt(self) -> None:
+        """Stop the queries running on this store's connections (callable from another
+        thread): the query raises DuckDB's InterruptException."""
+        self.con.interrupt()
+        if self._ibis is not None:
+            self._ibis.con.interrupt()
+
     @property
     def ibis(self) -> Any:
         """An Ibis backend over this store's connection (imported on first use)."""

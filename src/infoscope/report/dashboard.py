@@ -17,7 +17,9 @@ then answers only requests addressed to this machine (``Host`` 127.0.0.1, localh
 [::1]: a page on another site that rebinds its own name to 127.0.0.1 is refused); bound
 elsewhere it requires a token (``?token=...`` once, then a cookie, or an
 ``Authorization: Bearer`` header) on every request. Only GET and HEAD are served, query
-strings are at most `MAX_QUERY` characters, and every filter value is bound as a parameter.
+strings are at most `MAX_QUERY` characters, a request may carry no body over `MAX_BODY`
+bytes, every filter value is bound as a parameter, and a request whose queries run longer
+than its time limit (`REQUEST_SECONDS` unless told otherwise) is stopped and answered 503.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import duckdb
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
@@ -54,7 +58,9 @@ from infoscope.store import Store
 
 __all__ = [
     "LOOPBACK_HOSTS",
+    "MAX_BODY",
     "MAX_QUERY",
+    "REQUEST_SECONDS",
     "TOKEN_COOKIE",
     "Page",
     "api_path",
@@ -69,6 +75,10 @@ TOKEN_COOKIE = "infoscope_token"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 # Longest query string served: the filters and options are short.
 MAX_QUERY = 4096
+# Largest request body accepted: GET and HEAD need none.
+MAX_BODY = 1024
+# Seconds a request's store queries may run before they are stopped.
+REQUEST_SECONDS = 30.0
 # The accounts page's paging.
 LIMIT = Option("limit", 100, 1, 1000, "accounts per page")
 OFFSET = Option("offset", 0, 0, 10**9, "accounts skipped")
@@ -154,11 +164,13 @@ def create_app(
     *,
     token: str | None = None,
     allowed_hosts: tuple[str, ...] | None = LOOPBACK_HOSTS,
+    request_seconds: float = REQUEST_SECONDS,
 ) -> FastAPI:
     """The dashboard over the store at `store_path`; with `token`, every request must carry
     it; only requests whose ``Host`` is one of `allowed_hosts` are answered (None: any, for
-    a dashboard bound beyond the loopback, where the token guards it). Its pages are those
-    the registry's sections name when the app is created."""
+    a dashboard bound beyond the loopback, where the token guards it); a request's queries
+    are stopped after `request_seconds`. Its pages are those the registry's sections name
+    when the app is created."""
     path = Path(store_path)
     with Store.open(path, read_only=True):
         pass  # fail now, with the store's own message, if it cannot be read
@@ -175,7 +187,13 @@ def create_app(
     @contextmanager
     def opened() -> Iterator[Store]:
         with Store.open(path, read_only=True) as store:
-            yield store
+            timer = threading.Timer(request_seconds, store.interrupt)
+            timer.daemon = True
+            timer.start()
+            try:
+                yield store
+            finally:
+                timer.cancel()
 
     if token:
 
@@ -203,6 +221,9 @@ def create_app(
             return _JSON({"error": "the dashboard is read-only"}, status_code=405)
         if len(request.url.query) > MAX_QUERY:
             return _JSON({"error": f"query string over {MAX_QUERY} characters"}, status_code=414)
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > MAX_BODY:
+            return _JSON({"error": f"request body over {MAX_BODY} bytes"}, status_code=413)
         response: Response = await call_next(request)
         return response
 
@@ -281,6 +302,12 @@ def create_app(
                 return fn(store), None
         except StoreLockedError as exc:
             return None, _JSON({"error": str(exc)}, status_code=503)
+        except duckdb.InterruptException:
+            return None, _JSON(
+                {"error": f"this request took over {request_seconds:g} s and was stopped: "
+                          "narrow it (since/until, community, a smaller top or max_nodes)"},
+                status_code=503,
+            )  # fmt: skip
         except BadParameterError as exc:
             return None, _JSON({"error": str(exc)}, status_code=400)
         except NotFoundError as exc:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -51,7 +52,13 @@ import duckdb
 import pyarrow as pa
 
 from infoscope._version import __version__
-from infoscope.errors import InfoscopeError, NotFoundError, StoreLockedError, StoreVersionError
+from infoscope.errors import (
+    BadParameterError,
+    InfoscopeError,
+    NotFoundError,
+    StoreLockedError,
+    StoreVersionError,
+)
 from infoscope.records import (
     ACCOUNT_SCHEMA,
     ARTICLE_LINK_SCHEMA,
@@ -60,10 +67,16 @@ from infoscope.records import (
     POST_SCHEMA,
 )
 
-__all__ = ["Run", "Store"]
+__all__ = ["Run", "Store", "machine_memory_bytes", "memory_limit"]
 
 SCHEMA_VERSION = 13
 DEFAULT_STORE = "infoscope.duckdb"
+# The engine's memory limit: $INFOSCOPE_MEMORY_LIMIT (the CLI's --memory-limit sets it), else
+# this share of the machine's memory. Past it DuckDB spills to ``<store>.tmp`` rather than
+# fail; memory held in Python (arrays of MinHash signatures, graphs) is not counted.
+MEMORY_LIMIT_ENV = "INFOSCOPE_MEMORY_LIMIT"
+DEFAULT_MEMORY_SHARE = 0.6
+_MEMORY_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)\s*", re.I)
 RUN_STATUSES = ("running", "completed", "failed", "interrupted")
 DEFAULT_ENGINE = "duckdb"
 
@@ -297,6 +310,37 @@ class Run:
         )
 
 
+def machine_memory_bytes() -> int:
+    """Physical memory of this machine."""
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+def memory_limit(value: str | None = None) -> str:
+    """DuckDB's ``memory_limit`` for `value` (``4GB``, ``512MiB``, ``50%`` of the machine),
+    by default $INFOSCOPE_MEMORY_LIMIT or `DEFAULT_MEMORY_SHARE` of the machine, as ``<n>MiB``;
+    an error naming the accepted forms when it is not a size."""
+    given = value if value is not None else os.environ.get(MEMORY_LIMIT_ENV)
+    if not given:
+        return f"{int(machine_memory_bytes() * DEFAULT_MEMORY_SHARE) >> 20}MiB"
+    match = _MEMORY_SIZE.fullmatch(given)
+    if match is None:
+        raise BadParameterError(
+            f"memory limit {given!r} is not a size: give e.g. 4GB, 512MB or 50% (of this "
+            f"machine's {machine_memory_bytes() >> 30} GiB)"
+        )
+    number, unit = float(match[1]), match[2].upper()
+    if unit == "%":
+        if not 0 < number <= 100:
+            raise BadParameterError(f"memory limit {given!r}: a share must be in (0%, 100%]")
+        size = machine_memory_bytes() * number / 100
+    else:
+        power = "KMGT".index(unit[0]) + 1
+        size = number * ((1024 if "I" in unit else 1000) ** power)
+    if size < 64 << 20:
+        raise BadParameterError(f"memory limit {given!r} is under 64 MB: the engine needs more")
+    return f"{int(size) >> 20}MiB"
+
+
 _LOCK_HOLDER = re.compile(r"lock is held in (?P<program>.+?) \(PID (?P<pid>[0-9]+)\)")
 
 
@@ -368,6 +412,11 @@ class Store:
             ) from None
         # Timestamps without an offset are UTC everywhere in infoscope.
         con.execute("SET TimeZone = 'UTC'")
+        try:
+            con.execute(f"SET memory_limit = '{memory_limit()}'")
+        except BaseException:
+            con.close()
+            raise
         # Insertion order carries no meaning in the store; not preserving it lets DuckDB
         # insert and scan in parallel with less memory.
         con.execute("SET preserve_insertion_order = false")

@@ -11,6 +11,7 @@ assembles them.
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -122,7 +123,14 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="infoscope")
-def cli() -> None:
+@click.option(
+    "--memory-limit",
+    metavar="SIZE",
+    help="Memory the engine may use before it spills to disk: 4GB, 512MB or 50% of this "
+    "machine (default: $INFOSCOPE_MEMORY_LIMIT, else 60%). Memory held in Python (MinHash "
+    "signatures, graphs) comes on top.",
+)
+def cli(memory_limit: str | None) -> None:
     """infoscope: find and measure influence operations in social media and news.
 
     \b
@@ -132,6 +140,11 @@ def cli() -> None:
       infoscope communities && infoscope runs
       infoscope export posts --out posts.parquet
     """
+    if memory_limit is not None:
+        from infoscope import store
+
+        store.memory_limit(memory_limit)  # a one-line error now when it is not a size
+        os.environ[store.MEMORY_LIMIT_ENV] = memory_limit
 
 
 # The command modules import only click at load time.

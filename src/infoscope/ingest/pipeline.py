@@ -90,7 +90,7 @@ from infoscope.records import (
     Post,
     record_to_row,
 )
-from infoscope.store import Store
+from infoscope.store import Store, memory_limit
 from infoscope.text import install_sql_functions
 
 __all__ = [
@@ -108,7 +108,7 @@ DEFAULT_BATCH_ROWS = 500_000
 # A batch is also stored once its Arrow data reaches this size: JSON payloads kept in ``raw``
 # make rows of kilobytes, where CSV rows are a few hundred bytes.
 BATCH_BYTES = 256 << 20
-INGEST_MEMORY_LIMIT = "1536MB"
+INGEST_MEMORY_LIMIT = "1464MiB"  # as memory_limit() writes sizes
 _ROWS_PER_EVENT = 5_000
 _QUARANTINE_RAW_LIMIT = 4096
 _PROV_COLS = ("source", "source_line", "source_record", "format", "ingest_run")
@@ -935,7 +935,11 @@ def _ingest(
     # Ingest needs little of DuckDB's cache: bound it so peak memory stays well under 2 GB
     # whatever the input size (DuckDB spills to disk past the limit).
     previous_limit = store.con.execute("SELECT current_setting('memory_limit')").fetchone()
-    store.con.execute(f"SET memory_limit = '{INGEST_MEMORY_LIMIT}'")
+    # The user's limit when it is lower (--memory-limit).
+    store.con.execute(
+        "SET memory_limit = ?",
+        [min(INGEST_MEMORY_LIMIT, memory_limit(), key=lambda m: int(m.removesuffix("MiB")))],
+    )
     try:
         with store.run("ingest", params, fingerprint=input_fp, tables=()) as run:
             ctx = ReadContext(

@@ -344,7 +344,9 @@ def score_co_actions(
         scored = scored.filter(scored.objects >= min_count)
     if stratum_s is not None:
         scored = temp_table(store, f"{prefix}_scored_{slug}", scored)
-        scored = _stratified_expectation(acts, distinct, scored, round(stratum_s * 1000))
+        scored = _stratified_expectation(
+            store, acts, distinct, scored, round(stratum_s * 1000), f"{prefix}_{slug}"
+        )
     table = scored.order_by(["account_a", "account_b"]).to_pyarrow()
 
     n = table.num_rows
@@ -392,12 +394,23 @@ def score_co_actions(
         "scored_pairs": n,
         "kept_pairs": int(kept.sum()),
     }
-    drop_temp(store, f"{prefix}_actions_{slug}", f"{prefix}_scored_{slug}")
+    drop_temp(
+        store,
+        f"{prefix}_actions_{slug}",
+        f"{prefix}_scored_{slug}",
+        f"{prefix}_{slug}_periods",
+        f"{prefix}_{slug}_pair_periods",
+    )
     return ScoredPairs(trace, pairs, f"{prefix}_objects_{slug}", stats)
 
 
 def _stratified_expectation(
-    acts: ibis.Table, distinct: ibis.Table, scored: ibis.Table, stratum_ms: int
+    store: Store,
+    acts: ibis.Table,
+    distinct: ibis.Table,
+    scored: ibis.Table,
+    stratum_ms: int,
+    prefix: str,
 ) -> ibis.Table:
     """`scored` with column ``expected``: the configuration model within each period.
 
@@ -405,6 +418,11 @@ def _stratified_expectation(
     number of objects ``d_at`` and objects their accounts, so a pair expects
     ``sum_t d_at d_bt C_t / D_t^2``: two accounts never active in the same period expect
     nothing in common, and an account's busy period weighs only there.
+
+    The pairs' first accounts are joined with their periods and materialised before the
+    second accounts are: left to itself, the engine may join every two accounts active in
+    a period first (857M rows for 300k posts over 30 days), which grows with the square of
+    the accounts where this grows with the scored pairs times their periods.
     """
     width = max(int(stratum_ms), 1)
     home = acts.group_by("object_id").aggregate(stratum=(_.t_ms.min() // width).cast("int64"))
@@ -414,10 +432,11 @@ def _stratified_expectation(
         factor=(_.n_o * (_.n_o - 1)).sum().cast("float64") / (_.n_o.sum().cast("float64") ** 2)
     )
     per_account = placed.group_by(["account_id", "stratum"]).aggregate(d=_.count())
+    per_account = temp_table(store, f"{prefix}_periods", per_account)
     keys = scored.select("account_a", "account_b")
     side_a = per_account.select(account_a="account_id", stratum="stratum", d_a_t="d")
     side_b = per_account.select(account_b="account_id", stratum_b="stratum", d_b_t="d")
-    both = keys.join(side_a, "account_a")
+    both = temp_table(store, f"{prefix}_pair_periods", keys.join(side_a, "account_a"))
     both = both.join(
         side_b, (both.account_b == side_b.account_b) & (both.stratum == side_b.stratum_b)
     )

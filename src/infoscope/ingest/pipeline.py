@@ -120,7 +120,10 @@ _SCHEMAS = {
     "article_links": ARTICLE_LINK_SCHEMA,
 }
 _FAILED_FILE = "file not ingested"
-# A run whose quarantined records outnumber this share of those read fails (CLI: exit 1).
+# Reasons of records read whole but of a kind not stored (a like, a service message).
+NOT_STORED_REASON = "not a post"
+# A run whose records that could not be read outnumber this share of those read fails (CLI:
+# exit 1); records of a kind not stored (NOT_STORED_REASON) do not count.
 MOSTLY_QUARANTINED = 0.5
 # The fix printed for the most common quarantine reasons (the part before the colon).
 _REASON_FIXES = {
@@ -197,15 +200,24 @@ class IngestSummary:
         return self.store.untrusted_ids
 
     @property
+    def failed_records(self) -> Counter[str]:
+        """The quarantine reasons of records that could not be read, without those of records
+        read whole but of a kind the store does not keep (``not a post``: likes, follows,
+        service messages), which a capture may hold in any share."""
+        return Counter(
+            {r: n for r, n in self.quarantined.items() if not r.startswith(NOT_STORED_REASON)}
+        )
+
+    @property
     def mostly_quarantined(self) -> bool:
-        """True when more than half of the records read were quarantined."""
-        n = sum(self.quarantined.values())
+        """True when more than half of the records read could not be read (`failed_records`)."""
+        n = sum(self.failed_records.values())
         return n > 0 and n > MOSTLY_QUARANTINED * max(self.records, 1)
 
     def quarantine_problem(self, top: int = 3) -> str:
         """One line: how many records were quarantined, the top reasons and their fixes."""
-        n = sum(self.quarantined.values())
-        reasons = self.quarantined.most_common(top)
+        n = sum(self.failed_records.values())
+        reasons = self.failed_records.most_common(top)
         listed = ", ".join(f"{reason} ({count:,})" for reason, count in reasons)
         fixes = []
         for reason, _ in reasons:

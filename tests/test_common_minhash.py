@@ -323,3 +323,63 @@ def test_missing_column(tmp_path: Path) -> None:
         posts = store.ibis.table("posts").select("post_id")
         with pytest.raises(BadParameterError, match="lack column"):
             near_duplicate_groups(store, posts)
+
+
+# -- computed once: the store's cache --------------------------------------------------------
+
+
+def test_the_same_rows_read_the_stored_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [("k1", TEMPLATE), ("k2", ONE_EDIT), ("k3", DROPPED), ("u", UNRELATED[0])]
+    calls = _count_candidates(monkeypatch)
+    with _store(tmp_path / "s.duckdb", rows) as store:
+        posts = store.ibis.table("posts")
+        first = near_duplicate_groups(store, posts)
+        # The same rows as another expression (another column order, a filter keeping all).
+        again = near_duplicate_groups(store, posts.filter(posts.post_id != "none"))
+        assert again.equals(first) and len(calls) == 1
+        # Other parameters, or other rows: computed.
+        near_duplicate_groups(store, posts, threshold=0.7)
+        assert len(calls) == 2
+        store.con.execute("UPDATE posts SET text = text || ' more' WHERE post_id = 'k3'")
+        changed = near_duplicate_groups(store, posts)
+        assert len(calls) == 3 and _members(changed) == _members(first)
+        keys = store.con.execute("SELECT count(*) FROM near_duplicate_cache_keys").fetchone()
+        assert keys == (3,)
+
+
+def test_cache_keeps_the_latest_results_and_no_orphan_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(minhash, "CACHE_KEYS", 2)
+    rows = [("k1", TEMPLATE), ("k2", ONE_EDIT)]
+    with _store(tmp_path / "s.duckdb", rows) as store:
+        for seed in range(4):
+            near_duplicate_groups(store, store.ibis.table("posts"), seed=seed)
+        query = "SELECT key FROM near_duplicate_cache_keys ORDER BY created_at"
+        keys = [k for (k,) in store.con.execute(query).fetchall()]
+        assert len(keys) == 2
+        assert all(":(0.6, 128, 32, 4, 30, 3)" in k or ":(0.6, 128, 32, 4, 30, 2)" in k
+                   for k in keys)  # fmt: skip
+        cached = store.con.execute(
+            "SELECT count(DISTINCT key), count(*) FROM near_duplicate_cache"
+        ).fetchone()
+        assert cached == (2, 4)
+
+
+def test_a_read_only_store_reads_the_cache_but_never_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "s.duckdb"
+    with _store(path, [("k1", TEMPLATE), ("k2", ONE_EDIT)]):
+        pass
+    calls = _count_candidates(monkeypatch)
+    with Store.open(path, read_only=True) as store:
+        near_duplicate_groups(store, store.ibis.table("posts"))
+        assert not store.has_table("near_duplicate_cache_keys")
+    with Store.open(path) as store:
+        near_duplicate_groups(store, store.ibis.table("posts"))
+    with Store.open(path, read_only=True) as store:
+        near_duplicate_groups(store, store.ibis.table("posts"))
+    assert len(calls) == 2  # the last read the stored result

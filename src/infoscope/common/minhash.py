@@ -36,6 +36,15 @@ dropped, another emoji, link or mention). `near_duplicate_groups` finds them at 
 
 Everything is vectorised with numpy over batches streamed from the store (`Store.arrow_reader`),
 so memory holds one batch's shingles at a time plus a signature and an id per post read.
+
+**Computed once.** Coordination, account authenticity and article syndication each ask for
+the groups of (mostly) the same posts. A result is kept in the store (tables
+``near_duplicate_cache`` and ``near_duplicate_cache_keys``) under a key made of the
+parameters and a fingerprint of the rows read (their count and two order-independent sums of
+a hash of ``post_id`` and ``text``): the same rows with the same parameters read the stored
+groups instead of computing them again, and any change to those rows (a new ingest, another
+time range) makes a new key. The last `CACHE_KEYS` results are kept; a store opened
+read-only reads them but never writes.
 """
 
 from __future__ import annotations
@@ -68,6 +77,18 @@ RESULT_SCHEMA = pa.schema(
         pa.field("similarity", pa.float64(), nullable=False),
     ]
 )
+
+# Results kept in the store's near-duplicate cache (the oldest are dropped).
+CACHE_KEYS = 8
+_CACHE_DDL = """
+CREATE TABLE IF NOT EXISTS near_duplicate_cache_keys (
+  key VARCHAR PRIMARY KEY, created_at TIMESTAMPTZ NOT NULL, posts BIGINT, grouped BIGINT
+);
+CREATE TABLE IF NOT EXISTS near_duplicate_cache (
+  key VARCHAR NOT NULL, post_id VARCHAR NOT NULL, group_id VARCHAR NOT NULL,
+  similarity DOUBLE NOT NULL
+);
+"""
 
 # Rows read from the store at a time, and UTF-16 code units shingled at a time (a batch of
 # very long texts, such as Telegram channel posts, is cut further so memory stays bounded).
@@ -419,7 +440,97 @@ def near_duplicate_groups(
         )
     selected = posts.select(post_id=posts.post_id.cast("string"), text=posts.text)
     selected = selected.filter(selected.text.notnull() & selected.post_id.notnull())
-    capacity = int(selected.count().to_pyarrow().as_py() or 0)
+    params = (threshold, num_perm, bands, shingle, min_chars, seed)
+    capacity, key = _fingerprint(selected, params)
+    cached = _cached(store, key)
+    if cached is not None:
+        return cached
+    table = _groups(store, selected, capacity, *params)
+    _keep(store, key, capacity, table)
+    return table
+
+
+def _fingerprint(selected: ibis.Table, params: tuple[Any, ...]) -> tuple[int, str]:
+    """The number of rows of `selected` and the cache key of its rows with `params`."""
+    digest = (selected.post_id.cast("string") + "\x1f" + selected.text).hash()
+    row = (
+        selected.aggregate(
+            n=selected.count(),
+            x=digest.bit_xor(),
+            s=(digest % 2_147_483_647).sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    n = int(row["n"] or 0)
+    return n, f"v1:{params}:{n}:{row['x']}:{row['s']}"
+
+
+def _cached(store: Store, key: str) -> pa.Table | None:
+    if not store.has_table("near_duplicate_cache_keys"):
+        return None
+    con = store.ibis.con
+    known = con.execute(
+        "SELECT count(*) FROM near_duplicate_cache_keys WHERE key = ?", [key]
+    ).fetchall()
+    if not known[0][0]:
+        return None
+    table = con.sql(
+        "SELECT post_id, group_id, similarity FROM near_duplicate_cache WHERE key = ? "
+        "ORDER BY group_id, post_id",
+        params=[key],
+    ).to_arrow_table()
+    return table.cast(RESULT_SCHEMA)
+
+
+def _keep(store: Store, key: str, posts: int, table: pa.Table) -> None:
+    """Store `table` under `key` (rows first, the key last: a key always has its rows)."""
+    if store.read_only:
+        return
+    con = store.ibis.con
+    con.execute(_CACHE_DDL)
+    con.execute("DELETE FROM near_duplicate_cache WHERE key = ?", [key])
+    con.register("_near_duplicate_new", table)
+    try:
+        con.execute(
+            "INSERT INTO near_duplicate_cache SELECT ?, post_id, group_id, similarity "
+            "FROM _near_duplicate_new",
+            [key],
+        )
+    finally:
+        con.unregister("_near_duplicate_new")
+    con.execute(
+        "INSERT OR REPLACE INTO near_duplicate_cache_keys VALUES (?, now(), ?, ?)",
+        [key, posts, table.num_rows],
+    )
+    old = [
+        r[0]
+        for r in con.execute(
+            "SELECT key FROM near_duplicate_cache_keys ORDER BY created_at DESC OFFSET ?",
+            [CACHE_KEYS],
+        ).fetchall()
+    ]
+    for stale in old:
+        con.execute("DELETE FROM near_duplicate_cache_keys WHERE key = ?", [stale])
+    # Rows whose key is gone (dropped above, or written by a process killed before its key).
+    con.execute(
+        "DELETE FROM near_duplicate_cache WHERE key NOT IN "
+        "(SELECT key FROM near_duplicate_cache_keys)"
+    )
+
+
+def _groups(
+    store: Store,
+    selected: ibis.Table,
+    capacity: int,
+    threshold: float,
+    num_perm: int,
+    bands: int,
+    shingle: int,
+    min_chars: int,
+    seed: int,
+) -> pa.Table:
+    """The groups of `selected` (see `near_duplicate_groups`), computed."""
 
     sig = np.empty((capacity, num_perm), dtype=np.uint16)
     text_hash = np.empty(capacity, dtype=np.uint64)

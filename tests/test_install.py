@@ -57,6 +57,14 @@ DETECTED = {
     "coortweet": "coortweet/shares.csv",
     "botrepo-profiles": "botrepo/sample_profiles.json",
     "botrepo-labels": "botrepo/sample.tsv",
+    "youtube-comments": "youtube/comment_threads.jsonl",
+    "vk": "vk/wall_comments.jsonl",
+    "tiktok-research": "tiktok/research_videos.jsonl",
+    "4cat-ndjson": "fourcat/zeeschuimer.ndjson",
+    "bluesky-jetstream": "bluesky/jetstream.jsonl",
+    "bluesky-repo": "bluesky/listrecords.json",
+    "mastodon": "mastodon/statuses.json",
+    "telethon": "telethon/messages.jsonl",
 }
 GENERIC = {
     "generic-csv": (

@@ -86,6 +86,33 @@ def test_classifier_separates_members_and_calibrates() -> None:
     assert sum(b["documents"] for b in model.reliability) == 60
 
 
+def test_cross_validation_reads_a_weighted_sample_past_its_bound() -> None:
+    """Past `max_cv_documents`, CV reads every target and a sample of the reference weighted
+    by its inverse rate: the choices and metrics stand for the whole reference, the model is
+    fitted on every document, and every document still gets an out-of-sample probability."""
+    full, labels = _synthetic(n=680, seed=3)  # 340 members, then 340 others
+    rows = np.r_[0:60, 340:680]  # 60 targets, 340 reference documents
+    X = AccountTerms(
+        counts=full.counts[rows], terms=full.terms, tokens=full.tokens[rows],
+        accounts=[full.accounts[i] for i in rows],
+    )  # fmt: skip
+    y = labels[rows]
+    whole = _classifier().fit(X, y)
+    bounded = _classifier(max_cv_documents=160).fit(X, y)
+    cv = bounded.cv_metrics_
+    assert (cv["documents"], cv["cv_documents"], cv["targets"]) == (400, 160, 60)
+    assert cv["cv_reference_share"] == pytest.approx(100 / 340, abs=1e-6)
+    assert (whole.cv_metrics_["cv_documents"], whole.cv_metrics_["cv_reference_share"]) == (400, 1)
+    # The weighted sample estimates the same quality; the model separates as well.
+    assert abs(cv["roc_auc"] - whole.cv_metrics_["roc_auc"]) < 0.03
+    assert abs(cv["precision"] - whole.cv_metrics_["precision"]) < 0.15
+    assert roc_auc_score(y, bounded.model_.decision(X)) > 0.95
+    # Calibrated for the whole reference: the mean probability of the reference stays low.
+    p = bounded.model_.predict_proba(X)
+    assert p[~y].mean() < 0.2 and p[y].mean() > 0.5
+    assert not np.isnan(bounded.oof_proba_).any()
+
+
 def test_classifier_on_noise_labels_is_at_chance() -> None:
     # One distribution for everyone, labels shuffled: in-sample the model fits the noise,
     # out-of-fold it is at chance.

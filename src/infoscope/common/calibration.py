@@ -42,9 +42,16 @@ class Platt:
         return np.asarray(expit(self.log_odds(scores)))
 
 
-def fit_platt(scores: np.ndarray, y: np.ndarray, *, max_iter: int = 1000) -> Platt:
+def fit_platt(
+    scores: np.ndarray,
+    y: np.ndarray,
+    *,
+    max_iter: int = 1000,
+    sample_weight: np.ndarray | None = None,
+) -> Platt:
     """Platt scaling of `scores` to the 0/1 labels `y` (the identity when it cannot be
-    fitted: fewer than two examples of either class, or a non-positive slope)."""
+    fitted: fewer than two examples of either class, or a non-positive slope). With
+    `sample_weight`, each example counts that many times (a sample standing for more)."""
     from sklearn.linear_model import LogisticRegression
 
     y = np.asarray(y).astype(np.int64).ravel()
@@ -52,15 +59,22 @@ def fit_platt(scores: np.ndarray, y: np.ndarray, *, max_iter: int = 1000) -> Pla
     if positives < 2 or positives > len(y) - 2:
         return Platt()
     model = LogisticRegression(C=PLATT_C, max_iter=max_iter)
-    model.fit(np.asarray(scores, dtype=np.float64).reshape(-1, 1), y)
+    model.fit(np.asarray(scores, dtype=np.float64).reshape(-1, 1), y, sample_weight=sample_weight)
     slope, offset = float(model.coef_[0, 0]), float(model.intercept_[0])
     return Platt(slope, offset) if slope > 0 else Platt()
 
 
-def best_threshold(scores: np.ndarray, y: np.ndarray, *, precision: float | None = None) -> float:
+def best_threshold(
+    scores: np.ndarray,
+    y: np.ndarray,
+    *,
+    precision: float | None = None,
+    sample_weight: np.ndarray | None = None,
+) -> float:
     """The threshold (flag scores at or above it) with the best F1 on these labelled scores,
     the lowest one on ties; with `precision`, the lowest threshold reaching that precision
-    (the highest threshold when none does). ``inf`` when `y` has no positive example."""
+    (the highest threshold when none does). ``inf`` when `y` has no positive example.
+    `sample_weight` weighs the examples as in `fit_platt`."""
     from sklearn.metrics import precision_recall_curve
 
     y = np.asarray(y).astype(bool).ravel()
@@ -69,7 +83,7 @@ def best_threshold(scores: np.ndarray, y: np.ndarray, *, precision: float | None
         return math.inf
     if y.all():
         return float(scores.min())
-    p, r, t = precision_recall_curve(y, scores)
+    p, r, t = precision_recall_curve(y, scores, sample_weight=sample_weight)
     p, r = p[:-1], r[:-1]
     if precision is not None:
         ok = np.flatnonzero(p >= precision)

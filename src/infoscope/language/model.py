@@ -23,6 +23,12 @@ account's posts in a period, or one post):
   ``precision``) on the calibrated out-of-fold probabilities. Both are learnt on training data
   only and travel with the model; scoring another corpus never re-fits them. The reported
   precision, recall and F1 apply to each fold the threshold chosen on the other folds.
+- **Bounded cross-validation**: with more than ``max_cv_documents`` training documents, the
+  choices, the calibration and the threshold are learnt on all target documents and a
+  seeded random sample of the reference documents, each sampled reference document weighted
+  by the inverse of the sampling rate (so the calibration, the threshold and the reported
+  metrics stand for the whole reference); the final model is then fitted on every document.
+  The grid search's cost stops growing with the corpus; what is sampled is said in ``cv``.
 - **Out of depth**: a document with fewer than ``min_tokens`` tokens gets no probability
   (``too_little_text``); one whose share of tokens among the model's terms is below the 1st
   percentile of the training documents' (another language, another register) gets none either
@@ -184,22 +190,32 @@ def documents_matrix(
     `documents` (in that order), one column per term of `vocabulary` (default: every term of
     at least `min_documents` documents, less `exclude`, sorted); ``tokens`` counts every token
     of a document, in the vocabulary or not."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from infoscope.language.resonance import AccountTerms
 
-    index = {d: i for i, d in enumerate(documents)}
-    doc = np.fromiter((index.get(d, -1) for d in counts["doc"].to_pylist()), np.int64)
+    def positions(values: Any, among: list[str]) -> np.ndarray:
+        """Each value's position in `among` (-1 when absent), computed by Arrow."""
+        found = pc.index_in(values, value_set=pa.array(among, pa.string()))
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+    doc_column = pa.chunked_array(counts["doc"]).cast(pa.string())
+    token_column = pa.chunked_array(counts["token"]).cast(pa.string())
+    doc = positions(doc_column, documents)
     n = counts["n"].to_numpy().astype(np.float64)
-    tokens = counts["token"].to_pylist()
     known = doc >= 0
     totals = np.bincount(doc[known], weights=n[known], minlength=len(documents))
     if vocabulary is None:
-        spread: dict[str, int] = {}
-        for t, ok in zip(tokens, known, strict=True):
-            if ok:
-                spread[t] = spread.get(t, 0) + 1
-        vocabulary = sorted(t for t, k in spread.items() if k >= min_documents and t not in exclude)
-    column = {t: i for i, t in enumerate(vocabulary)}
-    col = np.fromiter((column.get(t, -1) for t in tokens), np.int64)
+        # Rows are (document, token) pairs: a token's rows count its documents.
+        spread = pc.value_counts(token_column.filter(pa.array(known)))
+        terms = spread.field("values")
+        wide = pc.greater_equal(spread.field("counts"), min_documents)
+        if exclude:
+            wide = pc.and_(wide, pc.invert(pc.is_in(terms, pa.array(sorted(exclude)))))
+        kept = terms.filter(wide)
+        vocabulary = kept.take(pc.sort_indices(kept)).to_pylist()
+    col = positions(token_column, vocabulary)
     keep = known & (col >= 0)
     matrix = sparse.csr_matrix(
         (n[keep], (doc[keep], col[keep])), shape=(len(documents), len(vocabulary))
@@ -240,9 +256,13 @@ def _features(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     return (sparse.diags(1.0 / norms) @ X).tocsr()
 
 
-def reliability_table(p: np.ndarray, y: np.ndarray, bins: int = 10) -> list[dict[str, Any]]:
-    """Equal-width probability bins: documents, mean predicted probability, observed rate."""
+def reliability_table(
+    p: np.ndarray, y: np.ndarray, bins: int = 10, *, weights: np.ndarray | None = None
+) -> list[dict[str, Any]]:
+    """Equal-width probability bins: documents, mean predicted probability, observed rate
+    (means weighted by `weights` when given: a sample standing for more documents)."""
     index = np.minimum((p * bins).astype(np.int64), bins - 1)
+    w = np.ones(len(p)) if weights is None else np.asarray(weights, dtype=np.float64)
     out = []
     for b in range(bins):
         mask = index == b
@@ -251,8 +271,12 @@ def reliability_table(p: np.ndarray, y: np.ndarray, bins: int = 10) -> list[dict
             {
                 "bin": [round(b / bins, 3), round((b + 1) / bins, 3)],
                 "documents": count,
-                "mean_probability": round(float(p[mask].mean()), 4) if count else None,
-                "observed_rate": round(float(y[mask].mean()), 4) if count else None,
+                "mean_probability": (
+                    round(float(np.average(p[mask], weights=w[mask])), 4) if count else None
+                ),
+                "observed_rate": (
+                    round(float(np.average(y[mask], weights=w[mask])), 4) if count else None
+                ),
             }
         )
     return out
@@ -298,6 +322,7 @@ class SignatureClassifier:
         min_tokens: int = 20,
         folds: int = 5,
         precision: float | None = None,
+        max_cv_documents: int = 20_000,
         seed: int = 0,
     ) -> None:
         self.ngrams = ngrams
@@ -309,6 +334,7 @@ class SignatureClassifier:
         self.min_tokens = min_tokens
         self.folds = folds
         self.precision = precision
+        self.max_cv_documents = max_cv_documents
         self.seed = seed
 
     # -- learning --------------------------------------------------------------------------
@@ -379,39 +405,51 @@ class SignatureClassifier:
             for c in sorted(self.Cs)
             for w in sorted(self.prior_weights)
         ]
+        # Cross-validation reads every target document and at most `max_cv_documents` in all
+        # (a seeded sample of the reference, weighted by its inverse sampling rate).
+        cv_rows, w = self._cv_sample(ys)
+        cv_counts, cv_y = counts[cv_rows], ys[cv_rows]
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
-        split = list(splitter.split(np.zeros(len(ys)), ys))
-        oof = {key: np.zeros(len(ys)) for key in grid}
+        split = list(splitter.split(np.zeros(len(cv_y)), cv_y))
+        oof = {key: np.zeros(len(cv_y)) for key in grid}
         for train, test in split:
-            fold = self._rank(counts[train], ys[train])
+            fold = self._rank(cv_counts[train], cv_y[train])
             for n, size in dict.fromkeys((k[0], k[1]) for k in grid):
-                X_tr, prior_tr = self._base(counts[train], fold, n, size)
-                X_te, prior_te = self._base(counts[test], fold, n, size)
+                X_tr, prior_tr = self._base(cv_counts[train], fold, n, size)
+                X_te, prior_te = self._base(cv_counts[test], fold, n, size)
                 scale = float(prior_tr.std()) or 1.0
                 for weight in sorted(self.prior_weights):
                     Z_tr = self._with_prior(X_tr, prior_tr, weight, scale)
                     Z_te = self._with_prior(X_te, prior_te, weight, scale)
                     model = self._regression()
                     for C in sorted(self.Cs):
-                        model.set_params(C=C).fit(Z_tr, ys[train])
+                        model.set_params(C=C).fit(Z_tr, cv_y[train])
                         oof[(n, size, C, weight)][test] = model.decision_function(Z_te)
-        aucs = {key: float(roc_auc_score(ys, v)) for key, v in oof.items()}
+        aucs = {key: float(roc_auc_score(cv_y, v, sample_weight=w)) for key, v in oof.items()}
         # The simplest configuration within `tolerance` of the best AUC: words before word
         # pairs, fewer terms, a stronger penalty, a smaller prior (the grid's order).
         top = max(aucs.values())
         best = next(key for key in grid if aucs[key] >= top - self.tolerance)
         ngrams, size, C, weight = best
-        platt = fit_platt(oof[best], ys)
+        weights_ = None if cv_rows.size == len(ys) else w
+        platt = fit_platt(oof[best], cv_y, sample_weight=weights_)
         probability = platt.probability(oof[best])
-        threshold = best_threshold(probability, ys, precision=self.precision)
-        predicted = np.zeros(len(ys), dtype=bool)
+        threshold = best_threshold(
+            probability, cv_y, precision=self.precision, sample_weight=weights_
+        )
+        predicted = np.zeros(len(cv_y), dtype=bool)
         for _, test in split:
-            others_ = np.setdiff1d(np.arange(len(ys)), test)
-            t = best_threshold(probability[others_], ys[others_], precision=self.precision)
+            others_ = np.setdiff1d(np.arange(len(cv_y)), test)
+            t = best_threshold(
+                probability[others_], cv_y[others_], precision=self.precision,
+                sample_weight=None if weights_ is None else w[others_],
+            )  # fmt: skip
             predicted[test] = probability[test] >= t
-        self.cv_metrics_ = _metrics(ys, probability, predicted) | {
+        self.cv_metrics_ = _metrics(cv_y, probability, predicted, weights_) | {
             "folds": folds,
             "documents": len(ys),
+            "cv_documents": int(cv_rows.size),
+            "cv_reference_share": round(float(1.0 / w[~cv_y].max()), 6) if (~cv_y).any() else 1.0,
             "targets": members,
             "unscored": int((~scored).sum()),
             "grid_auc": {f"ngrams={k[0]} size={k[1]} C={k[2]:g} prior={k[3]:g}": round(v, 4)
@@ -450,18 +488,50 @@ class SignatureClassifier:
                 "seed": self.seed,
             },
             cv=self.cv_metrics_,
-            reliability=reliability_table(probability, ys),
+            reliability=reliability_table(probability, cv_y, weights=weights_),
         )
         self.ngrams_, self.size_ = int(ngrams), int(size)
         self.C_, self.prior_weight_ = float(C), float(weight)
         self.scored_ = scored
+        # Out-of-fold probabilities: those of cross-validation, and for the documents it left
+        # out of its sample, those of the chosen configuration fitted on the sample.
+        held = np.ones(len(ys), dtype=bool)
+        held[cv_rows] = False
+        every = np.full(len(ys), np.nan)
+        every[cv_rows] = probability
+        if held.any():
+            sample = self._rank(cv_counts, cv_y)
+            X_s, prior_s = self._base(cv_counts, sample, ngrams, size)
+            X_h, prior_h = self._base(counts[held], sample, ngrams, size)
+            scale_s = float(prior_s.std()) or 1.0
+            on_sample = self._regression().set_params(C=C, warm_start=False)
+            on_sample.fit(self._with_prior(X_s, prior_s, weight, scale_s), cv_y)
+            held_scores = on_sample.decision_function(
+                self._with_prior(X_h, prior_h, weight, scale_s)
+            )
+            every[held] = platt.probability(held_scores)
         self.oof_proba_ = np.full(len(y), np.nan)
-        self.oof_proba_[scored] = probability
+        self.oof_proba_[scored] = every
         self.keyness_ = {
             "terms": terms,
             "log_odds": full.log_odds[cols],
         }
         return self
+
+    def _cv_sample(self, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows (sorted) that cross-validation reads and their weights: every row while they
+        number at most `max_cv_documents`, else every target row and a seeded sample of the
+        reference rows, each weighted by the reference's inverse sampling rate."""
+        rows = np.arange(len(ys))
+        if len(ys) <= self.max_cv_documents:
+            return rows, np.ones(len(ys))
+        targets, reference = rows[ys], rows[~ys]
+        keep = max(self.max_cv_documents - targets.size, min(reference.size, 2 * self.folds))
+        rng = np.random.default_rng(self.seed)
+        sampled = np.sort(rng.choice(reference, size=keep, replace=False))
+        chosen = np.sort(np.concatenate([targets, sampled]))
+        weights = np.where(ys[chosen], 1.0, reference.size / keep)
+        return chosen, weights
 
     def predict_proba(self, X: AccountTerms) -> np.ndarray:
         return self.model_.predict_proba(X)
@@ -470,7 +540,12 @@ class SignatureClassifier:
         return self.model_.predict(X)
 
 
-def _metrics(y: np.ndarray, probability: np.ndarray, predicted: np.ndarray) -> dict[str, Any]:
+def _metrics(
+    y: np.ndarray,
+    probability: np.ndarray,
+    predicted: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> dict[str, Any]:
     from sklearn.metrics import (
         average_precision_score,
         f1_score,
@@ -484,9 +559,11 @@ def _metrics(y: np.ndarray, probability: np.ndarray, predicted: np.ndarray) -> d
 
     both = len(np.unique(y)) == 2
     return {
-        "roc_auc": r(roc_auc_score(y, probability)) if both else None,
-        "average_precision": r(average_precision_score(y, probability)) if both else None,
-        "precision": r(precision_score(y, predicted, zero_division=0)),
-        "recall": r(recall_score(y, predicted, zero_division=0)),
-        "f1": r(f1_score(y, predicted, zero_division=0)),
+        "roc_auc": r(roc_auc_score(y, probability, sample_weight=weights)) if both else None,
+        "average_precision": (
+            r(average_precision_score(y, probability, sample_weight=weights)) if both else None
+        ),
+        "precision": r(precision_score(y, predicted, zero_division=0, sample_weight=weights)),
+        "recall": r(recall_score(y, predicted, zero_division=0, sample_weight=weights)),
+        "f1": r(f1_score(y, predicted, zero_division=0, sample_weight=weights)),
     }

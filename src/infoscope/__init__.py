@@ -16,6 +16,8 @@ from infoscope._version import __version__
 _EXPORTS = {
     "SCHEMA_VERSION": "infoscope.store",
     "Store": "infoscope.store",
+    "machine_memory_bytes": "infoscope.store",
+    "memory_limit": "infoscope.store",
     "Run": "infoscope.store",
     "Account": "infoscope.records",
     "Article": "infoscope.records",

@@ -247,6 +247,48 @@ ARTICLE_LINK_SCHEMA = pa.schema(
 )
 
 
+# One share of an object by a post (`infoscope.ingest.shares`): the post `post_id` of account
+# `account_id` on `platform` shared object `object_id` of type `object_type` (one of
+# `OBJECT_TYPES`, or the source's own word) at `created_at`. A post shares any number of
+# objects; the coordination traces read the shares of their object type beside the posts.
+SHARE_SCHEMA = pa.schema(
+    [
+        pa.field("platform", _STR, nullable=False),
+        pa.field("post_id", _STR, nullable=False),
+        pa.field("account_id", _STR),
+        pa.field("created_at", _TS),
+        pa.field("object_type", _STR, nullable=False),
+        pa.field("object_id", _STR, nullable=False),
+        *PROVENANCE_FIELDS,
+    ]
+)
+# The object types the traces read: ``url`` (normalised as posts' URLs are), ``domain``,
+# ``hashtag`` (case-folded, without ``#``), ``image`` (a perceptual hash: the same picture on
+# any platform), ``media`` (a platform's media id), ``retweet`` (the post shared: a retweet,
+# repost, forward or boost), ``reply``, ``quote`` and ``mention``.
+OBJECT_TYPES: tuple[str, ...] = (
+    "url", "domain", "hashtag", "image", "media", "retweet", "reply", "quote", "mention",
+)  # fmt: skip
+
+# The same actor's accounts on two platforms (`infoscope.account_links`): stated by the
+# analyst (``method`` ``analyst``, from a file) or found by an exact match (``profile-url``,
+# ``same-url``, ``same-handle``) whose `evidence` says what matched. Never inferred otherwise.
+ACCOUNT_LINK_SCHEMA = pa.schema(
+    [
+        pa.field("platform_a", _STR, nullable=False),
+        pa.field("account_a", _STR, nullable=False),
+        pa.field("platform_b", _STR, nullable=False),
+        pa.field("account_b", _STR, nullable=False),
+        pa.field("method", _STR, nullable=False),
+        pa.field("evidence", _STR),
+        pa.field("note", _STR),
+        pa.field("source", _STR),
+        pa.field("source_record", pa.int64()),
+        pa.field("run_id", _STR),
+    ]
+)
+
+
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 

@@ -9,6 +9,11 @@ Tables
   that did not complete, its error.
 - ``posts``, ``accounts``, ``account_labels``, ``articles``, ``article_links``: canonical
   records (see `infoscope.records`), each with its provenance columns.
+- ``shares``: the objects each post shares, one row per share (a URL, domain, hashtag, image
+  hash, media id or shared post, `infoscope.records.SHARE_SCHEMA`), from the formats that give
+  them (`infoscope.ingest.shares`), with provenance.
+- ``account_links``: the same actor's accounts on several platforms, stated by the analyst or
+  found by exact handle and URL matches, with the evidence (`infoscope.account_links`).
 - ``quarantine``: records that could not be stored, with the reason and the raw text.
 - ``ingested_sources``: the ledger of input files whose ingest completed (by content hash), so
   that ingesting a file again is a no-op and an interrupted ingest is simply run again.
@@ -60,16 +65,18 @@ from infoscope.errors import (
     StoreVersionError,
 )
 from infoscope.records import (
+    ACCOUNT_LINK_SCHEMA,
     ACCOUNT_SCHEMA,
     ARTICLE_LINK_SCHEMA,
     ARTICLE_SCHEMA,
     LABEL_SCHEMA,
     POST_SCHEMA,
+    SHARE_SCHEMA,
 )
 
 __all__ = ["Run", "Store", "machine_memory_bytes", "memory_limit"]
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 DEFAULT_STORE = "infoscope.duckdb"
 # The engine's memory limit: $INFOSCOPE_MEMORY_LIMIT (the CLI's --memory-limit sets it), else
 # this share of the machine's memory. Past it DuckDB spills to ``<store>.tmp`` rather than
@@ -129,6 +136,12 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS article_links (
   {_columns_ddl(ARTICLE_LINK_SCHEMA)}
 );
+CREATE TABLE IF NOT EXISTS shares (
+  {_columns_ddl(SHARE_SCHEMA)}
+);
+CREATE TABLE IF NOT EXISTS account_links (
+  {_columns_ddl(ACCOUNT_LINK_SCHEMA)}
+);
 CREATE TABLE IF NOT EXISTS quarantine (
   source VARCHAR NOT NULL,
   source_line BIGINT,
@@ -156,10 +169,38 @@ CREATE TABLE IF NOT EXISTS detected_languages (
 );
 """
 
+
+def _migrate_coordination_keys(con: Any) -> None:
+    """Schema 14 on an older store's coordination tables (when it has them)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "coordination_accounts" in tables:
+        con.execute(
+            "ALTER TABLE coordination_accounts ADD COLUMN IF NOT EXISTS account_key VARCHAR"
+        )
+        con.execute(
+            "UPDATE coordination_accounts SET account_key = account_id WHERE account_key IS NULL"
+        )
+    if "coordination_evidence" in tables:
+        for column in ("platform_a", "platform_b"):
+            con.execute(
+                f"ALTER TABLE coordination_evidence ADD COLUMN IF NOT EXISTS {column} VARCHAR"
+            )
+        if "coordination_accounts" in tables:
+            con.execute(
+                """
+                UPDATE coordination_evidence e SET platform_a = a.platform, platform_b = a.platform
+                FROM (SELECT run_id, any_value(platform) AS platform FROM coordination_accounts
+                      GROUP BY run_id) a
+                WHERE a.run_id = e.run_id AND e.platform_a IS NULL
+                """
+            )
+
+
 # Changes to existing tables, by the schema version that made them; applied in order when an
 # older store is opened for writing. (Versions 2 to 7 only added tables, which every writable
-# open now creates when missing.)
-_MIGRATIONS: dict[int, str] = {
+# open now creates when missing.) A step is SQL, or a function of the connection when what it
+# does depends on the tables the store has.
+_MIGRATIONS: dict[int, str | Callable[[Any], None]] = {
     8: """
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS engine VARCHAR;
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS error VARCHAR;
@@ -199,7 +240,13 @@ ALTER TABLE IF EXISTS article_mentions ADD COLUMN IF NOT EXISTS role VARCHAR;
 ALTER TABLE IF EXISTS article_quotes ADD COLUMN IF NOT EXISTS speaker_written VARCHAR;
 ALTER TABLE IF EXISTS article_quotes ADD COLUMN IF NOT EXISTS speaker_reason VARCHAR;
 """,
+    # Coordination runs across platforms: each coordinated account keeps its own platform and
+    # id beside its key in the run's network (``platform:account_id`` across platforms, the
+    # id itself in a run of one platform, which every older run was), and each evidence row
+    # the platforms of its two posts. (``shares`` and ``account_links`` are new tables.)
+    14: _migrate_coordination_keys,
 }
+
 
 _KILLED = "its process ended before the run did (killed); run the command again"
 
@@ -498,8 +545,11 @@ class Store:
     def _upgrade(self, found: int) -> None:
         with self.transaction() as con:
             for step in range(found + 1, SCHEMA_VERSION + 1):
-                if step in _MIGRATIONS:
-                    con.execute(_MIGRATIONS[step])
+                migration = _MIGRATIONS.get(step)
+                if isinstance(migration, str):
+                    con.execute(migration)
+                elif migration is not None:
+                    migration(con)
             self._create_tables(con)
             if found < SCHEMA_VERSION:
                 con.execute(
@@ -517,7 +567,7 @@ class Store:
     # -- runs -----------------------------------------------------------------------------
     def fingerprint(self) -> str:
         """What an analysis reads, as a hash: the store's completed ingest runs and the
-        number of posts, accounts, labels and articles."""
+        number of posts, accounts, labels, articles and account links."""
         ingests = [
             r[0]
             for r in self.con.execute(
@@ -526,6 +576,10 @@ class Store:
             ).fetchall()
         ]
         counts = [self.count(t) for t in ("posts", "accounts", "account_labels", "articles")]
+        # Account links are the analyst's input beside the ingests (none: as before).
+        links = self.count("account_links") if self.has_table("account_links") else 0
+        if links:
+            counts.append(links)
         return hashlib.sha256(json.dumps([ingests, counts]).encode()).hexdigest()[:32]
 
     @contextmanager

@@ -1,4 +1,5 @@
-"""`infoscope accounts`: authenticity signals per account, with their evidence."""
+"""`infoscope accounts`: authenticity signals per account, with their evidence; links between
+the same actor's accounts on several platforms (`accounts link`, `accounts links`)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from infoscope.cli.common import (
 )
 from infoscope.errors import BadParameterError
 
-__all__ = ["accounts", "train", "train_activity"]
+__all__ = ["accounts", "link", "links", "train", "train_activity"]
 
 
 @click.group(invoke_without_command=True)
@@ -351,3 +352,94 @@ def train_activity(
     for feature, reason in dropped.items():
         click.echo(f"  dropped {feature}: {reason}")
     _left_out_table(manifest)
+
+
+@accounts.command("link")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--match",
+    "match",
+    help="Also find links by exact matches, comma-separated: profile-url (an account's "
+    "profile URL is another platform's profile address of an account), same-url (two "
+    "platforms' accounts give the same URL), same-handle (the same handle; common names are "
+    "different people: check its evidence).",
+)
+@click.option("--note", help="A note kept with the file's rows that give none.")
+@store_option()
+@json_option("Print what was stored as JSON.")
+def link(
+    files: tuple[Path, ...], match: str | None, note: str | None, store_path: str, as_json: bool
+) -> None:
+    """Link the same actor's accounts on several platforms: from FILES, and by exact matches.
+
+    A links file is a CSV with the columns platform_a, account_a, platform_b, account_b and
+    optionally note, one row per pair of accounts (an account by its id, or by its handle when
+    one account holds it). Matches are exact and unique, each stored with what matched
+    (`infoscope accounts links` shows it); nothing is guessed. Coordination clusters show
+    linked members together (as one actor) and never merge them.
+
+    \b
+    Examples:
+      infoscope accounts link same-actors.csv --note "party websites"
+      infoscope accounts link --match profile-url,same-url
+      infoscope accounts links --json
+    """
+    from infoscope.account_links import add_account_links, match_account_links
+    from infoscope.store import Store
+
+    if not files and not match:
+        raise BadParameterError("give a links FILE, or --match profile-url,same-url")
+    done = []
+    with Store.open(store_path) as store:
+        for path in files:
+            done.append((str(path), add_account_links(store, path, note=note)))
+        if match:
+            by = tuple(m.strip() for m in match.split(",") if m.strip())
+            done.append((f"--match {match}", match_account_links(store, by=by)))
+    if as_json:
+        echo_json({name: summary.as_dict() for name, summary in done})
+        return
+    for name, summary in done:
+        added = ", ".join(f"{k} {v:,}" for k, v in summary.added.items()) or "none"
+        skipped = ", ".join(f"{k} {v:,}" for k, v in summary.skipped.items())
+        click.echo(
+            f"{name}: links added: {added}; {summary.known:,} already stored"
+            + (f"; left out: {skipped}" if skipped else "")
+            + (
+                f"; {summary.unknown_accounts:,} accounts not in the store (kept as given)"
+                if summary.unknown_accounts
+                else ""
+            )
+        )
+
+
+@accounts.command("links")
+@click.option("--platform", help="Only links with an account of this platform.")
+@click.option("--account", help="Only links of this account (id or @handle).")
+@store_option()
+@json_option("Print the links as JSON.")
+def links(platform: str | None, account: str | None, store_path: str, as_json: bool) -> None:
+    """The stored account links: both accounts, how each link was made and its evidence.
+
+    \b
+    Example:
+      infoscope accounts links --platform telegram
+    """
+    from infoscope.account_links import account_links
+    from infoscope.store import Store
+
+    with Store.open(store_path, read_only=True) as store:
+        found = account_links(store, platform=platform, account=account)
+    if as_json:
+        echo_json(found)
+        return
+    if not found:
+        click.echo("no account links (add them with `infoscope accounts link FILE`)")
+        return
+    for r in found:
+        a = f"@{r['handle_a']}" if r["handle_a"] else r["account_a"]
+        b = f"@{r['handle_b']}" if r["handle_b"] else r["account_b"]
+        note = f" ({r['note']})" if r["note"] else ""
+        click.echo(
+            f"{r['platform_a']} {a} = {r['platform_b']} {b}: {r['method']}, {r['evidence']}{note}"
+        )

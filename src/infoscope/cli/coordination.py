@@ -68,8 +68,15 @@ def _alpha(value: str) -> float | None:
 _STRATA = {"hour": 3_600.0, "day": 86_400.0, "week": 604_800.0, "none": None}
 
 
-def _print_cluster(p: dict[str, Any]) -> None:
-    traces = ", ".join(f"{t} {n:,}" for t, n in p["traces"].items())
+def _name(handle: str | None, account_id: str, platform: str | None, across: bool) -> str:
+    """``@handle``, or the id; with the platform in a run across platforms."""
+    shown = f"@{handle}" if handle else account_id
+    return f"{shown} ({platform})" if across and platform else shown
+
+
+def _print_cluster(p: dict[str, Any], across: bool) -> None:
+    labels = p.get("trace_labels") or {}
+    traces = ", ".join(f"{labels.get(t, t)} {n:,}" for t, n in p["traces"].items())
     span = ""
     if p["first_at"] and p["last_at"]:
         span = f", {str(p['first_at'])[:16]} to {str(p['last_at'])[:16]}"
@@ -78,8 +85,34 @@ def _print_cluster(p: dict[str, Any]) -> None:
         f"subcluster{'s' if p['subclusters'] != 1 else ''}, "
         f"{p['edges']:,} edges ({traces}){span}"
     )
-    names = [("@" + a["handle"]) if a["handle"] else a["account_id"] for a in p["accounts"]]
+    names = [_name(a["handle"], a["account_id"], a.get("platform"), across) for a in p["accounts"]]
     click.echo(f"  accounts: {', '.join(names)}")
+    mix = p.get("platforms") or {}
+    if across and mix:
+        shown = ", ".join(
+            f"{name} {m['accounts']:,} accounts ({m['posts']:,} posts)" for name, m in mix.items()
+        )
+        click.echo(
+            f"  platforms: {shown}; {p.get('cross_platform_edges', 0):,} edges across platforms"
+        )
+    for link in p.get("linked_accounts", [])[:5]:
+        a, b = link["a"], link["b"]
+        where = ""
+        if not link["same_cluster"]:
+            other = b if a["cluster"] == p["cluster"] else a
+            where = (
+                " (not coordinated)"
+                if other["cluster"] is None
+                else f" (cluster {other['cluster']})"
+            )
+        evidence = f": {link['evidence']}" if link.get("evidence") else ""
+        click.echo(
+            f"  linked: {_name(a['handle'], a['account_id'], a['platform'], True)} = "
+            f"{_name(b['handle'], b['account_id'], b['platform'], True)}{where}, "
+            f"{link['method']}{evidence}"
+        )
+    if p.get("linked_accounts") and p.get("actors", p["size"]) < p["size"]:
+        click.echo(f"  actors: {p['actors']:,} among {p['size']:,} accounts (linked accounts once)")
     if p["per_day"]:
         click.echo(f"  per day: {sparkline([n for _, n in p['per_day']])}")
         click.echo(f"  per hour (UTC): {sparkline(p['per_hour'])}")
@@ -104,8 +137,8 @@ def _print_cluster(p: dict[str, Any]) -> None:
                 f"; e.g. {example['object_id']}: posts {example['post_a']} and "
                 f"{example['post_b']}, {example['gap_s']:g} s apart"
             )
-        a = f"@{e['handle_a']}" if e.get("handle_a") else e["account_a"]
-        b = f"@{e['handle_b']}" if e.get("handle_b") else e["account_b"]
+        a = _name(e.get("handle_a"), e["account_a"], e.get("platform_a"), False)
+        b = _name(e.get("handle_b"), e["account_b"], e.get("platform_b"), False)
         link = "->" if e["trace"] == "fast-retweet" else "~"
         click.echo(
             f"  {e['trace']} {a} {link} {b}: {e['objects']} shared, "
@@ -120,7 +153,7 @@ def _print_cluster(p: dict[str, Any]) -> None:
     default="all",
     show_default=True,
     help="Comma-separated: co-retweet, co-reply, co-link, co-hashtag, near-duplicate, "
-    "synchronised, fast-retweet (or all).",
+    "synchronised, fast-retweet, co-image (or all).",
 )
 @click.option(
     "--window",
@@ -128,9 +161,14 @@ def _print_cluster(p: dict[str, Any]) -> None:
     multiple=True,
     help="Seconds between two accounts' actions on the same object, 'auto' (estimated from "
     "the data) or 'none'; TRACE=VALUE sets one trace (repeatable). Defaults: co-retweet 60, "
-    "co-reply 600, co-link, co-hashtag and near-duplicate 3600.",
+    "co-reply 600, co-link, co-hashtag, co-image and near-duplicate 3600.",
 )
-@click.option("--platform", help="Platform whose accounts are compared (default: most posts).")
+@click.option(
+    "--platform",
+    help="Platform whose accounts are compared (default: the one with most posts); several "
+    "comma-separated (facebook,twitter) or 'all' compare accounts across platforms, each "
+    "named platform:id.",
+)
 @click.option("--since", type=click.DateTime(DATES), help="Posts from this time (UTC).")
 @click.option("--until", type=click.DateTime(DATES), help="Posts before this time (UTC).")
 @click.option(
@@ -139,10 +177,11 @@ def _print_cluster(p: dict[str, Any]) -> None:
 @click.option("--link-retweets", is_flag=True, help="co-link also counts links in retweets.")
 @click.option(
     "--hashtag-mode",
-    type=click.Choice(["sequence", "rare"]),
+    type=click.Choice(["sequence", "rare", "each"]),
     default="sequence",
     show_default=True,
-    help="sequence: the same ordered hashtags; rare: each hashtag few accounts use.",
+    help="sequence: the same ordered hashtags; rare: each hashtag few accounts use; each: "
+    "every hashtag (CooRTweet's hashtag objects).",
 )
 @click.option("--min-hashtags", default=2, show_default=True, type=click.IntRange(min=1))
 @click.option("--rare-hashtag-accounts", default=50, show_default=True, type=click.IntRange(1))
@@ -221,8 +260,11 @@ def coordination(
     """Coordinated accounts: what they did together, how unlikely by chance, and the proof.
 
     Each trace pairs accounts that acted on the same object within a window (the same
-    retweeted post, reply target, URL, hashtag sequence, near-duplicate text or time bin)
-    or that retweet another account within seconds, repeatedly. Each pair's count is
+    retweeted post, reply target, URL, hashtag sequence, image, near-duplicate text or time
+    bin) or that retweet another account within seconds, repeatedly. Traces read the posts and
+    the shares of their object type (infoscope ingest of the `shares` format); with --platform
+    all they compare accounts across platforms, and clusters show their platform mix and the
+    account links (`infoscope accounts link`) among their members. Each pair's count is
     compared with a null model that keeps every account's activity and every object's
     popularity (expected count and p-value per pair); pairs significant at --alpha (false
     discovery rate) are kept with the objects, posts and time gaps behind them. Traces are
@@ -238,6 +280,8 @@ def coordination(
       infoscope coordination --seed 1
       infoscope coordination --traces co-retweet,fast-retweet --window co-retweet=30
       infoscope coordination --traces co-link --link-level domain --window auto
+      infoscope coordination --platform all --traces co-link,co-image,co-hashtag \
+          --hashtag-mode each --window 30
       infoscope coordination evidence @some_handle
       infoscope export coordination-graph --out coordination.gexf
     """
@@ -279,22 +323,28 @@ def coordination(
     if as_json:
         echo_json(result.as_dict())
         return
+    from infoscope.coordination.traces import platforms_text
+
     s = result.summary
     click.echo(
         f"run {result.run_id}: {s['accounts']:,} coordinated accounts in {s['clusters']:,} "
-        f"clusters (largest {s['largest_cluster']:,}), {s['edges']:,} significant edges on "
-        f"{s['platform']} (seed {s['seed']})"
+        f"clusters (largest {s['largest_cluster']:,}), {s['edges']:,} significant edges "
+        f"{platforms_text(s['platforms'])} (seed {s['seed']})"
     )
-    click.echo(f"{'trace':<16}{'window':>10}{'accounts':>10}{'pairs':>12}{'kept':>8}{'s':>8}")
+    click.echo(
+        f"{'trace':<16}{'window':>10}{'accounts':>10}{'pairs':>12}{'kept':>8}{'s':>8}  "
+        "objects, platforms (accounts)"
+    )
     for name, t in s["traces"].items():
         window = t.get("window_s")
         shown = "-" if window is None else f"{window:g}"
+        per = ", ".join(f"{p} {n:,}" for p, n in t["platforms"].items())
         click.echo(
             f"{name:<16}{shown:>10}{t['accounts']:>10,}{t['candidate_pairs']:>12,}"
-            f"{t['kept_pairs']:>8,}{t['seconds']:>8.1f}"
+            f"{t['kept_pairs']:>8,}{t['seconds']:>8.1f}  {t['object_type']}, {per}"
         )
     for profile in result.clusters[:show]:
-        _print_cluster(profile)
+        _print_cluster(profile, s["cross_platform"])
     hidden = len(result.clusters) - show
     if hidden > 0:
         click.echo(f"\n... {hidden:,} more clusters: see --json or `infoscope export "
@@ -320,9 +370,10 @@ def evidence(
 ) -> None:
     """The evidence behind ACCOUNT's coordination edges (with OTHER: that edge only).
 
-    ACCOUNT and OTHER are account ids or @handles. For each kept edge: the trace, the
-    shared count against the null model's expectation, and the objects, posts and time gaps
-    behind it (up to --limit per edge).
+    ACCOUNT and OTHER are account ids or @handles (platform:id in a run across platforms).
+    For each kept edge: the trace, the shared count against the null model's expectation,
+    and the objects, posts (with their platforms) and time gaps behind it (up to --limit per
+    edge).
 
     \b
     Examples:
@@ -344,12 +395,16 @@ def evidence(
         arrow = "->" if e["directed"] else "~"
         similarity = "n/a" if e["similarity"] is None else f"{e['similarity']:.3f}"
         click.echo(
-            f"{e['trace']} {e['account_a']} {arrow} {e['account_b']}: {e['objects']} shared "
+            f"{e['label']}: {e['account_a']} {arrow} {e['account_b']}: {e['objects']} shared "
             f"(expected {e['expected']:.3g}, p {e['p_value']:.2g}, q {e['q_value']:.2g}), "
             f"similarity {similarity}"
         )
         for row in e["evidence"]:
+            post_a, post_b = row["post_a"], row["post_b"]
+            if row.get("platform_a") != row.get("platform_b"):
+                post_a = f"{row['platform_a']} {post_a}"
+                post_b = f"{row['platform_b']} {post_b}"
             click.echo(
-                f"  {row['object_id']}: {row['post_a']} at {str(row['at_a'])[:19]}, "
-                f"{row['post_b']} at {str(row['at_b'])[:19]} ({row['gap_s']:g} s apart)"
+                f"  {row['object_id']}: {post_a} at {str(row['at_a'])[:19]}, "
+                f"{post_b} at {str(row['at_b'])[:19]} ({row['gap_s']:g} s apart)"
             )

@@ -3,10 +3,11 @@
 GEXF (``.gexf``) and GraphML (``.graphml``) hold one undirected edge per coordinated pair
 (written with networkx): the traces that tie it, per trace the shared count, expected count
 and p-value, the fused weight (sum of the traces' similarities) and the evidence (objects,
-posts and time gaps, up to `EVIDENCE_PER_EDGE` rows, as JSON text). Nodes carry the handle,
-cluster, subcluster, degree, strength and traces. Parquet (``.parquet``) writes the nodes to
-the given path, every trace's edges to ``NAME.edges.parquet`` and all the evidence to
-``NAME.evidence.parquet``.
+posts with their platforms and time gaps, up to `EVIDENCE_PER_EDGE` rows, as JSON text).
+Nodes are named by their key in the run (``platform:account_id`` in a run across platforms)
+and carry the platform, account id, handle, cluster, subcluster, degree, strength and traces.
+Parquet (``.parquet``) writes the nodes to the given path, every trace's edges to
+``NAME.edges.parquet`` and all the evidence to ``NAME.evidence.parquet``.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def write_coordination_graph(store: Store, run_id: str, path: str | Path) -> tup
         )
     nodes = _table(
         store,
-        "SELECT * EXCLUDE (run_id) FROM coordination_accounts WHERE run_id = ? ORDER BY account_id",
+        "SELECT * EXCLUDE (run_id) FROM coordination_accounts WHERE run_id = ? "
+        "ORDER BY account_key",
         run_id,
     )
     edges = _table(
@@ -70,7 +72,9 @@ def write_coordination_graph(store: Store, run_id: str, path: str | Path) -> tup
             shown.append(
                 {
                     "object": row["object_id"],
+                    "platform_a": row["platform_a"],
                     "post_a": row["post_a"],
+                    "platform_b": row["platform_b"],
                     "post_b": row["post_b"],
                     "at_a": row["at_a"].isoformat() if row["at_a"] else None,
                     "gap_s": row["gap_s"],
@@ -78,7 +82,7 @@ def write_coordination_graph(store: Store, run_id: str, path: str | Path) -> tup
             )
     graph = nx.Graph()
     for row in nodes.to_pylist():
-        name = row.pop("account_id")
+        name = row.pop("account_key") or row["account_id"]
         row["traces"] = ",".join(row["traces"])
         graph.add_node(name, label=row["handle"] or name, **{k: v or "" if v is None else v
                                                              for k, v in row.items()})  # fmt: skip

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from ibis import _
 
 from infoscope.coordination.pairs import (
     EDGE_COLUMNS,
@@ -40,7 +41,9 @@ from infoscope.coordination.traces import (
     TraceOptions,
     get_trace,
     registered_traces,
+    resolve_platforms,
     selected_posts,
+    trace_label,
 )
 from infoscope.errors import InfoscopeError
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
@@ -92,9 +95,11 @@ def _score_trace(
     posts = selected_posts(store, options, platform)
     actions = spec.actions(store, posts, options)
     if spec.directed:
-        return fast_retweet_pairs(
+        scored = fast_retweet_pairs(
             store, actions, fast_seconds=options.fast_seconds, min_count=min_count, alpha=alpha
         )
+        _name_objects(scored, spec.object_type(options), actions, options)
+        return scored
     window, how = (None, None)
     if spec.windowed:
         actions = temp_table(store, "_coord_source", actions)
@@ -109,8 +114,30 @@ def _score_trace(
         stratum_s=stratum_s,
     )
     scored.stats["window_from"] = how
+    _name_objects(scored, spec.object_type(options), actions, options)
     drop_temp(store, "_coord_source", "_coordination_groups")
     return scored
+
+
+def _name_objects(
+    scored: ScoredPairs, object_type: str, actions: Any, options: TraceOptions
+) -> None:
+    """Add to a trace's stats its object type, its acting accounts per platform and its label
+    (``co-link (url) across facebook and twitter``)."""
+    if options.cross_platform:
+        key = actions.account_id
+        keyed = actions.select(platform=key.re_extract(r"^([^:]*):", 1), account_id=key)
+        rows = (
+            keyed.distinct().group_by("platform").aggregate(n=_.count())
+            .order_by("platform").to_pyarrow().to_pylist()
+        )  # fmt: skip
+        per_platform = {str(r["platform"]): int(r["n"]) for r in rows}
+    else:
+        per_platform = {options.platforms[0]: int(scored.stats.get("accounts", 0))}
+    acting = [p for p, n in per_platform.items() if n] or list(options.platforms)
+    scored.stats["object_type"] = object_type
+    scored.stats["platforms"] = per_platform
+    scored.stats["label"] = trace_label(scored.trace, object_type, acting)
 
 
 def candidate_pairs(
@@ -129,7 +156,8 @@ def candidate_pairs(
     spec = get_trace(trace)
     windows = {trace: window} if spec.windowed else {}
     opts = TraceOptions(platform=platform, windows=windows, **options)
-    platform = platform or store.default_platform()
+    platform = ",".join(resolve_platforms(store, opts.platform))
+    opts = replace(opts, platform=platform)
     if spec.directed:
         scored = _score_trace(store, trace, opts, platform, min_count=1, alpha=None)
         drop_temp(store, scored.objects_table)
@@ -182,8 +210,7 @@ def run_coordination(
     for name in names:
         get_trace(name)
     opts = options or TraceOptions()
-    if opts.platform is None:
-        opts = replace(opts, platform=store.default_platform())
+    opts = replace(opts, platform=",".join(resolve_platforms(store, opts.platform)))
     platform = str(opts.platform)
     if min_count < 1:
         raise InfoscopeError(f"min_count must be at least 1, got {min_count}")
@@ -235,7 +262,7 @@ def _analyse(
             stratum_s=params["stratum"],
         )
         kept = scored.kept.drop_columns(["kept"])
-        _store_trace(store, run_id, scored, kept)
+        _store_trace(store, run_id, scored, kept, opts)
         drop_temp(store, scored.objects_table)
         seconds = time.perf_counter() - started
         per_trace[name] = {**scored.stats, "seconds": round(seconds, 3)}
@@ -248,19 +275,25 @@ def _analyse(
         )
     edges = pa.concat_tables(kept_tables) if kept_tables else EDGE_SCHEMA.empty_table()
     members = _clusters(edges, params["resolution"], seed)
-    handles = _handles(store, platform, members["account_id"].to_pylist())
-    members = members.append_column(
-        "handle", pa.array([handles.get(a) for a in members["account_id"].to_pylist()])
+    keys = members["account_id"].to_pylist()
+    owners = [_owner(key, opts) for key in keys]
+    handles = _handles(store, owners)
+    members = (
+        members.rename_columns(["account_key", *members.column_names[1:]])
+        .append_column("platform", pa.array([o[0] for o in owners], pa.string()))
+        .append_column("account_id", pa.array([o[1] for o in owners], pa.string()))
+        .append_column("handle", pa.array([handles.get(o) for o in owners], pa.string()))
     )
     con.register("_coord_members", members)
     try:
         con.execute(
             """
-            INSERT INTO coordination_accounts
-            SELECT ?, ?, account_id, handle, cluster, subcluster, degree, strength, traces
+            INSERT INTO coordination_accounts BY NAME
+            SELECT ? AS run_id, platform, account_id, handle, cluster, subcluster, degree,
+                   strength, traces, account_key
             FROM _coord_members
             """,
-            [run_id, platform],
+            [run_id],
         )
     finally:
         con.unregister("_coord_members")
@@ -285,6 +318,8 @@ def _analyse(
         con.unregister("_coord_profiles")
     summary = {
         "platform": platform,
+        "platforms": list(opts.platforms),
+        "cross_platform": opts.cross_platform,
         "traces": per_trace,
         "edges": edges.num_rows,
         "accounts": members.num_rows,
@@ -295,9 +330,24 @@ def _analyse(
     return CoordinationRun(run_id, {**summary, "parameters": params}, profiles)
 
 
-def _store_trace(store: Store, run_id: str, scored: ScoredPairs, kept: pa.Table) -> None:
-    """Insert a trace's kept pairs and, for each, its per-object evidence."""
+def _store_trace(
+    store: Store, run_id: str, scored: ScoredPairs, kept: pa.Table, options: TraceOptions
+) -> None:
+    """Insert a trace's kept pairs and, for each, its per-object evidence (with the platform
+    and the platform's own id of both posts)."""
     con = store.ibis.con
+    if options.cross_platform:
+        platform_a, platform_b = (
+            "split_part(o.account_a, ':', 1)",
+            "split_part(o.account_b, ':', 1)",
+        )
+        post_a = f"substr(o.post_a, length({platform_a}) + 2)"
+        post_b = f"substr(o.post_b, length({platform_b}) + 2)"
+        platforms: list[Any] = []
+    else:
+        platform_a = platform_b = "?"
+        post_a, post_b = "o.post_a", "o.post_b"
+        platforms = [options.platforms[0]] * 2
     con.register("_coord_kept", kept.select(list(EDGE_COLUMNS)))
     try:
         con.execute(
@@ -306,14 +356,15 @@ def _store_trace(store: Store, run_id: str, scored: ScoredPairs, kept: pa.Table)
         )
         con.execute(
             f"""
-            INSERT INTO coordination_evidence
-            SELECT ?, ?, o.account_a, o.account_b, o.object_id, o.post_a, o.post_b,
+            INSERT INTO coordination_evidence (run_id, trace, account_a, account_b, object_id,
+              post_a, post_b, at_a, at_b, gap_s, co_actions, platform_a, platform_b)
+            SELECT ?, ?, o.account_a, o.account_b, o.object_id, {post_a}, {post_b},
                    make_timestamp(o.t_a * 1000), make_timestamp(o.t_b * 1000),
-                   o.gap_ms / 1000.0, o.co_actions
+                   o.gap_ms / 1000.0, o.co_actions, {platform_a}, {platform_b}
             FROM {scored.objects_table} o
             SEMI JOIN _coord_kept k ON k.account_a = o.account_a AND k.account_b = o.account_b
             """,
-            [run_id, scored.trace],
+            [run_id, scored.trace, *platforms],
         )
     finally:
         con.unregister("_coord_kept")
@@ -404,28 +455,42 @@ def _plain(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
-def _handles(store: Store, platform: str, ids: list[str]) -> dict[str, str]:
-    """The handle of each account id: its profile's, else the one its posts carry."""
-    if not ids:
+def _owner(key: str, options: TraceOptions) -> tuple[str, str]:
+    """The platform and platform id of an account key (see `account_key`)."""
+    if not options.cross_platform:
+        return options.platforms[0], key
+    platform, _, account_id = key.partition(":")
+    return platform, account_id
+
+
+def _handles(store: Store, owners: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The handle of each (platform, account id): its profile's, else the one its posts
+    carry."""
+    if not owners:
         return {}
     con = store.ibis.con
-    con.register("_coord_ids", pa.table({"account_id": pa.array(ids, pa.string())}))
+    ids = pa.table(
+        {
+            "platform": pa.array([o[0] for o in owners], pa.string()),
+            "account_id": pa.array([o[1] for o in owners], pa.string()),
+        }
+    )
+    con.register("_coord_ids", ids)
     try:
         rows = con.execute(
             """
-            SELECT i.account_id,
+            SELECT i.platform, i.account_id,
                    coalesce(
                      (SELECT max(a.handle) FROM accounts a
-                      WHERE a.platform = ? AND a.account_id = i.account_id),
+                      WHERE a.platform = i.platform AND a.account_id = i.account_id),
                      (SELECT max(p.account_handle) FROM posts p
-                      WHERE p.platform = ? AND p.account_id = i.account_id))
+                      WHERE p.platform = i.platform AND p.account_id = i.account_id))
             FROM _coord_ids i
-            """,
-            [platform, platform],
+            """
         ).fetchall()
     finally:
         con.unregister("_coord_ids")
-    return {r[0]: r[1] for r in rows if r[1] is not None}
+    return {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
 
 
 def load_coordination(store: Store, run_id: str | None = None) -> CoordinationRun:
@@ -443,7 +508,9 @@ def load_coordination(store: Store, run_id: str | None = None) -> CoordinationRu
 
 def demo_coordination(store: Store, context: DemoContext) -> DemoStep:
     """The demo's step: every trace, the null model, clusters and their profiles."""
-    context.say("detecting coordinated behaviour (7 traces, null model, evidence)")
+    context.say(
+        f"detecting coordinated behaviour ({len(registered_traces())} traces, null model, evidence)"
+    )
     result = run_coordination(store, seed=context.seed)
     c = result.summary
     largest = [_cluster_digest(p) for p in result.clusters[:8]]
@@ -489,11 +556,18 @@ def edge_evidence(
     run_id: str | None = None,
     trace: str | None = None,
     limit: int = 50,
+    platform: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The kept edges of `account` (id or ``@handle``), optionally with `other`, each with
-    its evidence rows (objects, posts, times and gaps), strongest (smallest p) first."""
+    """The kept edges of `account` (key, id or ``@handle``, of `platform` when given),
+    optionally with `other`, each with its evidence rows (objects, posts with their
+    platforms, times and gaps), strongest (smallest p) first. Accounts are named by their key
+    in the run (``platform:id`` in a run across platforms)."""
     run = load_coordination(store, run_id)
-    ids = [_account_key(store, run.run_id, x) for x in (account, other) if x is not None]
+    ids = [
+        _account_key(store, run.run_id, x, platform if x is account else None)
+        for x in (account, other)
+        if x is not None
+    ]
     where = "e.run_id = ? AND (e.account_a = ? OR e.account_b = ?)"
     args: list[Any] = [run.run_id, ids[0], ids[0]]
     if len(ids) == 2:
@@ -509,10 +583,17 @@ def edge_evidence(
     )
     names = [d[0] for d in cur.description]
     edges = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    from infoscope.coordination.tables import key_columns
+
+    _, platform_a, platform_b = key_columns(store)
+    traces = run.summary.get("traces", {})
     for edge in edges:
+        # The trace with its object type and platforms, as the run named it.
+        edge["label"] = traces.get(edge["trace"], {}).get("label") or edge["trace"]
         cur = store.con.execute(
-            """
-            SELECT object_id, post_a, post_b, at_a, at_b, gap_s, co_actions
+            f"""
+            SELECT object_id, {platform_a} AS platform_a, post_a, {platform_b} AS platform_b,
+                   post_b, at_a, at_b, gap_s, co_actions
             FROM coordination_evidence
             WHERE run_id = ? AND trace = ? AND account_a = ? AND account_b = ?
             ORDER BY at_a, object_id LIMIT ?
@@ -524,12 +605,18 @@ def edge_evidence(
     return edges
 
 
-def _account_key(store: Store, run_id: str, name: str) -> str:
-    """An account id from an id or ``@handle`` among the run's coordinated accounts."""
+def _account_key(store: Store, run_id: str, name: str, platform: str | None = None) -> str:
+    """An account's key from its key, id or ``@handle`` (on `platform` when given) among the
+    run's coordinated accounts."""
+    from infoscope.coordination.tables import key_columns
+
+    key = key_columns(store)[0]
     row = store.con.execute(
-        "SELECT account_id FROM coordination_accounts WHERE run_id = ? "
-        "AND (account_id = ? OR lower(handle) = lower(?)) ORDER BY account_id LIMIT 1",
-        [run_id, name, name.removeprefix("@")],
+        f"SELECT {key} FROM coordination_accounts WHERE run_id = ? "
+        f"AND ({key} = ? OR account_id = ? OR lower(handle) = lower(?)) "
+        "AND (?::VARCHAR IS NULL OR platform = ?) "
+        f"ORDER BY {key} = ? DESC, {key} LIMIT 1",
+        [run_id, name, name, name.removeprefix("@"), platform, platform, name],
     ).fetchone()
     if row is None:
         raise InfoscopeError(

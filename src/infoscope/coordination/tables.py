@@ -1,11 +1,34 @@
 """Tables of the coordination analysis: each run's kept pairs per trace with their counts,
 expected counts and p-values (``coordination_edges``), the objects, posts and time gaps behind
 every kept pair (``coordination_evidence``), the coordinated accounts with their cluster
-(``coordination_accounts``) and one profile per cluster (``coordination_clusters``)."""
+(``coordination_accounts``) and one profile per cluster (``coordination_clusters``).
+
+Accounts are nodes by their *key*: the account id in a run of one platform, and
+``platform:account_id`` in a run across platforms, so that ids never collide. Edges and
+evidence name accounts by key; ``coordination_accounts`` gives each key's ``platform`` and
+``account_id`` (``account_key``), and each evidence row the platforms of its two posts, whose
+ids (``post_a``, ``post_b``) are the platforms' own."""
 
 from __future__ import annotations
 
-__all__ = ["TABLES"]
+from typing import Any
+
+__all__ = ["TABLES", "key_columns"]
+
+
+def key_columns(store: Any, alias: str = "") -> tuple[str, str, str]:
+    """The SQL of ``coordination_accounts``' key column and of ``coordination_evidence``'s two
+    platform columns (after `alias`, such as ``"v."``): the columns of schema 14, or their
+    stand-ins in an older store read as it is (its runs are of one platform: the keys are the
+    ids, the platforms NULL, for the caller to fill with the run's)."""
+    row = store.con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'coordination_accounts' "
+        "AND column_name = 'account_key'"
+    ).fetchone()
+    if row and row[0]:
+        return f"{alias}account_key", f"{alias}platform_a", f"{alias}platform_b"
+    return f"{alias}account_id", "NULL::VARCHAR", "NULL::VARCHAR"
+
 
 TABLES: dict[str, str] = {
     "coordination_edges": """
@@ -40,7 +63,9 @@ CREATE TABLE IF NOT EXISTS coordination_evidence (
   at_a TIMESTAMPTZ,
   at_b TIMESTAMPTZ,
   gap_s DOUBLE NOT NULL,
-  co_actions BIGINT NOT NULL
+  co_actions BIGINT NOT NULL,
+  platform_a VARCHAR,
+  platform_b VARCHAR
 );
 """,
     "coordination_accounts": """
@@ -53,7 +78,8 @@ CREATE TABLE IF NOT EXISTS coordination_accounts (
   subcluster INTEGER NOT NULL,
   degree BIGINT NOT NULL,
   strength DOUBLE NOT NULL,
-  traces VARCHAR[] NOT NULL
+  traces VARCHAR[] NOT NULL,
+  account_key VARCHAR
 );
 """,
     "coordination_clusters": """

@@ -1,21 +1,30 @@
 """Coordination traces: what accounts do together, as actions on shared objects.
 
-A *trace* turns the store's posts into *actions*: rows ``account_id, object_id, post_id,
-t_ms`` (milliseconds since the epoch, UTC) saying that an account acted on an object with a
-post at a time. Two accounts that act on the same object within a time window co-act; how
-often they do, against how often chance would make them, is what `infoscope.coordination.pairs`
-measures. Every trace is a function registered by name with `register_trace`, written with
-Ibis so that any Ibis engine runs it:
+A *trace* turns the store's posts, and the shares of its object type (the ``shares`` table:
+`infoscope.ingest.shares`), into *actions*: rows ``account_id, object_id, post_id, t_ms``
+(milliseconds since the epoch, UTC) saying that an account acted on an object with a post at
+a time. Each trace names the type of object it reads (`Trace.object_type`), and a run names
+the platforms it read, so that every output says "co-link (url) across facebook and
+twitter". Two accounts that act on the same object within a time window co-act; how often they
+do, against how often chance would make them, is what `infoscope.coordination.pairs` measures.
+Every trace is a function registered by name with `register_trace`, written with Ibis so that
+any Ibis engine runs it:
 
 - ``co-retweet``: retweeting the same original post (Keller et al. 2020; QUT
-  coordination-network-toolkit; CooRTweet).
-- ``co-reply``: replying to the same post.
-- ``co-link``: sharing the same normalised URL (``link_level="url"``) or the same domain
-  (``"domain"``) in a post of one's own (retweets repeat the original's links, and are the
+  coordination-network-toolkit; CooRTweet), and shares of type ``retweet``.
+- ``co-reply``: replying to the same post (and shares of type ``reply``).
+- ``co-link``: sharing the same normalised URL (``link_level="url"``: posts' URLs and shares
+  of type ``url``) or the same domain (``"domain"``: the domains of those, and shares of type
+  ``domain``) in a post of one's own (retweets repeat the original's links, and are the
   co-retweet trace's business unless ``link_retweets``).
-- ``co-hashtag``: the same ordered hashtag sequence of at least ``min_hashtags`` hashtags
-  (``hashtag_mode="sequence"``), or each hashtag that at most ``rare_hashtag_accounts``
-  accounts use (``"rare"``), in posts of one's own.
+- ``co-hashtag``: the same hashtag sequence of at least ``min_hashtags`` hashtags
+  (``hashtag_mode="sequence"``: a post's hashtags in their order, those of its hashtag shares
+  sorted, since a share layout holds no order), each hashtag that at most
+  ``rare_hashtag_accounts`` accounts use (``"rare"``), or each hashtag (``"each"``, CooRTweet's
+  hashtag objects), in posts of one's own.
+- ``co-image``: sharing the same image: the same perceptual hash (shares of type ``image``)
+  or the same media id (posts' ``media_ids`` and shares of type ``media``), in posts of one's
+  own (CooRnet's coordinated image sharing; CooRTweet's image objects).
 - ``near-duplicate``: posting a text in the same near-duplicate group (MinHash/LSH over
   character shingles of normalised text, robust to small edits, mentions and links:
   `infoscope.common.minhash`). Every post with text is an action, a post in no group
@@ -31,11 +40,17 @@ Ibis so that any Ibis engine runs it:
 Retweets by an account of its own posts, and an account acting twice on one object, are
 kept as actions: the pairing never pairs an account with itself and counts each shared
 object once per pair.
+
+Platforms: `TraceOptions.platform` names one platform, several (``"facebook,twitter"``) or
+``"all"``. Across platforms, accounts and posts are keyed ``platform:id`` (`account_key`) so
+that ids never collide, and so are the objects that are a platform's own (shared posts, reply
+targets, media ids); URLs, domains, hashtags, image hashes, texts and time bins are the same
+objects on every platform. A run of one platform keys them by their ids, as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -50,7 +65,9 @@ from infoscope.store import Store
 __all__ = [
     "Trace",
     "TraceOptions",
+    "account_key",
     "co_hashtag",
+    "co_image",
     "co_link",
     "co_reply",
     "co_retweet",
@@ -59,10 +76,14 @@ __all__ = [
     "get_trace",
     "near_duplicate",
     "parse_traces",
+    "platforms_text",
     "register_trace",
     "registered_traces",
+    "resolve_platforms",
     "selected_posts",
+    "selected_shares",
     "synchronised",
+    "trace_label",
 ]
 
 # Default windows (seconds) of the traces that use one. Retweet amplification happens within
@@ -73,16 +94,21 @@ DEFAULT_WINDOWS: dict[str, float] = {
     "co-reply": 600.0,
     "co-link": 3600.0,
     "co-hashtag": 3600.0,
+    "co-image": 3600.0,
     "near-duplicate": 3600.0,
 }
+HASHTAG_MODES = ("sequence", "rare", "each")
+# Object types that are a platform's own ids: keyed by platform across platforms.
+PLATFORM_OBJECTS = ("retweet", "reply", "quote", "media", "mention")
 
 
 @dataclass(frozen=True)
 class TraceOptions:
     """Which posts the traces read, and each trace's own parameters.
 
-    `platform` (default: the store's platform with most posts), `since` (inclusive) and
-    `until` (exclusive) select the posts. `windows` maps each windowed trace to its window in
+    `platform` (default: the store's platform with most posts; several comma-separated, or
+    ``"all"``, to compare accounts across platforms), `since` (inclusive) and `until`
+    (exclusive) select the posts and shares. `windows` maps each windowed trace to its window in
     seconds (None: anywhere in the selection; ``"auto"``: estimated from the data, see
     `estimate_window`). The other fields are the parameters of the traces named in the
     module docstring.
@@ -106,8 +132,17 @@ class TraceOptions:
     def __post_init__(self) -> None:
         if self.link_level not in ("url", "domain"):
             raise BadParameterError(f"link level {self.link_level!r}: choose url or domain")
-        if self.hashtag_mode not in ("sequence", "rare"):
-            raise BadParameterError(f"hashtag mode {self.hashtag_mode!r}: choose sequence or rare")
+        if self.hashtag_mode not in HASHTAG_MODES:
+            raise BadParameterError(
+                f"hashtag mode {self.hashtag_mode!r}: choose {', '.join(HASHTAG_MODES)}"
+            )
+        if self.platform is not None:
+            names = [p.strip() for p in self.platform.split(",")]
+            if not all(names) or ("all" in names and len(names) > 1):
+                raise BadParameterError(
+                    f"platform {self.platform!r}: give one platform, several separated by "
+                    "commas (facebook,twitter), or all"
+                )
         for name in ("min_hashtags", "rare_hashtag_accounts", "max_bin_accounts"):
             if getattr(self, name) < 1:
                 raise BadParameterError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -131,6 +166,16 @@ class TraceOptions:
         if self.since and self.until and self.since >= self.until:
             raise BadParameterError(f"since {self.since} is not before until {self.until}")
 
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """The platforms named (resolved by `resolve_platforms` before a run)."""
+        return tuple(p.strip() for p in (self.platform or "").split(",") if p.strip())
+
+    @property
+    def cross_platform(self) -> bool:
+        """Whether accounts of several platforms are compared (keys ``platform:id``)."""
+        return len(self.platforms) > 1
+
     def window(self, trace: str) -> float | str | None:
         """The window asked for `trace` (its default when not given)."""
         return self.windows.get(trace, DEFAULT_WINDOWS.get(trace))
@@ -144,35 +189,83 @@ class TraceOptions:
 
 
 TraceFunction = Callable[[Store, ibis.Table, TraceOptions], ibis.Table]
+ObjectType = str | Callable[[TraceOptions], str]
 
 
 @dataclass(frozen=True)
 class Trace:
-    """A registered trace: its name, its action function and how its pairs are read."""
+    """A registered trace: its name, its action function, how its pairs are read and the
+    type of object its actions are on (a name, or a function of the options)."""
 
     name: str
     actions: TraceFunction
     windowed: bool
     directed: bool
     description: str
+    objects: ObjectType = "object"
+
+    def object_type(self, options: TraceOptions) -> str:
+        """What the trace's objects are with these options (``url``, ``domain``...)."""
+        return self.objects if isinstance(self.objects, str) else self.objects(options)
 
 
 _TRACES: dict[str, Trace] = {}
 
 
 def register_trace(
-    name: str, *, windowed: bool, directed: bool = False
+    name: str, *, windowed: bool, directed: bool = False, objects: ObjectType = "object"
 ) -> Callable[[TraceFunction], TraceFunction]:
-    """Register `fn(store, posts, options) -> actions` as trace `name`."""
+    """Register `fn(store, posts, options) -> actions` as trace `name`, on `objects`."""
 
     def decorate(fn: TraceFunction) -> TraceFunction:
         if name in _TRACES:
             raise ValueError(f"trace {name!r} registered twice")
         doc = (fn.__doc__ or "").strip().split("\n")[0]
-        _TRACES[name] = Trace(name, fn, windowed, directed, doc)
+        _TRACES[name] = Trace(name, fn, windowed, directed, doc, objects)
         return fn
 
     return decorate
+
+
+def platforms_text(platforms: Sequence[str]) -> str:
+    """``on twitter``, ``across facebook and twitter``, ``across a, b and c``."""
+    names = sorted(set(platforms))
+    if not names:
+        return "on no platform"
+    if len(names) == 1:
+        return f"on {names[0]}"
+    return "across " + ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def trace_label(name: str, object_type: str, platforms: Sequence[str]) -> str:
+    """A trace named with its object type and platforms: ``co-link (url) across facebook and
+    twitter``; the type is left out when the trace's name says it (``co-retweet on twitter``)."""
+    shown = name if name.endswith(object_type) else f"{name} ({object_type})"
+    return f"{shown} {platforms_text(platforms)}"
+
+
+def account_key(platform: str, account_id: str, *, cross_platform: bool) -> str:
+    """An account's node key in a run: ``platform:account_id`` across platforms."""
+    return f"{platform}:{account_id}" if cross_platform else account_id
+
+
+def resolve_platforms(store: Store, platform: str | None) -> tuple[str, ...]:
+    """The platforms a run reads: the store's platform with most posts by default, every
+    platform with posts for ``all``, else those named (sorted)."""
+    if platform is None:
+        return (store.default_platform(),)
+    names = sorted({p.strip() for p in platform.split(",") if p.strip()})
+    if names == ["all"]:
+        found = [
+            str(r[0])
+            for r in store.con.execute(
+                "SELECT DISTINCT platform FROM posts ORDER BY platform"
+            ).fetchall()
+        ]
+        if not found:
+            store.default_platform()  # the error naming the fix
+        return tuple(found)
+    return tuple(names)
 
 
 def registered_traces() -> dict[str, Trace]:
@@ -198,14 +291,92 @@ def parse_traces(text: str) -> tuple[str, ...]:
 
 
 def selected_posts(store: Store, options: TraceOptions, platform: str) -> ibis.Table:
-    """The posts of `platform` in the options' time range, with an account and a time."""
+    """The posts of `platform` (one, or several comma-separated) in the options' time range,
+    with an account and a time; across platforms, with account, post and referenced ids keyed
+    ``platform:id``."""
     posts = store.ibis.table("posts")
-    keep = (posts.platform == platform) & posts.account_id.notnull() & posts.created_at.notnull()
+    platforms = [p for p in platform.split(",") if p]
+    keep = posts.platform == platform if len(platforms) == 1 else posts.platform.isin(platforms)
+    keep &= posts.account_id.notnull() & posts.created_at.notnull()
     if options.since is not None:
         keep &= posts.created_at >= options.since
     if options.until is not None:
         keep &= posts.created_at < options.until
-    return posts.filter(keep)
+    chosen = posts.filter(keep)
+    return _keyed(chosen) if len(platforms) > 1 else chosen
+
+
+def _keyed(posts: ibis.Table) -> ibis.Table:
+    """Posts with their account, post and referenced ids keyed ``platform:id``."""
+    prefix = posts.platform + ":"
+    return posts.mutate(
+        account_id=prefix + posts.account_id,
+        post_id=prefix + posts.post_id,
+        ref_post_id=prefix + posts.ref_post_id,
+        ref_account_id=prefix + posts.ref_account_id,
+    )
+
+
+def _has_shares(store: Store, options: TraceOptions, types: Sequence[str]) -> bool:
+    """Whether the store holds shares of `types` on the options' platforms."""
+    if not store.has_table("shares"):
+        return False
+    row = store.con.execute(
+        "SELECT EXISTS (SELECT 1 FROM shares WHERE object_type IN (SELECT unnest(?::VARCHAR[])) "
+        "AND platform IN (SELECT unnest(?::VARCHAR[])))",
+        [list(types), list(options.platforms)],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def selected_shares(store: Store, options: TraceOptions, types: Sequence[str]) -> ibis.Table | None:
+    """The shares of `types` on the options' platforms and in their time range (columns
+    ``platform, account_id, post_id, created_at, object_type, object_id``), keyed as
+    `selected_posts` keys posts; None when the store holds none."""
+    if not _has_shares(store, options, types):
+        return None
+    shares = store.ibis.table("shares")
+    keep = (
+        shares.platform.isin(list(options.platforms))
+        & shares.object_type.isin(list(types))
+        & shares.account_id.notnull()
+        & shares.created_at.notnull()
+    )
+    if options.since is not None:
+        keep &= shares.created_at >= options.since
+    if options.until is not None:
+        keep &= shares.created_at < options.until
+    chosen = shares.filter(keep).select(
+        "platform", "account_id", "post_id", "created_at", "object_type", "object_id"
+    )
+    if not options.cross_platform:
+        return chosen
+    prefix = chosen.platform + ":"
+    own = chosen.object_type.isin(list(PLATFORM_OBJECTS))
+    return chosen.mutate(
+        account_id=prefix + chosen.account_id,
+        post_id=prefix + chosen.post_id,
+        object_id=ibis.ifelse(own, prefix + chosen.object_id, chosen.object_id),
+    )
+
+
+def _with_shares(
+    store: Store,
+    options: TraceOptions,
+    actions: ibis.Table,
+    types: Sequence[str],
+    value: Callable[[ibis.Table], Any] | None = None,
+) -> ibis.Table:
+    """`actions` with the actions of the shares of `types` (object: `value` of the shares,
+    their object id by default), one per account, object and post (its earliest time).
+    Without such shares, `actions` unchanged."""
+    shares = selected_shares(store, options, types)
+    if shares is None:
+        return actions
+    extra = _actions(shares, shares.object_id if value is None else value(shares))
+    extra = extra.filter(extra.object_id.notnull() & (extra.object_id != ""))
+    both = actions.select("account_id", "object_id", "post_id", "t_ms").union(extra)
+    return both.group_by(["account_id", "object_id", "post_id"]).aggregate(t_ms=_.t_ms.min())
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -229,21 +400,27 @@ def _own_posts(posts: ibis.Table) -> ibis.Table:
     return posts.filter(posts.kind.isnull() | (posts.kind != "retweet"))
 
 
-@register_trace("co-retweet", windowed=True)
+def _hashtag_objects(options: TraceOptions) -> str:
+    return {"sequence": "hashtag sequence", "rare": "rare hashtag", "each": "hashtag"}[
+        options.hashtag_mode
+    ]
+
+
+@register_trace("co-retweet", windowed=True, objects="retweet")
 def co_retweet(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Retweeting the same original post."""
     rts = posts.filter((posts.kind == "retweet") & posts.ref_post_id.notnull())
-    return _actions(rts, rts.ref_post_id)
+    return _with_shares(store, options, _actions(rts, rts.ref_post_id), ("retweet",))
 
 
-@register_trace("co-reply", windowed=True)
+@register_trace("co-reply", windowed=True, objects="reply")
 def co_reply(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Replying to the same post."""
     replies = posts.filter((posts.kind == "reply") & posts.ref_post_id.notnull())
-    return _actions(replies, replies.ref_post_id)
+    return _with_shares(store, options, _actions(replies, replies.ref_post_id), ("reply",))
 
 
-@register_trace("co-link", windowed=True)
+@register_trace("co-link", windowed=True, objects=lambda options: options.link_level)
 def co_link(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Sharing the same URL (or domain)."""
     chosen = posts if options.link_retweets else _own_posts(posts)
@@ -252,26 +429,53 @@ def co_link(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Tabl
     links = links.filter(links.url.notnull() & (links.url != ""))
     if options.link_level == "domain":
         links = links.mutate(url=domain_of(links.url)).filter(_.url != "")
-    return _actions(links, links.url).distinct()
+        actions = _actions(links, links.url).distinct()
+        return _with_shares(store, options, actions, ("url", "domain"), _share_domain)
+    return _with_shares(store, options, _actions(links, links.url).distinct(), ("url",))
 
 
-@register_trace("co-hashtag", windowed=True)
+def _share_domain(shares: ibis.Table) -> Any:
+    """The domain of a domain share, or of a URL share that is a URL (has a host with a dot:
+    an anonymised URL id, as in CooRTweet's German data, has no domain)."""
+    url = shares.object_id
+    is_domain = (shares.object_type == "domain") | url.contains(".")
+    return ibis.ifelse(is_domain, domain_of(url), ibis.null().cast("string"))
+
+
+@register_trace("co-hashtag", windowed=True, objects=_hashtag_objects)
 def co_hashtag(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
-    """Posting the same hashtag sequence (or the same rare hashtag)."""
+    """Posting the same hashtag sequence (or the same rare hashtag, or any same hashtag)."""
     own = _own_posts(posts)
     own = own.filter(own.hashtags.notnull() & (own.hashtags.length() > 0))
+    shares = selected_shares(store, options, ("hashtag",))
     if options.hashtag_mode == "sequence":
         seq = own.filter(own.hashtags.length() >= options.min_hashtags)
-        return _actions(seq, seq.hashtags.join(" "))
+        actions = _actions(seq, seq.hashtags.join(" "))
+        if shares is None:
+            return actions
+        # A post's hashtag shares, sorted: a share layout does not keep their order.
+        per_post = shares.group_by(["account_id", "post_id"]).aggregate(
+            tags=shares.object_id.collect(), created_at=shares.created_at.min()
+        )
+        tags = per_post.tags.unique().sort()
+        per_post = per_post.mutate(seq=tags.join(" "), n=tags.length())
+        per_post = per_post.filter(per_post.n >= options.min_hashtags)
+        both = actions.union(_actions(per_post, per_post.seq))
+        return both.group_by(["account_id", "object_id", "post_id"]).aggregate(t_ms=_.t_ms.min())
     tags = own.mutate(tag=own.hashtags.unnest())
     tags = tags.filter(tags.tag.notnull() & (tags.tag != ""))
+    if shares is not None:
+        columns = ("account_id", "post_id", "created_at")
+        tags = tags.select(*columns, "tag").union(shares.select(*columns, tag=shares.object_id))
+    if options.hashtag_mode == "each":
+        return _actions(tags, tags.tag).distinct()
     users = tags.group_by("tag").aggregate(users=tags.account_id.nunique())
     rare = users.filter(users.users <= options.rare_hashtag_accounts).select("tag")
     kept = tags.semi_join(rare, "tag")
     return _actions(kept, kept.tag).distinct()
 
 
-@register_trace("near-duplicate", windowed=True)
+@register_trace("near-duplicate", windowed=True, objects="text")
 def near_duplicate(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Posting near-duplicate texts (MinHash/LSH groups of normalised text)."""
     from infoscope.common.minhash import near_duplicate_groups
@@ -297,7 +501,7 @@ def near_duplicate(store: Store, posts: ibis.Table, options: TraceOptions) -> ib
     return _actions(joined, obj)
 
 
-@register_trace("synchronised", windowed=False)
+@register_trace("synchronised", windowed=False, objects="time bin")
 def synchronised(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Posting in the same time bins (bins of many accounts left out)."""
     bin_ms = max(1, round(options.bin_seconds * 1000))
@@ -320,14 +524,15 @@ def synchronised(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis
     )
 
 
-@register_trace("fast-retweet", windowed=False, directed=True)
+@register_trace("fast-retweet", windowed=False, directed=True, objects="retweet")
 def fast_retweet(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Retweeting an account's posts within seconds of publication, repeatedly."""
     rts = posts.filter((posts.kind == "retweet") & posts.ref_post_id.notnull())
     originals = store.ibis.table("posts")
-    originals = originals.filter(
-        originals.account_id.notnull() & originals.created_at.notnull()
-    ).select(
+    originals = originals.filter(originals.account_id.notnull() & originals.created_at.notnull())
+    if options.cross_platform:
+        originals = _keyed(originals)
+    originals = originals.select(
         o_platform=originals.platform,
         o_post_id=originals.post_id,
         author_id=originals.account_id,
@@ -346,3 +551,15 @@ def fast_retweet(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis
         author_id=joined.author_id,
         source_t_ms=epoch_ms(joined.o_at),
     )
+
+
+@register_trace("co-image", windowed=True, objects="image")
+def co_image(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+    """Sharing the same image (perceptual hash) or media id."""
+    own = _own_posts(posts)
+    own = own.filter(own.media_ids.notnull() & (own.media_ids.length() > 0))
+    media = own.mutate(media=own.media_ids.unnest())
+    media = media.filter(media.media.notnull() & (media.media != ""))
+    # Media ids are a platform's own: keyed by platform across platforms.
+    value = media.platform + ":" + media.media if options.cross_platform else media.media
+    return _with_shares(store, options, _actions(media, value).distinct(), ("image", "media"))

@@ -1,7 +1,8 @@
 """The coordination analysis in the report and the dashboard: clusters of coordinated accounts
-with their profiles and the evidence behind their strongest edges, as JSON-ready data (the
-view) and Plotly figures (the charts). The view reads the latest completed ``coordination``
-run and returns None without one.
+with their profiles (platform mix, traces named with their object type and platforms, linked
+accounts) and the evidence behind their strongest edges, as JSON-ready data (the view) and
+Plotly figures (the charts). The view reads the latest completed ``coordination`` run and
+returns None without one.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def coordination_view(
     clusters active in the range.
     """
     from infoscope.coordination.run import load_coordination
+    from infoscope.coordination.traces import platforms_text
 
     run_id = store.latest_run_id("coordination")
     if run_id is None:
@@ -79,6 +81,7 @@ def coordination_view(
         ]
     shown = []
     platform = run.summary.get("platform")
+    platforms = run.summary.get("platforms") or [platform]
     for profile in profiles[:clusters]:
         shown.append(
             {
@@ -92,6 +95,7 @@ def coordination_view(
         "run_id": run_id,
         "run": run_info(store, run_id),
         "filters": filters.as_dict(),
+        "platforms_text": platforms_text(platforms),
         "summary": run.summary,
         "clusters_total": len(run.clusters),
         "clusters_matching": len(profiles),
@@ -109,16 +113,21 @@ def cluster_edges(
     evidence: int = 5,
 ) -> list[dict[str, Any]]:
     """The strongest (smallest p-value) edges inside one cluster, each with its evidence rows
-    and the text of both posts."""
+    and the text of both posts; accounts are named by key, with their platform and id."""
+    from infoscope.coordination.tables import key_columns
+
+    key = key_columns(store)[0]
     found = records(
         store.con.execute(
-            """
-            SELECT e.trace, e.account_a, a.handle AS handle_a, e.account_b, b.handle AS handle_b,
+            f"""
+            SELECT e.trace, e.account_a, a.handle AS handle_a, a.platform AS platform_a,
+                   a.account_id AS id_a, e.account_b, b.handle AS handle_b,
+                   b.platform AS platform_b, b.account_id AS id_b,
                    e.objects, e.co_actions, e.expected, e.p_value, e.q_value, e.similarity,
                    e.median_gap_s, e.first_at, e.last_at
             FROM coordination_edges e
-            JOIN coordination_accounts a ON a.run_id = e.run_id AND a.account_id = e.account_a
-            JOIN coordination_accounts b ON b.run_id = e.run_id AND b.account_id = e.account_b
+            JOIN coordination_accounts a ON a.run_id = e.run_id AND a.{key} = e.account_a
+            JOIN coordination_accounts b ON b.run_id = e.run_id AND b.{key} = e.account_b
             WHERE e.run_id = ? AND a.cluster = ? AND b.cluster = ?
             ORDER BY e.p_value, e.objects DESC, e.trace, e.account_a, e.account_b
             LIMIT ?
@@ -141,17 +150,22 @@ def evidence_rows(
     limit: int = 5,
 ) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
     """The first `limit` shared objects behind each of `edges` (dicts with trace, account_a,
-    account_b), with both posts' text and times, keyed by (trace, account_a, account_b).
+    account_b), with both posts' platform, text and times, keyed by (trace, account_a,
+    account_b). `platform` is the run's, for evidence stored before rows named theirs.
 
     One query for the evidence of all edges and one for the texts: a query per edge took
     6 s for a report's 375 edges at 1M posts."""
     if not edges:
         return {}
+    from infoscope.coordination.tables import key_columns
+
+    _, platform_a, platform_b = key_columns(store, "v.")
     found = records(
         store.con.execute(
-            """
-            SELECT v.trace, v.account_a, v.account_b, v.object_id, v.post_a, v.at_a, v.post_b,
-                   v.at_b, v.gap_s
+            f"""
+            SELECT v.trace, v.account_a, v.account_b, v.object_id,
+                   coalesce({platform_a}, ?) AS platform_a, v.post_a, v.at_a,
+                   coalesce({platform_b}, ?) AS platform_b, v.post_b, v.at_b, v.gap_s
             FROM coordination_evidence v
             SEMI JOIN (
               SELECT unnest(?::VARCHAR[]) AS trace, unnest(?::VARCHAR[]) AS account_a,
@@ -164,17 +178,25 @@ def evidence_rows(
             ORDER BY v.trace, v.account_a, v.account_b, v.at_a, v.object_id
             """,
             [
-                [e["trace"] for e in edges], [e["account_a"] for e in edges],
+                platform, platform, [e["trace"] for e in edges], [e["account_a"] for e in edges],
                 [e["account_b"] for e in edges], run_id, limit,
             ],
         )
     )  # fmt: skip
-    texts = post_texts(store, platform, [r[k] for r in found for k in ("post_a", "post_b")])
+    wanted: dict[str, list[str]] = {}
+    for r in found:
+        for side in ("a", "b"):
+            wanted.setdefault(r[f"platform_{side}"], []).append(r[f"post_{side}"])
+    texts = {
+        (p, post): text
+        for p, ids in wanted.items()
+        for post, text in post_texts(store, p, ids).items()
+    }
     out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for row in found:
         key = (row.pop("trace"), row.pop("account_a"), row.pop("account_b"))
-        row["text_a"] = texts.get(row["post_a"])
-        row["text_b"] = texts.get(row["post_b"])
+        row["text_a"] = texts.get((row["platform_a"], row["post_a"]))
+        row["text_b"] = texts.get((row["platform_b"], row["post_b"]))
         out.setdefault(key, []).append(row)
     return out
 

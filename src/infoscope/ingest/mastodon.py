@@ -91,7 +91,7 @@ from infoscope.ingest.formats import (
 from infoscope.ingest.sources import Source
 from infoscope.records import Account, Post, Provenance
 
-__all__ = ["Mastodon", "account_address", "html_to_text", "map_status"]
+__all__ = ["Mastodon", "account_address", "html_to_text", "map_status", "parse_mastodon_date"]
 
 PLATFORM = "mastodon"
 _MARKERS = frozenset({"id", "uri", "created_at", "account", "content"})

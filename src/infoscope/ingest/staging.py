@@ -17,6 +17,11 @@ digits of the MD5 of its lower-case handle and text (``570306000000000000-1a2b3c
 same tweet read twice is still one post, two tweets sharing a rounded id are two, and they are
 counted (`StoreCounts.untrusted_ids`) for the summary's warning.
 
+A posts relation with ``_object_type`` and ``_object_id`` columns (`infoscope.ingest.shares`)
+has one row per share: each share is added to ``shares`` once (key: platform, post, object type
+and object), and each post once, from its first row. A row is a duplicate when it adds
+nothing: its share (or, for a row without an object, its post) is already stored.
+
 Accounts are merged: a field already known is kept, a missing one is filled in. Labels and
 quarantine rows are added once. Articles are added once per ``article_id`` (the first read
 wins); article links once per (item, relation, target).
@@ -69,6 +74,7 @@ _NOT_STORED_QUARANTINE = (
 @dataclass
 class StoreCounts:
     posts: int = 0
+    shares: int = 0
     accounts: int = 0
     labels: int = 0
     articles: int = 0
@@ -145,6 +151,9 @@ class Stager:
         the staged row ``s``) gives the raw text kept for a quarantined row."""
         con = self.con
         have = _columns(con, staged)
+        if "_object_type" in have:
+            self._shares(staged, raw_record_sql)
+            return
         # Every post column, NULL where the staged relation lacks it.
         columns = ", ".join(
             f"{e} AS {f.name}" for f, e in zip(POST_SCHEMA, _select(have, POST_SCHEMA), strict=True)
@@ -226,6 +235,61 @@ class Stager:
         con.execute(f"DROP {'TABLE' if checked_ids else 'VIEW'} staged_post_rows")
         self.counts.posts += inserted
         self.counts.duplicates += valid - inserted
+
+    def _shares(self, staged: str, raw_record_sql: str | None) -> None:
+        """Store the shares of a relation with one row per share, then its posts (see the
+        module docstring)."""
+        con = self.con
+        con.execute(f"CREATE OR REPLACE TEMP TABLE staged_share_rows AS SELECT * FROM {staged}")
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE new_shares AS
+            SELECT platform, post_id, account_id, created_at, _object_type AS object_type,
+                   _object_id AS object_id, source, source_line, source_record, format,
+                   ingest_run
+            FROM staged_share_rows s
+            WHERE {_VALID} AND _object_id IS NOT NULL AND NOT EXISTS (
+              SELECT 1 FROM shares x WHERE x.platform = s.platform AND x.post_id = s.post_id
+                AND x.object_type = s._object_type AND x.object_id = s._object_id)
+            QUALIFY row_number() OVER (PARTITION BY platform, post_id, _object_type, _object_id
+                                       ORDER BY source, source_record) = 1"""
+        )
+        con.execute("INSERT INTO shares BY NAME SELECT * FROM new_shares")
+        # One row per post (its first), and one per record that cannot be stored, so that a
+        # record is quarantined once whatever the number of its shares.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE staged_share_posts AS
+            SELECT * EXCLUDE (_object_type) FROM staged_share_rows WHERE {_VALID}
+            QUALIFY row_number() OVER (PARTITION BY platform, post_id
+                                       ORDER BY source, source_record, _object_id) = 1
+            UNION ALL BY NAME
+            SELECT * EXCLUDE (_object_type) FROM staged_share_rows WHERE NOT ({_VALID})
+            QUALIFY row_number() OVER (PARTITION BY source, source_record
+                                       ORDER BY _object_id) = 1"""
+        )
+        duplicates = self.counts.duplicates
+        self.posts("staged_share_posts", raw_record_sql=raw_record_sql)
+        # A record is a duplicate when it adds nothing: no new share and, for a record without
+        # an object, no new post.
+        row = con.execute(
+            f"""SELECT
+              (SELECT count(DISTINCT (source, source_record)) FROM staged_share_rows
+               WHERE {_VALID}),
+              (SELECT count(*) FROM new_shares),
+              (SELECT count(DISTINCT (source, source_record)) FROM (
+                 SELECT source, source_record FROM new_shares
+                 UNION ALL
+                 SELECT s.source, s.source_record FROM staged_share_posts s
+                 WHERE s._object_id IS NULL AND {_VALID} AND EXISTS (
+                   SELECT 1 FROM posts p WHERE p.platform = s.platform
+                     AND p.post_id = s.post_id AND p.source = s.source
+                     AND p.source_record = s.source_record
+                     AND p.ingest_run IS NOT DISTINCT FROM s.ingest_run)))"""
+        ).fetchone()
+        records, inserted, added = (int(v or 0) for v in row)
+        for table in ("staged_share_posts", "staged_share_rows", "new_shares"):
+            con.execute(f"DROP TABLE {table}")
+        self.counts.shares += inserted
+        self.counts.duplicates = duplicates + records - added
 
     def _language_map(self, relation: str) -> pa.Table:
         names = [

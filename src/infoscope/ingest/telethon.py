@@ -90,7 +90,7 @@ from infoscope.ingest.formats import (
 from infoscope.ingest.sources import Source
 from infoscope.records import Account, Post, Provenance
 
-__all__ = ["Telethon", "map_message", "peer_of"]
+__all__ = ["Telethon", "map_message", "parse_telethon_date", "peer_of"]
 
 PLATFORM = "telegram"
 _MESSAGES = frozenset({"Message", "MessageService", "MessageEmpty"})

@@ -74,7 +74,7 @@ from infoscope.ingest.formats import (
 from infoscope.ingest.sources import Source
 from infoscope.records import Account, Post, Provenance
 
-__all__ = ["TikTokResearch", "tiktok_account_id"]
+__all__ = ["TikTokResearch", "map_comment", "map_video", "tiktok_account_id"]
 
 PLATFORM = "tiktok"
 _VIDEO_MARKERS = frozenset(

@@ -304,19 +304,33 @@ def account(store: Store, platform: str, account_id: str, *, posts: int = 50) ->
     edges: list[dict[str, Any]] = []
     if coordinated is not None:
         try:
-            edges = edge_evidence(store, account_id, run_id=latest["coordination"], limit=10)
+            edges = edge_evidence(
+                store, account_id, run_id=latest["coordination"], limit=10, platform=platform
+            )
         except InfoscopeError:
             edges = []
-        ids = [r[k] for e in edges for r in e["evidence"] for k in ("post_a", "post_b")]
-        texts = post_texts(store, platform, ids)
+        # Evidence rows name each post's platform (a run across platforms pairs accounts of
+        # several); their texts are looked up per platform.
+        wanted: dict[str, list[str]] = {}
+        for e in edges:
+            for r in e["evidence"]:
+                for side in ("a", "b"):
+                    on = r.get(f"platform_{side}") or platform
+                    wanted.setdefault(on, []).append(r[f"post_{side}"])
+        texts = {
+            (on, post): text
+            for on, ids in wanted.items()
+            for post, text in post_texts(store, on, ids).items()
+        }
         for edge in edges:
             for k, v in list(edge.items()):
                 edge[k] = iso(v)
             for row in edge["evidence"]:
                 for k, v in list(row.items()):
                     row[k] = iso(v)
-                row["text_a"] = texts.get(row["post_a"])
-                row["text_b"] = texts.get(row["post_b"])
+                for side in ("a", "b"):
+                    on = row.get(f"platform_{side}") or platform
+                    row[f"text_{side}"] = texts.get((on, row[f"post_{side}"]))
         coordinated["run_id"] = latest["coordination"]
     signals = None
     if latest["accounts"] is not None:

@@ -301,3 +301,37 @@ def test_parse_types():
     assert parse_types(["quote"]) == ("quote",)
     with pytest.raises(BadParameterError, match="edge types likes"):
         parse_types("mention,likes")
+
+
+def test_a_reply_mentioning_its_parent_by_handle_is_one_edge_when_the_source_gives_an_id(
+    store, tmp_path
+):
+    # Regression: Bluesky replies name the parent's author by DID only (in the AT URI), so
+    # the "@alice..." the reply starts with was counted as a mention besides the reply.
+    alice, bob = "did:plc:aliceaaaaaaaaaaaaaaaaaaa", "did:plc:bobbbbbbbbbbbbbbbbbbbbbb"
+    parent = f"at://{alice}/app.bsky.feed.post/3lbalice01"
+    text = "@alice.example.com agreed"
+    events = [
+        {"did": alice, "time_us": 1, "kind": "identity",
+         "identity": {"did": alice, "handle": "alice.example.com", "seq": 1,
+                      "time": "2024-11-18T10:00:00.000Z"}},
+        {"did": alice, "time_us": 2, "kind": "commit", "commit": {
+            "rev": "r1", "operation": "create", "collection": "app.bsky.feed.post",
+            "rkey": "3lbalice01", "cid": "c1", "record": {
+                "$type": "app.bsky.feed.post", "text": "hello",
+                "createdAt": "2024-11-18T10:01:00.000Z"}}},
+        {"did": bob, "time_us": 3, "kind": "commit", "commit": {
+            "rev": "r2", "operation": "create", "collection": "app.bsky.feed.post",
+            "rkey": "3lbbob0001", "cid": "c2", "record": {
+                "$type": "app.bsky.feed.post", "text": text,
+                "createdAt": "2024-11-18T10:02:00.000Z",
+                "facets": [{"index": {"byteStart": 0, "byteEnd": 18}, "features": [
+                    {"$type": "app.bsky.richtext.facet#mention", "did": alice}]}],
+                "reply": {"root": {"uri": parent, "cid": "c1"},
+                          "parent": {"uri": parent, "cid": "c1"}}}}},
+    ]  # fmt: skip
+    ingest(store, [_jsonl(tmp_path / "jetstream.jsonl", events)])
+    at = datetime(2024, 11, 18, 10, 2, tzinfo=UTC)
+    assert _edges(store) == {(bob, alice, "reply", 1, at, at)}
+    # Mentions alone still see it.
+    assert _edges(store, EdgeSelection(types=("mention",))) == {(bob, alice, "mention", 1, at, at)}

@@ -259,7 +259,13 @@ def test_planted_traces_are_all_present(scen: dict) -> None:
 @pytest.mark.parametrize("fmt", scenario_formats())
 def test_every_format_goes_through_ingest_without_quarantine(tmp_path: Path, fmt: str) -> None:
     manifest = generate_scenario(ScenarioConfig(posts=2_000, days=3, seed=2), tmp_path, format=fmt)
-    assert manifest.corpus.name in {"tweets.jsonl", "tweets.csv", "result.json"}
+    assert manifest.corpus.name in {
+        "tweets.jsonl",
+        "tweets.csv",
+        "result.json",
+        "statuses.jsonl",
+        "jetstream.jsonl",
+    }
     with Store.open(tmp_path / "store.duckdb") as store:
         summary = ingest(store, [manifest.corpus])  # format detected, no --format
         assert dict(summary.formats) == {fmt: 1}

@@ -46,11 +46,15 @@ def run_demo(
     *,
     posts: int = DEMO_POSTS,
     seed: int = 7,
+    format: str = "twitter-v2",
     progress: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """Generate a scenario of `posts` posts, ingest, evaluate and summarise it in `out_dir`.
 
-    The demo's store (``out_dir/demo.duckdb``) is made anew on every run.
+    `format` is the scenario's corpus format (one of `infoscope.scenario.scenario_formats()`):
+    the same `posts` and `seed` give the same posts in every format, so the evaluations of two
+    formats differ only by what the formats carry. The demo's store (``out_dir/demo.duckdb``)
+    is made anew on every run.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -58,8 +62,10 @@ def run_demo(
     timings: dict[str, float] = {}
 
     started = time.perf_counter()
-    say(f"generating a scenario of {posts:,} posts (seed {seed})")
-    manifest = generate_scenario(ScenarioConfig(posts=posts, seed=seed), out / "scenario")
+    say(f"generating a scenario of {posts:,} posts (seed {seed}, {format})")
+    manifest = generate_scenario(
+        ScenarioConfig(posts=posts, seed=seed), out / "scenario", format=format
+    )
     timings["simulate"] = time.perf_counter() - started
 
     store_path = out / "demo.duckdb"
@@ -67,7 +73,9 @@ def run_demo(
         stale.unlink(missing_ok=True)
     corpus = out / "scenario" / manifest.counts["corpus_file"]
     sections: list[tuple[str, str]] = []
-    data: dict[str, Any] = {"scenario": {"posts": posts, "seed": seed, "counts": manifest.counts}}
+    data: dict[str, Any] = {
+        "scenario": {"posts": posts, "seed": seed, "format": format, "counts": manifest.counts}
+    }
     with Store.open(store_path) as store:
         started = time.perf_counter()
         say(f"ingesting {corpus}")

@@ -46,7 +46,12 @@ class Truth:
 
     @property
     def platform(self) -> str:
-        return "telegram" if self.manifest.get("format") == "telegram" else "twitter"
+        """The platform the scenario's format is stored under (``twitter``, ``telegram``,
+        ``mastodon``, ``bluesky``): what the truth joins the store on."""
+        from infoscope.scenario.writers import CORPUS_WRITERS
+
+        writer = CORPUS_WRITERS.get(str(self.manifest.get("format", "twitter-v2")))
+        return writer.platform if writer is not None else "twitter"
 
 
 def load_truth(path: str | Path) -> Truth:

@@ -23,7 +23,7 @@ from infoscope.cli.common import (
 __all__ = ["communities"]
 
 
-def _print_community(p: dict[str, Any], period: str | None) -> None:
+def _print_community(p: dict[str, Any], period: str | None, *, mix: bool = False) -> None:
     group = "" if p.get("group") is None else f" (group {p['group']})"
     click.echo(
         f"\ncommunity {p['community']}{group}: {p['size']:,} accounts "
@@ -31,6 +31,14 @@ def _print_community(p: dict[str, Any], period: str | None) -> None:
         f"stability {p['stability']:.2f}, internal weight {p['internal_weight_share']:.0%}, "
         f"density {p['density']:.4f}"
     )
+    if mix:  # a run of several platforms: each community's platform mix
+        click.echo(
+            "  platforms: "
+            + ", ".join(
+                f"{name} {c['accounts']:,} accounts ({c['posts']:,} posts)"
+                for name, c in p.get("platforms", {}).items()
+            )
+        )
     for key, title in (
         ("pagerank", "PageRank"),
         ("in_strength", "in-strength"),
@@ -79,7 +87,12 @@ def _print_community(p: dict[str, Any], period: str | None) -> None:
     show_default=True,
     help="Interaction types combined into one weight (comma-separated).",
 )
-@click.option("--platform", help="Platform whose accounts are the nodes (default: most posts).")
+@click.option(
+    "--platform",
+    help="Platform whose accounts are the nodes (default: the one with most posts); several, "
+    "comma-separated, or all: one network of every platform's accounts, each community "
+    "with its platform mix (interactions stay within a platform).",
+)
 @click.option("--since", type=click.DateTime(DATES), help="Posts from this time (UTC).")
 @click.option("--until", type=click.DateTime(DATES), help="Posts before this time (UTC).")
 @click.option("--lang", "langs", multiple=True, help="Keep posts in this language (repeatable).")
@@ -184,6 +197,7 @@ def communities(
     Examples:
       infoscope communities --types mention --min-weight 2 --levels 2 --seed 1
       infoscope communities --since 2016-09-01 --until 2016-11-09 --lang en --json
+      infoscope communities --platform bluesky,mastodon
       infoscope export graph --out network.gexf
     """
     from infoscope.network.edges import EdgeSelection, parse_types
@@ -223,14 +237,15 @@ def communities(
     groups = "" if s["groups"] is None else f" in {s['groups']:,} groups"
     click.echo(
         f"run {result.run_id}: {s['nodes']:,} accounts ({s['nodes_in_corpus']:,} posting), "
-        f"{s['edges']:,} edges on {s['platform']}\n"
+        f"{s['edges']:,} edges on {s['platform'].replace(',', ', ')}\n"
         f"{s['communities']:,} communities{groups}; {s['objective']} resolution "
         f"{s['resolution']:.4g}, modularity {s['modularity']:.3f}; stability over {s['runs']} "
         f"runs: mean NMI {nmi}, mean co-assignment {s['mean_stability']:.3f} (seed {s['seed']})"
     )
     period = result.profiles[0].get("period") if result.profiles else None
+    mix = "platforms" in s
     for profile in result.profiles[:show]:
-        _print_community(profile, period)
+        _print_community(profile, period, mix=mix)
     hidden = len(result.profiles) - show
     if hidden > 0:
         click.echo(

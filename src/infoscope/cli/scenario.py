@@ -17,7 +17,11 @@ from infoscope.cli.common import (
     store_option,
 )
 
-__all__ = ["demo", "evaluate", "simulate"]
+__all__ = ["SCENARIO_FORMATS", "demo", "evaluate", "simulate"]
+
+# `infoscope.scenario.scenario_formats()`, spelt out so that `--help` needs no numpy (a test
+# checks that both agree).
+SCENARIO_FORMATS = ("twitter-v2", "io-archive", "telegram", "mastodon", "bluesky-jetstream")
 
 
 @click.command()
@@ -33,7 +37,7 @@ __all__ = ["demo", "evaluate", "simulate"]
 @click.option(
     "--format",
     "format_name",
-    type=click.Choice(["twitter-v2", "io-archive", "telegram"]),
+    type=click.Choice(SCENARIO_FORMATS),
     default="twitter-v2",
     show_default=True,
     help="Format of the corpus (each is read back by `infoscope ingest`).",
@@ -186,19 +190,31 @@ def evaluate(truth: str, store_path: str, as_json: bool) -> None:
     type=click.Path(file_okay=False),
     help="Directory for the scenario, the demo store and the summary.",
 )
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(SCENARIO_FORMATS),
+    default="twitter-v2",
+    show_default=True,
+    help="Format the scenario is written in (and read back from): the same seed and size in "
+    "two formats score the same analyses on the same posts, so their evaluations compare.",
+)
 @json_option("Print the summary's data as JSON.")
 @quiet_option()
-def demo(posts: int, seed: int, out_dir: str, as_json: bool, quiet: bool) -> None:
+def demo(posts: int, seed: int, out_dir: str, format_name: str, as_json: bool, quiet: bool) -> None:
     """The main job on the built-in scenario: generate a corpus with planted operations,
     ingest it, run every analysis, score them against the truth and write a summary.
 
     \b
     Example:
       infoscope demo --posts 50000 --out demo-out
+      infoscope demo --posts 30000 --format mastodon --out demo-mastodon
     """
     from infoscope.demo import run_demo
 
-    result = run_demo(out_dir, posts=posts, seed=seed, progress=progress_echo(quiet))
+    result = run_demo(
+        out_dir, posts=posts, seed=seed, format=format_name, progress=progress_echo(quiet)
+    )
     if as_json:
         echo_json(result.data)
         return

@@ -13,9 +13,15 @@ same account is one node wherever it appears. Targets that never post in the sel
 
 Each interaction is counted once: the ``@x`` that a retweet's ``RT @x:`` or a reply's leading
 ``@x`` shows is the retweet or reply edge itself, not also a mention (unless only mentions are
-selected, when it is the mention). Retweets whose source never names the original author (the
-IRA archives) give no retweet edge rather than a guessed one; their ``RT @x`` text is a
-mention of ``x``, as the importer extracted it.
+selected, when it is the mention), whether the post names the referenced account by handle or,
+as Bluesky's AT URIs do, only by id (the mention then resolves to that id). Retweets whose
+source never names the original author (the IRA archives) give no retweet edge rather than a
+guessed one; their ``RT @x`` text is a mention of ``x``, as the importer extracted it.
+
+A network of several platforms (`keyed_by_platform`) is built from the same queries on tables
+whose every account reference (ids, handles, mentions) is written ``platform:reference``: ids
+and handles of two platforms never meet, so each interaction stays on its platform and an
+account's node key is ``platform:account_id`` (`node_key`, `split_node_key`).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 import ibis
+import pyarrow as pa
 from ibis import _
 
 from infoscope.errors import BadParameterError
@@ -35,9 +42,13 @@ __all__ = [
     "combine_edges",
     "handle_index",
     "interaction_edges",
+    "keyed_by_platform",
     "network_nodes",
+    "node_key",
+    "outside_keys_by_platform",
     "parse_types",
     "select_posts",
+    "split_node_key",
 ]
 
 EDGE_TYPES = ("retweet", "quote", "reply", "mention")
@@ -164,6 +175,7 @@ def interaction_edges(
                 target_handle=refs.ref_account_handle.lower(),
                 type=refs.kind,
                 created_at=refs.created_at,
+                same_as=ibis.null("string"),
             )
         )
     if "mention" in sel.types:
@@ -172,15 +184,24 @@ def interaction_edges(
             target_handle=chosen.mentions.unnest().lower(),
             kind=chosen.kind,
             ref_handle=chosen.ref_account_handle.lower(),
+            ref_id=chosen.ref_account_id.cast("string"),
             created_at=chosen.created_at,
         )
         # A retweet's "RT @x" or a reply's leading "@x" names the account the retweet or
         # reply edge already counts: one interaction, one edge, when that type is selected.
+        # The mention is that account when it has the post's referenced handle, or (sources
+        # that give the referenced account's id but no handle, such as Bluesky's AT URIs)
+        # when it resolves to the referenced id: `same_as`, checked after resolution.
         if ref_types:
             named = named.filter(
                 ~named.kind.isin(ref_types)
                 | (named.target_handle != named.ref_handle.fill_null(""))
             )
+        same_as = (
+            named.kind.isin(ref_types).ifelse(named.ref_id, ibis.null("string"))
+            if ref_types
+            else ibis.null("string")
+        )
         parts.append(
             named.select(
                 "source",
@@ -188,6 +209,7 @@ def interaction_edges(
                 target_handle="target_handle",
                 type=ibis.literal("mention"),
                 created_at="created_at",
+                same_as=same_as,
             )
         )
     both = parts[0] if len(parts) == 1 else parts[0].union(parts[1], distinct=False)
@@ -196,11 +218,15 @@ def interaction_edges(
         "source",
         "type",
         "created_at",
+        "same_as",
         target_handle=resolved.target_handle,
         target=ibis.coalesce(
             resolved.target_id, resolved.account_id, ibis.literal("@") + resolved.target_handle
         ),
     )
+    resolved = resolved.filter(
+        resolved.same_as.isnull() | (resolved.target != resolved.same_as)
+    ).drop("same_as")
     if not sel.self_loops:
         resolved = resolved.filter(resolved.source != resolved.target)
     if not sel.outside:
@@ -291,3 +317,58 @@ def parse_types(value: str | Iterable[str] | None) -> tuple[str, ...]:
     types = tuple(dict.fromkeys(n.strip().lower() for n in names if n.strip()))
     EdgeSelection(types=types)  # validates
     return types
+
+
+def node_key(platform: str, account_id: str, *, cross_platform: bool) -> str:
+    """An account's node key: ``platform:account_id`` in a network of several platforms, the
+    id itself in a network of one."""
+    return f"{platform}:{account_id}" if cross_platform else account_id
+
+
+def split_node_key(key: str) -> tuple[str, str]:
+    """``platform:account_id`` -> (platform, account_id); the id may hold colons (DIDs). An
+    account known only by handle is ``platform:@handle``."""
+    platform, _, account_id = key.partition(":")
+    return platform, account_id
+
+
+def outside_keys_by_platform(keys: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Node keys of a network of several platforms with the accounts known only by handle
+    written ``platform:@handle`` (the queries name them ``@`` + their keyed handle,
+    ``@platform:handle``), so that every key starts with its platform."""
+    import pyarrow.compute as pc
+
+    return pc.replace_substring_regex(keys, pattern=r"^@([^:]*):", replacement=r"\1:@")
+
+
+def keyed_by_platform(
+    posts: ibis.Table,
+    accounts: ibis.Table,
+    labels: ibis.Table,
+    platforms: Sequence[str],
+) -> tuple[ibis.Table, ibis.Table, ibis.Table]:
+    """The posts, accounts and labels of `platforms`, every account reference (``account_id``,
+    handles, ``ref_account_*``, ``mentions``) written ``platform:reference``, so that the
+    queries of this module, run on them with no platform in the selection, build one network
+    of several platforms whose nodes are `node_key` keys."""
+
+    def keyed(table: ibis.Table, column: str) -> ibis.Value:
+        value = table[column].cast("string")
+        return value.isnull().ifelse(ibis.null("string"), table.platform + ":" + value)
+
+    wanted = list(platforms)
+    posts = posts.filter(posts.platform.isin(wanted))
+    posts = posts.mutate(
+        account_id=keyed(posts, "account_id"),
+        account_handle=keyed(posts, "account_handle"),
+        ref_account_id=keyed(posts, "ref_account_id"),
+        ref_account_handle=keyed(posts, "ref_account_handle"),
+        mentions=posts.mentions.map(lambda m: posts.platform + ":" + m),
+    )
+    accounts = accounts.filter(accounts.platform.isin(wanted))
+    accounts = accounts.mutate(
+        account_id=keyed(accounts, "account_id"), handle=keyed(accounts, "handle")
+    )
+    labels = labels.filter(labels.platform.isin(wanted))
+    labels = labels.mutate(account_id=keyed(labels, "account_id"))
+    return posts, accounts, labels

@@ -5,6 +5,10 @@ every node's handle, community, group, stability and centralities, and every edg
 count per interaction type and time span; they are written with networkx. Parquet
 (``.parquet``) writes two tables: the nodes to the given path and the edges next to it
 (``NAME.edges.parquet``).
+
+In a run of several platforms, edges name accounts ``platform:account_id``: that key is the
+graph's node id (and a ``node_key`` column of the Parquet nodes), the account's own platform
+and id are node attributes.
 """
 
 from __future__ import annotations
@@ -24,8 +28,13 @@ GRAPH_SUFFIXES = (".gexf", ".graphml", ".parquet")
 
 
 def _tables(store: Store, run_id: str) -> tuple[pa.Table, pa.Table]:
+    from infoscope.network.run import node_key_sql
+
+    key = node_key_sql(store, run_id)
+    extra = "" if key == "account_id" else f", {key} AS node_key"
     nodes = store.con.sql(
-        "SELECT * EXCLUDE (run_id) FROM network_nodes WHERE run_id = ? ORDER BY account_id",
+        f"SELECT * EXCLUDE (run_id){extra} FROM network_nodes WHERE run_id = ? "
+        "ORDER BY account_id, platform",
         params=[run_id],
     ).to_arrow_table()
     edges = store.con.sql(
@@ -61,7 +70,11 @@ def write_graph(store: Store, run_id: str, path: str | Path) -> tuple[int, int]:
         return nodes.num_rows, edges.num_rows
     graph = nx.DiGraph()
     for row in nodes.to_pylist():
-        name = row.pop("account_id")
+        key, account_id = row.pop("node_key", None), row.pop("account_id")
+        if key is None:
+            name = account_id
+        else:  # a run of several platforms: the key names the node, the id is kept
+            name, row["account_id"] = key, account_id
         graph.add_node(name, label=row["handle"] or name, **{k: _attr(v) for k, v in row.items()})
     for row in edges.to_pylist():
         graph.add_edge(

@@ -4,6 +4,14 @@
 edges it clustered (``network_edges``), every account with its community, stability and
 centralities (``network_nodes``) and one profile per community (``communities``), all keyed
 by the run id; `load_communities` reads a stored run back as the same `CommunityRun`.
+
+A run reads one platform (the store's platform with most posts by default), or several
+(``platform="all"`` or ``"bluesky,mastodon"``): the network then holds every platform's
+accounts, keyed ``platform:account_id`` in ``network_edges`` (`infoscope.network.edges.
+keyed_by_platform`); ``network_nodes`` keeps each account's own platform and id. Interactions
+never cross platforms, so a community spans platforms only through accounts that interact
+across them. Each community's profile gives its platform mix (``platforms``: accounts,
+posting accounts and posts per platform).
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ibis
@@ -24,13 +32,23 @@ from infoscope.network.edges import (
     EdgeSelection,
     combine_edges,
     interaction_edges,
+    keyed_by_platform,
     network_nodes,
+    outside_keys_by_platform,
+    split_node_key,
 )
 from infoscope.network.profiles import profile_communities
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
-__all__ = ["CommunityRun", "demo_communities", "load_communities", "run_communities"]
+__all__ = [
+    "CommunityRun",
+    "demo_communities",
+    "load_communities",
+    "node_key_sql",
+    "resolve_platforms",
+    "run_communities",
+]
 
 COMMAND = "communities"
 TOP_ACCOUNTS = 5
@@ -59,14 +77,14 @@ def run_communities(
 ) -> CommunityRun:
     """Build the interaction network, find its Leiden communities, rank and profile them.
 
-    See `EdgeSelection` for what makes the network, `detect_communities` for the clustering
-    parameters and `profile_communities` for the profiles (`top` bounds their lists). The
-    result is stored as a run and returned.
+    See `EdgeSelection` for what makes the network (its `platform` may name several
+    platforms, comma-separated, or ``all``: see `resolve_platforms`), `detect_communities` for
+    the clustering parameters and `profile_communities` for the profiles (`top` bounds their
+    lists). The result is stored as a run and returned.
     """
     say = progress or (lambda message: None)
     sel = selection or EdgeSelection()
-    if sel.platform is None:
-        sel = EdgeSelection(**{**sel.__dict__, "platform": store.default_platform()})
+    sel = replace(sel, platform=",".join(resolve_platforms(store, sel.platform)))
     params = {
         **sel.as_dict(),
         "objective": objective,
@@ -96,12 +114,23 @@ def _analyse(
     runs, top = params["runs"], params["top"]
     posts, accounts = store.ibis.table("posts"), store.ibis.table("accounts")
     labels = store.ibis.table("account_labels")
+    assert sel.platform is not None
+    platforms = sel.platform.split(",")
+    cross_platform = len(platforms) > 1
+    shown = sel.platform.replace(",", ", ")
+    if cross_platform:
+        # One network of several platforms: every account reference keyed by its platform.
+        posts, accounts, labels = keyed_by_platform(posts, accounts, labels, platforms)
+        sel = replace(sel, platform=None)
 
     started = time.perf_counter()
-    say(f"building {'+'.join(sel.types)} edges on {sel.platform}")
+    say(f"building {'+'.join(sel.types)} edges on {shown}")
     per_type = interaction_edges(posts, accounts, sel)
     edges = store.arrow_reader(combine_edges(per_type, min_weight=sel.min_weight)).read_all()
     nodes = store.arrow_reader(network_nodes(posts, accounts, per_type, sel)).read_all()
+    if cross_platform:
+        edges = _rekeyed(edges, "source", "target")
+        nodes = _rekeyed(nodes, "account_id")
     if sel.min_weight > 1:
         kept = pa.concat_arrays(
             [edges["source"].combine_chunks(), edges["target"].combine_chunks()]
@@ -110,7 +139,7 @@ def _analyse(
     seconds["edges"] = time.perf_counter() - started
     if edges.num_rows == 0:
         raise InfoscopeError(
-            f"no {'/'.join(sel.types)} interactions between {sel.platform} accounts in the "
+            f"no {'/'.join(sel.types)} interactions between {shown} accounts in the "
             "selection; widen it (--types, --since/--until, --lang, --min-posts) or ingest "
             "posts that mention, reply to or share other accounts"
         )
@@ -142,17 +171,31 @@ def _analyse(
     relational = profile_communities(
         posts, accounts, labels, ibis.memtable(membership), sel, top=top
     )
+    if cross_platform:
+        owners = [split_node_key(name) for name in names]
+        handles = [_unkeyed(h) for h in graph.vs["handle"]]
+    else:
+        owners = [(platforms[0], name) for name in names]
+        handles = graph.vs["handle"]
     profiles = _graph_profiles(graph, found, ranks)
+    mix = _platform_mix(owners, found.membership, graph.vs["posts"])
     for p in profiles:
         p.update(relational.get(p["community"], {}))
+        p["platforms"] = mix.get(p["community"], {})
+        if cross_platform:
+            for key in ("top_by_pagerank", "top_by_in_strength", "top_by_betweenness"):
+                for entry in p[key]:
+                    platform, entry["account_id"] = split_node_key(entry["account_id"])
+                    entry["handle"] = _unkeyed(entry["handle"])
+                    entry["platform"] = platform
     seconds["profiles"] = time.perf_counter() - started
 
     node_rows = pa.table(
         {
             "run_id": [run_id] * len(names),
-            "platform": [sel.platform] * len(names),
-            "account_id": names,
-            "handle": graph.vs["handle"],
+            "platform": [o[0] for o in owners],
+            "account_id": [o[1] for o in owners],
+            "handle": handles,
             "in_corpus": graph.vs["in_corpus"],
             "posts": graph.vs["posts"],
             "community": found.membership,
@@ -187,7 +230,8 @@ def _analyse(
         }
     )
     summary = {
-        "platform": sel.platform,
+        "platform": params["platform"],
+        **({"platforms": platforms} if cross_platform else {}),
         "seed": seed,
         "parameters": params,
         "nodes": graph.vcount(),
@@ -213,6 +257,69 @@ def _analyse(
     ):
         store.insert(table, rows)
     return CommunityRun(run_id, summary, profiles)
+
+
+def resolve_platforms(store: Store, platform: str | None) -> tuple[str, ...]:
+    """The platforms a run reads: the store's platform with most posts by default, every
+    platform with posts for ``all``, else those named (comma-separated; sorted)."""
+    if platform is None:
+        return (store.default_platform(),)
+    names = sorted({p.strip() for p in platform.split(",") if p.strip()})
+    if names == ["all"]:
+        found = tuple(
+            str(r[0])
+            for r in store.con.execute(
+                "SELECT DISTINCT platform FROM posts ORDER BY platform"
+            ).fetchall()
+        )
+        return found or (store.default_platform(),)  # no posts: the error naming the fix
+    if not names:
+        raise InfoscopeError("--platform: name a platform, several (comma-separated) or all")
+    return tuple(names)
+
+
+def node_key_sql(store: Store, run_id: str, alias: str = "") -> str:
+    """SQL of a ``network_nodes`` row's key in run `run_id`'s ``network_edges``: the account
+    id, or ``platform:account_id`` in a run of several platforms."""
+    row = store.con.execute(
+        "SELECT json_extract_string(parameters, '$.platform') FROM runs WHERE run_id = ?",
+        [run_id],
+    ).fetchone()
+    if row and row[0] and "," in row[0]:
+        return f"({alias}platform || ':' || {alias}account_id)"
+    return f"{alias}account_id"
+
+
+def _rekeyed(table: pa.Table, *columns: str) -> pa.Table:
+    """`table` with the node keys of `columns` as `outside_keys_by_platform` writes them."""
+    for column in columns:
+        i = table.schema.get_field_index(column)
+        table = table.set_column(i, column, outside_keys_by_platform(table[column]))
+    return table
+
+
+def _unkeyed(handle: str | None) -> str | None:
+    """A handle without the ``platform:`` its key gave it (see `keyed_by_platform`)."""
+    return None if handle is None else split_node_key(handle)[1]
+
+
+def _platform_mix(
+    owners: list[tuple[str, str]], membership: list[int], posts: list[int]
+) -> dict[int, dict[str, dict[str, int]]]:
+    """Per community, per platform (most posts first): its accounts, posting accounts and
+    posts in the selection."""
+    mix: dict[int, dict[str, dict[str, int]]] = {}
+    for (platform, _), community, n in zip(owners, membership, posts, strict=True):
+        counts = mix.setdefault(int(community), {}).setdefault(
+            platform, {"accounts": 0, "posting_accounts": 0, "posts": 0}
+        )
+        counts["accounts"] += 1
+        counts["posting_accounts"] += int(n > 0)
+        counts["posts"] += int(n)
+    return {
+        c: dict(sorted(per.items(), key=lambda kv: (-kv[1]["posts"], -kv[1]["accounts"], kv[0])))
+        for c, per in mix.items()
+    }
 
 
 def _top_indices(values: np.ndarray, membership: np.ndarray, k: int) -> dict[int, list[int]]:

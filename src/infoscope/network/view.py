@@ -50,25 +50,29 @@ def network_view(
     draws the same map). At most `max_nodes` nodes are shown, the most influential first;
     the counts say how many were left out.
     """
+    from infoscope.network.run import node_key_sql
     from infoscope.report.layout import community_layout
 
     run_id = store.latest_run_id("communities")
     if run_id is None:
         return None
     where, args = account_filter(store, filters, "n.")
-    nodes = store.con.execute(
+    found = store.con.execute(
         f"""
         SELECT n.platform, n.account_id, n.handle, n.community, n.community_group, n.pagerank,
-               n.posts, n.in_strength, n.out_strength, n.stability, n.in_corpus
+               n.posts, n.in_strength, n.out_strength, n.stability, n.in_corpus,
+               {node_key_sql(store, run_id, "n.")} AS node_key
         FROM network_nodes n WHERE n.run_id = ? AND {where}
         ORDER BY n.pagerank DESC, n.account_id
         """,
         [run_id, *args],
     ).fetchall()
-    total = len(nodes)
+    total = len(found)
     layout = community_layout(store, run_id, seed=seed)
-    nodes = nodes[:max_nodes]
-    index = {r[1]: i for i, r in enumerate(nodes)}
+    # Edges name nodes by key (the id, or platform:id in a run of several platforms).
+    keys = [r[-1] for r in found[:max_nodes]]
+    nodes = [r[:-1] for r in found[:max_nodes]]
+    index = {k: i for i, k in enumerate(keys)}
     edges = [
         [index[s], index[t], w]
         for s, t, w in store.con.execute(
@@ -106,7 +110,8 @@ def network_view(
             "cluster",
         ],
         "nodes": [
-            [*r, *layout.get(r[1], (0.0, 0.0)), coordinated.get((r[0], r[1]))] for r in nodes
+            [*r, *layout.get(k, (0.0, 0.0)), coordinated.get((r[0], r[1]))]
+            for r, k in zip(nodes, keys, strict=True)
         ],
         "edges": edges,
     }

@@ -24,14 +24,21 @@ _CACHE: dict[tuple[str, str, int], dict[str, tuple[float, float]]] = {}
 
 
 def community_layout(store: Store, run_id: str, *, seed: int = 0) -> dict[str, tuple[float, float]]:
-    """Map of account id to (x, y) for the nodes of communities run `run_id`.
+    """Map of node key (the account id, or ``platform:account_id`` in a run of several
+    platforms: `infoscope.network.run.node_key_sql`) to (x, y) for the nodes of communities
+    run `run_id`.
 
     Runs are immutable once completed, so a layout is computed once per process and run.
     """
+    from infoscope.network.run import node_key_sql
+
     key = (str(store.path), run_id, seed)
     if key not in _CACHE:
+        # Nodes by their key in the run's edges (platform:id in a run of several platforms).
+        node_key = node_key_sql(store, run_id)
         nodes = store.con.execute(
-            "SELECT account_id, community FROM network_nodes WHERE run_id = ? ORDER BY account_id",
+            f"SELECT {node_key} AS node_key, community FROM network_nodes WHERE run_id = ? "
+            "ORDER BY node_key",
             [run_id],
         ).fetchall()
         edges = store.con.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import io
 import os
 import select
@@ -24,6 +25,10 @@ from infoscope.scenario.generate import Generator
 from infoscope.scenario.population import OPERATION, ORGANIC
 from infoscope.scenario.words import TOPICS
 from infoscope.scenario.writers import CORPUS_WRITERS, CorpusWriter, TruthWriter, file_digest
+
+# Writers in their own module register themselves when imported.
+for _module in ("mastodon_writer", "bluesky_writer"):
+    importlib.import_module(f"infoscope.scenario.{_module}")
 
 __all__ = ["generate_scenario", "scenario_formats"]
 

@@ -44,6 +44,7 @@ _INT_FIELDS = (
     "ref_author",
     "ref_t_ms",
     "conv_uid",
+    "conv_author",
     "op",
     "persona",
     "trace",
@@ -52,7 +53,7 @@ _INT_FIELDS = (
     "replies",
     "quotes",
 )
-_BOOL_FIELDS = ("planted", "narrative")
+_BOOL_FIELDS = ("planted", "narrative", "first")
 _LIST_FIELDS = ("parts", "ref_parts")
 FIELDS = _INT_FIELDS + _BOOL_FIELDS + _LIST_FIELDS
 
@@ -79,6 +80,7 @@ class Batch:
     ref_author: np.ndarray
     ref_t_ms: np.ndarray
     conv_uid: np.ndarray
+    conv_author: np.ndarray  # the author of the conversation's root post
     op: np.ndarray
     persona: np.ndarray
     trace: np.ndarray
@@ -88,6 +90,7 @@ class Batch:
     quotes: np.ndarray
     planted: np.ndarray
     narrative: np.ndarray
+    first: np.ndarray  # the author's first post of the scenario (set when emitted)
     parts: np.ndarray  # of Parts
     ref_parts: np.ndarray  # of Parts or None
 
@@ -178,6 +181,7 @@ class Pool:
         self.author = np.zeros(capacity, dtype=np.int64)
         self.t_ms = np.zeros(capacity, dtype=np.int64)
         self.conv_uid = np.zeros(capacity, dtype=np.int64)
+        self.conv_author = np.zeros(capacity, dtype=np.int64)
         self.community = np.zeros(capacity, dtype=np.int64)
         self.seed_op = np.zeros(capacity, dtype=np.int64)
         self.parts = np.full(capacity, None, dtype=object)
@@ -208,6 +212,7 @@ class Pool:
         self.author[slots] = batch.author[keep]
         self.t_ms[slots] = batch.t_ms[keep]
         self.conv_uid[slots] = batch.conv_uid[keep]
+        self.conv_author[slots] = batch.conv_author[keep]
         self.community[slots] = community[keep]
         self.seed_op[slots] = seed_op[keep]
         self.parts[slots] = batch.parts[keep]

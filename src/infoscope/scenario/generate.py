@@ -224,6 +224,7 @@ class Generator:
         self.generated = 0
         self.emitted = 0
         self.post_counts = np.zeros(pop.n, dtype=np.int64)
+        self.seen = np.zeros(pop.n, dtype=bool)
         self.jitter = config.automated_cv * np.sqrt(6.0)
 
     # -- planning ---------------------------------------------------------------------------
@@ -482,6 +483,7 @@ class Generator:
         batch.ref_author = np.where(has_ref, pool.author[safe], -1)
         batch.ref_t_ms = np.where(has_ref, pool.t_ms[safe], -1)
         batch.conv_uid = np.where(kind == REPLY, pool.conv_uid[safe], batch.uid)
+        batch.conv_author = np.where(kind == REPLY, pool.conv_author[safe], author)
         return batch
 
     @staticmethod
@@ -586,7 +588,7 @@ class Generator:
             planted=True, op=op.index, persona=AMPLIFIER,
             trace=(trace[src] & (HASHTAG | LINK)) | AMPLIFICATION, narrative=True,
             ref_uid=seeds.uid[src], ref_author=author[src], ref_t_ms=t_ms[src],
-            conv_uid=seeds.uid[src],
+            conv_uid=seeds.uid[src], conv_author=author[src],
         )  # fmt: skip
         return [seeds, rts]
 
@@ -700,6 +702,7 @@ class Generator:
             persona=P_AUTOMATED, trace=trace, narrative=True, ref_uid=ref_uid,
             ref_author=ref_author, ref_t_ms=ref_t,
             conv_uid=np.where(ref_uid >= 0, ref_uid, -1),
+            conv_author=np.where(ref_uid >= 0, ref_author, -1),
         )  # fmt: skip
 
     def _trolls(
@@ -729,6 +732,7 @@ class Generator:
         ref_author = np.full(n, -1, dtype=np.int64)
         ref_t = np.full(n, -1, dtype=np.int64)
         conv = np.full(n, -1, dtype=np.int64)
+        conv_author = np.full(n, -1, dtype=np.int64)
         for i in range(n):
             if kind[i] == REPLY:
                 slot = int(ref[i])
@@ -737,7 +741,7 @@ class Generator:
                 ref_parts[i] = pool.parts[slot]
                 ref_uid[i], ref_seq[i] = pool.uid[slot], pool.seq[slot]
                 ref_author[i], ref_t[i] = pool.author[slot], pool.t_ms[slot]
-                conv[i] = pool.conv_uid[slot]
+                conv[i], conv_author[i] = pool.conv_uid[slot], pool.conv_author[slot]
             elif kind[i] == RETWEET:
                 seed = self._latest_seed(plan, int(t_ms[i]), float(picks[i]))
                 if seed is None:
@@ -746,6 +750,7 @@ class Generator:
                 uid, st, sa, sparts, strace = seed
                 parts[i] = sparts
                 ref_uid[i], ref_author[i], ref_t[i], conv[i] = uid, sa, st, uid
+                conv_author[i] = sa
                 trace[i] = TROLL | (strace & (HASHTAG | LINK))
         batch = self._new_batch(
             t_ms, author=author, kind=kind, parts=parts, ref_parts=ref_parts, planted=True,
@@ -753,6 +758,7 @@ class Generator:
             ref_seq=ref_seq, ref_author=ref_author, ref_t_ms=ref_t,
         )  # fmt: skip
         batch.conv_uid = np.where(conv >= 0, conv, batch.uid)
+        batch.conv_author = conv_author
         return batch
 
     # -- emission ---------------------------------------------------------------------------
@@ -764,6 +770,13 @@ class Generator:
         batch.seq = self.emitted + np.arange(n, dtype=np.int64)
         self.emitted += n
         batch.conv_uid = np.where(batch.conv_uid < 0, batch.uid, batch.conv_uid)
+        batch.conv_author = np.where(batch.conv_author < 0, batch.author, batch.conv_author)
+        # Each account's first post of the scenario (formats that announce accounts use it).
+        _, where = np.unique(batch.author, return_index=True)
+        where = where[~self.seen[batch.author[where]]]
+        batch.first = np.zeros(n, dtype=bool)
+        batch.first[where] = True
+        self.seen[batch.author[where]] = True
         reach = np.sqrt(pop.followers[batch.author] + 1.0) * 0.05 * rng.lognormal(0.0, 1.0, n)
         reach[batch.kind == RETWEET] = 0.0
         batch.likes = rng.poisson(reach)

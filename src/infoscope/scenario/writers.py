@@ -13,8 +13,13 @@ matching importer of `infoscope.ingest` reads (detected without ``--format``):
 - ``telegram``: ``result.json``, the Telegram Desktop export of one public supergroup where
   every account writes; retweets are forwards (``forwarded_from``), replies and quotes are
   replies (``reply_to_message_id``); Telegram has no profile locations.
+- ``mastodon``: ``statuses.jsonl``, Mastodon API statuses (boosts, 4.4 quotes, replies), in
+  `infoscope.scenario.mastodon_writer`.
+- ``bluesky-jetstream``: ``jetstream.jsonl``, Jetstream commit events of posts and reposts
+  with identity events and profiles, in `infoscope.scenario.bluesky_writer`.
 
-Writers are registered by name in `CORPUS_WRITERS`; `TruthWriter` writes ``truth_posts.parquet``
+Writers are registered by name in `CORPUS_WRITERS` (`register_writer` for those in their own
+module); `TruthWriter` writes ``truth_posts.parquet``
 (streamed, one row group per slice) and ``truth_accounts.csv``.
 """
 
@@ -47,6 +52,7 @@ __all__ = [
     "TwitterV2Writer",
     "file_digest",
     "iso_times",
+    "register_writer",
     "trace_names",
 ]
 
@@ -104,8 +110,9 @@ def file_digest(path: Path) -> dict[str, Any]:
     return {"sha256": digest.hexdigest(), "bytes": size}
 
 
-def iso_times(t_ms: np.ndarray, unit: Literal["m", "s", "ms"] = "ms") -> list[str]:
-    """``2024-01-01T10:00:00.000`` strings (UTC, no zone suffix) for epoch milliseconds."""
+def iso_times(t_ms: np.ndarray, unit: Literal["D", "m", "s", "ms"] = "ms") -> list[str]:
+    """``2024-01-01T10:00:00.000`` strings (UTC, no zone suffix) for epoch milliseconds
+    (``2024-01-01`` for the unit ``D``)."""
     return np.datetime_as_string(t_ms.astype("datetime64[ms]"), unit=unit).tolist()
 
 
@@ -124,6 +131,8 @@ class CorpusWriter:
 
     name: ClassVar[str]
     filename: ClassVar[str]
+    # The platform the importer stores the posts under (what the truth is joined on).
+    platform: ClassVar[str] = "twitter"
     # How the format writes each kind of post (Telegram has no quotes: they are replies).
     kinds: ClassVar[tuple[str, ...]] = KINDS
 
@@ -529,6 +538,7 @@ class IoArchiveWriter(CorpusWriter):
 class TelegramWriter(CorpusWriter):
     name = "telegram"
     filename = "result.json"
+    platform = "telegram"
     kinds = ("original", "retweet", "reply", "reply")
     CHAT_ID = 1_500_000_000
 
@@ -615,6 +625,16 @@ class TelegramWriter(CorpusWriter):
 CORPUS_WRITERS: dict[str, type[CorpusWriter]] = {
     w.name: w for w in (TwitterV2Writer, IoArchiveWriter, TelegramWriter)
 }
+
+
+def register_writer(writer: type[CorpusWriter]) -> type[CorpusWriter]:
+    """Register a corpus writer by its name (a class decorator, for writers in their own
+    module: ``infoscope.scenario.mastodon_writer``, ``bluesky_writer``)."""
+    if writer.name in CORPUS_WRITERS and CORPUS_WRITERS[writer.name] is not writer:
+        raise ValueError(f"a scenario writer named {writer.name!r} is already registered")
+    CORPUS_WRITERS[writer.name] = writer
+    return writer
+
 
 TRUTH_POST_SCHEMA = pa.schema(
     [

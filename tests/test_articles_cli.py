@@ -63,7 +63,8 @@ def test_ingest_links_copies_and_analyses_count_a_story_once(tmp_path):
     with Store.open(store_path, read_only=True) as store:
         spans = rows(
             store,
-            'SELECT t.technique, t.start, t."end", t.text, t.confidence, a.text AS article '
+            'SELECT t.technique, t.start, t."end", t.text, t.confidence, a.text AS article, '
+            "a.title "
             "FROM article_techniques t JOIN articles a USING (article_id) WHERE t.run_id = ?",
             [found["run_id"]],
         )
@@ -72,7 +73,11 @@ def test_ingest_links_copies_and_analyses_count_a_story_once(tmp_path):
     assert found["articles"] == 6 and found["spans"] == len(spans) > 0
     assert sum(found["techniques"].values()) == len(spans)
     for span in spans:
-        assert span["article"][span["start"] : span["end"]] == span["text"]
+        # Offsets count from the start of the text; a span in the title is before it
+        # (negative), the title and text being read as "title\n\ntext".
+        at = len(span["title"] or "") + 2
+        read = (span["title"] or "") + "\n\n" + span["article"]
+        assert read[span["start"] + at : span["end"] + at] == span["text"]
         assert 0.0 <= span["confidence"] <= 1.0
     assert "model_sha256" in run["parameters"] and run["status"] == "completed"
     assert techniques_data is not None

@@ -129,7 +129,13 @@ def _corpus(n: int, seed: int = 3) -> list[T.Article]:
     return [_article(rng, k) for k in range(n)]
 
 
-SMALL = {"word_features": 2000, "char_features": 2000, "hash_features": 14, "folds": 2}
+SMALL = {
+    "word_features": 2000,
+    "char_features": 2000,
+    "hash_features": 14,
+    "folds": 2,
+    "trees": 30,
+}
 
 
 @pytest.fixture(scope="module")
@@ -148,10 +154,11 @@ def test_detector_finds_the_written_techniques(small_model):
     (result,) = small_model.predict([TEST_TEXT])
     for span in result["spans"]:
         assert TEST_TEXT[span["start"] : span["end"]] == span["text"]
-        assert 0.0 <= span["confidence"] <= 1.0
-    by_text = {s["text"]: s["technique"] for s in result["spans"]}
-    assert by_text.get("crooks") == "Name_Calling,Labeling"
-    assert by_text.get("vile") == "Loaded_Language"
+        assert 0.0 <= span["confidence"] <= span["fragment_confidence"] <= 1.0
+        assert span["kind"] == "plain"
+    covering = {w: [s for s in result["spans"] if w in s["text"]] for w in ("crooks", "trust")}
+    assert covering["crooks"] and covering["trust"]
+    assert covering["trust"][0]["technique"] == "Doubt"
     fact = TEST_TEXT.index("The court")
     assert not [s for s in result["spans"] if fact <= s["start"] < fact + 50]
     sentences = {s["text"]: [f["technique"] for f in s["techniques"]] for s in result["sentences"]}
@@ -161,22 +168,30 @@ def test_detector_finds_the_written_techniques(small_model):
     start = TEST_TEXT.index("vile")
     (tc,) = small_model.classify_spans(TEST_TEXT, [(start, start + 4)])
     assert tc["technique"] == "Loaded_Language" and tc["ranking"][0] == "Loaded_Language"
+    start = TEST_TEXT.index("crooks")
+    (tc,) = small_model.classify_spans(TEST_TEXT, [(start, start + 6)])
+    assert tc["technique"] == "Name_Calling,Labeling"
 
 
-def test_detector_thresholds_modes_and_errors(small_model):
-    strict = small_model.predict([TEST_TEXT], threshold=1.0)[0]
+def test_detector_operating_points_and_errors(small_model):
+    default = small_model.predict([TEST_TEXT])[0]
+    strict = small_model.predict([TEST_TEXT], threshold=1.0, span_threshold=1.0)[0]
     assert strict["spans"] == [] and all(not s["techniques"] for s in strict["sentences"])
-    loose = small_model.predict([TEST_TEXT], threshold=0.0)[0]
-    assert len(loose["spans"]) >= len(small_model.predict([TEST_TEXT])[0]["spans"])
-    sentence_mode = small_model.predict([TEST_TEXT], span_mode="sentence")[0]
-    starts = {s["start"] for s in sentence_mode["sentences"]}
-    assert all(s["start"] in starts for s in sentence_mode["spans"])
+    loose = small_model.predict([TEST_TEXT], span_threshold=0.0)[0]
+    assert len(loose["spans"]) >= len(default["spans"])
+    # a flag budget: fewer flags per 1,000 words asks for more confidence
+    few, many = (small_model.confidence_for_density(k) for k in (1, 100))
+    assert few >= many
+    budget = small_model.predict([TEST_TEXT], flags_per_1000_words=1)[0]
+    assert all(s["fragment_confidence"] >= few for s in budget["spans"])
     with pytest.raises(BadParameterError, match=r"threshold must be in \[0, 1\]"):
         small_model.predict([TEST_TEXT], threshold=1.5)
     with pytest.raises(BadParameterError, match="unknown technique"):
         small_model.predict([TEST_TEXT], threshold={"Nonsense": 0.5})
-    with pytest.raises(BadParameterError, match="span_mode"):
-        small_model.predict([TEST_TEXT], span_mode="words")
+    with pytest.raises(BadParameterError, match="not both"):
+        small_model.predict([TEST_TEXT], span_threshold=0.5, flags_per_1000_words=3)
+    with pytest.raises(BadParameterError, match="must be positive"):
+        small_model.confidence_for_density(0)
     with pytest.raises(BadParameterError, match="not fitted"):
         T.TechniqueDetector().predict([TEST_TEXT])
     bad = T.Article("x", "short text", [("Loaded_Language", 3, 99)])
@@ -188,6 +203,7 @@ def test_fit_is_deterministic_and_saving_round_trips(small_model, tmp_path):
     again = T.TechniqueDetector(**SMALL).fit(_corpus(30))
     np.testing.assert_array_equal(again.sentence_coef_, small_model.sentence_coef_)
     np.testing.assert_array_equal(again.token_coef_, small_model.token_coef_)
+    np.testing.assert_array_equal(again.trees_.value, small_model.trees_.value)
     paths = small_model.save(tmp_path / "m")
     assert sorted(p.name for p in paths) == [T.MODEL_FILE, T.ARRAYS_FILE]
     loaded = T.TechniqueDetector.load(tmp_path / "m")
@@ -197,18 +213,44 @@ def test_fit_is_deterministic_and_saving_round_trips(small_model, tmp_path):
     assert T.TechniqueDetector.load(tmp_path / "m").fingerprint_ == loaded.fingerprint_
     with pytest.raises(BadParameterError, match=r"no technique-model\.json"):
         T.TechniqueDetector.load(tmp_path)
+    assert T.resolve_technique_model(str(tmp_path / "m")).predict(texts) == loaded.predict(texts)
+    with pytest.raises(BadParameterError, match="unknown technique model 'transformer'"):
+        T.resolve_technique_model("transformer")
+
+
+def test_tree_arrays_predict_as_scikit_learn():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from infoscope.articles.techniques.tagger import _Trees
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 4))
+    X[::7, 2] = np.nan  # missing values follow the learned side
+    y = ((X[:, 0] + np.nan_to_num(X[:, 2])) > 0.3).astype(int)
+    options = {"max_iter": 20, "learning_rate": 0.2, "max_leaf_nodes": 7, "min_samples_leaf": 5}
+    trees = _Trees.fit(X, y, **options, seed=0)
+    reference = HistGradientBoostingClassifier(**options, early_stopping=False, random_state=0)
+    expected = reference.fit(X, y).predict_proba(X)[:, 1]
+    np.testing.assert_allclose(trees.probability(X), expected, rtol=1e-9)
+    again = _Trees.from_arrays(trees.to_arrays("t"), "t", trees.baseline)
+    np.testing.assert_allclose(again.probability(X), expected, rtol=1e-9)
 
 
 def test_cross_validation_groups_by_article():
-    cv = T.cross_validate_techniques(_corpus(12), folds=3, params=SMALL)
+    corpus = _corpus(12)
+    cv = T.cross_validate_techniques(corpus, folds=3, params=SMALL, neutral=[FACTS[0]])
     assert cv["articles"] == 12 and len(cv["per_fold"]) == 3
     assert sum(f["articles"] for f in cv["per_fold"]) == 12
-    assert cv["tc"]["n"] == sum(len(a.spans) for a in _corpus(12))
-    assert cv["si"]["gold"] == sum(len(T.merge_spans((s, e) for _, s, e in a.spans))
-                                   for a in _corpus(12))  # fmt: skip
-    # the written corpus is easy: held-out articles are mostly right
-    assert cv["tc"]["micro_f1"] > 0.9
+    assert cv["tc"]["n"] == cv["tc_baseline_majority"]["n"] == sum(len(a.spans) for a in corpus)
+    gold = sum(len(T.merge_spans((s, e) for _, s, e in a.spans)) for a in corpus)
+    assert cv["si"]["gold"] == cv["si_baseline_every_sentence"]["gold"] == gold
+    # every sentence is a span: one span per sentence, the whole text marked but the breaks
+    assert cv["si_baseline_every_sentence"]["recall"] == pytest.approx(1.0)
+    # the written corpus is easy: held-out articles are mostly right, above the baselines
+    assert cv["tc"]["micro_f1"] > 0.9 > cv["tc_baseline_majority"]["micro_f1"]
+    assert cv["si"]["f1"] > cv["si_baseline_every_sentence"]["f1"]
     assert cv["sentence"]["micro_f1"] > 0.8
+    assert cv["neutral"]["texts"] == 1 and cv["neutral"]["flags"] == 0
 
 
 # -- the shipped model ---------------------------------------------------------------------
@@ -228,6 +270,8 @@ def test_shipped_model_prefers_loaded_language_over_facts():
     probs = model.sentence_proba([_Doc(text)])
     assert probs[1].max() > probs[2].max()
     assert loaded["techniques"] and not factual["techniques"]
+    flagged = [s for s in first["spans"] if "traitors" in s["text"] or "corrupt" in s["text"]]
+    assert flagged and not [s for s in first["spans"] if "committee" in s["text"]]
     for span in first["spans"]:
         assert text[span["start"] : span["end"]] == span["text"]
         assert span["technique"] in T.TECHNIQUES
@@ -241,14 +285,22 @@ def test_shipped_manifest_records_training_and_beats_baselines():
     assert {i["path"] for i in manifest["inputs"]} >= {"labels-TC.tsv"}
     cv = manifest["cv"]
     assert cv["folds"] == 5 and cv["grouping"].startswith("article")
-    # technique classification beats always answering the most frequent technique
-    per = cv["tc"]["per_technique"]
-    majority = max(v["support"] for v in per.values()) / cv["tc"]["n"]
-    assert cv["tc"]["micro_f1"] > majority + 0.05
-    # sentence detection beats flagging every sentence
-    share = cv["sentence"]["any_technique"]["gold_share"]
-    assert cv["sentence"]["any_technique"]["f1"] > 2 * share / (share + 1)
-    assert model.span_mode == manifest["params"]["span_mode"]
+    # technique classification beats the training folds' most frequent technique
+    assert cv["tc"]["micro_f1"] > cv["tc_baseline_majority"]["micro_f1"] + 0.15
+    # spans beat "every sentence is a span", without over-flagging
+    assert cv["si"]["f1"] > cv["si_baseline_every_sentence"]["f1"] + 0.05
+    assert cv["si"]["spans_per_gold"] <= 1.5
+    # one span per sentence still marks more text than the annotators did (32% vs 14%;
+    # the previous model: 34%); the flag-budget point marks less than they did
+    assert cv["si"]["marked_share"] < 2.5 * cv["gold"]["marked_share"]
+    assert cv["si_operating_point"]["marked_share"] < cv["gold"]["marked_share"]
+    # the flag budget holds on held-out articles within a factor of two
+    asked = cv["si_operating_point"]["flags_per_1000_words_asked"]
+    assert asked / 2 < cv["si_operating_point"]["flags_per_1000_words"] < asked * 2
+    # operating points saved with the model are the ones it uses
+    points = manifest["operating_points"]
+    assert points["min_confidence"] == model.min_confidence_
+    assert points["strong_confidence"] == model.strong_confidence_ >= model.min_confidence_
 
 
 @pytest.mark.realdata
@@ -263,3 +315,17 @@ def test_quick_cross_validation_on_ptc():
     for key in ("precision", "recall", "f1"):
         assert 0.0 <= cv["si"][key] <= 1.0
     assert cv["tc"]["micro_f1"] > 0.2
+
+
+def test_span_calibration_is_monotone_and_tracks_the_observed_share():
+    from infoscope.articles.techniques.tagger import _Isotonic
+
+    rng = np.random.default_rng(1)
+    scores = rng.uniform(size=2000)
+    share = (rng.uniform(size=2000) < scores * 0.6).astype(float)  # true share = 0.6 x score
+    iso = _Isotonic.fit(scores, share)
+    grid = np.linspace(0.05, 0.95, 50)
+    assert np.all(np.diff(iso(grid)) >= 0)
+    assert len(np.unique(np.round(iso(grid), 9))) > 40  # strictly increasing: no ties
+    assert np.abs(iso(grid) - 0.6 * grid).max() < 0.12
+    assert float(iso(np.array([-1.0]))[0]) == float(iso(np.array([0.0]))[0])  # clipped

@@ -49,6 +49,7 @@ __all__ = [
     "load_narratives",
     "load_quotes",
     "load_syndication",
+    "load_technique_file_spans",
     "load_techniques",
     "read_articles",
     "run_actors",
@@ -455,35 +456,48 @@ def run_techniques(
     store: Store,
     *,
     threshold: float | None = None,
+    flags_per_1000_words: float | None = None,
     model: str | None = None,
     seed: int = 0,
     top: int = 20,
     items: str = "main",
 ) -> TechniquesRun:
-    """Propaganda technique spans in the stored articles (the shipped model, or the one
-    saved in folder `model`), stored with their confidence; returns the run with its `top`
-    most confident spans. Detection is deterministic: `seed` is recorded for provenance
-    only."""
-    from infoscope.articles.techniques import (
-        TechniqueDetector,
-        detect_techniques,
-        load_technique_model,
-    )
+    """Propaganda technique spans in the stored articles, detected on each article's title
+    and text together, stored with their confidence; returns the run with its `top` most
+    confident spans. Offsets count from the start of ``articles.text``; a span of the
+    title has negative offsets (see `infoscope.articles.techniques.semeval`).
 
-    detector = TechniqueDetector.load(model) if model else load_technique_model()
+    `model`: a registered model name (``fast``, the default) or a folder written by
+    ``train-techniques``. `threshold`: the lowest calibrated fragment confidence kept
+    (default the model's span-F1-best one), or `flags_per_1000_words`: the model's
+    operating point for that many flags per 1,000 words. Detection is deterministic:
+    `seed` is recorded for provenance only."""
+    from infoscope.articles.techniques import Article, detect_techniques, resolve_technique_model
+    from infoscope.articles.techniques.semeval import article_document
+
+    detector = resolve_technique_model(model)
     articles = read_articles(store, items=items)
 
     def work(run_id: str) -> dict[str, Any]:
+        documents = [article_document(a["title"], a["text"]) for a in articles]
         found = detect_techniques(
-            [a["text"] for a in articles], model=detector, threshold=threshold
+            [
+                Article(a["article_id"], doc)
+                for a, (doc, _) in zip(articles, documents, strict=True)
+            ],
+            model=detector,
+            span_threshold=threshold,
+            flags_per_1000_words=flags_per_1000_words,
         )
         rows: dict[str, list[Any]] = {
             k: [] for k in ("article_id", "technique", "start", "end", "text", "confidence")
         }
-        for a, result in zip(articles, found, strict=True):
+        for a, (_, at), result in zip(articles, documents, found, strict=True):
             for span in result["spans"]:
                 rows["article_id"].append(a["article_id"])
-                for key in ("technique", "start", "end", "text", "confidence"):
+                rows["start"].append(span["start"] - at)
+                rows["end"].append(span["end"] - at)
+                for key in ("technique", "text", "confidence"):
                     rows[key].append(span[key])
         table = pa.table(
             {
@@ -497,15 +511,21 @@ def run_techniques(
         )
         store.insert("article_techniques", _with_run(table, run_id))
         per = Counter(rows["technique"])
+        words = sum(count_words(doc) for doc, _ in documents)
         return {
             "spans": table.num_rows,
             "articles_with_spans": len(set(rows["article_id"])),
+            "title_spans": sum(1 for s in rows["start"] if s < 0),
+            "flags_per_1000_words": round(1000 * table.num_rows / max(words, 1), 2),
             "techniques": dict(per.most_common()),
         }
 
+    from infoscope.articles.techniques import count_words
+
     params = {
         "threshold": threshold,
-        "model": model or "shipped",
+        "flags_per_1000_words": flags_per_1000_words,
+        "model": model or "fast",
         "model_sha256": getattr(detector, "fingerprint_", None),
         "items": items,
     }
@@ -513,8 +533,35 @@ def run_techniques(
     return load_techniques(store, run_id, top=top)
 
 
+def load_technique_file_spans(
+    store: Store, run_id: str | None = None
+) -> list[tuple[str, str, int, int]]:
+    """The spans of a stored techniques run (the latest by default) as (article id,
+    technique, start, end) with offsets of the article's source file
+    (`infoscope.articles.techniques.semeval.to_file_offsets`): what the task's SI and TC
+    files hold."""
+    from infoscope.articles.techniques.semeval import to_file_offsets
+
+    run = store.completed_run("articles-techniques", run_id)
+    found = store.con.execute(
+        'SELECT t.article_id, t.technique, t.start, t."end", a.raw FROM article_techniques t '
+        "LEFT JOIN articles a USING (article_id) WHERE t.run_id = ? "
+        'ORDER BY t.article_id, t.start, t."end", t.technique',
+        [run.run_id],
+    ).fetchall()
+    out = []
+    for aid, technique, s, e, raw in found:
+        fs, fe = to_file_offsets(int(s), int(e), raw)
+        out.append((aid, technique, fs, fe))
+    return out
+
+
 def load_techniques(store: Store, run_id: str | None = None, *, top: int = 20) -> TechniquesRun:
-    """A stored techniques run (the latest by default) with its `top` most confident spans."""
+    """A stored techniques run (the latest by default) with its `top` most confident spans,
+    each with up to 120 characters of context on each side, cut at line ends (a span of
+    the title is shown in the title)."""
+    from infoscope.articles.techniques.semeval import article_document
+
     run = store.completed_run("articles-techniques", run_id)
     counts = _rows(
         store,
@@ -526,14 +573,18 @@ def load_techniques(store: Store, run_id: str | None = None, *, top: int = 20) -
     spans = _rows(
         store,
         'SELECT t.article_id, a.title, t.technique, t.start, t."end", t.text, t.confidence, '
-        # up to 120 characters of context on each side, cut at line ends
-        "regexp_extract(substring(a.text, greatest(t.start - 119, 1), "
-        "t.start - greatest(t.start - 120, 0)), '[^\\n]*$') AS before, "
-        "regexp_extract(substring(a.text, t.\"end\" + 1, 120), '^[^\\n]*') AS after "
-        "FROM article_techniques t LEFT JOIN articles a USING (article_id) WHERE t.run_id = ? "
+        "a.text AS article_text FROM article_techniques t LEFT JOIN articles a "
+        "USING (article_id) WHERE t.run_id = ? "
         "ORDER BY t.confidence DESC, t.article_id, t.start LIMIT ?",
         [run.run_id, top],
     )
+    for span in spans:
+        doc, at = article_document(span["title"], span.pop("article_text") or "")
+        s, e = span["start"] + at, span["end"] + at
+        before = doc[max(s - 120, 0) : s]
+        after = doc[e : e + 120]
+        span["before"] = before.rsplit("\n", 1)[-1]
+        span["after"] = after.split("\n", 1)[0]
     return TechniquesRun(run.run_id, run.counts, counts, spans)
 
 

@@ -29,7 +29,6 @@ TECHNIQUES: tuple[str, ...] = (
     "Bandwagon,Reductio_ad_hitlerum",
 )
 ANY = "any"  # the token tagger's label for "inside a fragment of any technique"
-TOKEN_TECHNIQUES: tuple[str, ...] = (ANY, "Loaded_Language", "Name_Calling,Labeling", "Repetition")
 
 Span = tuple[str, int, int]  # (technique, start, end), end exclusive
 

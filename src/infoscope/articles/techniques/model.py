@@ -1,13 +1,21 @@
-"""The detector (`TechniqueDetector`: sentence models, token taggers and the fragment
-technique model; saved without pickle), the shipped model (`load_technique_model`) and the
-public entry point `detect_techniques`."""
+"""The fast detector (`TechniqueDetector`: sentence models, a two-stage token tagger and the
+fragment technique model; saved without pickle), the shipped model (`load_technique_model`),
+the registry of span models (`TECHNIQUE_MODELS`) and the public entry point
+`detect_techniques`.
+
+A span model is anything with ``predict(texts_or_articles, *, span_threshold=None,
+flags_per_1000_words=None)`` returning, per article, ``sentences`` and ``spans`` as
+`TechniqueDetector.predict` does, and ``classify_spans(text, spans)``; it is registered by
+name in `TECHNIQUE_MODELS` (``fast`` is this module's; a fine-tuned transformer can be added
+as ``transformer`` without touching the callers)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
-from infoscope.articles.techniques.corpus import ANY, TECHNIQUES, TOKEN_TECHNIQUES, Article
+from infoscope.articles.techniques.corpus import TECHNIQUES, Article
 from infoscope.articles.techniques.features import (
     SENTENCE_CUES,
     SPAN_CUES,
@@ -26,26 +34,44 @@ from infoscope.articles.techniques.features import (
     _Tfidf,
     _token_features,
 )
-from infoscope.articles.techniques.linear import (
-    _fit_binary,
-    _group_folds,
-    _half,
-    _sigmoid,
-)
+from infoscope.articles.techniques.linear import _fit_binary, _group_folds, _half, _sigmoid
 from infoscope.articles.techniques.metrics import si_score
-from infoscope.common.calibration import best_threshold, fit_platt
+from infoscope.articles.techniques.tagger import (
+    CONTEXT_FEATURES,
+    RISKY_KINDS,
+    _context_matrix,
+    _Isotonic,
+    _sentence_layout,
+    _Trees,
+    span_kind,
+    token_runs,
+)
+from infoscope.common.calibration import fit_platt
 from infoscope.errors import BadParameterError
 
-__all__ = ["TechniqueDetector", "detect_techniques", "load_technique_model"]
-
-SPAN_MODES = ("tagger", "token", "sentence", "token+sentence")
+__all__ = [
+    "TECHNIQUE_MODELS",
+    "TechniqueDetector",
+    "count_words",
+    "detect_techniques",
+    "load_technique_model",
+    "resolve_technique_model",
+]
 
 MODEL_FILE = "technique-model.json"
 ARRAYS_FILE = "technique-model.npz"
 MANIFEST_FILE = "manifest.json"
 MODEL_FORMAT = "infoscope-technique-model"
-MODEL_FORMAT_VERSION = 1
-_TRIM_TOKENS = frozenset(".,:;")  # trimmed off the edges of tagged token runs
+MODEL_FORMAT_VERSION = 2
+SENTENCE_GAP = 1000  # a gap this wide joins every marked token of a sentence into one span
+_GAPS = (2, SENTENCE_GAP)
+_TAGGER_GRID = tuple(float(t) for t in np.round(np.arange(0.05, 0.6, 0.025), 3))
+_WORD = re.compile(r"\w+")
+
+
+def count_words(text: str) -> int:
+    """Words (runs of letters and digits) in `text`: the unit of "flags per 1,000 words"."""
+    return len(_WORD.findall(text))
 
 
 def _as_articles(X: Any, y: Any = None) -> list[Article]:
@@ -70,28 +96,39 @@ def _as_articles(X: Any, y: Any = None) -> list[Article]:
 
 
 class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
-    """Propaganda techniques per sentence, spans, and the technique of given fragments.
+    """Propaganda technique spans, techniques per sentence, and the technique of given
+    fragments: the ``fast`` model.
 
     Parameters: `C` (inverse L2 penalty of the sentence models), `span_C` (of the fragment
-    technique model), `token_C` (of the token taggers), `word_features` and `char_features`
-    (vocabulary sizes of the word 1-2 gram and character 2-5 gram TF-IDF), `min_df`,
-    `embeddings` (add USE v3 sentence embeddings), `embedding_weight` (their scale next to
-    the unit-length TF-IDF rows), `context_weight` (scale of the sentence TF-IDF in the fragment
-    model), `token_techniques` (techniques given token-level spans), `span_mode` (see the
-    docstring of the package, `infoscope.articles.techniques`), `hash_features` (log2 of the
-    token feature space), `folds` (inner article-grouped folds for calibration and
-    thresholds), `random_state`, `max_iter`.
+    technique model), `token_C` (of the first-stage token tagger), `word_features` and
+    `char_features` (vocabulary sizes of the word 1-2 gram and character 2-5 gram TF-IDF),
+    `min_df`, `embeddings` (add USE v3 sentence embeddings), `embedding_weight`,
+    `context_weight` (scale of the sentence TF-IDF in the fragment model), `hash_features`
+    (log2 of the token feature space), `trees`, `tree_leaves`, `tree_learning_rate`,
+    `min_samples_leaf` (the second-stage tree ensemble), `max_spans_per_gold` (the
+    decoding tuned for span F1 predicts at most this many spans per gold span on the
+    training articles), `strong_quantile` (a proper name, a header or a one-word sentence
+    needs at least this quantile of the out-of-fold spans' confidences, or the span-F1-best
+    level when it is higher), `folds` (inner article-grouped folds for out-of-fold scores),
+    `n_jobs` (processes fitting the linear models; -1: one per core; the result does not
+    depend on it), `random_state`, `max_iter`.
 
     ``fit(X, y)``: `X` a list of article texts (or `Article` objects, then `y` may be None),
     `y` per article a list of (technique, start, end).
 
-    Fitted: ``techniques_``, ``word_``/``char_`` (TF-IDF vocabularies and IDF),
-    ``sentence_cue_mean_``/``sentence_cue_scale_``, ``sentence_coef_``/``sentence_intercept_``
-    (per technique), ``sentence_platt_`` (slope, offset), ``thresholds_`` (calibrated
-    probability per technique), ``token_techniques_``, ``token_coef_``/``token_intercept_``,
-    ``token_platt_``, ``token_thresholds_``, ``span_cue_mean_``/``span_cue_scale_``,
-    ``span_classes_``, ``span_coef_``/``span_intercept_``, ``counts_`` (training sentences,
-    sentences and fragments per technique).
+    Fitted, all from the training articles only (out-of-fold scores of `folds`
+    article-grouped inner folds for everything that is tuned or calibrated):
+    ``techniques_``, ``word_``/``char_``, ``sentence_cue_mean_``/``sentence_cue_scale_``,
+    ``sentence_coef_``/``sentence_intercept_``, ``sentence_platt_``, ``thresholds_``
+    (per technique); ``token_coef_``/``token_intercept_`` (first stage), ``trees_``
+    (second stage), ``tagger_threshold_`` and ``tagger_gap_`` (decoding), ``calibration_``
+    (isotonic map of a span's mean token probability to the expected share of its characters
+    inside a gold fragment), ``min_confidence_`` (the span-F1-best lowest calibrated
+    confidence), ``strong_confidence_`` (the lowest one for a proper name, a header or a
+    one-word sentence), ``density_`` (calibrated confidences of the out-of-fold spans, highest
+    first, and ``training_words_``: the flags-per-1,000-words operating points),
+    ``span_cue_mean_``/``span_cue_scale_``, ``span_classes_``, ``span_coef_``/``span_intercept_``,
+    ``counts_``, ``tuning_`` (the out-of-fold figures behind the choices).
     """
 
     def __init__(
@@ -106,10 +143,15 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         embeddings: bool = False,
         embedding_weight: float = 1.0,
         context_weight: float = 0.5,
-        token_techniques: Sequence[str] = TOKEN_TECHNIQUES,
-        span_mode: str = "tagger",
         hash_features: int = 18,
+        trees: int = 100,
+        tree_leaves: int = 31,
+        tree_learning_rate: float = 0.1,
+        min_samples_leaf: int = 50,
+        max_spans_per_gold: float = 1.5,
+        strong_quantile: float = 0.75,
         folds: int = 3,
+        n_jobs: int | None = -1,
         random_state: int = 0,
         max_iter: int = 1000,
     ) -> None:
@@ -122,10 +164,15 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         self.embeddings = embeddings
         self.embedding_weight = embedding_weight
         self.context_weight = context_weight
-        self.token_techniques = token_techniques
-        self.span_mode = span_mode
         self.hash_features = hash_features
+        self.trees = trees
+        self.tree_leaves = tree_leaves
+        self.tree_learning_rate = tree_learning_rate
+        self.min_samples_leaf = min_samples_leaf
+        self.max_spans_per_gold = max_spans_per_gold
+        self.strong_quantile = strong_quantile
         self.folds = folds
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.max_iter = max_iter
 
@@ -139,9 +186,8 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         cues = np.array(
             [d.sentence_cues(i) for d in docs for i in range(len(d.sentences))], dtype=np.float64
         ).reshape(len(texts), len(SENTENCE_CUES))
-        blocks = [
+        blocks = [  # word TF-IDF and cues (character n-grams only in the fragment model)
             self.word_.transform(texts),
-            self.char_.transform(texts),
             sp.csr_matrix((cues - self.sentence_cue_mean_) / self.sentence_cue_scale_),
         ]
         if self.embeddings:
@@ -181,10 +227,9 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         return sp.csr_matrix(hasher.transform(rows))
 
     # -- fitting ---------------------------------------------------------------------------
+    # -- fitting ---------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None) -> TechniqueDetector:
         """Fit on articles `X` with fragments `y` (see the class docstring)."""
-        if self.span_mode not in SPAN_MODES:
-            raise BadParameterError(f"span_mode must be one of {SPAN_MODES}")
         articles = _as_articles(X, y)
         if not articles:
             raise BadParameterError("no articles to fit on")
@@ -232,24 +277,26 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         intercept = np.zeros(len(techniques))
         platt = np.tile([1.0, 0.0], (len(techniques), 1))
         thresholds = np.ones(len(techniques))
-        for k in range(len(techniques)):
-            coef[k], intercept[k] = _fit_binary(Xs, Y[:, k], self.C, seed, self.max_iter)
-            platt[k], thresholds[k] = self._calibrate(Xs, Y[:, k], folds, self.C)
+        oof = np.zeros((len(Y), len(techniques)))
+        fitted = _parallel(self.n_jobs)(
+            _delayed(_sentence_model)(Xs, Y[:, k], folds, self.C, seed, self.max_iter)
+            for k in range(len(techniques))
+        )
+        for k, (c, b, pl, threshold, probs) in enumerate(fitted):
+            coef[k], intercept[k], platt[k], thresholds[k] = c, b, pl, threshold
+            if probs is not None:
+                oof[:, k] = probs
         self.sentence_coef_, self.sentence_intercept_ = coef, intercept
         self.sentence_platt_, self.thresholds_ = platt, thresholds
+        if not folds:  # no held-out sentences: the fitted models' own probabilities
+            oof = self._sentence_probabilities(Xs)
 
-        # token taggers
-        wanted = set(self.token_techniques)
-        self.token_techniques_ = [t for t in (ANY, *techniques) if t in wanted]
-        if self.span_mode == "tagger" and ANY not in wanted:
-            raise BadParameterError(f'span_mode "tagger" needs {ANY!r} in token_techniques')
-        self._fit_tokens(articles, docs, seed)
-
-        # fragment technique model
+        self._fit_tagger(articles, docs, oof.max(axis=1), seed)
         self._fit_spans(articles, docs)
         self.counts_ = {
             "articles": len(articles),
             "sentences": len(Y),
+            "words": self.training_words_,
             "sentences_per_technique": {t: int(Y[:, k].sum()) for k, t in enumerate(techniques)},
             "fragments_per_technique": {
                 t: sum(1 for a in articles for s in a.spans if s[0] == t) for t in techniques
@@ -257,90 +304,125 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         }
         return self
 
-    def _calibrate(
-        self, X: Any, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]], C: float
-    ) -> tuple[np.ndarray, float]:
-        """Platt parameters and F1-best threshold from out-of-fold scores."""
-        platt, threshold, _ = self._out_of_fold(X, y, folds, C)
-        return platt, threshold
+    def _tree_options(self) -> dict[str, Any]:
+        return {
+            "max_iter": self.trees,
+            "learning_rate": self.tree_learning_rate,
+            "max_leaf_nodes": self.tree_leaves,
+            "min_samples_leaf": self.min_samples_leaf,
+            "seed": self.random_state,
+        }
 
-    def _out_of_fold(
-        self, X: Any, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]], C: float
-    ) -> tuple[np.ndarray, float, np.ndarray | None]:
-        """Platt parameters, F1-best threshold and the calibrated out-of-fold
-        probabilities (None without folds or positives)."""
-        if not folds or int(y.sum()) == 0:
-            return np.array([1.0, 0.0]), (1.0 if int(y.sum()) == 0 else 0.5), None
-        oof = np.zeros(len(y))
-        for train, test in folds:
-            c, b = _fit_binary(X[train], y[train], C, self.random_state, self.max_iter)
-            oof[test] = X[test] @ c + b
-        platt = fit_platt(oof, y)
-        probs = platt.probability(oof)
-        return np.array([platt.slope, platt.offset]), best_threshold(probs, y), probs
-
-    def _tune_tagger(
-        self, articles: list[Article], docs: list[_Doc], probs: np.ndarray
-    ) -> tuple[float, int]:
-        """The any-technique threshold and gap (tokens bridged between two runs) that give
-        the best span F1 (`si_score`) on the out-of-fold token probabilities."""
-        gold = {a.id: [(s, e) for _, s, e in a.spans] for a in articles}
-        best = (-1.0, 0.5, 0)
-        for gap in (0, 1, 2):
-            for threshold in np.round(np.arange(0.1, 0.95, 0.05), 2):
-                predicted: dict[str, list[tuple[int, int]]] = {}
-                j = 0
-                for a, d in zip(articles, docs, strict=True):
-                    spans = predicted.setdefault(a.id, [])
-                    for toks in d.tokens:
-                        block = probs[j : j + len(toks)]
-                        j += len(toks)
-                        runs = _token_runs(d.text, toks, block >= threshold, block, gap)
-                        spans.extend((s, e) for s, e, _ in runs)
-                f1 = si_score(predicted, gold)["f1"]
-                if f1 > best[0]:
-                    best = (f1, float(threshold), gap)
-        return best[1], best[2]
-
-    def _fit_tokens(self, articles: list[Article], docs: list[_Doc], seed: int) -> None:
-        n_tech = len(self.token_techniques_)
-        width = 2**self.hash_features
-        self.token_coef_ = np.zeros((n_tech, width))
-        self.token_intercept_ = np.zeros(n_tech)
-        self.token_platt_ = np.tile([1.0, 0.0], (n_tech, 1))
-        self.token_thresholds_ = np.ones(n_tech)
-        self.tagger_gap_ = 0
-        if not n_tech:
-            return
+    def _fit_tagger(
+        self, articles: list[Article], docs: list[_Doc], sentence_max: np.ndarray, seed: int
+    ) -> None:
+        """The two stages of the any-technique token tagger, then the decoding, the span
+        calibration and the operating points, all from out-of-fold token probabilities."""
         Xt = self._token_matrix(docs)
-        Yt = np.zeros((Xt.shape[0], n_tech), dtype=np.int8)
+        yt = np.zeros(Xt.shape[0], dtype=np.int8)
         groups = np.zeros(Xt.shape[0], dtype=np.int64)
-        index = {t: k for k, t in enumerate(self.token_techniques_)}
         row = 0
         for g, (a, d) in enumerate(zip(articles, docs, strict=True)):
-            toks = [tok for sent in d.tokens for tok in sent]
-            marks = {t: np.zeros(len(d.text) + 1, dtype=np.int32) for t in index}
-            for t, s, e in a.spans:
-                for label in (t, ANY):
-                    if label in marks:
-                        marks[label][s] += 1
-                        marks[label][e] -= 1
-            inside = {t: np.cumsum(m) > 0 for t, m in marks.items()}
-            for a0, a1 in toks:
-                for t, k in index.items():
-                    if inside[t][a0:a1].any():
-                        Yt[row, k] = 1
-                groups[row] = g
-                row += 1
+            inside = _inside(a, len(d.text))
+            for toks in d.tokens:
+                for a0, a1 in toks:
+                    yt[row] = inside[a0:a1].any()
+                    groups[row] = g
+                    row += 1
         folds = _group_folds(groups, self.folds, seed)
-        for k, t in enumerate(self.token_techniques_):
-            self.token_coef_[k], self.token_intercept_[k] = _fit_binary(
-                Xt, Yt[:, k], self.token_C, seed, self.max_iter
-            )
-            platt, threshold, oof = self._out_of_fold(Xt, Yt[:, k], folds, self.token_C)
-            if t == ANY and oof is not None:
-                threshold, self.tagger_gap_ = self._tune_tagger(articles, docs, oof)
-            self.token_platt_[k], self.token_thresholds_[k] = platt, threshold
+        everything = np.arange(len(yt))
+        fits = _parallel(self.n_jobs)(
+            _delayed(_fit_binary)(Xt[train], yt[train], self.token_C, seed, self.max_iter)
+            for train in [everything, *(train for train, _ in folds)]
+        )
+        self.token_coef_, self.token_intercept_ = fits[0]
+        z = Xt @ self.token_coef_ + self.token_intercept_
+        for (c, b), (_, test) in zip(fits[1:], folds, strict=True):
+            z[test] = Xt[test] @ c + b
+        F = _context_matrix(docs, z, sentence_max)
+        self.trees_ = _Trees.fit(F, yt, **self._tree_options())
+        if folds:
+            p = np.zeros(len(yt))
+            for train, test in folds:
+                trees = _Trees.fit(F[train], yt[train], **self._tree_options())
+                p[test] = trees.probability(F[test])
+        else:  # no held-out tokens: the fitted trees' own probabilities
+            p = self.trees_.probability(F)
+        self._tune_spans(articles, docs, p)
+
+    def _tune_spans(self, articles: list[Article], docs: list[_Doc], p: np.ndarray) -> None:
+        """Decoding (token threshold and gap: the best span F1 with at most
+        `max_spans_per_gold` spans per gold span), calibration of span confidence
+        (isotonic), the lowest confidence kept and the one needed by risky spans (span F1),
+        and the density operating points, on out-of-fold token probabilities `p`."""
+        gold = {a.id: [(s, e) for _, s, e in a.spans] for a in articles}
+        blocks = _split_blocks(docs, p)
+        best: tuple[Any, ...] | None = None
+        for gap in _GAPS:
+            for threshold in _TAGGER_GRID:
+                cands = [
+                    _candidates(d, b, threshold, gap) for d, b in zip(docs, blocks, strict=True)
+                ]
+                pred = {
+                    a.id: [(c[0], c[1]) for c in cs] for a, cs in zip(articles, cands, strict=True)
+                }
+                score = si_score(pred, gold)
+                ok = score["predicted"] <= self.max_spans_per_gold * max(score["gold"], 1)
+                key = (ok, score["f1"])
+                if best is None or key > best[0]:
+                    best = (key, threshold, gap, cands, score)
+        assert best is not None
+        _, self.tagger_threshold_, self.tagger_gap_, cands, decoded = best
+        rows = []  # (article, start, end, mean probability, kind, share inside gold)
+        for k, (a, cs) in enumerate(zip(articles, cands, strict=True)):
+            inside = _inside(a, len(a.text))
+            for s, e, mean, kind in cs:
+                rows.append((k, s, e, mean, kind, float(inside[s:e].mean())))
+        means = np.array([r[3] for r in rows])
+        shares = np.array([r[5] for r in rows])
+        self.calibration_ = _Isotonic.fit(means, shares)
+        conf = self.calibration_(means)
+        risky = np.array([r[4] in RISKY_KINDS for r in rows], dtype=bool)
+        grid = (
+            sorted({0.0, *np.round(np.quantile(conf, np.linspace(0, 0.9, 19)), 4)})
+            if len(conf)
+            else [0.0]
+        )
+
+        def kept(c_min: float, strong: float) -> dict[str, Any]:
+            keep = (conf >= c_min) & (~risky | (conf >= strong))
+            pred: dict[str, list[tuple[int, int]]] = {a.id: [] for a in articles}
+            for r, on in zip(rows, keep, strict=True):
+                if on:
+                    pred[articles[r[0]].id].append((r[1], r[2]))
+            return si_score(pred, gold)
+
+        c_best = (-1.0, 0.0)
+        for c_min in grid:
+            f1 = kept(c_min, c_min)["f1"]
+            if f1 > c_best[0] + 1e-9:
+                c_best = (f1, c_min)
+        self.min_confidence_ = float(c_best[1])
+        s_best = (-1.0, self.min_confidence_)
+        for strong in [g for g in grid if g >= self.min_confidence_] + [1.01]:
+            f1 = kept(self.min_confidence_, strong)["f1"]
+            if f1 > s_best[0] + 1e-9:
+                s_best = (f1, strong)
+        floor = float(np.quantile(conf[~risky], self.strong_quantile)) if (~risky).any() else 0.0
+        self.strong_confidence_ = float(min(max(s_best[1], floor, self.min_confidence_), 1.01))
+        final = kept(self.min_confidence_, self.strong_confidence_)
+        passing = conf[~risky | (conf >= self.strong_confidence_)]
+        self.density_ = np.sort(passing)[::-1]
+        self.training_words_ = int(sum(count_words(d.text) for d in docs))
+        self.tuning_ = {
+            "decoded": {k: decoded[k] for k in ("precision", "recall", "f1", "predicted", "gold")},
+            "kept": {k: final[k] for k in ("precision", "recall", "f1", "predicted", "gold")},
+            "risky_spans": int(risky.sum()),
+            "strong_span_f1_best": float(s_best[1]),
+            "strong_quantile_floor": floor,
+            "risky_share_inside_gold": float(shares[risky].mean()) if risky.any() else None,
+            "plain_share_inside_gold": float(shares[~risky].mean()) if (~risky).any() else None,
+        }
 
     def _fit_spans(self, articles: list[Article], docs: list[_Doc]) -> None:
         from sklearn.linear_model import LogisticRegression
@@ -366,8 +448,10 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         self.span_intercept_ = lr.intercept_.astype(np.float64)
 
     # -- prediction ------------------------------------------------------------------------
+
+    # -- prediction ------------------------------------------------------------------------
     def _check(self) -> None:
-        if not hasattr(self, "sentence_coef_"):
+        if not hasattr(self, "trees_"):
             raise BadParameterError("the model is not fitted: call fit() or load one")
 
     def _thresholds(self, threshold: float | Mapping[str, float] | None) -> np.ndarray:
@@ -376,12 +460,15 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
             return out
         if isinstance(threshold, Mapping):
             for t, v in threshold.items():
-                if t not in self.techniques_ and t != ANY:
+                if t not in self.techniques_:
                     raise BadParameterError(f"unknown technique {t!r}")
-                if t in self.techniques_:
-                    out[self.techniques_.index(t)] = _probability(v)
+                out[self.techniques_.index(t)] = _probability(v)
             return out
         return np.full(len(out), _probability(threshold))
+
+    def _sentence_probabilities(self, Xs: Any) -> np.ndarray:
+        Z = Xs @ self.sentence_coef_.T + self.sentence_intercept_
+        return _sigmoid(Z * self.sentence_platt_[:, 0] + self.sentence_platt_[:, 1])
 
     def sentence_proba(self, docs: Sequence[_Doc]) -> np.ndarray:
         """Calibrated probability per sentence (all articles' sentences in order) and
@@ -389,151 +476,133 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         self._check()
         if not any(d.sentences for d in docs):
             return np.zeros((0, len(self.techniques_)))
-        Z = self._sentence_matrix(docs) @ self.sentence_coef_.T + self.sentence_intercept_
-        return _sigmoid(Z * self.sentence_platt_[:, 0] + self.sentence_platt_[:, 1])
+        return self._sentence_probabilities(self._sentence_matrix(docs))
 
-    def token_proba(self, docs: Sequence[_Doc]) -> np.ndarray:
-        """Calibrated probability per token and token technique."""
+    def token_proba(
+        self, docs: Sequence[_Doc], sentence_probs: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Probability per token (all articles' tokens in order) that it lies inside a
+        fragment of any technique (the second stage)."""
         self._check()
-        if not self.token_techniques_:
-            return np.zeros((sum(len(t) for d in docs for t in d.tokens), 0))
+        if sentence_probs is None:
+            sentence_probs = self.sentence_proba(docs)
         Xt = self._token_matrix(docs)
-        Z = Xt @ self.token_coef_.T + self.token_intercept_
-        return _sigmoid(Z * self.token_platt_[:, 0] + self.token_platt_[:, 1])
+        if not Xt.shape[0]:
+            return np.zeros(0)
+        z = Xt @ self.token_coef_ + self.token_intercept_
+        best = sentence_probs.max(axis=1) if sentence_probs.size else np.zeros(len(sentence_probs))
+        return self.trees_.probability(_context_matrix(docs, z, best))
+
+    def confidence_for_density(self, flags_per_1000_words: float) -> float:
+        """The lowest span confidence at which the training articles' out-of-fold spans
+        number `flags_per_1000_words` per 1,000 words (at most that many)."""
+        if not flags_per_1000_words > 0:
+            raise BadParameterError(
+                f"flags per 1,000 words must be positive, got {flags_per_1000_words}"
+            )
+        k = int(flags_per_1000_words * self.training_words_ / 1000)
+        if k <= 0:
+            return 1.01
+        if k >= len(self.density_):
+            return 0.0
+        return float(np.nextafter(self.density_[k], np.inf))
+
+    def _min_confidence(
+        self, span_threshold: float | None, flags_per_1000_words: float | None
+    ) -> float:
+        if span_threshold is not None and flags_per_1000_words is not None:
+            raise BadParameterError("give a span threshold or flags per 1,000 words, not both")
+        if span_threshold is not None:
+            return _probability(span_threshold)
+        if flags_per_1000_words is not None:
+            return self.confidence_for_density(flags_per_1000_words)
+        return self.min_confidence_
 
     def predict(
         self,
         X: Any,
         threshold: float | Mapping[str, float] | None = None,
-        span_mode: str | None = None,
+        *,
+        span_threshold: float | None = None,
+        flags_per_1000_words: float | None = None,
     ) -> list[dict[str, Any]]:
         """Per article: ``sentences`` (start, end, text and the predicted techniques with
-        their confidence) and ``spans`` (technique, start, end, text, confidence, source).
+        their confidence) and ``spans`` (technique, start, end, text, confidence,
+        fragment_confidence, technique_confidence, runner_up, kind).
 
-        `threshold`: None for the fitted per-technique thresholds, one probability for all,
-        or a mapping technique -> probability overriding some. `span_mode` overrides the
-        parameter."""
+        `threshold`: the sentence models' thresholds (None for the fitted F1-best ones, one
+        probability for all, or a mapping technique -> probability overriding some).
+        `span_threshold`: the lowest calibrated fragment confidence of a span (default the
+        span-F1-best one, ``min_confidence_``); or `flags_per_1000_words`: the operating
+        point at which the training articles had that many spans per 1,000 words. A proper
+        name, a header or a one-word sentence also needs ``strong_confidence_``."""
         self._check()
-        mode = span_mode or self.span_mode
-        if mode not in SPAN_MODES:
-            raise BadParameterError(f"span_mode must be one of {SPAN_MODES}")
         articles = _as_articles(X)
         docs = [_Doc(a.text) for a in articles]
-        return self._predict_docs(articles, docs, threshold, mode)
+        c_min = self._min_confidence(span_threshold, flags_per_1000_words)
+        return self._predict_docs(articles, docs, threshold, c_min)
 
     def _predict_docs(
         self,
         articles: Sequence[Article],
         docs: Sequence[_Doc],
         threshold: float | Mapping[str, float] | None,
-        mode: str,
+        c_min: float,
     ) -> list[dict[str, Any]]:
         thr = self._thresholds(threshold)
-        token_thr = self._token_thresholds(threshold)
         P = self.sentence_proba(docs)
-        T = self.token_proba(docs) if mode != "sentence" else None
+        T = self.token_proba(docs, P)
+        blocks = _split_blocks(docs, T)
         out = []
-        row = trow = 0
-        for a, d in zip(articles, docs, strict=True):
+        row = 0
+        for a, d, b in zip(articles, docs, blocks, strict=True):
             n = len(d.sentences)
             probs = P[row : row + n]
             row += n
-            ntok = sum(len(t) for t in d.tokens) if T is not None else 0
-            tprobs = T[trow : trow + ntok] if T is not None else None
-            trow += ntok
-            out.append(self._article_result(a, d, probs, tprobs, thr, token_thr, mode))
+            sentences = []
+            for i, (s, e) in enumerate(d.sentences):
+                found: list[dict[str, Any]] = [
+                    {"technique": t, "confidence": round(float(probs[i, k]), 4)}
+                    for k, t in enumerate(self.techniques_)
+                    if probs[i, k] >= thr[k]
+                ]
+                found.sort(key=lambda f: -f["confidence"])
+                sentences.append({"start": s, "end": e, "text": d.text[s:e], "techniques": found})
+            spans = self._spans(d, b, c_min)
+            out.append({"id": a.id, "sentences": sentences, "spans": spans})
         return out
 
-    def _token_thresholds(self, threshold: float | Mapping[str, float] | None) -> np.ndarray:
-        """Token thresholds: the fitted ones, or the overrides given (as in `predict`)."""
-        out = np.array(self.token_thresholds_, dtype=np.float64)
-        if threshold is None:
-            return out
-        if not isinstance(threshold, Mapping):
-            return np.full(len(out), _probability(threshold))
-        for k, t in enumerate(self.token_techniques_):
-            if t in threshold:
-                out[k] = _probability(threshold[t])
-        return out
-
-    def _article_result(
-        self,
-        a: Article,
-        d: _Doc,
-        probs: np.ndarray,
-        tprobs: np.ndarray | None,
-        thr: np.ndarray,
-        token_thr: np.ndarray,
-        mode: str,
-    ) -> dict[str, Any]:
-        sentences = []
-        spans: list[dict[str, Any]] = []
-        tagged = set(self.token_techniques_) if mode in ("token", "token+sentence") else set()
-        runs = self._runs(d, tprobs, token_thr) if tprobs is not None else {}
-        for i, (s, e) in enumerate(d.sentences):
-            found: list[dict[str, Any]] = [
-                {"technique": t, "confidence": round(float(probs[i, k]), 4)}
-                for k, t in enumerate(self.techniques_)
-                if probs[i, k] >= thr[k]
-            ]
-            found.sort(key=lambda f: -f["confidence"])
-            sentences.append({"start": s, "end": e, "text": d.text[s:e], "techniques": found})
-            if mode == "tagger":
-                continue
-            for f in found:
-                t = f["technique"]
-                if t in tagged and (mode == "token" or runs.get((i, t))):
-                    continue
-                spans.append(_span(d.text, t, s, e, f["confidence"], "sentence"))
-        if mode == "tagger":
-            spans = self._tagged_spans(
-                d, [r for (_, t), rs in sorted(runs.items()) if t == ANY for r in rs]
-            )
-        else:
-            for (_, t), items in sorted(runs.items()):
-                if t != ANY:
-                    for s, e, conf in items:
-                        spans.append(_span(d.text, t, s, e, conf, "token"))
-        spans.sort(key=lambda x: (x["start"], x["end"], x["technique"]))
-        return {"id": a.id, "sentences": sentences, "spans": spans}
-
-    def _tagged_spans(
-        self, d: _Doc, runs: Sequence[tuple[int, int, float]]
-    ) -> list[dict[str, Any]]:
-        """The fragments the any-technique tagger marked, each given its most probable
-        technique: ``confidence`` = P(fragment) × P(technique | fragment), with both factors
-        (``fragment_confidence``, ``technique_confidence``) and the runner-up technique."""
-        if not runs:
+    def _spans(self, d: _Doc, blocks: list[np.ndarray], c_min: float) -> list[dict[str, Any]]:
+        """The kept candidate spans of one article, each given its most probable technique:
+        ``confidence`` = P(fragment) × P(technique | fragment), with both factors
+        (``fragment_confidence``, calibrated; ``technique_confidence``), the runner-up
+        technique and the span's ``kind``."""
+        cands = _candidates(d, blocks, self.tagger_threshold_, self.tagger_gap_)
+        kept = []
+        for s, e, mean, kind in cands:
+            conf = float(self.calibration_(np.array([mean]))[0])
+            if conf >= c_min and (kind not in RISKY_KINDS or conf >= self.strong_confidence_):
+                kept.append((s, e, conf, kind))
+        if not kept:
             return []
-        P = self.span_proba([d], [(0, s, e) for s, e, _ in runs])
+        P = self.span_proba([d], [(0, s, e) for s, e, _, _ in kept])
         out = []
-        for (s, e, conf), row in zip(runs, P, strict=True):
+        for (s, e, conf, kind), row in zip(kept, P, strict=True):
             order = np.argsort(-row, kind="stable")
             best = float(row[order[0]])
-            span = _span(
-                d.text, self.span_classes_[int(order[0])], s, e, round(conf * best, 4), "tagger"
+            out.append(
+                {
+                    "technique": self.span_classes_[int(order[0])],
+                    "start": s,
+                    "end": e,
+                    "text": d.text[s:e],
+                    "confidence": round(conf * best, 4),
+                    "fragment_confidence": round(conf, 4),
+                    "technique_confidence": round(best, 4),
+                    "runner_up": self.span_classes_[int(order[1])] if len(order) > 1 else None,
+                    "kind": kind,
+                }
             )
-            span["fragment_confidence"] = conf
-            span["technique_confidence"] = round(best, 4)
-            if len(order) > 1:
-                span["runner_up"] = self.span_classes_[int(order[1])]
-            out.append(span)
-        return out
-
-    def _runs(
-        self, d: _Doc, tprobs: np.ndarray, token_thr: np.ndarray
-    ) -> dict[tuple[int, str], list[tuple[int, int, float]]]:
-        """Runs of consecutive tokens above threshold, per (sentence, technique)."""
-        out: dict[tuple[int, str], list[tuple[int, int, float]]] = {}
-        j = 0
-        for i, toks in enumerate(d.tokens):
-            block = tprobs[j : j + len(toks)]
-            j += len(toks)
-            for k, t in enumerate(self.token_techniques_):
-                gap = self.tagger_gap_ if t == ANY else 0
-                runs = _token_runs(d.text, toks, block[:, k] >= token_thr[k], block[:, k], gap)
-                if runs:
-                    out[(i, t)] = runs
         return out
 
     def classify_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
@@ -570,35 +639,39 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         return np.asarray(E / E.sum(axis=1, keepdims=True))
 
     # -- saving ----------------------------------------------------------------------------
+    # -- saving ----------------------------------------------------------------------------
     def to_data(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """The fitted model as JSON-able data and named float arrays."""
+        """The fitted model as JSON-able data and named arrays."""
         self._check()
-        params = self.get_params()
-        params["token_techniques"] = list(params["token_techniques"])
         meta = {
             "format": MODEL_FORMAT,
             "format_version": MODEL_FORMAT_VERSION,
-            "params": params,
+            "params": self.get_params(),
             "techniques": list(self.techniques_),
-            "token_techniques": list(self.token_techniques_),
             "span_classes": list(self.span_classes_),
             "sentence_cues": list(SENTENCE_CUES),
             "span_cues": list(SPAN_CUES),
+            "context_features": list(CONTEXT_FEATURES),
             "word": self.word_.to_dict(),
             "char": self.char_.to_dict(),
             "thresholds": [float(v) for v in self.thresholds_],
             "sentence_platt": self.sentence_platt_.tolist(),
-            "token_thresholds": [float(v) for v in self.token_thresholds_],
-            "tagger_gap": int(self.tagger_gap_),
-            "token_platt": self.token_platt_.tolist(),
             "sentence_intercept": [float(v) for v in self.sentence_intercept_],
-            "token_intercept": [float(v) for v in self.token_intercept_],
+            "token_intercept": float(self.token_intercept_),
+            "trees_baseline": self.trees_.baseline,
+            "tagger_threshold": float(self.tagger_threshold_),
+            "tagger_gap": int(self.tagger_gap_),
+            "calibration": {"x": self.calibration_.x.tolist(), "y": self.calibration_.y.tolist()},
+            "min_confidence": self.min_confidence_,
+            "strong_confidence": self.strong_confidence_,
+            "training_words": self.training_words_,
             "span_intercept": [float(v) for v in self.span_intercept_],
             "sentence_cue_mean": [float(v) for v in self.sentence_cue_mean_],
             "sentence_cue_scale": [float(v) for v in self.sentence_cue_scale_],
             "span_cue_mean": [float(v) for v in self.span_cue_mean_],
             "span_cue_scale": [float(v) for v in self.span_cue_scale_],
             "counts": self.counts_,
+            "tuning": self.tuning_,
         }
         arrays: dict[str, np.ndarray] = {
             "word_idf": self.word_.idf.astype(np.float64),
@@ -606,6 +679,8 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
             "sentence_coef": self.sentence_coef_.astype(np.float16),
             "token_coef": self.token_coef_.astype(np.float16),
             "span_coef": self.span_coef_.astype(np.float16),
+            "density": self.density_.astype(np.float32),
+            **self.trees_.to_arrays("trees"),
         }
         return meta, arrays
 
@@ -620,36 +695,39 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
                 f"technique model format version {meta.get('format_version')} is not "
                 f"{MODEL_FORMAT_VERSION}: retrain it with this infoscope"
             )
-        if meta.get("sentence_cues") != list(SENTENCE_CUES) or meta.get("span_cues") != list(
-            SPAN_CUES
+        if (
+            meta.get("sentence_cues") != list(SENTENCE_CUES)
+            or meta.get("span_cues") != list(SPAN_CUES)
+            or meta.get("context_features") != list(CONTEXT_FEATURES)
         ):
-            raise BadParameterError("the technique model's cues differ from this infoscope's")
-        params = dict(meta["params"])
-        params["token_techniques"] = tuple(params["token_techniques"])
-        m = cls(**params)
+            raise BadParameterError("the technique model's features differ from this infoscope's")
+        m = cls(**dict(meta["params"]))
         m.techniques_ = list(meta["techniques"])
-        m.token_techniques_ = list(meta["token_techniques"])
         m.span_classes_ = list(meta["span_classes"])
         m.word_ = _Tfidf.from_dict(meta["word"], arrays["word_idf"])
         m.char_ = _Tfidf.from_dict(meta["char"], arrays["char_idf"])
         m.thresholds_ = np.asarray(meta["thresholds"], dtype=np.float64)
         m.sentence_platt_ = np.asarray(meta["sentence_platt"], dtype=np.float64).reshape(-1, 2)
-        m.token_thresholds_ = np.asarray(meta["token_thresholds"], dtype=np.float64)
-        m.tagger_gap_ = int(meta["tagger_gap"])
-        m.token_platt_ = np.asarray(meta["token_platt"], dtype=np.float64).reshape(-1, 2)
         m.sentence_intercept_ = np.asarray(meta["sentence_intercept"], dtype=np.float64)
-        m.token_intercept_ = np.asarray(meta["token_intercept"], dtype=np.float64)
+        m.sentence_coef_ = np.asarray(arrays["sentence_coef"], dtype=np.float64)
+        m.token_coef_ = np.asarray(arrays["token_coef"], dtype=np.float64)
+        m.token_intercept_ = float(meta["token_intercept"])
+        m.trees_ = _Trees.from_arrays(dict(arrays), "trees", meta["trees_baseline"])
+        m.tagger_threshold_ = float(meta["tagger_threshold"])
+        m.tagger_gap_ = int(meta["tagger_gap"])
+        m.calibration_ = _Isotonic(meta["calibration"]["x"], meta["calibration"]["y"])
+        m.min_confidence_ = float(meta["min_confidence"])
+        m.strong_confidence_ = float(meta["strong_confidence"])
+        m.training_words_ = int(meta["training_words"])
+        m.density_ = np.asarray(arrays["density"], dtype=np.float64)
         m.span_intercept_ = np.asarray(meta["span_intercept"], dtype=np.float64)
         m.sentence_cue_mean_ = np.asarray(meta["sentence_cue_mean"], dtype=np.float64)
         m.sentence_cue_scale_ = np.asarray(meta["sentence_cue_scale"], dtype=np.float64)
         m.span_cue_mean_ = np.asarray(meta["span_cue_mean"], dtype=np.float64)
         m.span_cue_scale_ = np.asarray(meta["span_cue_scale"], dtype=np.float64)
-        m.sentence_coef_ = np.asarray(arrays["sentence_coef"], dtype=np.float64)
-        m.token_coef_ = np.asarray(arrays["token_coef"], dtype=np.float64).reshape(
-            len(m.token_techniques_), 2**m.hash_features
-        )
         m.span_coef_ = np.asarray(arrays["span_coef"], dtype=np.float64)
         m.counts_ = dict(meta["counts"])
+        m.tuning_ = dict(meta["tuning"])
         return m
 
     def save(self, folder: str | Path) -> list[Path]:
@@ -681,28 +759,76 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         return model
 
 
-def _token_runs(
-    text: str,
-    toks: Sequence[tuple[int, int]],
-    on: np.ndarray,
-    probs: np.ndarray,
-    gap: int,
-) -> list[tuple[int, int, float]]:
-    """Runs of marked tokens (runs at most `gap` unmarked tokens apart joined), trimmed of
-    edge punctuation: (start, end, mean probability of the run's tokens)."""
-    marked = np.flatnonzero(on)
-    out: list[tuple[int, int, float]] = []
-    if not len(marked):
-        return out
-    cuts = np.flatnonzero(np.diff(marked) > gap + 1) + 1
-    for run in np.split(marked, cuts):
-        a0, a1 = int(run[0]), int(run[-1]) + 1
-        while a0 < a1 and text[toks[a0][0] : toks[a0][1]] in _TRIM_TOKENS:
-            a0 += 1
-        while a1 > a0 and text[toks[a1 - 1][0] : toks[a1 - 1][1]] in _TRIM_TOKENS:
-            a1 -= 1
-        if a1 > a0:
-            out.append((toks[a0][0], toks[a1 - 1][1], round(float(probs[a0:a1].mean()), 4)))
+def _sentence_model(
+    X: Any,
+    y: np.ndarray,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    C: float,
+    seed: int,
+    max_iter: int,
+) -> tuple[np.ndarray, float, np.ndarray, float, np.ndarray | None]:
+    """One technique's sentence model: coefficients and intercept on every row, then Platt
+    parameters, the F1-best threshold and the calibrated out-of-fold probabilities (None
+    without folds or positives) from the inner folds."""
+    from infoscope.common.calibration import best_threshold
+
+    coef, intercept = _fit_binary(X, y, C, seed, max_iter)
+    if not folds or int(y.sum()) == 0:
+        return coef, intercept, np.array([1.0, 0.0]), (1.0 if int(y.sum()) == 0 else 0.5), None
+    oof = np.zeros(len(y))
+    for train, test in folds:
+        c, b = _fit_binary(X[train], y[train], C, seed, max_iter)
+        oof[test] = X[test] @ c + b
+    platt = fit_platt(oof, y)
+    probs = platt.probability(oof)
+    return coef, intercept, np.array([platt.slope, platt.offset]), best_threshold(probs, y), probs
+
+
+def _parallel(n_jobs: int | None) -> Any:
+    from joblib import Parallel
+
+    return Parallel(n_jobs=n_jobs, backend="loky")
+
+
+def _delayed(function: Callable[..., Any]) -> Any:
+    from joblib import delayed
+
+    return delayed(function)
+
+
+def _inside(article: Article, length: int) -> np.ndarray:
+    """Per character of the article: inside a gold fragment of any technique."""
+    marks = np.zeros(length + 1, dtype=np.int32)
+    for _, s, e in article.spans:
+        marks[s] += 1
+        marks[e] -= 1
+    return np.asarray(np.cumsum(marks)[:length] > 0)
+
+
+def _split_blocks(docs: Sequence[_Doc], p: np.ndarray) -> list[list[np.ndarray]]:
+    """Token probabilities `p` (all articles' tokens in order) cut per article and sentence."""
+    out = []
+    j = 0
+    for d in docs:
+        blocks = []
+        for toks in d.tokens:
+            blocks.append(p[j : j + len(toks)])
+            j += len(toks)
+        out.append(blocks)
+    return out
+
+
+def _candidates(
+    d: _Doc, blocks: list[np.ndarray], threshold: float, gap: int
+) -> list[tuple[int, int, float, str]]:
+    """The decoded spans of one article: (start, end, mean token probability, kind)."""
+    out = []
+    layout = _sentence_layout(d)
+    for i, (toks, block) in enumerate(zip(d.tokens, blocks, strict=True)):
+        if not len(block) or block.max() < threshold:
+            continue
+        for s, e, mean in token_runs(d.text, toks, block >= threshold, block, gap):
+            out.append((s, e, mean, span_kind(d, i, s, e, layout[i])))
     return out
 
 
@@ -725,22 +851,12 @@ def _probability(value: Any) -> float:
     return number
 
 
-def _span(text: str, technique: str, s: int, e: int, conf: float, source: str) -> dict[str, Any]:
-    return {
-        "technique": technique,
-        "start": s,
-        "end": e,
-        "text": text[s:e],
-        "confidence": conf,
-        "source": source,
-    }
-
-
 _SHIPPED: TechniqueDetector | None = None
 
 
 def load_technique_model() -> TechniqueDetector:
-    """The model shipped with infoscope (its manifest as ``manifest_``); loaded once."""
+    """The ``fast`` model shipped with infoscope (its manifest as ``manifest_``); loaded
+    once."""
     global _SHIPPED
     if _SHIPPED is None:
         folder = resources.files("infoscope.articles").joinpath("model")
@@ -754,21 +870,50 @@ def load_technique_model() -> TechniqueDetector:
     return _SHIPPED
 
 
+# The span models by name: the CLI's ``--model`` choices. Each loader returns a model with
+# ``predict`` and ``classify_spans`` as `TechniqueDetector` has them.
+TECHNIQUE_MODELS: dict[str, Callable[[], Any]] = {"fast": load_technique_model}
+
+
+def resolve_technique_model(name_or_folder: str | None) -> Any:
+    """A registered model by name (`TECHNIQUE_MODELS`, default ``fast``) or one saved in a
+    folder by `TechniqueDetector.save`."""
+    if name_or_folder is None:
+        return TECHNIQUE_MODELS["fast"]()
+    if name_or_folder in TECHNIQUE_MODELS:
+        return TECHNIQUE_MODELS[name_or_folder]()
+    if Path(name_or_folder).is_dir():
+        return TechniqueDetector.load(name_or_folder)
+    raise BadParameterError(
+        f"unknown technique model {name_or_folder!r}: use one of "
+        f"{', '.join(sorted(TECHNIQUE_MODELS))} or a folder written by "
+        "infoscope articles train-techniques"
+    )
+
+
 def detect_techniques(
     texts_or_articles: str | Article | Iterable[str | Article],
     *,
-    model: TechniqueDetector | None = None,
+    model: Any = None,
     threshold: float | Mapping[str, float] | None = None,
+    span_threshold: float | None = None,
+    flags_per_1000_words: float | None = None,
 ) -> list[dict[str, Any]]:
     """Propaganda techniques in each article (a text or an `Article`; one alone is taken as
     a list of one): per article ``id``, ``sentences`` (with their predicted techniques) and
-    ``spans`` (technique, start, end, text, confidence, source), offsets into its text.
+    ``spans`` (technique, start, end, text, confidence, ...), offsets into its text.
 
-    `model` defaults to the shipped one; `threshold` as in `TechniqueDetector.predict`."""
+    `model` defaults to the shipped ``fast`` one; `threshold`, `span_threshold` and
+    `flags_per_1000_words` as in `TechniqueDetector.predict`."""
     items: list[Any]
     if isinstance(texts_or_articles, (str, Article)):
         items = [texts_or_articles]
     else:
         items = list(texts_or_articles)
     detector = model if model is not None else load_technique_model()
-    return detector.predict(items, threshold=threshold)
+    return detector.predict(  # type: ignore[no-any-return]
+        items,
+        threshold=threshold,
+        span_threshold=span_threshold,
+        flags_per_1000_words=flags_per_1000_words,
+    )

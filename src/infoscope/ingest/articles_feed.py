@@ -127,7 +127,14 @@ class RssFeed(RecordFormat):
             import feedparser
 
         utf8 = ctx.encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
-        parsed = feedparser.parse(data if utf8 else data.decode(ctx.encoding, errors="replace"))
+        try:
+            parsed = feedparser.parse(data if utf8 else data.decode(ctx.encoding, errors="replace"))
+        except ValueError as exc:
+            # feedparser decodes with the encoding its XML declaration names and raises when
+            # the name itself is damaged (bytes that are not UTF-8, a NUL).
+            reason = f"malformed feed: {collapse(str(exc))} (no entry could be read)"
+            yield Quarantined(reason, data[:_RAW_LIMIT], 1)
+            return
         feed = parsed.feed
         feed_title = collapse(_get(feed, "title")) or None
         feed_link = _get(feed, "link")

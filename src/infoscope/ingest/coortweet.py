@@ -34,10 +34,12 @@ class CoortweetShares(TabularFormat):
 
     def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
         platform = lit(ctx.platform or "twitter")
+        # Epoch seconds; a number past the range of a timestamp (a damaged value) is no date,
+        # so its row is quarantined.
         created = (
             timestamp("timestamp_share", *ctx.date_formats)
             if ctx.date_formats
-            else "to_timestamp(try_cast(timestamp_share AS DOUBLE))"
+            else "try(to_timestamp(try_cast(timestamp_share AS DOUBLE)))"
         )
         mapped = ("object_id", "account_id", "timestamp_share")
         posts = f"""

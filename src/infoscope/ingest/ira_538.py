@@ -175,7 +175,8 @@ class Ira538(TabularFormat):
         if label_cols:
             sql["labels"] = " UNION ALL ".join(
                 f"SELECT {platform} AS platform, {account_id} AS account_id, "
-                f"{lit(c)} AS label_key, trim({ident(c)}) AS label_value, {prov} FROM raw"
+                f"{lit(c)} AS label_key, trim({ident(c)}) AS label_value, {prov} FROM raw "
+                f"WHERE ({account_id}) IS NOT NULL"  # a row without an author labels no one
                 for c in label_cols
             )
         return sql

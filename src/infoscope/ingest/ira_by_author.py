@@ -24,6 +24,7 @@ from __future__ import annotations
 from infoscope.ingest.formats import ReadContext, TabularFormat, register
 from infoscope.ingest.sql import (
     bigint,
+    column_getter,
     ident,
     json_of,
     lit,
@@ -68,19 +69,25 @@ class IraByAuthor(TabularFormat):
     date_column = "publish_date"
 
     def stage_sql(self, columns: tuple[str, ...], ctx: ReadContext) -> dict[str, str]:
+        # Only the required columns are sure to be there (a file named with --format may
+        # lack the others): those read as NULL when absent.
+        col = column_getter(columns)
         platform = lit(ctx.platform or "twitter")
         hashed = ", ".join(f"coalesce({ident(c)}, '')" for c in columns)
         created = timestamp("publish_date", *(ctx.date_formats or DATE_FORMATS))
         prov = provenance(self.name, ctx.run_id)
         kind = (
-            "CASE upper(trim(post_type)) WHEN 'R' THEN 'retweet' WHEN 'Q' THEN 'quote' "
+            f"CASE upper(trim({col('post_type')})) WHEN 'R' THEN 'retweet' WHEN 'Q' THEN 'quote' "
             "ELSE 'original' END"
+        )
+        following, followers, updates = (
+            bigint(col(c)) for c in ("following", "followers", "updates")
         )
         metrics = metrics_map(
             [
-                ("account_following", bigint("following")),
-                ("account_followers", bigint("followers")),
-                ("account_posts", bigint("updates")),
+                ("account_following", following),
+                ("account_followers", followers),
+                ("account_posts", updates),
             ]
         )
         posts = f"""
@@ -90,7 +97,7 @@ class IraByAuthor(TabularFormat):
                    trim(author_id) AS account_handle,
                    {created} AS created_at,
                    content AS text,
-                   language AS lang,
+                   {col("language")} AS lang,
                    {kind} AS kind,
                    {metrics} AS metrics,
                    {json_of(columns, exclude=_MAPPED)} AS raw,
@@ -101,9 +108,9 @@ class IraByAuthor(TabularFormat):
         accounts = f"""
             SELECT {platform} AS platform, {HANDLE_ID} AS account_id,
                    min(trim(author_id)) AS handle,
-                   arg_max({bigint("followers")}, {created}) AS followers,
-                   arg_max({bigint("following")}, {created}) AS following,
-                   arg_max({bigint("updates")}, {created}) AS posts_count,
+                   arg_max({followers}, {created}) AS followers,
+                   arg_max({following}, {created}) AS following,
+                   arg_max({updates}, {created}) AS posts_count,
                    min(_source) AS source, NULL::BIGINT AS source_line,
                    NULL::BIGINT AS source_record,
                    {lit(self.name)} AS format, {lit(ctx.run_id)} AS ingest_run
@@ -135,7 +142,8 @@ class IraAuthors(TabularFormat):
         label_cols = [c for c in ("account_category", "account_type") if c in columns]
         labels = " UNION ALL ".join(
             f"SELECT {platform} AS platform, {HANDLE_ID} AS account_id, "
-            f"{lit(c)} AS label_key, trim({ident(c)}) AS label_value, {prov} FROM raw"
+            f"{lit(c)} AS label_key, trim({ident(c)}) AS label_value, {prov} FROM raw "
+            "WHERE author_id IS NOT NULL"  # a row without an author labels no one
             for c in label_cols
         )
         return {"accounts": accounts, "labels": labels}

@@ -440,6 +440,12 @@ class _Reader:
         # None until the first rows are seen: then the detected layouts, or () for the
         # format's own (--date-format given, no date column, or values of no numeric shape).
         layouts: tuple[str, ...] | None = None if date_column in columns else ()
+        if b"\x00" in header_raw:
+            raise InputEncodingError(
+                f"{source.name}: the header line holds a NUL byte: the file is binary data, or "
+                "UTF-16/UTF-32 text without a byte-order mark; convert it to UTF-8 first, e.g. "
+                "iconv -f UTF-16LE -t UTF-8 FILE > FILE.utf8"
+            )
         if ctx.date_formats:
             layouts = ctx.date_formats
         for part in iter_csv_blocks(stream, max_record_bytes=ctx.max_record_bytes):

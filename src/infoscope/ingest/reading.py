@@ -202,9 +202,9 @@ def parse_csv_block(
     Each record's first line is computed from the newlines inside the records before it, so
     multi-line records keep exact line numbers without a Python pass over the lines.
     """
-    data = block.data
-    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
-        data = to_utf8(data, encoding, source, block.first_line)
+    # Valid UTF-8 before Arrow: it decodes a bad row's text for on_invalid, and invalid
+    # UTF-8 there is an ignored exception (traceback on stderr) then a bare ArrowInvalid.
+    data = to_utf8(block.data, encoding, source, block.first_line)
     invalid_rows: list[Any] = []
 
     def on_invalid(row: Any) -> str:

@@ -357,7 +357,8 @@ class Stager:
             self.con.execute(
                 f"INSERT INTO account_labels BY NAME "
                 f"SELECT * FROM (SELECT {cols} FROM {relation}) s "
-                "WHERE s.label_value IS NOT NULL AND s.label_value <> '' AND NOT EXISTS ("
+                "WHERE s.label_value IS NOT NULL AND s.label_value <> '' "
+                "AND s.account_id IS NOT NULL AND s.account_id <> '' AND NOT EXISTS ("
                 "SELECT 1 FROM account_labels l WHERE l.platform = s.platform "
                 "AND l.account_id = s.account_id AND l.label_key = s.label_key "
                 "AND l.label_value = s.label_value) "

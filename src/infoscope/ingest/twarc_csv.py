@@ -147,12 +147,15 @@ class TwarcCsv(TabularFormat):
         else:
             metrics = "NULL::MAP(VARCHAR, BIGINT)"
 
-        hashtags = _entity_list(col("entities.hashtags"), "tag", "lower(ltrim(x, '#＃'))")
-        mentions = _entity_list(col("entities.mentions"), "username", "lower(ltrim(x, '@＠'))")
-        urls = _entity_list(
-            col("entities.urls"), "expanded_url", "CASE WHEN contains(x, '://') THEN x END"
-        )
-        media = _entity_list(col("attachments.media_keys"), "media_key", "x")
+        def entities(name: str, key: str, element: str) -> str:
+            # An absent column is no list: DuckDB's list lambdas refuse the JSON that
+            # json_extract makes of a NULL constant.
+            return _entity_list(ident(name), key, element) if name in have else "NULL::VARCHAR[]"
+
+        hashtags = entities("entities.hashtags", "tag", "lower(ltrim(x, '#＃'))")
+        mentions = entities("entities.mentions", "username", "lower(ltrim(x, '@＠'))")
+        urls = entities("entities.urls", "expanded_url", "CASE WHEN contains(x, '://') THEN x END")
+        media = entities("attachments.media_keys", "media_key", "x")
         mapped = {
             "id",
             "author_id",

@@ -99,7 +99,7 @@ def page_records(
     platform = page.platform or DEFAULT_PLATFORM
     accounts: set[str] = set()
     for record, thing in records:
-        line = seg.blocks[thing.first if isinstance(thing, PageItem) else thing.block].line
+        line = _line(seg, thing.first if isinstance(thing, PageItem) else thing.block)
         prov = Provenance(page.source, record, line=line if line else None)
         if isinstance(thing, PageItem):
             yield from _item_records(seg, thing, page, prov, main_ids, first_main, page_outlet)
@@ -148,6 +148,12 @@ def page_records(
         )
 
 
+def _line(seg: Segmentation, block: int) -> int | None:
+    """The line where block `block` starts; None for -1, the bound of an item with no block
+    (a main text that extraction found on a page where segmentation read no block)."""
+    return seg.blocks[block].line if block >= 0 else None
+
+
 def _item_records(
     seg: Segmentation,
     item: PageItem,
@@ -181,7 +187,7 @@ def _item_records(
     else:
         outlet = page_outlet
         aid = secondary_id(url, title, text)
-    lines = [seg.blocks[item.first].line, seg.blocks[item.last].line]
+    lines = [_line(seg, item.first), _line(seg, item.last)]
     raw = {
         "item": prov.record,
         "item_kind": item.kind,

@@ -32,7 +32,7 @@ from infoscope.ingest import ingest
 from infoscope.ingest.ira_by_author import TWEET_COLUMNS
 from infoscope.ingest.reading import CsvBlock, Oversized, iter_csv_blocks, parse_csv_block
 from infoscope.store import Store
-from infoscope.text import FAST_URL, fast_normal_form, install_sql_functions
+from infoscope.text import FAST_URL, fast_normal_form, install_sql_functions, normalize_url
 
 SETTINGS = settings(max_examples=80, deadline=None)
 
@@ -344,3 +344,17 @@ def sql() -> Iterator[duckdb.DuckDBPyConnection]:
 def test_hashtag_and_mention_extraction(sql, text, hashtags, mentions):
     row = sql.execute("SELECT is_hashtags(?), is_mentions(?)", [text, text]).fetchone()
     assert row == (hashtags, mentions)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://news.example:coastaltimes.example/a",
+        "https://x.example:99999999999/p",
+        "http://[::1/",
+    ],
+)
+def test_a_url_ural_cannot_parse_is_kept_as_written(url):
+    """A damaged URL (a port that is not a number, an unclosed IPv6 host) is kept, not a crash
+    of the ingest that meets it."""
+    assert normalize_url(url) == url

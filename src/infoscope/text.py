@@ -50,8 +50,12 @@ _URL_TRAILING = r"""[.,;:!?)\]}'"]+$"""
 
 @lru_cache(maxsize=1 << 17)
 def normalize_url(url: str) -> str:
-    """Normal form of a URL, as stored in `posts.urls` (see the module docstring)."""
-    return str(ural.normalize_url(url))
+    """Normal form of a URL, as stored in `posts.urls` (see the module docstring); a URL that
+    `ural` cannot parse (a port that is not a number, a damaged host) is kept as written."""
+    try:
+        return str(ural.normalize_url(url))
+    except ValueError:
+        return url.strip()
 
 
 def _ural_udf(values: pa.Array) -> pa.Array:

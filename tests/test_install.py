@@ -65,6 +65,7 @@ DETECTED = {
     "bluesky-repo": "bluesky/listrecords.json",
     "mastodon": "mastodon/statuses.json",
     "telethon": "telethon/messages.jsonl",
+    "shares": "shares/election_long.csv",
 }
 GENERIC = {
     "generic-csv": (

@@ -51,10 +51,10 @@ _URL_TRAILING = r"""[.,;:!?)\]}'"]+$"""
 @lru_cache(maxsize=1 << 17)
 def normalize_url(url: str) -> str:
     """Normal form of a URL, as stored in `posts.urls` (see the module docstring); a URL that
-    `ural` cannot parse (a port that is not a number, a damaged host) is kept as written."""
+    `ural` cannot parse (a port that is not a number, an empty host) is kept as written."""
     try:
         return str(ural.normalize_url(url))
-    except ValueError:
+    except (ValueError, AttributeError):  # ural's errors for a port, for a missing host
         return url.strip()
 
 

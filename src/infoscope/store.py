@@ -749,6 +749,24 @@ class Store:
             finally:
                 con.unregister("_insert_rows")
 
+    def resolve_platforms(self, platform: str | None) -> tuple[str, ...]:
+        """The platforms a run reads: the platform with most posts by default, every platform
+        with posts for ``all``, else those named (comma-separated; sorted)."""
+        if platform is None:
+            return (self.default_platform(),)
+        names = sorted({p.strip() for p in platform.split(",") if p.strip()})
+        if names == ["all"]:
+            found = tuple(
+                str(r[0])
+                for r in self.con.execute(
+                    "SELECT DISTINCT platform FROM posts ORDER BY platform"
+                ).fetchall()
+            )
+            return found or (self.default_platform(),)  # no posts: the error naming the fix
+        if not names:
+            raise InfoscopeError("--platform: name a platform, several (comma-separated) or all")
+        return tuple(names)
+
     def default_platform(self) -> str:
         """The platform with the most posts in the store (what analyses use by default)."""
         row = self.con.execute(

@@ -41,7 +41,6 @@ from infoscope.coordination.traces import (
     TraceOptions,
     get_trace,
     registered_traces,
-    resolve_platforms,
     selected_posts,
     trace_label,
 )
@@ -156,7 +155,7 @@ def candidate_pairs(
     spec = get_trace(trace)
     windows = {trace: window} if spec.windowed else {}
     opts = TraceOptions(platform=platform, windows=windows, **options)
-    platform = ",".join(resolve_platforms(store, opts.platform))
+    platform = ",".join(store.resolve_platforms(opts.platform))
     opts = replace(opts, platform=platform)
     if spec.directed:
         scored = _score_trace(store, trace, opts, platform, min_count=1, alpha=None)
@@ -210,7 +209,7 @@ def run_coordination(
     for name in names:
         get_trace(name)
     opts = options or TraceOptions()
-    opts = replace(opts, platform=",".join(resolve_platforms(store, opts.platform)))
+    opts = replace(opts, platform=",".join(store.resolve_platforms(opts.platform)))
     platform = str(opts.platform)
     if min_count < 1:
         raise InfoscopeError(f"min_count must be at least 1, got {min_count}")

@@ -79,7 +79,6 @@ __all__ = [
     "platforms_text",
     "register_trace",
     "registered_traces",
-    "resolve_platforms",
     "selected_posts",
     "selected_shares",
     "synchronised",
@@ -168,7 +167,7 @@ class TraceOptions:
 
     @property
     def platforms(self) -> tuple[str, ...]:
-        """The platforms named (resolved by `resolve_platforms` before a run)."""
+        """The platforms named (resolved by `Store.resolve_platforms` before a run)."""
         return tuple(p.strip() for p in (self.platform or "").split(",") if p.strip())
 
     @property
@@ -247,25 +246,6 @@ def trace_label(name: str, object_type: str, platforms: Sequence[str]) -> str:
 def account_key(platform: str, account_id: str, *, cross_platform: bool) -> str:
     """An account's node key in a run: ``platform:account_id`` across platforms."""
     return f"{platform}:{account_id}" if cross_platform else account_id
-
-
-def resolve_platforms(store: Store, platform: str | None) -> tuple[str, ...]:
-    """The platforms a run reads: the store's platform with most posts by default, every
-    platform with posts for ``all``, else those named (sorted)."""
-    if platform is None:
-        return (store.default_platform(),)
-    names = sorted({p.strip() for p in platform.split(",") if p.strip()})
-    if names == ["all"]:
-        found = [
-            str(r[0])
-            for r in store.con.execute(
-                "SELECT DISTINCT platform FROM posts ORDER BY platform"
-            ).fetchall()
-        ]
-        if not found:
-            store.default_platform()  # the error naming the fix
-        return tuple(found)
-    return tuple(names)
 
 
 def registered_traces() -> dict[str, Trace]:

@@ -46,7 +46,6 @@ __all__ = [
     "demo_communities",
     "load_communities",
     "node_key_sql",
-    "resolve_platforms",
     "run_communities",
 ]
 
@@ -78,13 +77,13 @@ def run_communities(
     """Build the interaction network, find its Leiden communities, rank and profile them.
 
     See `EdgeSelection` for what makes the network (its `platform` may name several
-    platforms, comma-separated, or ``all``: see `resolve_platforms`), `detect_communities` for
+    platforms, comma-separated, or ``all``: see `Store.resolve_platforms`), `detect_communities` for
     the clustering parameters and `profile_communities` for the profiles (`top` bounds their
     lists). The result is stored as a run and returned.
     """
     say = progress or (lambda message: None)
     sel = selection or EdgeSelection()
-    sel = replace(sel, platform=",".join(resolve_platforms(store, sel.platform)))
+    sel = replace(sel, platform=",".join(store.resolve_platforms(sel.platform)))
     params = {
         **sel.as_dict(),
         "objective": objective,
@@ -257,25 +256,6 @@ def _analyse(
     ):
         store.insert(table, rows)
     return CommunityRun(run_id, summary, profiles)
-
-
-def resolve_platforms(store: Store, platform: str | None) -> tuple[str, ...]:
-    """The platforms a run reads: the store's platform with most posts by default, every
-    platform with posts for ``all``, else those named (comma-separated; sorted)."""
-    if platform is None:
-        return (store.default_platform(),)
-    names = sorted({p.strip() for p in platform.split(",") if p.strip()})
-    if names == ["all"]:
-        found = tuple(
-            str(r[0])
-            for r in store.con.execute(
-                "SELECT DISTINCT platform FROM posts ORDER BY platform"
-            ).fetchall()
-        )
-        return found or (store.default_platform(),)  # no posts: the error naming the fix
-    if not names:
-        raise InfoscopeError("--platform: name a platform, several (comma-separated) or all")
-    return tuple(names)
 
 
 def node_key_sql(store: Store, run_id: str, alias: str = "") -> str:

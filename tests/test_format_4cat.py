@@ -87,7 +87,7 @@ def test_line_longer_than_the_sniffed_head_is_detected(tmp_path, store):
     path = tmp_path / "big.ndjson"
     path.write_text(json.dumps(item) + "\n", encoding="utf-8")
     sn = sniff(next(iter_sources(path)))
-    assert sn.kind == "json-object" and detect_format(sn).name == "4cat-ndjson"
+    assert sn.kind == "jsonl" and detect_format(sn).name == "4cat-ndjson"
     assert ingest(store, [path]).posts == 1
 
 

@@ -401,7 +401,10 @@ def test_jsonl_labels_raw_paths_and_untrusted_ids(store):
     assert summary.untrusted_ids == 5  # every record read, the repeat included
     posts = rows(store, "SELECT post_id, account_id, text, raw FROM posts ORDER BY created_at")
     assert [(p["account_id"], p["text"]) for p in posts] == [
-        ("@ann", "first"), ("@bob", "second"), ("@ann", "shared id"), ("@cy", "other text")
+        ("@ann", "first"),
+        ("@bob", "second"),
+        ("@ann", "shared id"),
+        ("@cy", "other text"),
     ]
     assert len({p["post_id"] for p in posts}) == 4
     assert all(p["post_id"].startswith(("570306000000000000-", "7-")) for p in posts)
@@ -420,4 +423,27 @@ def test_cr_line_ends_are_read_as_lines(store):
     assert rows(store, "SELECT post_id, text, source_line FROM posts ORDER BY 1") == [
         {"post_id": "1", "text": "two\nlines", "source_line": 2},
         {"post_id": "2", "text": "plain", "source_line": 4},
+    ]
+
+
+def test_blank_rows_are_counted_not_quarantined(store, tmp_path):
+    # A spreadsheet's CSV: blank lines and rows of bare delimiters between the records. They
+    # hold nothing to keep: not records, not quarantined (20,000 of them made an ingest
+    # "mostly quarantined" as "missing post id"), but counted; line numbers stay exact.
+    header, first, second = TSV.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "spaced.tsv"
+    path.write_text("\n".join([header, "", first, "\t\t\t", "", second, ""]), encoding="utf-8")
+    summary = ingest(
+        store,
+        [path],
+        format="generic-csv",
+        delimiter="\t",
+        date_format="%d.%m.%Y %H:%M",
+        mapping={"id": "id", "text": "text", "author": "author", "created_at": "when"},
+    )
+    assert (summary.records, summary.blank_records, summary.posts) == (2, 3, 1)
+    assert summary.as_dict()["blank_records"] == 3
+    assert dict(summary.quarantined) == {"unparseable date": 1}
+    assert rows(store, "SELECT source_line, source_record FROM quarantine") == [
+        {"source_line": 6, "source_record": 5}
     ]

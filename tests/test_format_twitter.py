@@ -94,7 +94,7 @@ def test_stream_capture_starting_with_a_delete_notice_is_v1(tmp_path):
 
 def test_first_record_longer_than_the_sniffed_head_is_detected(tmp_path, store):
     # A twarc2 page of 100 tweets is ~95 KB on one line, far beyond the 64 KiB head; so is a
-    # v1.1 status with a huge profile. Detection reads the keys the head holds.
+    # v1.1 status with a huge profile. Detection reads on to the end of the first line.
     page = json.loads((FIX / "v2_pages.jsonl").read_text(encoding="utf-8").splitlines()[0])
     page["data"] = [dict(page["data"][0], id=str(i)) for i in range(5000, 5100)]
     big_page = tmp_path / "big_page.jsonl"
@@ -105,7 +105,7 @@ def test_first_record_longer_than_the_sniffed_head_is_detected(tmp_path, store):
     big_status.write_text(json.dumps(status) + "\n", encoding="utf-8")
     for path, name in ((big_page, "twitter-v2"), (big_status, "twitter-v1")):
         sn = sniff(next(iter_sources(path)))
-        assert sn.kind == "json-object"
+        assert sn.kind == "jsonl" and sn.first is not None and len(sn.head) > 1 << 16
         assert detect_format(sn).name == name
     summary = ingest(store, [big_page, big_status])
     assert summary.posts == 101 and summary.formats == {"twitter-v2": 1, "twitter-v1": 1}

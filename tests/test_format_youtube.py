@@ -116,7 +116,7 @@ def test_page_longer_than_the_sniffed_head_is_detected(tmp_path, store):
     path = tmp_path / "big.jsonl"
     path.write_text(json.dumps(page) + "\n", encoding="utf-8")
     sn = sniff(next(iter_sources(path)))
-    assert sn.kind == "json-object" and detect_format(sn).name == "youtube-comments"
+    assert sn.kind == "jsonl" and detect_format(sn).name == "youtube-comments"
     assert ingest(store, [path]).posts == 100
 
 

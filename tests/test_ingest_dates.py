@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 
 from infoscope.ingest import ingest
 from infoscope.ingest.dates import detect_date_layouts, parse_date
+from infoscope.store import Store
 
-from .conftest import rows, run_cli
+from .conftest import FIXTURES, rows, run_cli
 
 
 @pytest.mark.parametrize(
@@ -113,3 +115,60 @@ def test_export_quiet(tmp_path):
     assert loud.exit_code == 0 and "wrote 1 posts rows" in loud.stderr
     quiet = run_cli("export", "posts", "--store", str(store), "--out", str(out), "-q")
     assert quiet.exit_code == 0 and quiet.stderr == "" and out.exists()
+
+
+def _published(store):
+    return [r["published"] for r in rows(store, "SELECT published FROM articles ORDER BY 1")]
+
+
+def test_text_article_byline_read_with_date_format(store, tmp_path):
+    # A slashed date is ambiguous between orders and not read on its own; --date-format says
+    # which it is, and a time without a zone is then UTC as in every other format.
+    path = tmp_path / "story.txt"
+    path.write_text(
+        "Harbour council bans cruise ships\n\nPosted by: Anna Kivi 24/02/2022 11:35\n\n"
+        "The harbour council voted on Tuesday to ban large cruise ships from the old port.\n"
+        "Tour operators warned that the decision could cost the local economy millions.\n",
+        encoding="utf-8",
+    )
+    with Store.open(tmp_path / "plain.duckdb") as plain:
+        ingest(plain, [path], format="text-article")
+        assert _published(plain) == [None]
+    ingest(store, [path], format="text-article", date_format=["%d/%m/%Y %H:%M"])
+    assert _published(store) == [datetime(2022, 2, 24, 11, 35, tzinfo=UTC)]
+
+
+def test_feed_dates_read_with_date_format_first(store, tmp_path):
+    feed = (FIXTURES / "articles" / "feed.rss").read_text(encoding="utf-8")
+    local = feed.replace("Mon, 10 Jun 2024 07:45:00 +0200", "10.06.2024 07:45")
+    path = tmp_path / "local.rss"
+    path.write_text(local, encoding="utf-8")
+    with Store.open(tmp_path / "plain.duckdb") as plain:
+        ingest(plain, [FIXTURES / "articles" / "feed.rss"])
+        expected = _published(plain)
+    ingest(store, [path], date_format=["%d.%m.%Y %H:%M"])
+    got = _published(store)
+    # The local-layout entry is read as written (UTC); the RFC 822 ones as feedparser reads.
+    assert datetime(2024, 6, 10, 7, 45, tzinfo=UTC) in got
+    assert datetime(2024, 6, 10, 5, 45, tzinfo=UTC) in expected
+    assert sorted(d for d in got if d != datetime(2024, 6, 10, 7, 45, tzinfo=UTC)) == sorted(
+        d for d in expected if d != datetime(2024, 6, 10, 5, 45, tzinfo=UTC)
+    )
+
+
+def test_botrepo_profiles_honour_date_format(store, tmp_path):
+    profiles = orjson.loads((FIXTURES / "botrepo" / "sample_profiles.json").read_bytes())
+    profiles[0]["user"]["created_at"] = "14.04.2009 10:57"
+    path = tmp_path / "profiles.json"
+    path.write_bytes(orjson.dumps(profiles))
+    ingest(store, [path], date_format=["%d.%m.%Y %H:%M"])
+    sql = "SELECT account_id, created_at FROM accounts"
+    created = {r["account_id"]: r["created_at"] for r in rows(store, sql)}
+    first = profiles[0]["user"]["id_str"]
+    assert created.pop(first) == datetime(2009, 4, 14, 10, 57, tzinfo=UTC)
+    # The others, as Twitter writes dates, are still read.
+    with Store.open(tmp_path / "plain.duckdb") as plain:
+        ingest(plain, [FIXTURES / "botrepo" / "sample_profiles.json"])
+        expected = {r["account_id"]: r["created_at"] for r in rows(plain, sql)}
+    expected.pop(first)
+    assert created == expected and any(expected.values())

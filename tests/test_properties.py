@@ -140,21 +140,28 @@ def test_csv_blocks_quarantine_exactly_the_long_records(body, block_bytes, limit
 @example(body=(b'NA,null\n"N/A",nan\n', [["NA", "null"], ["N/A", "nan"]]), block_bytes=64)
 def test_parsed_blocks_match_csv_reader(body, block_bytes):
     # Values and record lines from Arrow equal csv.reader's; an empty field reads as NULL and
-    # nothing else does (a post whose text is "NA" or a user named "null" keeps it).
+    # nothing else does (a post whose text is "NA" or a user named "null" keeps it). Records
+    # with every field empty are counted as blank and left out, the others keep their lines.
     data, rows = body
     width = len(rows[0]) if rows else 1
     columns = [f"c{i}" for i in range(width)]
     values: list[list[str | None]] = []
     lines: list[int] = []
+    blank = 0
     for block in _blocks(data, max_record_bytes=1 << 20, block_bytes=block_bytes):
         assert isinstance(block, CsvBlock)
         parsed = parse_csv_block(block, columns, delimiter=",", encoding="utf-8", source="t")
         assert parsed.invalid == []
+        assert parsed.records == parsed.table.num_rows + parsed.blank
         table = parsed.table.to_pydict()
         values.extend(list(v) for v in zip(*(table[c] for c in columns), strict=True))
         lines.extend(table["_line"])
-    assert values == [[v if v != "" else None for v in row] for row in rows]
-    assert lines == [r[0] for r in reference_records(data)]
+        blank += parsed.blank
+    kept = [(row, ref[0]) for row, ref in zip(rows, reference_records(data), strict=True)
+            if any(v != "" for v in row)]  # fmt: skip
+    assert values == [[v if v != "" else None for v in row] for row, _ in kept]
+    assert lines == [line for _, line in kept]
+    assert blank == len(rows) - len(kept)
 
 
 # -- ingest: idempotent, order-insensitive ------------------------------------------------------

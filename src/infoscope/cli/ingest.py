@@ -50,6 +50,8 @@ def echo_ingest_summary(summary: Any) -> None:
         f"{summary.seconds:.1f}s ({rate:,.0f}/s)"
     )
     click.echo(f"  posts stored        {summary.posts:>12,}")
+    if summary.shares:
+        click.echo(f"  shares stored       {summary.shares:>12,}  (objects shared by posts)")
     click.echo(f"  accounts stored     {summary.accounts:>12,}")
     click.echo(f"  labels stored       {summary.labels:>12,}")
     if summary.articles or summary.secondary_items:
@@ -57,6 +59,8 @@ def echo_ingest_summary(summary: Any) -> None:
         click.echo(f"  secondary items     {summary.secondary_items:>12,}  (teasers, sidebars)")
         click.echo(f"  article links       {summary.article_links:>12,}")
     click.echo(f"  duplicates skipped  {summary.duplicates:>12,}")
+    if summary.blank_records:
+        click.echo(f"  blank rows skipped  {summary.blank_records:>12,}  (every field empty)")
     click.echo(f"  quarantined         {sum(summary.quarantined.values()):>12,}")
     for reason, n in summary.quarantined.most_common():
         click.echo(f"    {reason}: {n:,}")
@@ -124,15 +128,17 @@ def fail_on_failed_files(summary: Any) -> None:
     "--date-format",
     "date_format",
     multiple=True,
-    help="strptime layout of the date column (every tabular format and generic-jsonl); "
-    "repeat it to try several in order. Default: the format's own, with the day/month order "
-    "of numeric dates detected from the values.",
+    help="strptime layout of dates (every format: the date column or field; in pages, feeds "
+    "and text dumps also dates written in bylines and teasers, tried before the built-in "
+    "patterns); repeat it to try several in order. Default: the format's own, with the "
+    "day/month order of numeric dates detected from the values.",
 )
 @click.option("--outlet", help="Outlet of pages that do not name it (article formats).")
 @click.option(
     "--max-record-bytes",
     type=click.IntRange(min=1024),
-    help="Records (lines) longer than this are quarantined, never held whole. Default 8 MiB.",
+    help="Records longer than this are quarantined (a line is never held whole; an item of "
+    "a JSON array or document is measured, then dropped). Default 8 MiB.",
 )
 @json_option("Print the summary as JSON.")
 @quiet_option("No progress bar.")

@@ -32,6 +32,7 @@ import orjson
 
 from infoscope.components import requires
 from infoscope.ingest.formats import Quarantined, ReadContext, Sniff
+from infoscope.ingest.reading import PREVIEW_BYTES, too_large
 from infoscope.ingest.sources import Source
 from infoscope.langs import language_code
 from infoscope.text import normalize_url
@@ -105,8 +106,8 @@ def read_document(source: Source, ctx: ReadContext) -> bytes | Quarantined:
         while source.stream.read(1 << 20):  # consume the rest: the source must be read out
             pass
         return Quarantined(
-            f"record too large: longer than {limit} bytes (raise --max-record-bytes to keep it)",
-            data[:4096],
+            too_large(limit),
+            data[:PREVIEW_BYTES],
             1,
         )
     return data

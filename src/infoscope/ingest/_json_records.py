@@ -10,7 +10,11 @@ The layout is read from the source's first bytes, never by trying a parser:
   `infoscope.ingest.reading.iter_lines`, so no line over ``max_record_bytes`` is held whole.
 
 A line that is not valid JSON becomes a `Bad` item (the format quarantines it); an array or
-document that breaks off keeps what came before and reports the rest as one `Bad` item.
+document that breaks off keeps what came before and reports the rest as one `Bad` item. A
+record over ``max_record_bytes`` is a `Bad` item too, with a preview of its start: a JSON Lines
+line is never held whole; an item of an array or a document is parsed (ijson has no way to
+skip an item unread) and then dropped, so it costs memory while it is measured but is not
+stored.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import orjson
 
 from infoscope.errors import InputEncodingError
 from infoscope.ingest.formats import ReadContext, Sniff
-from infoscope.ingest.reading import Oversized, iter_lines, to_utf8
+from infoscope.ingest.reading import PREVIEW_BYTES, Oversized, iter_lines, to_utf8, too_large
 from infoscope.ingest.sources import Source
 
 __all__ = [
@@ -124,9 +128,14 @@ def iter_json_records(source: Source, ctx: ReadContext) -> Iterator[JsonRecord |
         items = ijson.items(stream, "item", use_float=True)
     else:
         items = ijson.items(stream, "", multiple_values=True, use_float=True)
+    limit = ctx.max_record_bytes
     try:
         for value in items:
-            yield JsonRecord(value, orjson.dumps(value).decode("utf-8"), None)
+            raw = orjson.dumps(value)
+            if len(raw) > limit:
+                yield Bad(too_large(limit), raw[:PREVIEW_BYTES], None)
+                continue
+            yield JsonRecord(value, raw.decode("utf-8"), None)
     except ijson.JSONError as exc:
         # Parsing the data, not detecting its format: a file cut short keeps what came before.
         message = " ".join(str(exc).split())
@@ -152,11 +161,16 @@ def _iter_lines(source: Source, ctx: ReadContext) -> Iterator[JsonRecord | Bad]:
 def first_record_keys(sn: Sniff) -> frozenset[str] | None:
     """Keys of the first JSON object as detection sees it, None if it is not JSON objects.
 
-    A JSON Lines file whose first line is longer than the sniffed head is seen as a
-    ``json-object``; its keys are then those that fit in the head (`Sniff.top_keys`).
+    A first record longer than the sniffed head gives the keys that fit in the head: a JSON
+    Lines file whose first line is cut is seen as a ``json-object`` (`Sniff.top_keys`), and
+    the first item of an array is read as far as the head goes (`head_keys`).
     """
     if sn.kind in ("jsonl", "json-array"):
-        return frozenset(sn.first) if isinstance(sn.first, Mapping) else None
+        if isinstance(sn.first, Mapping):
+            return frozenset(sn.first)
+        if sn.kind == "json-array":
+            return head_keys(sn.head, "item") or None
+        return None
     if sn.kind == "json-object":
         return sn.top_keys
     return None

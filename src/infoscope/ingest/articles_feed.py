@@ -10,7 +10,8 @@ HTML sanitising, relative-link resolution and date parsing). Each entry gives on
   story read from a feed and from its page, or from two fetches of the feed, is stored once.
 - ``title``: the entry's title, as text; ``author``: its author (``<author>``,
   ``<dc:creator>``); ``published``: its publication date (``<pubDate>``, ``<published>``,
-  ``<dc:date>``), else its update date, in UTC.
+  ``<dc:date>``), else its update date, in UTC; with ``--date-format`` the dates as written are
+  read with those layouts first (a feed in a local layout feedparser does not know).
 - ``text``: the full content (``<content:encoded>``, Atom ``<content>``) when the entry has
   it, else the summary (``<description>``, ``<summary>``), converted from HTML to plain text by
   trafilatura (paragraphs on lines of their own; "Continue reading" links and similar
@@ -53,6 +54,7 @@ from infoscope.ingest._articles import (
     root_kind,
     short_text_config,
 )
+from infoscope.ingest.dates import parse_date
 from infoscope.ingest.formats import (
     ParsedItem,
     Quarantined,
@@ -86,6 +88,17 @@ def html_to_text(html: str | None) -> str:
     doc = extract(page, favor_recall=True, include_comments=False, config=short_text_config())
     text = doc.text if doc is not None and doc.text else html2txt(page)
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _layout_date(entry: dict[str, Any], layouts: tuple[str, ...]) -> datetime | None:
+    """The entry's published (else updated) text read with `layouts`, None without layouts."""
+    if not layouts:
+        return None
+    for key in ("published", "updated"):
+        when = parse_date(_get(entry, key), layouts, lambda _: None)
+        if when is not None:
+            return when
+    return None
 
 
 def _utc(parsed: time.struct_time | None) -> datetime | None:
@@ -150,7 +163,10 @@ class RssFeed(RecordFormat):
             yield Quarantined(reason, data[:_RAW_LIMIT], 1)
             return
         for record, entry in enumerate(entries, start=1):
-            item = self._entry(entry, record, source.name, outlet, feed_title, feed_link, feed_lang)
+            item = self._entry(
+                entry, record, source.name, outlet, feed_title, feed_link, feed_lang,
+                ctx.date_formats,
+            )  # fmt: skip
             if problem is not None and record == len(entries):
                 # The damage most often cuts the file short, through the last entry read.
                 item = Quarantined(
@@ -170,6 +186,7 @@ class RssFeed(RecordFormat):
         feed_title: str | None,
         feed_link: str | None,
         feed_lang: str | None,
+        layouts: tuple[str, ...] = (),
     ) -> ParsedItem:
         title = collapse(_get(entry, "title")) or None
         content, content_lang = _content(entry)
@@ -182,7 +199,12 @@ class RssFeed(RecordFormat):
         declared = (
             content_lang or _detail_language(entry, "title_detail", "summary_detail") or feed_lang
         )
-        published = _utc(_get(entry, "published_parsed")) or _utc(_get(entry, "updated_parsed"))
+        # --date-format first (a feed written with a local layout feedparser cannot read).
+        published = (
+            _layout_date(entry, layouts)
+            or _utc(_get(entry, "published_parsed"))
+            or _utc(_get(entry, "updated_parsed"))
+        )
         return Article(
             article_id=article_id(url, outlet, title, text),
             url=url,

@@ -84,17 +84,22 @@ def _is_utf8(encoding: str) -> bool:
 
 
 def account_from_user(
-    item: dict[str, Any], platform: str, provenance: Provenance
+    item: dict[str, Any],
+    platform: str,
+    provenance: Provenance,
+    *,
+    date_formats: tuple[str, ...] = (),
 ) -> Account | None:
     """The `Account` of one ``{"created_at", "user"}`` item, None when it has no user id.
 
     The user object maps as in `twitter_v1.account_from_user`; ``raw`` holds the fetch time
-    and the user fields no column holds (and ``created_at`` when it does not parse).
+    and the user fields no column holds (and ``created_at`` when it does not parse: it is read
+    with `date_formats`, ``--date-format``, first, then as Twitter writes it).
     """
     user = item.get("user")
     if not isinstance(user, dict):
         return None
-    account = v1_account(user, platform, provenance)
+    account = v1_account(user, platform, provenance, date_formats=date_formats)
     if account is None:
         return None
     rest = {k: v for k, v in user.items() if k not in _MAPPED_USER_FIELDS}
@@ -133,7 +138,7 @@ class BotrepoProfiles(RecordFormat):
                 account = None
                 if isinstance(item, dict):
                     prov = Provenance(source=source.name, record=record)
-                    account = account_from_user(item, platform, prov)
+                    account = account_from_user(item, platform, prov, date_formats=ctx.date_formats)
                 if account is None:
                     raw = orjson.dumps(item).decode("utf-8")
                     yield Quarantined("not a profile: no user id", raw, record)

@@ -21,7 +21,9 @@ catches its failure.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -31,8 +33,10 @@ __all__ = [
     "DateDetection",
     "as_layouts",
     "detect_date_layouts",
+    "layouts_in_text",
     "parse_date",
     "parse_with_layouts",
+    "reading_dates",
     "unparseable_date_reason",
 ]
 
@@ -126,6 +130,30 @@ def detect_date_layouts(
     return DateDetection(
         layouts, order, assumed=not (first_big or second_big), evidence=first_big or second_big
     )
+
+
+# The --date-format layouts of the source being read, with the number of words each writes,
+# for dates written in running text (bylines, datelines, teasers: `infoscope.ingest.pages`).
+_TEXT_LAYOUTS: ContextVar[tuple[tuple[str, int], ...]] = ContextVar("text_layouts", default=())
+# A date whose every field differs, to count the words a layout writes.
+_SAMPLE = datetime(2001, 12, 28, 23, 59, 58)
+
+
+@contextmanager
+def reading_dates(layouts: Sequence[str]) -> Iterator[None]:
+    """Within the block, dates found in text are read with `layouts` first (``--date-format``),
+    before the formats' own date patterns."""
+    counted = tuple((layout, len(_SAMPLE.strftime(layout).split())) for layout in layouts)
+    token = _TEXT_LAYOUTS.set(counted)
+    try:
+        yield
+    finally:
+        _TEXT_LAYOUTS.reset(token)
+
+
+def layouts_in_text() -> tuple[tuple[str, int], ...]:
+    """The layouts of `reading_dates` (with their word counts), () outside it."""
+    return _TEXT_LAYOUTS.get()
 
 
 def parse_with_layouts(text: str, layouts: Sequence[str]) -> datetime | None:

@@ -53,7 +53,7 @@ from infoscope.errors import (
     MissingComponentError,
     UnknownFormatError,
 )
-from infoscope.ingest.dates import DATE_FIX, as_layouts, detect_date_layouts
+from infoscope.ingest.dates import DATE_FIX, as_layouts, detect_date_layouts, reading_dates
 from infoscope.ingest.formats import (
     DEFAULT_MAX_RECORD_BYTES,
     JSON_KINDS,
@@ -152,6 +152,9 @@ class IngestSummary:
     files: list[str] = field(default_factory=list)
     formats: Counter[str] = field(default_factory=Counter)
     records: int = 0
+    # CSV records with every field empty (blank lines, rows of bare delimiters): nothing to
+    # keep, so neither records nor quarantined, but counted.
+    blank_records: int = 0
     store: StoreCounts = field(default_factory=StoreCounts)
     skipped_files: list[str] = field(default_factory=list)
     skipped_members: list[str] = field(default_factory=list)
@@ -164,6 +167,10 @@ class IngestSummary:
     @property
     def posts(self) -> int:
         return self.store.posts
+
+    @property
+    def shares(self) -> int:
+        return self.store.shares
 
     @property
     def accounts(self) -> int:
@@ -236,7 +243,9 @@ class IngestSummary:
             "files": self.files,
             "formats": dict(self.formats),
             "records": self.records,
+            "blank_records": self.blank_records,
             "posts": self.posts,
+            "shares": self.shares,
             "accounts": self.accounts,
             "labels": self.labels,
             "articles": self.articles,
@@ -275,7 +284,7 @@ def _quarantine_row(q: Quarantined, source: str, fmt: str, run_id: str) -> dict[
 # Events passed from the reader to the writer:
 #   ("format", name) | ("skipped", member) | ("table", format, pa.Table, date layouts)
 #   | ("dates", dict) | ("arrow", kind, pa.Table) | ("rows", "quarantine", list[dict])
-#   | ("count", n)
+#   | ("count", n) | ("blank", n)
 #   | ("done", formats)
 Event = tuple[Any, ...]
 
@@ -356,6 +365,11 @@ class _Reader:
         return detect_format(sn)
 
     def _read_records(self, fmt: RecordFormat, source: Source) -> None:
+        # Dates a format finds in running text (bylines, teasers) try --date-format first.
+        with reading_dates(self.ctx.date_formats):
+            self._read_parsed(fmt, source)
+
+    def _read_parsed(self, fmt: RecordFormat, source: Source) -> None:
         run_id = self.ctx.run_id
         pending: dict[str, list[dict[str, Any]]] = {k: [] for k in (*_SCHEMAS, "quarantine")}
         # An account appears with every post it writes: merge repeats here (first non-null
@@ -492,7 +506,9 @@ class _Reader:
                 table = table.append_column("_record", pa.array(parsed.positions + record_no))
                 self.emit(("table", fmt.name, table, layouts or ()))
             record_no += parsed.records
-            self.emit(("count", parsed.records))
+            self.emit(("count", parsed.records - parsed.blank))
+            if parsed.blank:
+                self.emit(("blank", parsed.blank))
 
     def _date_layouts(
         self, fmt: TabularFormat, source: Source, table: pa.Table, column: str
@@ -730,6 +746,8 @@ class Ingester:
                 self.summary.records += event[1]
                 if self.progress is not None:
                     self.progress(event[1])
+            elif kind == "blank":
+                self.summary.blank_records += event[1]
             elif kind == "format":
                 self.summary.formats[event[1]] += 1
             elif kind == "skipped":

@@ -24,6 +24,7 @@ import pyarrow.csv as pacsv
 from infoscope.errors import InputEncodingError
 
 __all__ = [
+    "CountingReader",
     "CsvBlock",
     "Oversized",
     "ParsedBlock",
@@ -32,9 +33,36 @@ __all__ = [
     "iter_lines",
     "parse_csv_block",
     "to_utf8",
+    "too_large",
 ]
 
 PREVIEW_BYTES = 2048
+
+
+class CountingReader:
+    """A byte stream that counts the bytes read from it (only ``read``, which is all ijson uses).
+
+    A streaming parser's consumption between two items bounds the second item's size from
+    above (to within one read buffer), so only items that may be over a limit need measuring.
+    """
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+        self.consumed = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self.consumed += len(data)
+        return data
+
+
+def too_large(limit: int, what: str = "") -> str:
+    """The quarantine reason of a record over ``--max-record-bytes`` (`what`: ``"line "``)."""
+    return (
+        f"record too large: {what}longer than {limit} bytes (raise --max-record-bytes to keep it)"
+    )
+
+
 _CHUNK = 1 << 20
 
 
@@ -158,7 +186,7 @@ def _skip_oversized(
     Returns the report, the bytes after the record, and the line number after it.
     """
     preview = pending[:PREVIEW_BYTES]
-    reason = f"record too large: longer than {limit} bytes (raise --max-record-bytes to keep it)"
+    reason = too_large(limit)
     size = 0
     open_quote = False
     lines = 0
@@ -191,7 +219,8 @@ class ParsedBlock:
     table: pa.Table  # the source columns plus _line (first line of each record)
     positions: np.ndarray  # 0-based position of each valid row among the block's records
     invalid: list[tuple[int, int, str, int, int]]  # (position, line, text, expected, actual)
-    records: int  # valid + invalid
+    records: int  # valid + invalid + blank
+    blank: int = 0  # records with every field empty (blank lines, ",,,"): not in `table`
 
 
 def parse_csv_block(
@@ -200,7 +229,9 @@ def parse_csv_block(
     """Parse a block of whole CSV records with Arrow; every value is text, empty is NULL.
 
     Each record's first line is computed from the newlines inside the records before it, so
-    multi-line records keep exact line numbers without a Python pass over the lines.
+    multi-line records keep exact line numbers without a Python pass over the lines. Records
+    with every field empty (a blank line, or only delimiters as a spreadsheet leaves them) hold
+    nothing to keep: they are left out of the table and counted in `ParsedBlock.blank`.
     """
     # Valid UTF-8 before Arrow: it decodes a bad row's text for on_invalid, and invalid
     # UTF-8 there is an ignored exception (traceback on stderr) then a bare ArrowInvalid.
@@ -258,7 +289,17 @@ def parse_csv_block(
         for i, row in zip(invalid_at, invalid_rows, strict=True)
     ]
     positions = np.flatnonzero(valid_mask)
-    return ParsedBlock(table, positions, invalid, n_total)
+    blank = 0
+    if table.num_rows:
+        empty = pc.is_null(table.column(0))
+        for column in table.columns[1 : len(columns)]:
+            empty = pc.and_(empty, pc.is_null(column))
+        blank = pc.sum(empty).as_py() or 0
+        if blank:
+            keep = pc.invert(empty)
+            table = table.filter(keep)
+            positions = positions[keep.to_numpy(zero_copy_only=False)]
+    return ParsedBlock(table, positions, invalid, n_total, blank)
 
 
 def iter_lines(
@@ -282,10 +323,7 @@ def iter_lines(
                 size += len(more)
                 if not more or more.endswith(b"\n"):
                     break
-            reason = (
-                f"record too large: line longer than {max_record_bytes} bytes "
-                "(raise --max-record-bytes)"
-            )
+            reason = too_large(max_record_bytes, "line ")
             yield line_no, Oversized(line_no, line_no, size, preview, reason)
             continue
         yield line_no, line

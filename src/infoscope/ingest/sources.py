@@ -22,6 +22,10 @@ from typing import IO, BinaryIO
 __all__ = ["Source", "compression_of", "fingerprint", "iter_sources"]
 
 HEAD_BYTES = 1 << 16
+# A JSON source whose first line is longer than HEAD_BYTES (a post with a long text or many
+# entities first) is read on to the end of that line, up to this, so that detection sees the
+# whole first record rather than the keys that happen to fit.
+FIRST_LINE_BYTES = 8 << 20
 _READ_BUFFER = 1 << 20
 
 _MAGIC = {
@@ -88,8 +92,26 @@ def _cr_line_ends(head: bytes) -> bool:
     return b"\r" in head and b"\n" not in head and b"\x00" not in head
 
 
+def _first_line_head(head: bytes, stream: IO[bytes]) -> bytes:
+    """`head`, read on to the end of its first line when it is JSON cut inside that line."""
+    body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if len(head) < HEAD_BYTES or body[:1] not in (b"{", b"[") or b"\n" in body:
+        return head
+    parts = [head]
+    size = len(head)
+    while size < FIRST_LINE_BYTES:
+        more = stream.read(HEAD_BYTES)
+        if not more:
+            break
+        parts.append(more)
+        size += len(more)
+        if b"\n" in more:
+            break
+    return b"".join(parts)
+
+
 def _with_head(stream: IO[bytes]) -> tuple[bytes, io.BufferedReader]:
-    head = stream.read(HEAD_BYTES)
+    head = _first_line_head(stream.read(HEAD_BYTES), stream)
     if _cr_line_ends(head):
         # Read as LF-terminated text: a CR inside a quoted field becomes a newline there too.
         head = head.replace(b"\r", b"\n")

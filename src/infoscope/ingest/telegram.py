@@ -77,6 +77,7 @@ from infoscope.ingest.formats import (
     Sniff,
     register,
 )
+from infoscope.ingest.reading import PREVIEW_BYTES, CountingReader, too_large
 from infoscope.ingest.sources import Source
 from infoscope.records import Account, Post, Provenance
 
@@ -333,9 +334,22 @@ class TelegramExport(RecordFormat):
             stream.read(3)
         senders: set[str] = {chat_account}
         record = 0
+        # A message over the record limit is parsed (ijson cannot skip it unread) but dropped;
+        # only a message after a read of nearly the limit can be one (ijson reads ahead by at
+        # most one 64 KiB buffer), so few are measured.
+        limit = ctx.max_record_bytes
+        counted = CountingReader(stream)
+        seen = 0
         try:
-            for message in ijson.items(stream, "messages.item", use_float=True):
+            for message in ijson.items(counted, "messages.item", use_float=True):
                 record += 1
+                if counted.consumed - seen > limit - (1 << 17):
+                    raw = _dumps(message)
+                    if len(raw.encode()) > limit:
+                        seen = counted.consumed
+                        yield Quarantined(too_large(limit), raw[:PREVIEW_BYTES], record)
+                        continue
+                seen = counted.consumed
                 yield from self._message(
                     message,
                     record,

@@ -206,14 +206,24 @@ def _metrics(status: dict[str, Any]) -> dict[str, int] | None:
     return metrics or None
 
 
-def account_from_user(user: dict[str, Any], platform: str, prov: Provenance) -> Account | None:
-    """A v1.1 user object as an `Account` (None without an id)."""
+def account_from_user(
+    user: dict[str, Any],
+    platform: str,
+    prov: Provenance,
+    *,
+    date_formats: tuple[str, ...] = (),
+) -> Account | None:
+    """A v1.1 user object as an `Account` (None without an id). Its ``created_at`` is read with
+    `date_formats` (``--date-format``) first, then as Twitter writes it."""
     account_id = id_text(user.get("id_str")) or id_text(user.get("id"))
     if account_id is None:
         return None
     link = None
     for u in as_list(as_dict(as_dict(user.get("entities")).get("url")).get("urls")):
         link = link or text_or_none(as_dict(u).get("expanded_url"))
+    created_at = parse_date(user.get("created_at"), date_formats, parse_v1_date)
+    if created_at is None and date_formats:
+        created_at = parse_v1_date(user.get("created_at"))
     return Account(
         platform=platform,
         account_id=account_id,
@@ -223,7 +233,7 @@ def account_from_user(user: dict[str, Any], platform: str, prov: Provenance) -> 
         location=text_or_none(user.get("location")),
         profile_lang=text_or_none(user.get("lang")),
         time_zone=text_or_none(user.get("time_zone")),
-        created_at=parse_v1_date(user.get("created_at")),
+        created_at=created_at,
         followers=int_or_none(user.get("followers_count")),
         following=int_or_none(user.get("friends_count")),
         posts_count=int_or_none(user.get("statuses_count")),
@@ -369,7 +379,8 @@ def map_status(
         as_dict(quoted),
         as_dict(as_dict(retweeted).get("quoted_status")),
     ):
-        account = account_from_user(as_dict(holder.get("user")), platform, prov)
+        user = as_dict(holder.get("user"))
+        account = account_from_user(user, platform, prov, date_formats=date_formats)
         if account is not None and account.account_id not in seen:
             seen.add(account.account_id)
             yield account

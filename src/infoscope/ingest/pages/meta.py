@@ -6,6 +6,10 @@
   A time is kept only with an explicit offset (``+02:00``, ``Z``, ``GMT``, ``UTC``): a time
   without a zone is not a time we know, so the date is midnight UTC. Slashed dates
   (``10/11/2014``) are ambiguous between the US and most other places and are not read.
+  Layouts given with ``--date-format`` (`infoscope.ingest.dates.reading_dates`) are tried
+  first, in order, on every run of words as long as the layout, so ``Posted 24/02/2022 11:35``
+  is read with ``--date-format '%d/%m/%Y %H:%M'`` (a time without a zone is then taken as UTC,
+  as in every other format).
 - **Bylines** (`parse_byline`): ``By Niko Vorobyov``, ``By Anna Kivi, Reuters``, ``Posted by:
   Misha Glenny October 24, 2014``, ``Posted by b on November 29, 2018 at 10:23 AM``,
   ``Published On 24 Feb 2022``, ``Updated: ...``, ``Author: ...``, ``October 23, 2014 / Tomas
@@ -28,6 +32,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+
+from infoscope.ingest.dates import layouts_in_text, parse_with_layouts
 
 __all__ = [
     "Byline",
@@ -193,7 +199,53 @@ def _from_match(m: re.Match[str]) -> datetime | None:
     return moment.replace(tzinfo=zone).astimezone(UTC)
 
 
-def _first_date(text: str) -> tuple[datetime, re.Match[str]] | None:
+_WORD = re.compile(r"\S+")
+_EDGE = " ,;|·•-–—/()[]"
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """Where a date read with a layout lies in its text (the part of `re.Match` used here)."""
+
+    begin: int
+    stop: int
+
+    def start(self) -> int:
+        return self.begin
+
+    def end(self) -> int:
+        return self.stop
+
+
+def _layout_date(text: str) -> tuple[datetime, _Found] | None:
+    """The first run of words that a --date-format layout reads, earliest in `text`."""
+    words = list(_WORD.finditer(text))
+    best: tuple[datetime, _Found] | None = None
+    for layout, n in layouts_in_text():
+        for i in range(len(words) - n + 1):
+            if best is not None and words[i].start() >= best[1].begin:
+                break
+            begin, stop = words[i].start(), words[i + n - 1].end()
+            piece = text[begin:stop].strip(_EDGE)
+            if not piece:
+                continue
+            parsed = parse_with_layouts(piece, (layout,))
+            if parsed is None:
+                piece = piece.rstrip(".")
+                parsed = parse_with_layouts(piece, (layout,)) if piece else None
+            if parsed is not None:
+                begin = text.index(piece, begin)
+                when = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+                best = (when.astimezone(UTC), _Found(begin, begin + len(piece)))
+                break
+    return best
+
+
+def _first_date(text: str) -> tuple[datetime, re.Match[str] | _Found] | None:
+    if layouts_in_text():
+        found = _layout_date(text)
+        if found is not None:
+            return found
     best: tuple[datetime, re.Match[str]] | None = None
     for pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):

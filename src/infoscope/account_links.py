@@ -348,8 +348,8 @@ def match_account_links(store: Store, *, by: tuple[str, ...] = DEFAULT_MATCH) ->
             if any(len(v) > 1 for v in per_platform.values()):
                 summary.skipped["URL given by several accounts of one platform"] += 1
                 continue
-            for a, b in _pairs(per_platform):
-                link(a, b, "same-url", f"both give {key}")
+            for one, other in _pairs(per_platform):
+                link(one, other, "same-url", f"both give {key}")
     if "same-handle" in by:
         per_handle: dict[str, dict[str, list[str]]] = defaultdict(dict)
         for (p, h), held in handles.items():
@@ -360,8 +360,8 @@ def match_account_links(store: Store, *, by: tuple[str, ...] = DEFAULT_MATCH) ->
             if any(len(v) > 1 for v in per_platform.values()):
                 summary.skipped["handle held by several accounts of one platform"] += 1
                 continue
-            for a, b in _pairs(per_platform):
-                link(a, b, "same-handle", f"handle @{h} on both")
+            for one, other in _pairs(per_platform):
+                link(one, other, "same-handle", f"handle @{h} on both")
     with store.run(COMMAND, {"match": list(by)}, tables=("account_links",)) as run:
         summary.run_id = run.run_id
         _store_links(store, found, run.run_id, summary)

@@ -285,6 +285,7 @@ class Stager:
                      AND p.source_record = s.source_record
                      AND p.ingest_run IS NOT DISTINCT FROM s.ingest_run)))"""
         ).fetchone()
+        assert row is not None  # an aggregate without GROUP BY gives one row
         records, inserted, added = (int(v or 0) for v in row)
         for table in ("staged_share_posts", "staged_share_rows", "new_shares"):
             con.execute(f"DROP TABLE {table}")

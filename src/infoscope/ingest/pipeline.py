@@ -53,11 +53,13 @@ from infoscope.errors import (
     MissingComponentError,
     UnknownFormatError,
 )
+from infoscope.ingest._columnar import columnar_blocks
 from infoscope.ingest.dates import DATE_FIX, as_layouts, detect_date_layouts, reading_dates
 from infoscope.ingest.formats import (
     DEFAULT_MAX_RECORD_BYTES,
     JSON_KINDS,
     Format,
+    ParsedItem,
     Quarantined,
     ReadContext,
     RecordFormat,
@@ -367,9 +369,23 @@ class _Reader:
     def _read_records(self, fmt: RecordFormat, source: Source) -> None:
         # Dates a format finds in running text (bylines, teasers) try --date-format first.
         with reading_dates(self.ctx.date_formats):
-            self._read_parsed(fmt, source)
+            blocks = columnar_blocks(fmt, source, self.ctx)
+            if blocks is None:
+                self._collect(fmt, source, fmt.parse(source, self.ctx))
+                return
+            # Mapped in the engine (`infoscope.ingest._columnar`): each block gives Arrow
+            # tables of the records mapped there and, in order, the items of the lines parsed
+            # in Python.
+            for block in blocks:
+                if block.items:
+                    self._collect(fmt, source, block.items)
+                for kind, table in block.tables:
+                    self.emit(("arrow", kind, table))
+                if block.records:
+                    self.emit(("count", block.records))
 
-    def _read_parsed(self, fmt: RecordFormat, source: Source) -> None:
+    def _collect(self, fmt: RecordFormat, source: Source, items: Iterable[ParsedItem]) -> None:
+        """Turn parsed records into rows, handed over as Arrow tables every few thousand."""
         run_id = self.ctx.run_id
         pending: dict[str, list[dict[str, Any]]] = {k: [] for k in (*_SCHEMAS, "quarantine")}
         # An account appears with every post it writes: merge repeats here (first non-null
@@ -377,7 +393,7 @@ class _Reader:
         accounts: dict[tuple[str, str], dict[str, Any]] = {}
         last_record = 0
         counted = 0
-        for item in fmt.parse(source, self.ctx):
+        for item in items:
             # A format may yield several records for one input record (a post and its
             # author): progress counts input records.
             record = item.record if isinstance(item, Quarantined) else _record_of(item)
@@ -436,6 +452,12 @@ class _Reader:
         ctx = self.ctx
         stream = source.stream
         header_raw = stream.readline(ctx.max_record_bytes)
+        if b"\x00" in header_raw:
+            raise InputEncodingError(
+                f"{source.name}: the header line holds a NUL byte: the file is binary data, or "
+                "UTF-16/UTF-32 text without a byte-order mark; convert it to UTF-8 first, e.g. "
+                "iconv -f UTF-16LE -t UTF-8 FILE > FILE.utf8"
+            )
         header = to_utf8(header_raw, ctx.encoding, source.name, 1).decode("utf-8")
         delimiter = ctx.delimiter or fmt.delimiter
         columns = header_columns(header, delimiter)
@@ -454,12 +476,6 @@ class _Reader:
         # None until the first rows are seen: then the detected layouts, or () for the
         # format's own (--date-format given, no date column, or values of no numeric shape).
         layouts: tuple[str, ...] | None = None if date_column in columns else ()
-        if b"\x00" in header_raw:
-            raise InputEncodingError(
-                f"{source.name}: the header line holds a NUL byte: the file is binary data, or "
-                "UTF-16/UTF-32 text without a byte-order mark; convert it to UTF-8 first, e.g. "
-                "iconv -f UTF-16LE -t UTF-8 FILE > FILE.utf8"
-            )
         if ctx.date_formats:
             layouts = ctx.date_formats
         for part in iter_csv_blocks(stream, max_record_bytes=ctx.max_record_bytes):

@@ -61,6 +61,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from infoscope.ingest._columnar import register_engine_mapping
 from infoscope.ingest._json_records import (
     Bad,
     as_dict,
@@ -74,6 +75,7 @@ from infoscope.ingest._json_records import (
     iter_json_records,
     text_or_none,
 )
+from infoscope.ingest._twitter_v2_engine import TwitterV2Engine
 from infoscope.ingest.dates import parse_date, unparseable_date_reason
 from infoscope.ingest.formats import (
     JSON_KINDS,
@@ -396,3 +398,4 @@ def map_tweet(
 
 
 register(TwitterV2())
+register_engine_mapping(TwitterV2Engine)

@@ -14,14 +14,28 @@ Fixture tests/fixtures/fourcat/zeeschuimer.ndjson (invented accounts and texts),
  9 x.com user item (boris_x's profile)                          -> account only
 10 instagram.com media item (web API) by insta_anna
 11 instagram.com GraphQL node (GraphVideo) by insta_boris
-12 linkedin.com item                                            -> "platform ... not mapped yet"
+12 linkedin.com update by Jane (attributesV2: a hashtag, a company mention; a link card;
+   reaction counts)                                             -> original, time from the id
 13 tiktok.com video whose createTime is "soon"                  -> unparseable date
 14 twitter.com TweetTombstone                                   -> not a tweet
 15 a line cut off                                               -> invalid JSON
+16 linkedin.com reshare by Jane of Acme's update, no words of her own (older layout:
+   attributes, socialDetail totals)                             -> retweet with Acme's text
+17 linkedin.com item without an actor (a suggestion block)      -> not a post
+18 threads.net post by anna.threads with a wrapped link card    -> original, the link unwrapped
+19 threads.net reply by boris.threads (reply_to_author only)    -> reply to anna, post unknown
+20 threads.net repost of 18 by boris (reposted_post)            -> retweet with 18's text
+21 threads.net quote of 18 by boris (quoted_post)               -> quote
+22 instagram-comments comment by insta_carl on post C4abcDEF (line 10) -> reply to C4abcDEF
+23 instagram-comments reply by insta_dora to comment 22         -> reply to comment 22
+24 instagram-comments comment without post_shortcode            -> reply to the shortcode the
+   media id spells (C3L9IQOygAK)
+25 9gag.com item                                                -> "platform ... not mapped yet"
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 
@@ -29,7 +43,12 @@ import pytest
 
 from infoscope.ingest import detect_format, ingest, sniff
 from infoscope.ingest.dates import unparseable_date_reason
-from infoscope.ingest.fourcat_ndjson import platform_of
+from infoscope.ingest.fourcat_ndjson import (
+    instagram_shortcode,
+    linkedin_activity,
+    linkedin_time,
+    platform_of,
+)
 from infoscope.ingest.sources import iter_sources
 from infoscope.store import Store
 
@@ -42,6 +61,7 @@ COLS = (
     "ref_account_id, ref_account_handle, hashtags, mentions, urls, metrics, source_record"
 )
 ANNA_TT = "7341234567890123456"
+JANE_LI = "7170000000000000000"
 
 
 def _utc(*args: int) -> datetime:
@@ -94,10 +114,11 @@ def test_line_longer_than_the_sniffed_head_is_detected(tmp_path, store):
 def test_cli_ingest_json_summary(ingested):
     summary, _ = ingested
     assert summary["formats"] == {"4cat-ndjson": 1}
-    assert (summary["records"], summary["posts"], summary["accounts"]) == (15, 10, 8)
+    assert (summary["records"], summary["posts"], summary["accounts"]) == (25, 19, 14)
     assert summary["duplicates"] == 0
     assert summary["quarantined_by_reason"] == {
-        "platform linkedin.com not mapped yet": 1,
+        "platform 9gag.com not mapped yet": 1,
+        "not a post": 1,
         "unparseable date": 1,
         "not a tweet": 1,
         "invalid JSON": 1,
@@ -111,6 +132,9 @@ def test_posts_exact(ingested):
     _, store = ingested
     tiktok_stats = {"like_count": 121, "share_count": 15, "comment_count": 8, "view_count": 3500}
     x_zero = {"retweet_count": 0, "like_count": 0, "reply_count": 0, "quote_count": 0}
+    threads_zero = {
+        "reply_count": 0, "repost_count": 0, "quote_count": 0, "share_count": 0, "like_count": 0,
+    }  # fmt: skip
     assert _posts(store) == {
         # TikTok: hashtags and mentions from textExtra, stats named as the Research API does
         ANNA_TT: (
@@ -171,6 +195,61 @@ def test_posts_exact(ingested):
             "Clip from the rally", "original", None, None, None, [], [], [],
             {"like_count": 30, "comment_count": 2, "view_count": 900}, 11,
         ),
+        # LinkedIn: the activity id is the post id and tells the time (its first 41 bits)
+        JANE_LI: (
+            "linkedin", "in/jane-doe-123", "in/Jane-Doe-123",
+            datetime(2024, 3, 3, 10, 20, 12, 158000, tzinfo=UTC),
+            "Hiring reporters #Journalism with Acme Media https://lnkd.in/abc", "original",
+            None, None, None, ["journalism"], ["company/acme-media"],
+            ["example.org/jobs", "lnkd.in/abc"],  # the card's link, then the text's
+            {"comment_count": 4, "share_count": 2, "like_count": 30, "reaction_like": 25,
+             "reaction_praise": 5}, 12,
+        ),
+        # a reshare without words of its own: Acme's update's text and hashtags
+        "7171000000000000000": (
+            "linkedin", "in/jane-doe-123", "in/Jane-Doe-123",
+            datetime(2024, 3, 6, 4, 33, 50, 737000, tzinfo=UTC), "Our annual report #media",
+            "retweet", "7169000000000000000", "company/acme-media", "company/acme-media",
+            ["media"], [], [], {"comment_count": 0, "share_count": 0, "like_count": 1}, 16,
+        ),
+        # Threads: the code is the post id; the link card's target unwrapped
+        "C9threadA1": (
+            "threads", "63000000001", "anna.threads", _utc(2024, 3, 1, 13, 33, 20),
+            "Debate tonight #politics", "original", None, None, None, ["politics"], [],
+            ["example.org/live"],
+            {"reply_count": 1, "repost_count": 1, "quote_count": 1, "share_count": 4,
+             "like_count": 12}, 18,
+        ),
+        "C9threadB2": (
+            "threads", "63000000002", "boris.threads", _utc(2024, 3, 1, 13, 43, 20),
+            "Which channel?", "reply", None, "63000000001", "anna.threads", [], [], [],
+            threads_zero, 19,
+        ),
+        "C9threadB3": (
+            "threads", "63000000002", "boris.threads", _utc(2024, 3, 1, 13, 53, 20),
+            "Debate tonight #politics", "retweet", "C9threadA1", "63000000001", "anna.threads",
+            ["politics"], [], ["example.org/live"], threads_zero, 20,
+        ),
+        "C9threadB4": (
+            "threads", "63000000002", "boris.threads", _utc(2024, 3, 1, 14, 3, 20),
+            "Worth watching", "quote", "C9threadA1", "63000000001", "anna.threads", [], [], [],
+            {**threads_zero, "like_count": 2}, 21,
+        ),
+        # Instagram comments reply to the post's shortcode, or to their parent comment
+        "18000000000000001": (
+            "instagram", "46", "insta_carl", _utc(2024, 3, 1, 13, 50),
+            "Great rally @insta_anna #vote", "reply", "C4abcDEF", None, None, ["vote"],
+            ["insta_anna"], [], {"like_count": 3, "reply_count": 1}, 22,
+        ),
+        "18000000000000002": (
+            "instagram", "47", "insta_dora", _utc(2024, 3, 1, 13, 51), "@insta_carl agreed",
+            "reply", "18000000000000001", None, None, [], ["insta_carl"], [],
+            {"like_count": 0, "reply_count": 0}, 23,
+        ),
+        "18000000000000003": (
+            "instagram", "47", "insta_dora", _utc(2024, 3, 1, 13, 52), "first!", "reply",
+            "C3L9IQOygAK", None, None, [], [], [], {"like_count": 1, "reply_count": 0}, 24,
+        ),
     }  # fmt: skip
     # raw is the whole line, envelope included
     raw = rows(store, "SELECT raw FROM posts WHERE post_id = ?", [ANNA_TT])[0]["raw"]
@@ -192,7 +271,15 @@ def test_accounts(ingested):
         "22": ("twitter", "22", "boris_x", "Boris X", "Berlin", 100, False),
         "44": ("instagram", "44", "insta_anna", "Anna I", None, None, True),
         "45": ("instagram", "45", "insta_boris", None, None, None, None),
-    }
+        "46": ("instagram", "46", "insta_carl", "Carl I", None, None, False),
+        "47": ("instagram", "47", "insta_dora", None, None, None, True),
+        "in/jane-doe-123": ("linkedin", "in/jane-doe-123", "in/Jane-Doe-123", "Jane Doe", None,
+                            None, None),
+        "company/acme-media": ("linkedin", "company/acme-media", "company/acme-media",
+                               "Acme Media", None, None, None),
+        "63000000001": ("threads", "63000000001", "anna.threads", "Anna Th", None, None, True),
+        "63000000002": ("threads", "63000000002", "boris.threads", None, None, None, False),
+    }  # fmt: skip
     # TikTok's own user id stays in the account's raw
     assert json.loads(got["@tok_anna"]["raw"])["id"] == "6800000000000000001"
 
@@ -200,7 +287,6 @@ def test_accounts(ingested):
 def test_quarantine_reasons(ingested):
     _, store = ingested
     assert rows(store, "SELECT source_record, source_line, reason FROM quarantine ORDER BY 1") == [
-        {"source_record": 12, "source_line": 12, "reason": "platform linkedin.com not mapped yet"},
         {"source_record": 13, "source_line": 13, "reason": unparseable_date_reason("soon")},
         {"source_record": 14, "source_line": 14, "reason": "not a tweet: TweetTombstone"},
         {
@@ -208,10 +294,16 @@ def test_quarantine_reasons(ingested):
             "source_line": 15,
             "reason": "invalid JSON: unexpected end of data: line 1 column 62 (char 61)",
         },
+        {
+            "source_record": 17,
+            "source_line": 17,
+            "reason": "not a post: LinkedIn item without an actor",
+        },
+        {"source_record": 25, "source_line": 25, "reason": "platform 9gag.com not mapped yet"},
     ]
     # the unmapped item is kept whole for when its platform is mapped
-    raw = rows(store, "SELECT raw FROM quarantine WHERE source_record = 12")[0]["raw"]
-    assert json.loads(raw)["data"]["commentary"] == {"text": "Hiring"}
+    raw = rows(store, "SELECT raw FROM quarantine WHERE source_record = 25")[0]["raw"]
+    assert json.loads(raw)["data"] == {"id": "aXyZ123", "title": "meme", "creationTs": 1709300000}
 
 
 def test_same_tiktok_video_and_account_merge_with_the_research_api(tmp_path):
@@ -233,8 +325,93 @@ def test_same_tiktok_video_and_account_merge_with_the_research_api(tmp_path):
         ("instagram.com", "instagram"),
         ("linkedin.com", "linkedin"),
         ("threads.net", "threads"),
+        ("threads.com", "threads"),
+        ("instagram-comments", "instagram"),
         ("www.9gag.com", "9gag"),
     ],
 )
 def test_platform_names(module, platform):
     assert platform_of(module) == platform
+
+
+# -- LinkedIn, Threads, Instagram comments ----------------------------------------------------
+
+
+def test_linkedin_accounts_and_raw(ingested):
+    _, store = ingested
+    got = rows(
+        store,
+        "SELECT account_id, description, url, raw FROM accounts WHERE platform = 'linkedin' "
+        "ORDER BY 1",
+    )
+    assert [(r["account_id"], r["description"], r["url"]) for r in got] == [
+        ("company/acme-media", "5,000 followers", "https://www.linkedin.com/company/acme-media"),
+        ("in/jane-doe-123", "Editor at Example News", "https://www.linkedin.com/in/Jane-Doe-123"),
+    ]
+    # the actor is kept whole (its member URN, the "2d • Edited" line)
+    assert json.loads(got[1]["raw"])["urn"] == "urn:li:member:12345"
+    [post] = rows(store, "SELECT raw FROM posts WHERE post_id = '7171000000000000000'")
+    assert json.loads(post["raw"])["data"]["header"]["text"]["text"] == "Jane Doe reposted this"
+
+
+def test_instagram_comments_link_to_the_captured_post(ingested):
+    _, store = ingested
+    got = rows(
+        store,
+        "SELECT c.post_id FROM posts c JOIN posts p ON p.post_id = c.ref_post_id "
+        "AND p.platform = c.platform WHERE c.platform = 'instagram' ORDER BY 1",
+    )
+    assert [r["post_id"] for r in got] == ["18000000000000001", "18000000000000002"]
+
+
+@pytest.mark.parametrize(
+    ("media_id", "shortcode"),
+    [
+        # the id's bytes in URL-safe base64 without the leading zeros ("A"s), as Instaloader's
+        # mediaid_to_shortcode writes it
+        ("3300000000000000010", "C3L9IQOygAK"),
+        ("3300000000000000010_63000000001", "C3L9IQOygAK"),  # with the owner's id
+        ("1", "B"),
+        ("64", "BA"),
+        ("0", None),
+        ("C4abcDEF", None),
+    ],
+)
+def test_instagram_shortcode(media_id, shortcode):
+    assert instagram_shortcode(media_id) == shortcode
+    if shortcode:
+        n = int(media_id.split("_")[0])
+        spelled = base64.urlsafe_b64encode(n.to_bytes(9, "big")).decode().lstrip("A")
+        assert spelled == shortcode
+
+
+@pytest.mark.parametrize(
+    ("update", "activity"),
+    [
+        ({"updateMetadata": {"urn": "urn:li:activity:7170000000000000000"}}, "7170000000000000000"),
+        ({"preDashEntityUrn": "urn:li:fs_updateV2:(urn:li:activity:42,MAIN_FEED)"}, "42"),
+        # an aggregate of several activities: the first
+        (
+            {"updateMetadata": {"urn": "urn:li:aggregate:(urn:li:activity:1,urn:li:activity:2)"}},
+            "1",
+        ),
+        ({"id": "urn:li:fsd_update:(urn:li:activity:9,MAIN_FEED)"}, "9"),
+        ({"id": "urn:li:fsd_update:(urn:li:sponsored:9)"}, None),
+    ],
+)
+def test_linkedin_activity(update, activity):
+    assert linkedin_activity(update) == activity
+
+
+def test_linkedin_time_is_in_the_activity_id():
+    # 2024-03-03 10:20:12.158 UTC in milliseconds, shifted into the id's first 41 bits
+    millis = 1709461212158
+    assert linkedin_time(str(millis << 22 | 12345)) == millis / 1000
+
+
+def test_linkedin_activity_id_out_of_range_is_an_unparseable_date(tmp_path, store):
+    item = json.loads(_lines()[11])
+    item["data"]["updateMetadata"]["urn"] = "urn:li:activity:" + "9" * 40  # past year 9999
+    path = tmp_path / "li.ndjson"
+    path.write_text(json.dumps(item) + "\n", encoding="utf-8")
+    assert ingest(store, [path]).quarantined == {"unparseable date": 1}

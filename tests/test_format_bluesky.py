@@ -29,6 +29,25 @@ bob's repository:
 5. a repost without subject -> quarantined: invalid record
 6. an ``https://`` uri -> quarantined: invalid record
 7. an image-only post (empty text), ``createdAt`` without offset -> original, read as UTC
+
+Fixture tests/fixtures/bluesky/repo.car, alice's repository as ``getRepo`` exports it
+(``bluesky-car``): written by `tests.car_fixture`, whose docstring lists its blocks.
+
+Fixture tests/fixtures/bluesky/api_views.jsonl, AppView responses one a line (``bluesky-api``):
+
+1. ``getAuthorFeed`` of alice: (1) her post of Jetstream line 3 with counts; (2) bob's reply,
+   reposted by alice (``reasonRepost`` with the repost's uri: the id the repository gives it)
+   with the reply context (alice's post again: mapped once); (3) her quote of carol (the embed
+   view gives carol's handle); (4) carol's post reposted by alice, older API without the
+   repost's uri -> ``repost:<did>:<uri>``; (5) her pinned post (``reasonPin``, kept in raw);
+   (6) bob's reply to a deleted post (``notFoundPost`` as root and parent) -> quarantined
+   once: not a post (not found); dave, the grandparent author with an invalid handle
+2. ``searchPosts``: carol's post again (a duplicate), a post dated "yesterday" (unparseable
+   date), a post view with an ``https://`` uri (invalid record)
+3. ``getPostThread`` of bob's reply: its parent (alice's post), and a reply (alice's reply
+   to bob) whose own reply is a ``blockedPost`` -> not a post (blocked)
+4. ``{"cursor": "end"}`` -> not a post view
+5. a line cut short -> invalid JSON
 """
 
 from __future__ import annotations
@@ -41,17 +60,23 @@ from typing import Any
 import pytest
 
 from infoscope.ingest import detect_format, get_format, ingest, sniff
+from infoscope.ingest.bluesky_car import car_header_length
 from infoscope.ingest.dates import unparseable_date_reason
 from infoscope.ingest.sources import iter_sources
 from infoscope.store import Store
 
+from . import car_fixture
 from .conftest import FIXTURES, rows, run_cli
 
 JETSTREAM = FIXTURES / "bluesky" / "jetstream.jsonl"
 REPO = FIXTURES / "bluesky" / "listrecords.json"
+CAR = FIXTURES / "bluesky" / "repo.car"
+API = FIXTURES / "bluesky" / "api_views.jsonl"
+MINE = ("bluesky-jetstream", "bluesky-repo", "bluesky-car", "bluesky-api")
 ALICE = "did:plc:aliceaaaaaaaaaaaaaaaaaaa"
 BOB = "did:plc:bobbbbbbbbbbbbbbbbbbbbbb"
 CAROL = "did:plc:carolccccccccccccccccccc"
+DAVE = "did:plc:davedddddddddddddddddddd"
 ALICE_POST = f"at://{ALICE}/app.bsky.feed.post/3lbalice01"
 POST_COLUMNS = (
     "post_id, account_id, account_handle, created_at, text, lang, kind, ref_post_id, "
@@ -396,6 +421,7 @@ def _sniffed(tmp_path: Path, text: str) -> Any:
 
 _EVENT = {"did": ALICE, "time_us": 1, "kind": "commit", "commit": {}}
 _RECORD = {"uri": ALICE_POST, "cid": "c", "value": {}}
+_VIEW = {"uri": ALICE_POST, "cid": "c", "author": {"did": ALICE}, "record": {}, "indexedAt": "x"}
 
 
 @pytest.mark.parametrize(
@@ -413,18 +439,31 @@ _RECORD = {"uri": ALICE_POST, "cid": "c", "value": {}}
         (json.dumps({**_RECORD, "uri": "https://x"}) + "\n", None),
         (json.dumps({"records": [{"id": 1}]}) + "\n", None),
         (json.dumps({"did": ALICE, "kind": "commit"}) + "\n", None),
+        # AppView views: pages of feeds, searches and threads, feed items, post views
+        (json.dumps({"feed": [{"post": _VIEW}], "cursor": "x"}) + "\n", "bluesky-api"),
+        (json.dumps({"posts": [_VIEW], "hitsTotal": 1}, indent=1), "bluesky-api"),
+        (json.dumps({"thread": {"post": _VIEW, "replies": []}}) + "\n", "bluesky-api"),
+        (json.dumps([{"feed": [{"post": _VIEW}]}]), "bluesky-api"),
+        (json.dumps({"post": _VIEW, "reason": None}) + "\n", "bluesky-api"),
+        (json.dumps(_VIEW) + "\n", "bluesky-api"),
+        (json.dumps([_VIEW]), "bluesky-api"),
+        # a feed or posts of something else
+        (json.dumps({"feed": [{"id": 1}]}) + "\n", None),
+        (json.dumps({"posts": [{"uri": ALICE_POST, "value": {}}]}) + "\n", None),
     ],
 )
 def test_detection_table(tmp_path, text, expected):
     sn = _sniffed(tmp_path, text)
-    scores = {n: get_format(n).detect(sn) for n in ("bluesky-jetstream", "bluesky-repo")}
+    scores = {n: get_format(n).detect(sn) for n in MINE}
     assert {n for n, s in scores.items() if s > 0} == ({expected} if expected else set())
 
 
 def test_fixtures_are_detected_and_no_other_fixture_is_bluesky():
     assert detect_format(sniff(next(iter_sources(JETSTREAM)))).name == "bluesky-jetstream"
     assert detect_format(sniff(next(iter_sources(REPO)))).name == "bluesky-repo"
-    mine = {"bluesky-jetstream", "bluesky-repo"}
+    assert detect_format(sniff(next(iter_sources(CAR)))).name == "bluesky-car"
+    assert detect_format(sniff(next(iter_sources(API)))).name == "bluesky-api"
+    mine = set(MINE)
     for path in sorted(FIXTURES.rglob("*")):
         if not path.is_file() or path.parent.name == "bluesky":
             continue
@@ -474,3 +513,444 @@ def test_a_capture_of_mostly_likes_is_not_a_failed_ingest(tmp_path):
     broken.write_text(json.dumps(post) + "\n" + '{"did": "x", "time_us": 1, "kind": "co\n' * 3)
     result = run_cli("ingest", str(broken), "--store", str(tmp_path / "b.duckdb"), "-q")
     assert result.exit_code == 1 and "3 of 4 records were quarantined" in result.stderr
+
+
+# -- repository export as a CAR file (bluesky-car) ---------------------------------------------
+
+
+def test_car_fixtures_are_what_the_generator_writes():
+    assert CAR.read_bytes() == car_fixture.repo_car()
+    assert car_fixture.DOCTOR_CAR.read_bytes() == car_fixture.doctor_car()
+
+
+@pytest.fixture(scope="module")
+def car(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with Store.open(tmp_path_factory.mktemp("car") / "s.duckdb") as store:
+        summary = ingest(store, [CAR])
+        yield store, summary
+
+
+def test_car_summary(car):
+    _, summary = car
+    assert summary.formats == {"bluesky-car": 1}
+    assert (summary.records, summary.posts, summary.accounts, summary.duplicates) == (12, 4, 1, 0)
+    assert dict(summary.quarantined) == {
+        "not a post (like)": 1,
+        "not a post (follow)": 1,
+        "duplicate record content": 1,
+        "invalid block": 1,
+        "invalid record": 1,
+        "unparseable date": 1,
+        "record missing from the CAR": 1,
+    }
+
+
+def test_car_posts_exact(car):
+    store, _ = car
+    c = "bluesky-car"
+    screenshot = "bafkreiceiekgwd7b2xdiiwxre25fzzqah2tx222mwbgriekpq2uslro3zi"
+    bob_reply = f"at://{BOB}/app.bsky.feed.post/3lbbob0004"
+    assert _posts(store) == {
+        # the record of Jetstream line 3, mapped alike (held until its tree entry was read)
+        ALICE_POST: _post(
+            "2024-11-18T10:02:00+00:00",
+            account_id=ALICE,
+            text="Ça commence: merci @bob.bsky.social! Lire "
+            "https://example.org/report?utm_source=bsky #Wahl2025",
+            lang="fr",
+            hashtags=["wahl2025"],
+            mentions=["bob.bsky.social"],
+            urls=["example.org/report", "news.example.com/story"],
+            source_line=None,
+            source_record=4,
+            format=c,
+        ),
+        f"at://{ALICE}/app.bsky.feed.post/3lbalice02": _post(
+            "2024-11-18T10:20:00+00:00",
+            account_id=ALICE,
+            text="Thanks @bob.bsky.social #factcheck",
+            lang="en",
+            kind="reply",
+            ref_post_id=bob_reply,
+            ref_account_id=BOB,
+            hashtags=["factcheck"],
+            mentions=["bob.bsky.social"],
+            media_ids=[screenshot],  # the blob's CID link, as its base32 text
+            source_line=None,
+            source_record=5,
+            format=c,
+        ),
+        f"at://{ALICE}/app.bsky.feed.post/3lbalice03": _post(
+            "2024-11-18T10:25:00+00:00",
+            account_id=ALICE,
+            text="Worth reading",
+            kind="quote",
+            ref_post_id=f"at://{CAROL}/app.bsky.feed.post/3lbcarol05",
+            ref_account_id=CAROL,
+            source_line=None,
+            source_record=6,
+            format=c,
+        ),
+        f"at://{ALICE}/app.bsky.feed.repost/3lbalice04": _post(
+            "2024-11-18T10:30:00+00:00",
+            account_id=ALICE,
+            text=None,
+            kind="retweet",
+            ref_post_id=bob_reply,
+            ref_account_id=BOB,
+            source_line=None,
+            source_record=9,
+            format=c,
+        ),
+    }
+
+
+def test_car_account_holds_profile_and_commit(car):
+    store, _ = car
+    [account] = rows(
+        store, "SELECT account_id, display_name, description, created_at, raw FROM accounts"
+    )
+    assert account["account_id"] == ALICE
+    assert (account["display_name"], account["description"]) == ("Alice A.", "Journalist")
+    assert account["created_at"] == datetime(2023, 5, 1, 8, 0, tzinfo=UTC)
+    raw = json.loads(account["raw"])
+    assert raw["commit"]["rev"] == "3lbalice99zzz" and raw["commit"]["version"] == 3
+    assert raw["commit"]["data"]["$link"].startswith("bafyrei")  # a link, in atproto's JSON
+    assert raw["profile"]["avatar"]["ref"]["$link"].startswith("bafkrei")
+
+
+def test_car_quarantine_exact(car):
+    store, _ = car
+    got = rows(store, "SELECT source_record, reason, raw FROM quarantine ORDER BY 1")
+    reasons = [(q["source_record"], q["reason"].split(" bafy")[0]) for q in got]
+    assert reasons == [
+        (2, "not a post (like): create app.bsky.feed.like"),
+        (3, "duplicate record content: app.bsky.feed.like/3lbalice08 has the same CID as "
+            "app.bsky.feed.like/3lbalice05, mapped once"),
+        (7, "invalid block: block 11's content does not match its CID"),
+        (8, unparseable_date_reason("yesterday")),
+        (10, "not a post (follow): create app.bsky.graph.follow"),
+        (11, "invalid record: not in the repository tree (block"),
+        (12, "record missing from the CAR: app.bsky.feed.post/3lbalice09"),
+    ]  # fmt: skip
+    # the records read whole are kept as listRecords would give them
+    like = json.loads(got[0]["raw"])
+    assert like["uri"] == f"at://{ALICE}/app.bsky.feed.like/3lbalice05"
+    assert like["value"]["subject"]["uri"] == f"at://{BOB}/app.bsky.feed.post/3lbbob0004"
+    assert json.loads(got[5]["raw"])["value"]["text"] == "not in the tree"
+
+
+def test_car_raw_is_the_record_object(car):
+    store, _ = car
+    [row] = rows(store, "SELECT raw FROM posts WHERE post_id = ?", [ALICE_POST])
+    record = json.loads(row["raw"])
+    assert set(record) == {"uri", "cid", "value"} and record["uri"] == ALICE_POST
+    assert record["value"]["embed"]["external"]["title"] == "Story"
+    [row] = rows(store, "SELECT raw FROM posts WHERE post_id LIKE '%3lbalice02'")
+    image = json.loads(row["raw"])["value"]["embed"]["images"][0]
+    assert image["image"]["ref"] == {"$link": image["image"]["ref"]["$link"]}
+    assert image["aspectRatio"] == {"width": 4, "height": 3}
+
+
+def test_car_merges_with_jetstream_and_the_api(store):
+    summary = ingest(store, [JETSTREAM, CAR, API])
+    # the CAR: alice's post (in Jetstream); the API: alice's post, bob's reply, carol's post (in
+    # Jetstream), alice's repost (reason.uri), quote and reply (in the CAR), and the
+    # duplicates within the API file (carol's post in line 2, bob's and alice's in line 3)
+    assert summary.duplicates == 10
+    [row] = rows(store, "SELECT format FROM posts WHERE post_id = ?", [ALICE_POST])
+    assert row["format"] == "bluesky-jetstream"  # the first ingested is kept
+
+
+def test_car_blocks_in_any_order(tmp_path):
+    """Records before their tree nodes, the commit last: the same records are mapped."""
+    data = CAR.read_bytes()
+    header_end = 1 + car_header_length(data)
+    blocks, at = [], header_end
+    while at < len(data):
+        size, length = data[at], 1
+        if size & 0x80:
+            size, length = (size & 0x7F) | (data[at + 1] << 7), 2
+        blocks.append(data[at : at + length + size])
+        at += length + size
+    path = tmp_path / "reversed.car"
+    path.write_bytes(data[:header_end] + b"".join(reversed(blocks)))
+    with Store.open(tmp_path / "s.duckdb") as store:
+        summary = ingest(store, [path])
+        assert (summary.posts, summary.accounts) == (4, 1)
+        assert sum(summary.quarantined.values()) == 7
+
+
+def test_car_cut_short_keeps_what_was_read(tmp_path):
+    data = CAR.read_bytes()
+    path = tmp_path / "cut.car"
+    path.write_bytes(data[: len(data) - 40])  # inside the last block (the follow)
+    with Store.open(tmp_path / "s.duckdb") as store:
+        summary = ingest(store, [path])
+        assert summary.posts == 4
+        assert summary.quarantined["invalid CAR"] == 1
+        # the follow's tree entry names a record the file no longer holds
+        reasons = [r["reason"] for r in rows(store, "SELECT reason FROM quarantine")]
+        assert "record missing from the CAR: app.bsky.graph.follow/3lbalice06" in reasons
+
+
+def test_car_block_over_the_record_limit(tmp_path):
+    with Store.open(tmp_path / "s.duckdb") as store:
+        summary = ingest(store, [CAR], max_record_bytes=300)
+        assert summary.quarantined["record too large"] >= 1
+        assert summary.posts < 4
+
+
+@pytest.mark.parametrize(
+    ("head", "length"),
+    [
+        (b"\x11\xa2eroots\x80gversion\x01", 17),
+        (b"\x11\xa2eroots\x80gversion\x02", None),  # CAR v2 starts otherwise
+        (b"\x11\xa1eroots\x80gversion\x01", None),  # not a map of two keys
+        (b"\x05\xa2eroots\x80gversion\x01", None),  # the header's end before "version"
+        (b"\xff\xff\xff", None),
+        (b"[1, 2]", None),
+        (b"", None),
+    ],
+)
+def test_car_header_marker(head, length):
+    assert car_header_length(head) == length
+
+
+def test_car_header_of_the_fixture():
+    data = CAR.read_bytes()
+    assert car_header_length(data) == data[0] and data[0] < 0x80
+
+
+# -- AppView post views (bluesky-api) ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with Store.open(tmp_path_factory.mktemp("api") / "s.duckdb") as store:
+        summary = ingest(store, [API])
+        yield store, summary
+
+
+def test_api_summary(api):
+    _, summary = api
+    assert summary.formats == {"bluesky-api": 1}
+    assert (summary.records, summary.posts, summary.accounts) == (15, 9, 4)
+    assert summary.duplicates == 3  # carol's post in line 2, bob's and alice's in line 3
+    assert dict(summary.quarantined) == {
+        "not a post (not found)": 1,
+        "not a post (blocked)": 1,
+        "unparseable date": 1,
+        "invalid record": 1,
+        "not a post view": 1,
+        "invalid JSON": 1,
+    }
+
+
+def _counts(replies: int, reposts: int, likes: int, quotes: int) -> dict[str, int]:
+    return {
+        "reply_count": replies,
+        "repost_count": reposts,
+        "like_count": likes,
+        "quote_count": quotes,
+        "bookmark_count": 0,
+    }
+
+
+def test_api_posts_exact(api):
+    store, _ = api
+    a = "bluesky-api"
+    alice, bob, carol = "alice.example.com", "bob.bsky.social", "carol.bsky.social"
+    bob_reply = f"at://{BOB}/app.bsky.feed.post/3lbbob0004"
+    carol_post = f"at://{CAROL}/app.bsky.feed.post/3lbcarol05"
+    common = dict(source_line=1, format=a)
+    assert _posts(store) == {
+        ALICE_POST: _post(
+            "2024-11-18T10:02:00+00:00",
+            account_id=ALICE,
+            account_handle=alice,  # the author's handle, lower-cased
+            text="Ça commence: merci @bob.bsky.social! Lire "
+            "https://example.org/report?utm_source=bsky #Wahl2025",
+            lang="fr",
+            hashtags=["wahl2025"],
+            mentions=["bob.bsky.social"],
+            urls=["example.org/report", "news.example.com/story"],
+            metrics=_counts(1, 2, 10, 1),
+            source_record=1,
+            **common,
+        ),
+        bob_reply: _post(
+            "2024-11-18T10:03:00+00:00",
+            account_id=BOB,
+            account_handle=bob,
+            text="Agreed with @alice.example.com",
+            lang="en",
+            kind="reply",
+            ref_post_id=ALICE_POST,
+            ref_account_id=ALICE,
+            mentions=["alice.example.com"],
+            media_ids=["bafkreiimage1", "bafkreiimage2"],
+            metrics=_counts(1, 1, 3, 0),
+            source_record=2,
+            **common,
+        ),
+        # reason.uri: the repost record's own AT URI
+        f"at://{ALICE}/app.bsky.feed.repost/3lbalice04": _post(
+            "2024-11-18T10:30:01+00:00",  # reason.indexedAt
+            account_id=ALICE,
+            account_handle=alice,
+            text=None,
+            kind="retweet",
+            ref_post_id=bob_reply,
+            ref_account_id=BOB,
+            ref_account_handle=bob,
+            source_record=2,
+            **common,
+        ),
+        f"at://{ALICE}/app.bsky.feed.post/3lbalice03": _post(
+            "2024-11-18T10:25:00+00:00",
+            account_id=ALICE,
+            account_handle=alice,
+            text="Worth reading",
+            kind="quote",
+            ref_post_id=carol_post,
+            ref_account_id=CAROL,
+            ref_account_handle=carol,  # from the embed view
+            metrics=_counts(0, 0, 1, 0),
+            source_record=3,
+            **common,
+        ),
+        carol_post: _post(
+            "2024-11-18T10:04:00+00:00",
+            account_id=CAROL,
+            account_handle=carol,
+            text="Look at this",
+            kind="quote",
+            ref_post_id=ALICE_POST,
+            ref_account_id=ALICE,
+            ref_account_handle=alice,
+            media_ids=["bafkreivideo1"],
+            metrics=_counts(0, 1, 4, 0),
+            source_record=4,
+            **common,
+        ),
+        # an older API's repost, without the repost's uri
+        f"repost:{ALICE}:{carol_post}": _post(
+            "2024-11-18T10:35:00+00:00",
+            account_id=ALICE,
+            account_handle=alice,
+            text=None,
+            kind="retweet",
+            ref_post_id=carol_post,
+            ref_account_id=CAROL,
+            ref_account_handle=carol,
+            source_record=4,
+            **common,
+        ),
+        f"at://{ALICE}/app.bsky.feed.post/3lbalice00": _post(
+            "2024-01-02T09:00:00+00:00",
+            account_id=ALICE,
+            account_handle=alice,
+            text="About me: reporter. Tips welcome",
+            lang="en",
+            metrics=_counts(0, 0, 2, 0),
+            source_record=5,
+            **common,
+        ),
+        f"at://{BOB}/app.bsky.feed.post/3lbbob0009": _post(
+            "2024-11-18T12:00:00+00:00",
+            account_id=BOB,
+            account_handle=bob,
+            text="This was answered elsewhere",
+            kind="reply",
+            ref_post_id=f"at://{DAVE}/app.bsky.feed.post/3lbdave0001",  # deleted since
+            ref_account_id=DAVE,
+            metrics=_counts(0, 0, 0, 0),
+            source_record=6,
+            **common,
+        ),
+        # from the thread (line 3): alice's reply to bob
+        f"at://{ALICE}/app.bsky.feed.post/3lbalice02": _post(
+            "2024-11-18T10:20:00+00:00",
+            account_id=ALICE,
+            account_handle=alice,
+            text="Thanks @bob.bsky.social #factcheck",
+            lang="en",
+            kind="reply",
+            ref_post_id=bob_reply,
+            ref_account_id=BOB,
+            hashtags=["factcheck"],
+            mentions=["bob.bsky.social"],
+            metrics=_counts(1, 0, 0, 0),
+            source_line=3,
+            source_record=12,
+            format=a,
+        ),
+    }
+
+
+def test_api_accounts_exact(api):
+    store, _ = api
+    got = rows(
+        store,
+        "SELECT account_id, handle, display_name, created_at FROM accounts ORDER BY account_id",
+    )
+    assert got == [
+        {"account_id": ALICE, "handle": "alice.example.com", "display_name": "Alice A.",
+         "created_at": datetime(2023, 5, 1, 8, 0, tzinfo=UTC)},
+        {"account_id": BOB, "handle": "bob.bsky.social", "display_name": "Bob",
+         "created_at": datetime(2023, 6, 1, 8, 0, tzinfo=UTC)},
+        # an empty display name is unknown; carol's labels stay in raw
+        {"account_id": CAROL, "handle": "carol.bsky.social", "display_name": None,
+         "created_at": None},
+        # the grandparent author: "handle.invalid" is no handle
+        {"account_id": DAVE, "handle": None, "display_name": "Dave", "created_at": None},
+    ]  # fmt: skip
+    [carol] = rows(store, "SELECT raw FROM accounts WHERE account_id = ?", [CAROL])
+    assert json.loads(carol["raw"])["labels"][0]["val"] == "!no-unauthenticated"
+
+
+def test_api_quarantine_exact(api):
+    store, _ = api
+    got = rows(store, "SELECT source_line, source_record, reason FROM quarantine ORDER BY 2")
+    assert [(q["source_line"], q["source_record"], q["reason"]) for q in got] == [
+        (1, 6, f"not a post (not found): at://{DAVE}/app.bsky.feed.post/3lbdave0001"),
+        (2, 8, unparseable_date_reason("yesterday")),
+        (2, 9, "invalid record: post view without an at:// post uri"),
+        (3, 13, f"not a post (blocked): at://{DAVE}/app.bsky.feed.post/3lbdave0002"),
+        (4, 14, "not a post view: no feed, posts or post"),
+        (5, 15, "invalid JSON: unexpected end of data: line 1 column 72 (char 71)"),
+    ]
+
+
+def test_api_raw_keeps_the_feed_item(api):
+    store, _ = api
+    feed = json.loads(_lines(API)[0])["feed"]
+    [main] = rows(store, "SELECT raw FROM posts WHERE source_record = 5")
+    assert json.loads(main["raw"]) == feed[4]  # the pinned post's item: its reasonPin kept
+    [repost] = rows(store, "SELECT raw FROM posts WHERE kind = 'retweet' AND source_record = 2")
+    assert json.loads(repost["raw"]) == feed[1]["reason"]
+    [reply] = rows(store, "SELECT raw FROM posts WHERE source_record = 12")
+    node = json.loads(reply["raw"])
+    assert "replies" not in node and node["post"]["uri"].endswith("3lbalice02")
+
+
+def test_api_each_view_alone(tmp_path):
+    """A feed item, a thread node or a post view one a line, or an array of post views."""
+    feed = json.loads(_lines(API)[0])["feed"]
+    thread = json.loads(_lines(API)[2])["thread"]
+    path = tmp_path / "views.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(v) for v in (feed[1], thread, feed[2]["post"])) + "\n",
+        encoding="utf-8",
+    )
+    with Store.open(tmp_path / "s.duckdb") as store:
+        summary = ingest(store, [path])
+        assert summary.formats == {"bluesky-api": 1}
+        # bob's reply with alice's post as its context, alice's repost; the thread: alice's
+        # post and bob's reply again, her reply and the blocked one; alice's quote
+        assert (summary.posts, summary.duplicates) == (5, 2)
+    path = tmp_path / "views.json"
+    path.write_text(json.dumps([f["post"] for f in feed]), encoding="utf-8")
+    with Store.open(tmp_path / "t.duckdb") as store:
+        assert ingest(store, [path]).posts == 6

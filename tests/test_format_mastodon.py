@@ -5,14 +5,23 @@ Fixture tests/fixtures/mastodon/statuses.json is one API page (a JSON array) as
 
 1. alice (local: ``acct`` "alice") posts: a hashtag, a mention of remote bob, a shortened link
    (hidden spans), a ``<br>`` and two paragraphs, an image, every count -> original
-2. bob (remote: ``acct`` "bob@example.social") replies to 1 -> reply to alice, parent id unknown
+2. bob (remote: ``acct`` "bob@example.social") replies to 1 -> reply to 1 (its uri: status 1,
+   read before, has the local id ``in_reply_to_id`` names) and to alice
 3. Carol (local, capitalised) boosts 1 -> retweet of 1, with 1's text and entities
 4. bob quotes 1 (Mastodon 4.4 ``quote``, accepted) and replies to it -> quote (a quote wins)
-5. alice replies to herself (a thread) -> reply to alice
+5. alice replies to herself (a thread) -> reply to 1 and to alice
 6. Carol's quote still pending approval (no quoted status) -> quote, reference unknown
 7. ``created_at`` "01/05/2024 10:12" -> quarantined: unparseable date
 8. no ``uri`` and no ``url`` -> quarantined: missing post id
 9. an API error object -> quarantined: not a status
+10. alice replies to bob's status 11, which comes after it (timelines are newest first)
+    -> reply to 11's uri, resolved once 11 is read
+11. bob's remote status (its uri on example.social, its local id on mastodon.social)
+12. Carol replies to a status of local alice that is not in the page -> reply to
+    ``https://mastodon.social/users/alice/statuses/<in_reply_to_id>``: alice is local and
+    mastodon.social writes Mastodon's URIs (status 1's uri ends in its own id)
+13. bob replies to remote dave's status, not in the page -> parent unknown (a remote status's
+    local id says nothing of its uri), dave from the mentions
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ import pytest
 
 from infoscope.ingest import detect_format, get_format, ingest, sniff
 from infoscope.ingest.dates import unparseable_date_reason
-from infoscope.ingest.mastodon import account_address, html_to_text
+from infoscope.ingest.mastodon import account_address, html_to_text, map_status
 from infoscope.ingest.sources import iter_sources
 from infoscope.store import Store
 
@@ -34,6 +43,7 @@ from .conftest import FIXTURES, rows, run_cli
 
 FIX = FIXTURES / "mastodon" / "statuses.json"
 S1 = "https://mastodon.social/users/alice/statuses/110000000000000001"
+S11 = "https://example.social/users/bob/statuses/998899"
 ZERO = {"replies_count": 0, "reblogs_count": 0, "favourites_count": 0}
 POST_COLUMNS = (
     "post_id, account_id, account_handle, created_at, text, lang, kind, ref_post_id, "
@@ -84,7 +94,7 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_summary(ingested):
     _, summary = ingested
     assert summary.formats == {"mastodon": 1}
-    assert (summary.records, summary.posts, summary.accounts) == (9, 6, 3)
+    assert (summary.records, summary.posts, summary.accounts) == (13, 10, 3)
     assert dict(summary.quarantined) == {
         "unparseable date": 1,
         "missing post id": 1,
@@ -118,8 +128,8 @@ def test_posts_exact(ingested):
             bob,
             text="@alice which polling stations?",
             kind="reply",
-            # the parent's author, found among the mentions by in_reply_to_account_id; the
-            # parent's id is instance-local, not its uri: unknown
+            ref_post_id=S1,  # in_reply_to_id is status 1's local id: its uri
+            # the parent's author, found among the mentions by in_reply_to_account_id
             ref_account_id=alice,
             ref_account_handle=alice,
             mentions=[alice],
@@ -156,6 +166,7 @@ def test_posts_exact(ingested):
             text="Update: turnout 61%",
             lang="de",
             kind="reply",
+            ref_post_id=S1,
             ref_account_id=alice,  # her own thread
             ref_account_handle=alice,
             source_record=5,
@@ -166,6 +177,45 @@ def test_posts_exact(ingested):
             text="Quote pending approval",
             kind="quote",  # the quoted status is not included: reference unknown
             source_record=6,
+        ),
+        "https://mastodon.social/users/alice/statuses/110000000000000010": _post(
+            "2024-05-01T10:30:00+00:00",
+            alice,
+            text="@bob the count is public",
+            kind="reply",
+            ref_post_id=S11,  # its parent came after it
+            ref_account_id=bob,
+            ref_account_handle=bob,
+            mentions=[bob],
+            source_record=10,
+        ),
+        S11: _post(
+            "2024-05-01T10:25:00+00:00",
+            bob,
+            text="Where is the count published?",
+            source_record=11,
+        ),
+        "https://mastodon.social/users/Carol/statuses/110000000000000012": _post(
+            "2024-05-01T10:40:00+00:00",
+            carol,
+            text="@alice agreed",
+            kind="reply",
+            # not in the page: the uri local alice's status has on mastodon.social
+            ref_post_id="https://mastodon.social/users/alice/statuses/110000000000000050",
+            ref_account_id=alice,
+            ref_account_handle=alice,
+            mentions=[alice],
+            source_record=12,
+        ),
+        "https://example.social/users/bob/statuses/998900": _post(
+            "2024-05-01T10:45:00+00:00",
+            bob,
+            text="@dave source?",
+            kind="reply",  # a remote parent not in the page: unknown
+            ref_account_id="dave@other.example",
+            ref_account_handle="dave@other.example",
+            mentions=["dave@other.example"],
+            source_record=13,
         ),
     }
 
@@ -247,7 +297,7 @@ def test_json_lines_and_date_format(tmp_path):
     with Store.open(tmp_path / "a.duckdb") as store:
         summary = ingest(store, [path])
         assert summary.formats == {"mastodon": 1}
-        assert (summary.posts, sum(summary.quarantined.values())) == (6, 3)
+        assert (summary.posts, sum(summary.quarantined.values())) == (10, 3)
         lines = rows(store, "SELECT source_line, source_record FROM posts ORDER BY 2")
         assert all(r["source_line"] == r["source_record"] for r in lines)
     with Store.open(tmp_path / "b.duckdb") as store:
@@ -325,4 +375,91 @@ def test_cli_ingest_json_summary(tmp_path: Path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["formats"] == {"mastodon": 1}
-    assert (data["records"], data["posts"], data["accounts"], data["quarantined"]) == (9, 6, 3, 3)
+    assert (data["records"], data["posts"], data["accounts"], data["quarantined"]) == (
+        13,
+        10,
+        3,
+        3,
+    )
+
+
+# -- reply parents: local ids mapped to URIs --------------------------------------------------
+
+
+def _replies_linked(store: Store) -> set[tuple[str, str]]:
+    """(reply, parent) of every reply whose parent is a stored post."""
+    got = rows(
+        store,
+        "SELECT r.post_id AS reply, p.post_id AS parent FROM posts r "
+        "JOIN posts p ON p.post_id = r.ref_post_id WHERE r.kind = 'reply'",
+    )
+    return {(r["reply"], r["parent"]) for r in got}
+
+
+@pytest.mark.parametrize("order", ["as served", "reversed"])
+def test_replies_link_to_their_parent_whatever_the_order(tmp_path, order):
+    statuses = [s for s in _statuses() if "uri" in s and s.get("created_at", "").endswith("Z")]
+    if order == "reversed":
+        statuses.reverse()
+    path = tmp_path / "statuses.jsonl"
+    path.write_text("\n".join(json.dumps(s) for s in statuses) + "\n", encoding="utf-8")
+    with Store.open(tmp_path / "s.duckdb") as store:
+        ingest(store, [path])
+        assert _replies_linked(store) == {
+            ("https://example.social/users/bob/statuses/998877", S1),
+            ("https://mastodon.social/users/alice/statuses/110000000000000005", S1),
+            ("https://mastodon.social/users/alice/statuses/110000000000000010", S11),
+        }
+
+
+def test_a_constructed_parent_uri_is_the_key_the_parent_is_stored_under(tmp_path):
+    """Status 12's parent, read later from another server's timeline, merges with the uri
+    built from mastodon.social's host and the local id."""
+    parent = dict(_statuses()[4])
+    parent.update(
+        id="555",  # its id on the other server
+        in_reply_to_id=None,
+        in_reply_to_account_id=None,
+        uri="https://mastodon.social/users/alice/statuses/110000000000000050",
+        account={**parent["account"], "acct": "alice@mastodon.social", "id": "777"},
+    )
+    later = tmp_path / "other_server.json"
+    later.write_text(json.dumps([parent]), encoding="utf-8")
+    with Store.open(tmp_path / "s.duckdb") as store:
+        ingest(store, [FIX, later])
+        linked = _replies_linked(store)
+        assert (
+            "https://mastodon.social/users/Carol/statuses/110000000000000012",
+            "https://mastodon.social/users/alice/statuses/110000000000000050",
+        ) in linked
+
+
+def test_no_uri_is_built_for_a_server_of_another_uri_scheme(tmp_path):
+    """Pleroma and Akkoma write ``/objects/<uuid>`` URIs: a local parent's URI cannot be built
+    from its id there, so it stays unknown."""
+    statuses = _statuses()
+    pleroma = []
+    for status in (statuses[0], statuses[11]):  # alice's status 1 and Carol's reply 12
+        status = json.loads(json.dumps(status).replace("mastodon.social", "pleroma.example"))
+        status["uri"] = f"https://pleroma.example/objects/uuid-{status['id'][-2:]}"
+        pleroma.append(status)
+    path = tmp_path / "pleroma.json"
+    path.write_text(json.dumps(pleroma), encoding="utf-8")
+    with Store.open(tmp_path / "s.duckdb") as store:
+        ingest(store, [path], platform="pleroma")
+        got = rows(store, "SELECT ref_post_id, ref_account_id FROM posts WHERE kind = 'reply'")
+        assert got == [{"ref_post_id": None, "ref_account_id": "alice@pleroma.example"}]
+
+
+def test_waiting_replies_are_bounded():
+    """Past `max_waiting` replies waiting for their parent, the oldest goes on unresolved."""
+    from infoscope.ingest.mastodon import ReplyParents
+    from infoscope.records import Provenance
+
+    statuses = _statuses()
+    parents = ReplyParents(max_waiting=0)
+    reply = statuses[9]  # alice's reply to 11, which has not been read
+    mapped = list(map_status(reply, json.dumps(reply), Provenance("x", 10)))
+    [post, *_] = list(parents.add(reply, mapped))
+    assert post.ref_post_id is None  # went on at once: bob is remote, no URI to build
+    assert list(parents.add(statuses[10], [])) == [] and list(parents.finish()) == []

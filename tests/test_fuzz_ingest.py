@@ -129,6 +129,8 @@ FUZZED = [
     Fuzzed("twitter-v2", "twitter/v2_pages.jsonl"),
     Fuzzed("bluesky-jetstream", "bluesky/jetstream.jsonl"),
     Fuzzed("bluesky-repo", "bluesky/listrecords.json"),
+    Fuzzed("bluesky-car", "bluesky/repo.car"),
+    Fuzzed("bluesky-api", "bluesky/api_views.jsonl"),
     Fuzzed("mastodon", "mastodon/statuses.json"),
     Fuzzed("telethon", "telethon/messages.jsonl"),
     Fuzzed("tiktok-research", "tiktok/research_videos.jsonl"),

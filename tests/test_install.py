@@ -63,6 +63,8 @@ DETECTED = {
     "4cat-ndjson": "fourcat/zeeschuimer.ndjson",
     "bluesky-jetstream": "bluesky/jetstream.jsonl",
     "bluesky-repo": "bluesky/listrecords.json",
+    "bluesky-car": "bluesky/repo.car",
+    "bluesky-api": "bluesky/api_views.jsonl",
     "mastodon": "mastodon/statuses.json",
     "telethon": "telethon/messages.jsonl",
     "shares": "shares/election_long.csv",

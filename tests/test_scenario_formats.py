@@ -112,15 +112,16 @@ def test_mastodon_statuses_are_what_the_api_returns(scenarios) -> None:
         assert ("@" in account["acct"]) != local  # remote accounts are user@server
 
 
-def test_mastodon_replies_keep_the_replied_to_account_but_not_the_post(scenarios) -> None:
+def test_mastodon_replies_keep_the_replied_to_account_and_post(scenarios) -> None:
     store = scenarios["mastodon"]["store"]
     found = rows(
         store,
-        "SELECT count(*) AS n, count(ref_account_id) AS account, count(ref_post_id) AS post "
-        "FROM posts WHERE kind = 'reply'",
+        "SELECT count(*) AS n, count(r.ref_account_id) AS account, count(p.post_id) AS post "
+        "FROM posts r LEFT JOIN posts p ON p.post_id = r.ref_post_id WHERE r.kind = 'reply'",
     )[0]
-    # The API gives the parent's instance-local id, not its URI: no post to join on.
-    assert found["n"] > 0 and found["account"] == found["n"] and found["post"] == 0
+    # The API gives the parent's instance-local id; the importer maps it to the parent's URI
+    # (the parent is in the same timeline), so every reply joins its parent.
+    assert found["n"] > 0 and found["account"] == found["n"] and found["post"] == found["n"]
 
 
 def test_bluesky_events_are_jetstream_commits_with_rich_text(scenarios) -> None:

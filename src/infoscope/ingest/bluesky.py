@@ -17,8 +17,9 @@ Two registered formats share one mapping of the ``app.bsky`` records (the lexico
   item has ``uri`` and ``value``, or by ``uri`` (an ``at://`` URI), ``cid`` and ``value``.
   JSON Lines are read line by line; a pretty-printed or minified page (or several) is streamed
   record by record, so one page merging a whole repository is never held whole. (The binary CAR
-  files of ``com.atproto.sync.getRepo`` are not read: list the records as JSON first, e.g.
-  ``goat`` or the SDKs' ``list_records``.)
+  files of ``com.atproto.sync.getRepo`` are read by ``bluesky-car``, `infoscope.ingest
+  .bluesky_car`, and the AppView's post views by ``bluesky-api``, `infoscope.ingest
+  .bluesky_api`, both with `map_record`.)
 
 Mapping (``platform`` ``bluesky``)
 -----------------------------------

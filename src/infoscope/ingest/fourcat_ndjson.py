@@ -10,7 +10,8 @@ page), "source_url" (the request), "user_agent", "data": {...the platform's own 
 with ``timestamp_collected``, ``item_id`` or ``source_platform_url``.
 
 Field reference: Zeeschuimer's ``js/zs-background.js`` (the envelope) and capture modules, and
-4CAT's ``map_item`` of each data source (datasources/tiktok, instagram, twitter-import).
+4CAT's ``map_item`` of each data source (datasources/tiktok, instagram, twitter-import,
+threads, linkedin).
 
 Platforms mapped (``platform`` is the source platform without its domain, X as ``twitter`` like
 the other Twitter formats, so the same tweet or account merges with them):
@@ -44,22 +45,63 @@ the other Twitter formats, so the same tweet or account merges with them):
   shortcode (``code``), as in 4CAT and the post's URL; ``account_id`` the user's ``pk``/``id``,
   ``account_handle`` ``username``; hashtags, mentions and URLs are extracted from the caption.
 
-Other platforms (LinkedIn, Threads, Douyin, 9GAG, Imgur, Gab, Truth Social, Pinterest,
-RedNote...) are quarantined as ``platform <source_platform> not mapped yet``, counted per
+- **Instagram comments** (``instagram-comments``): the comments the web API returns under a
+  post, as Zeeschuimer rewrites them (``comment_id``/``pk``, ``text``, ``created_at``, ``user``
+  as ``{id, unique_id, nickname, verified, is_private, avatar_thumb}`` or the API's ``{pk,
+  username, full_name, is_verified}``, ``post_id``/``media_id``, ``post_shortcode``,
+  ``parent_comment_id``). ``post_id`` is the comment's id; ``account_id`` the user's id (the
+  key of Instagram posts' authors); kind ``reply`` to ``parent_comment_id`` (a reply to a
+  comment), else to the post: its shortcode, ``post_shortcode`` when the page gave it, else the
+  media id written as a shortcode (the id in base 64 with Instagram's URL alphabet, which is
+  what the shortcode is), so comments link to the posts captured from ``instagram.com``;
+  ``metrics`` ``like_count`` (``comment_like_count``), ``reply_count``
+  (``child_comment_count``).
+- **Threads** (``threads.net``, ``threads.com``), the web API's post (``pk``, ``code``,
+  ``taken_at``, ``caption.text``, ``user``, ``like_count``, ``text_post_app_info``): ``post_id``
+  the ``code`` (as in 4CAT and the post's URL), ``account_id`` the user's ``pk``,
+  ``account_handle`` ``username``. Kind: ``retweet`` when ``text_post_app_info.share_info
+  .reposted_post`` holds a post (text, entities and link of the reposted post), ``quote`` when
+  ``quoted_post`` does, each referring to that post's ``code`` and author; else ``reply`` when
+  ``is_reply`` or ``reply_to_author`` (the parent's author is given, not the parent: its id
+  stays unknown). The link card's URL (``link_preview_attachment.url``, unwrapped from
+  ``l.threads.com/?u=``) is added to the caption's; ``metrics`` ``like_count``,
+  ``reply_count`` (``direct_reply_count``), ``repost_count``, ``quote_count``, ``share_count``
+  (``reshare_count``). Authors of posts and of reposted and quoted posts are accounts.
+- **LinkedIn** (``linkedin.com``): a feed update of the Voyager API with Zeeschuimer's
+  references resolved (``actor``, ``commentary.text``, ``content``, ``*socialDetail``,
+  ``*resharedUpdate``, ``updateMetadata.urn``). ``post_id`` is the activity id (the number of
+  ``urn:li:activity:<id>``, as in 4CAT and ``linkedin.com/feed/update/urn:li:activity:<id>``);
+  ``created_at`` comes from that id, whose first 41 bits are the milliseconds of posting (the
+  feed itself shows only "2d ago", which 4CAT turns into an estimate); ``account_id`` the path
+  of the actor's profile URL, ``in/<id>`` or ``company/<id>`` lower-cased (``account_handle``
+  as written), with the actor's name, headline and profile URL as the `Account`. Hashtags and
+  mentions come from the commentary's ``attributes`` / ``attributesV2`` (mentions as the
+  accounts' ids), URLs from the text and the link card (``content.navigationContext`` or
+  ``articleComponent``). A reshare (``*resharedUpdate``) is a ``quote`` when it adds words of
+  its own, else a ``retweet`` carrying the reshared update's text, each referring to the
+  reshared activity and its actor. ``metrics``: ``comment_count``, ``share_count``,
+  ``like_count`` (all reactions) and ``reaction_<type>`` per reaction, or the older
+  ``socialDetail`` totals. A feed item without an actor (a suggestion block, an aggregate) is
+  quarantined as ``not a post``; the header (``"Jane reposted this"``) stays in ``raw``.
+
+Other platforms (Douyin, 9GAG, Imgur, Gab, Truth Social, Pinterest, RedNote, Facebook...) are
+quarantined as ``platform <source_platform> not mapped yet``, counted per
 platform in the summary, never silently dropped. An item whose ``data`` is not an object, or
 that lacks an id or a readable time, is quarantined with the reason. Ads are kept as posts:
 the platform's flag (``isAd``, ``promoted``, ``product_type``) stays in ``raw``.
 
 ``raw`` is the whole line as read, envelope included (``timestamp_collected``,
 ``source_platform_url``...). Times are seconds since the epoch (UTC), except X's
-``created_at`` (``Wed Oct 10 20:19:24 +0000 2018``); text times are read with
-``--date-format`` when given. Provenance: one record a line.
+``created_at`` (``Wed Oct 10 20:19:24 +0000 2018``) and LinkedIn's (from the activity id);
+text times are read with ``--date-format`` when given. Provenance: one record a line.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from infoscope.ingest._json_records import (
     Bad,
@@ -72,7 +114,7 @@ from infoscope.ingest._json_records import (
     iter_json_records,
     text_or_none,
 )
-from infoscope.ingest._social_json import keys_at, post_time
+from infoscope.ingest._social_json import keys_at, merge_urls, post_time
 from infoscope.ingest.dates import unparseable_date_reason
 from infoscope.ingest.formats import (
     JSON_KINDS,
@@ -88,7 +130,14 @@ from infoscope.ingest.tiktok_research import tiktok_account_id
 from infoscope.ingest.twitter_v1 import account_from_user, map_status
 from infoscope.records import Account, Post, Provenance
 
-__all__ = ["FourCatNdjson", "platform_of", "v1_status"]
+__all__ = [
+    "FourCatNdjson",
+    "instagram_shortcode",
+    "linkedin_activity",
+    "linkedin_time",
+    "platform_of",
+    "v1_status",
+]
 
 _ENVELOPE = frozenset({"timestamp_collected", "item_id", "source_platform_url"})
 # Zeeschuimer's capture module -> infoscope platform.
@@ -98,6 +147,8 @@ _PLATFORMS = {
     "twitter.com": "twitter",
     "x.com": "twitter",
     "instagram.com": "instagram",
+    "instagram-comments": "instagram",
+    "threads.com": "threads",
 }
 _TIKTOK_STATS = (
     ("diggCount", "like_count"),
@@ -399,6 +450,330 @@ def _instagram(data: dict[str, Any], item: _Item, platform: str) -> Iterator[Par
         )
 
 
+# -- Instagram comments ------------------------------------------------------------------------
+
+_SHORTCODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def instagram_shortcode(media_id: str) -> str | None:
+    """The shortcode of an Instagram media id (``3301234567890123456``, or with the owner's id
+    after an underscore): the number written in base 64 with Instagram's URL alphabet, as in
+    its post URLs (``/p/<shortcode>/``). None when it is not a media id."""
+    digits = media_id.split("_", 1)[0]
+    if not digits.isdigit() or int(digits) == 0:
+        return None
+    number, code = int(digits), ""
+    while number:
+        number, rest = divmod(number, 64)
+        code = _SHORTCODE_ALPHABET[rest] + code
+    return code
+
+
+def _instagram_comment(data: dict[str, Any], item: _Item, platform: str) -> Iterator[ParsedItem]:
+    comment_id = (
+        id_text(data.get("comment_id")) or id_text(data.get("pk")) or id_text(data.get("id"))
+    )
+    started = item.start(comment_id, data.get("created_at", data.get("created_at_utc")))
+    if isinstance(started, Quarantined):
+        yield started
+        return
+    post_id, created = started
+    # Zeeschuimer rewrites the user as {id, unique_id, nickname, ...}; the API's own is kept
+    # ({pk, username, full_name, is_verified}).
+    user = as_dict(data.get("user")) or as_dict(data.get("owner"))
+    account_id = id_text(user.get("id")) or id_text(user.get("pk")) or id_text(user.get("pk_id"))
+    handle = text_or_none(user.get("unique_id")) or text_or_none(user.get("username"))
+    media = id_text(data.get("post_id")) or id_text(data.get("media_id"))
+    shortcode = text_or_none(data.get("post_shortcode")) or (
+        instagram_shortcode(media) if media else None
+    )
+    parent = id_text(data.get("parent_comment_id"))
+    text = data.get("text")
+    metrics = {
+        name: n
+        for key, name in (
+            ("comment_like_count", "like_count"),
+            ("child_comment_count", "reply_count"),
+        )
+        if (n := int_or_none(data.get(key))) is not None
+    }
+    yield Post(
+        platform=platform,
+        post_id=post_id,
+        account_id=account_id,
+        account_handle=handle,
+        created_at=created,
+        text=text if isinstance(text, str) else None,
+        kind="reply",
+        ref_post_id=parent or shortcode,
+        metrics=metrics or None,
+        raw=item.raw,
+        provenance=item.prov,
+    )
+    if account_id is not None:
+        yield Account(
+            platform,
+            account_id,
+            handle=handle,
+            display_name=text_or_none(user.get("nickname")) or text_or_none(user.get("full_name")),
+            verified=bool_or_none(user.get("verified", user.get("is_verified"))),
+            raw=dumps(user),
+            provenance=item.provenance(),
+        )
+
+
+# -- Threads -----------------------------------------------------------------------------------
+
+_THREADS_COUNTS = (
+    ("direct_reply_count", "reply_count"),
+    ("repost_count", "repost_count"),
+    ("quote_count", "quote_count"),
+    ("reshare_count", "share_count"),
+)
+
+
+def _threads_link(url: str) -> str:
+    """The target of a link card: Threads wraps it in ``l.threads.com/?u=<target>``."""
+    parts = urlsplit(url)
+    if parts.hostname in ("l.threads.com", "l.threads.net", "l.instagram.com"):
+        target = parse_qs(parts.query).get("u")
+        if target:
+            return target[0]
+    return url
+
+
+def _threads_user(post: dict[str, Any]) -> tuple[str | None, str | None, dict[str, Any]]:
+    user = as_dict(post.get("user"))
+    return (
+        id_text(user.get("pk")) or id_text(user.get("id")),
+        text_or_none(user.get("username")),
+        user,
+    )
+
+
+def _threads(data: dict[str, Any], item: _Item, platform: str) -> Iterator[ParsedItem]:
+    started = item.start(text_or_none(data.get("code")), data.get("taken_at"))
+    if isinstance(started, Quarantined):
+        yield started
+        return
+    post_id, created = started
+    account_id, handle, user = _threads_user(data)
+    info = as_dict(data.get("text_post_app_info"))
+    share = as_dict(info.get("share_info"))
+    reposted, quoted = as_dict(share.get("reposted_post")), as_dict(share.get("quoted_post"))
+    content = reposted if text_or_none(reposted.get("code")) else data
+    kind, ref = "original", {}
+    ref_id = ref_handle = None
+    if content is reposted:
+        kind, ref = "retweet", reposted
+    elif text_or_none(quoted.get("code")):
+        kind, ref = "quote", quoted
+    elif info.get("is_reply") is True or isinstance(info.get("reply_to_author"), dict):
+        kind = "reply"  # the parent's author is given, not the parent itself
+        parent_author = as_dict(info.get("reply_to_author"))
+        ref_id = id_text(parent_author.get("pk")) or id_text(parent_author.get("id"))
+        ref_handle = text_or_none(parent_author.get("username"))
+    if ref:
+        ref_id, ref_handle, _ = _threads_user(ref)
+    caption = as_dict(content.get("caption")).get("text")
+    text = caption if isinstance(caption, str) and caption else None
+    card = as_dict(as_dict(content.get("text_post_app_info")).get("link_preview_attachment"))
+    link = text_or_none(card.get("url"))
+    counts = {name: int_or_none(info.get(key)) for key, name in _THREADS_COUNTS}
+    counts["like_count"] = int_or_none(data.get("like_count"))
+    metrics = {k: v for k, v in counts.items() if v is not None}
+    yield Post(
+        platform=platform,
+        post_id=post_id,
+        account_id=account_id,
+        account_handle=handle,
+        created_at=created,
+        text=text,
+        kind=kind,
+        ref_post_id=text_or_none(ref.get("code")) if ref else None,
+        ref_account_id=ref_id,
+        ref_account_handle=ref_handle,
+        urls=merge_urls([_threads_link(link)] if link else [], text),
+        metrics=metrics or None,
+        raw=item.raw,
+        provenance=item.prov,
+    )
+    for who in (user, as_dict(ref.get("user")) if ref else {}):
+        who_id = id_text(who.get("pk")) or id_text(who.get("id"))
+        if who_id is not None:
+            yield Account(
+                platform,
+                who_id,
+                handle=text_or_none(who.get("username")),
+                display_name=text_or_none(who.get("full_name")),
+                verified=bool_or_none(who.get("is_verified")),
+                raw=dumps(who),
+                provenance=item.provenance(),
+            )
+
+
+# -- LinkedIn ----------------------------------------------------------------------------------
+
+_ACTIVITY = re.compile(r"urn:li:activity:([0-9]+)")
+_LINKEDIN_COUNTS = (
+    ("numComments", "comment_count"),
+    ("numShares", "share_count"),
+    ("numLikes", "like_count"),
+)
+
+
+def linkedin_activity(update: dict[str, Any]) -> str | None:
+    """The activity id of a LinkedIn update (the number in ``urn:li:activity:<id>`` of its
+    ``updateMetadata.urn``, ``preDashEntityUrn``, ``entityUrn`` or Zeeschuimer's ``id``; of an
+    aggregate of several, the first)."""
+    for key in ("updateMetadata", "preDashEntityUrn", "entityUrn", "id"):
+        value = update.get(key)
+        value = as_dict(value).get("urn") if key == "updateMetadata" else value
+        found = _ACTIVITY.search(value) if isinstance(value, str) else None
+        if found:
+            return found.group(1)
+    return None
+
+
+def linkedin_time(activity: str) -> float:
+    """When a LinkedIn activity was posted, in seconds since the epoch: its id's first 41 bits
+    are the milliseconds (the feed shows only "2d ago")."""
+    return (int(activity) >> 22) / 1000
+
+
+def _linkedin_actor(update: dict[str, Any]) -> tuple[str | None, str | None, dict[str, Any]]:
+    """(account id, handle, actor) of an update: the path of the actor's profile URL
+    (``in/jane-doe``, ``company/acme``: its first two segments), lower-cased as the id."""
+    actor = as_dict(update.get("actor"))
+    target = text_or_none(as_dict(actor.get("navigationContext")).get("actionTarget"))
+    parts = urlsplit(target).path.strip("/").split("/") if target else []
+    if len(parts) < 2 or not parts[1]:
+        return None, None, actor
+    path = "/".join(parts[:2])  # in/<id>, company/<id>, school/<id>, showcase/<id>
+    return path.lower(), path, actor
+
+
+def _linkedin_entities(update: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Hashtags and mentions of an update's commentary: ``attributes`` (``HASHTAG``,
+    ``PROFILE_MENTION``, ``COMPANY_NAME``) or ``attributesV2`` (``detailData`` with
+    ``*hashtag``, ``*profileFullName``, ``*companyName``). Mentions are written as the accounts'
+    ids: ``in/<publicIdentifier>``, ``company/<universalName>``."""
+    text = as_dict(as_dict(update.get("commentary")).get("text"))
+    hashtags: list[str] = []
+    mentions: list[str] = []
+    for attribute in as_list(text.get("attributes")):
+        attribute = as_dict(attribute)
+        kind = attribute.get("type")
+        if kind == "HASHTAG" and isinstance(attribute.get("trackingUrn"), str):
+            hashtags.append(attribute["trackingUrn"].rsplit(":", 1)[-1].lower())
+        elif kind == "PROFILE_MENTION":
+            who = text_or_none(as_dict(attribute.get("*miniProfile")).get("publicIdentifier"))
+            mentions += [f"in/{who.lower()}"] if who else []
+        elif kind == "COMPANY_NAME":
+            who = text_or_none(as_dict(attribute.get("*miniCompany")).get("universalName"))
+            mentions += [f"company/{who.lower()}"] if who else []
+    for attribute in as_list(text.get("attributesV2")):
+        detail = as_dict(as_dict(attribute).get("detailData"))
+        tag = as_dict(detail.get("*hashtag")).get("trackingUrn")
+        person = text_or_none(as_dict(detail.get("*profileFullName")).get("publicIdentifier"))
+        company = text_or_none(as_dict(detail.get("*companyName")).get("universalName"))
+        if isinstance(tag, str):
+            hashtags.append(tag.rsplit(":", 1)[-1].lower())
+        if person:
+            mentions.append(f"in/{person.lower()}")
+        if company:
+            mentions.append(f"company/{company.lower()}")
+    return hashtags, mentions
+
+
+def _linkedin_text(update: dict[str, Any]) -> str | None:
+    text = as_dict(as_dict(update.get("commentary")).get("text")).get("text")
+    return text if isinstance(text, str) and text else None
+
+
+def _linkedin(data: dict[str, Any], item: _Item, platform: str) -> Iterator[ParsedItem]:
+    if not isinstance(data.get("actor"), dict):
+        yield item.quarantine("not a post: LinkedIn item without an actor")
+        return
+    activity = linkedin_activity(data)
+    started = item.start(activity, linkedin_time(activity) if activity else None)
+    if isinstance(started, Quarantined):
+        yield started
+        return
+    post_id, created = started
+    account_id, handle, _ = _linkedin_actor(data)
+    reshared = as_dict(data.get("*resharedUpdate")) or as_dict(data.get("resharedUpdate"))
+    ref_post = linkedin_activity(reshared) if reshared else None
+    own = _linkedin_text(data)
+    kind, ref_id, ref_handle = "original", None, None
+    if ref_post is not None:
+        kind = "quote" if own else "retweet"  # a repost with or without words of its own
+        ref_id, ref_handle, _ = _linkedin_actor(reshared)
+    # A repost carries the reposted update's text, entities and link, as retweets do.
+    shown = reshared if kind == "retweet" else data
+    text = _linkedin_text(shown)
+    hashtags, mentions = _linkedin_entities(shown)
+    content = as_dict(shown.get("content"))
+    link = text_or_none(as_dict(content.get("navigationContext")).get("actionTarget")) or (
+        text_or_none(
+            as_dict(as_dict(content.get("articleComponent")).get("navigationContext")).get(
+                "actionTarget"
+            )
+        )
+    )
+    social = as_dict(data.get("*socialDetail")) or as_dict(data.get("socialDetail"))
+    totals = as_dict(social.get("*totalSocialActivityCounts"))
+    metrics = {
+        name: n for key, name in _LINKEDIN_COUNTS if (n := int_or_none(totals.get(key))) is not None
+    }
+    for reaction in as_list(totals.get("reactionTypeCounts")):
+        reaction = as_dict(reaction)
+        if (
+            isinstance(reaction.get("reactionType"), str)
+            and (n := int_or_none(reaction.get("count"))) is not None
+        ):
+            metrics[f"reaction_{reaction['reactionType'].lower()}"] = n
+    if not totals:  # the older layout
+        older = {
+            "comment_count": as_dict(as_dict(social.get("comments")).get("paging")).get("total"),
+            "share_count": social.get("totalShares"),
+            "like_count": as_dict(as_dict(social.get("likes")).get("paging")).get("total"),
+        }
+        metrics = {k: n for k, v in older.items() if (n := int_or_none(v)) is not None}
+    yield Post(
+        platform=platform,
+        post_id=post_id,
+        account_id=account_id,
+        account_handle=handle,
+        created_at=created,
+        text=text,
+        kind=kind,
+        ref_post_id=ref_post,
+        ref_account_id=ref_id,
+        ref_account_handle=ref_handle,
+        hashtags=hashtags if "commentary" in shown else None,
+        mentions=mentions if "commentary" in shown else None,
+        urls=merge_urls([link] if link else [], text),
+        metrics=metrics or None,
+        raw=item.raw,
+        provenance=item.prov,
+    )
+    for update in (data, reshared) if ref_post is not None else (data,):
+        who_id, who_handle, who = _linkedin_actor(update)
+        if who_id is None:
+            continue
+        yield Account(
+            platform,
+            who_id,
+            handle=who_handle,
+            display_name=text_or_none(as_dict(who.get("name")).get("text")),
+            description=text_or_none(as_dict(who.get("description")).get("text")),
+            url=f"https://www.linkedin.com/{who_handle}",
+            raw=dumps(who),
+            provenance=item.provenance(),
+        )
+
+
 _Mapper = Callable[[dict[str, Any], _Item, str], Iterator[ParsedItem]]
 _MAPPERS: dict[str, _Mapper] = {
     "tiktok.com": _tiktok_video,
@@ -406,6 +781,10 @@ _MAPPERS: dict[str, _Mapper] = {
     "twitter.com": _twitter,
     "x.com": _twitter,
     "instagram.com": _instagram,
+    "instagram-comments": _instagram_comment,
+    "threads.net": _threads,
+    "threads.com": _threads,
+    "linkedin.com": _linkedin,
 }
 
 
@@ -413,7 +792,8 @@ class FourCatNdjson(RecordFormat):
     name = "4cat-ndjson"
     containers = JSON_KINDS
     description = (
-        "4CAT / Zeeschuimer NDJSON captures (TikTok videos and comments, X/Twitter, Instagram)"
+        "4CAT / Zeeschuimer NDJSON captures (TikTok videos and comments, X/Twitter, Instagram "
+        "posts and comments, Threads, LinkedIn)"
     )
 
     def detect(self, sniff: Sniff) -> int:

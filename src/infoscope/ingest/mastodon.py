@@ -40,10 +40,27 @@ Mapping
   own ``content`` is empty). A quote (Mastodon 4.4+: ``quote`` with ``state`` and
   ``quoted_status``; forks that put a status in ``quote`` are read too) is ``quote`` referring
   to the quoted status, when the server included it. Else ``in_reply_to_id`` makes a
-  ``reply``: the parent's author is ``in_reply_to_account_id`` found among the mentions (or the
-  author's own thread), but the parent's id is instance-local and not its ``uri``, so
-  ``ref_post_id`` stays unknown (``in_reply_to_id`` is in ``raw``). A quote that replies is a
-  quote.
+  ``reply``; the parent's author is ``in_reply_to_account_id`` found among the mentions (or the
+  author's own thread). A quote that replies is a quote.
+- A reply's parent (``ref_post_id``): ``in_reply_to_id`` is the id of the parent *on the server
+  that served the data* (ids are local; the parent's global id is its ``uri``), so it is
+  mapped to a ``uri`` by what the same source holds, in this order:
+
+  1. the parent is in the same source (any status, boosted status or quoted status read from
+     it, before or after the reply, with that local ``id``): its ``uri`` (and its author,
+     when the mentions did not give it). Timelines come newest first, so a reply whose parent
+     has not been read yet waits for it, up to 10,000 waiting replies at a time (past that
+     the oldest goes on unresolved, or resolved by rule 2);
+  2. the parent's author is local to that server (the mention's ``acct`` has no domain), and
+     the server writes Mastodon's URIs, ``https://<host>/users/<username>/statuses/<id>``
+     (seen on a status of the same source whose ``uri`` is that with its own ``id``): the
+     parent's ``uri`` is that with ``in_reply_to_id``, the key the parent is stored under
+     when it is ingested later, from any server;
+  3. else unknown (a remote parent not in the input: its local id says nothing of its
+     ``uri``); ``in_reply_to_id`` stays in ``raw``.
+
+  One source is assumed to come from one server (each API request goes to one); ids are
+  64-bit snowflakes, so two servers' statuses merged in one file share an id only by chance.
 - ``metrics``: every integer ``*_count`` of the status (``replies_count``, ``reblogs_count``,
   ``favourites_count``, ``quotes_count``).
 - Accounts: the author, and the authors of boosted and quoted statuses, with ``display_name``,
@@ -67,6 +84,8 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
+
 from infoscope.ingest._json_records import (
     Bad,
     as_dict,
@@ -74,6 +93,7 @@ from infoscope.ingest._json_records import (
     dumps,
     first_record_keys,
     head_keys,
+    id_text,
     int_or_none,
     iter_json_records,
     text_or_none,
@@ -91,7 +111,14 @@ from infoscope.ingest.formats import (
 from infoscope.ingest.sources import Source
 from infoscope.records import Account, Post, Provenance
 
-__all__ = ["Mastodon", "account_address", "html_to_text", "map_status", "parse_mastodon_date"]
+__all__ = [
+    "Mastodon",
+    "ReplyParents",
+    "account_address",
+    "html_to_text",
+    "map_status",
+    "parse_mastodon_date",
+]
 
 PLATFORM = "mastodon"
 _MARKERS = frozenset({"id", "uri", "created_at", "account", "content"})
@@ -233,6 +260,7 @@ class Mastodon(RecordFormat):
 
     def parse(self, source: Source, ctx: ReadContext) -> Iterator[ParsedItem]:
         platform = ctx.platform or PLATFORM
+        parents = ReplyParents()
         record = 0
         for item in iter_json_records(source, ctx):
             record += 1
@@ -240,9 +268,124 @@ class Mastodon(RecordFormat):
                 yield Quarantined(item.reason, item.raw, record, item.line)
                 continue
             prov = Provenance(source.name, record, item.line)
-            yield from map_status(
-                item.value, item.raw, prov, platform=platform, date_formats=ctx.date_formats
+            status = item.value
+            mapped = list(
+                map_status(status, item.raw, prov, platform=platform, date_formats=ctx.date_formats)
             )
+            yield from parents.add(as_dict(status), mapped)
+        yield from parents.finish()
+
+
+_MAX_WAITING = 10_000
+
+
+class ReplyParents:
+    """The local ids of one source's statuses mapped to their URIs, and the replies waiting
+    for their parent (see "A reply's parent" in the module docstring)."""
+
+    def __init__(self, max_waiting: int = _MAX_WAITING):
+        self.max_waiting = max_waiting
+        self.uris: dict[str, tuple[str, str | None]] = {}  # local id -> (uri, author address)
+        self.hosts: set[str] = set()  # hosts seen writing Mastodon's status URIs
+        self.waiting: dict[int, tuple[str, list[ParsedItem]]] = {}  # order -> (parent, items)
+        self.by_parent: dict[str, list[int]] = {}
+        self.order = 0
+
+    def add(self, status: dict[str, Any], mapped: list[ParsedItem]) -> Iterator[ParsedItem]:
+        """Learn a status's ids, and give its mapped records (now, or once its parent is
+        known), then the waiting replies whose parent it is."""
+        for known in (status, as_dict(status.get("reblog")), _quoted(status)[1]):
+            self.learn(known)
+        post = mapped[0] if mapped and isinstance(mapped[0], Post) else None
+        parent = id_text(status.get("in_reply_to_id"))
+        unresolved = (
+            post is not None
+            and post.kind == "reply"
+            and parent is not None
+            and not self.resolve(post, parent, final=False)
+        )
+        if not unresolved or parent is None:
+            yield from mapped
+        else:
+            self.order += 1
+            self.waiting[self.order] = (parent, mapped)
+            self.by_parent.setdefault(parent, []).append(self.order)
+            if len(self.waiting) > self.max_waiting:
+                yield from self.release(next(iter(self.waiting)))
+        for known in (status, as_dict(status.get("reblog")), _quoted(status)[1]):
+            local = id_text(known.get("id"))
+            for order in self.by_parent.pop(local, []) if local else []:
+                yield from self.release(order, forget=False)
+
+    def learn(self, status: dict[str, Any]) -> None:
+        local = id_text(status.get("id"))
+        uri = text_or_none(status.get("uri")) or text_or_none(status.get("url"))
+        if local is None or uri is None:
+            return
+        account = as_dict(status.get("account"))
+        self.uris.setdefault(local, (uri, _key(account_address(account))))
+        username = text_or_none(account.get("username"))
+        host = _host(account.get("url"))
+        acct = text_or_none(account.get("acct")) or ""
+        if host and username and "@" not in acct and uri == _status_uri(host, username, local):
+            self.hosts.add(host)
+
+    def resolve(self, post: Post, parent: str, *, final: bool) -> bool:
+        """Set the reply's parent URI if it can be known now (rule 2 only when `final`: rule
+        1 is preferred while the parent may still come)."""
+        found = self.uris.get(parent)
+        if found is not None:
+            post.ref_post_id = found[0]
+            if post.ref_account_id is None and found[1] is not None:
+                post.ref_account_id = post.ref_account_handle = found[1]
+            return True
+        if final:
+            post.ref_post_id = self.constructed(post, parent)
+        return post.ref_post_id is not None
+
+    def constructed(self, post: Post, parent: str) -> str | None:
+        status = _raw_status(post)
+        target = id_text(status.get("in_reply_to_account_id"))
+        if target is None:
+            return None
+        candidates = [
+            as_dict(status.get("account")),
+            *map(as_dict, as_list(status.get("mentions"))),
+        ]
+        for account in candidates:
+            if id_text(account.get("id")) != target:
+                continue
+            acct = text_or_none(account.get("acct")) or ""
+            username = text_or_none(account.get("username")) or acct
+            host = _host(account.get("url"))
+            if "@" not in acct and username and host in self.hosts:
+                return _status_uri(host, username, parent)
+        return None
+
+    def release(self, order: int, *, forget: bool = True) -> Iterator[ParsedItem]:
+        parent, mapped = self.waiting.pop(order)
+        if forget:
+            self.by_parent[parent].remove(order)
+            if not self.by_parent[parent]:
+                del self.by_parent[parent]
+        post = mapped[0]
+        assert isinstance(post, Post)
+        self.resolve(post, parent, final=True)
+        yield from mapped
+
+    def finish(self) -> Iterator[ParsedItem]:
+        for order in list(self.waiting):
+            yield from self.release(order)
+
+
+def _status_uri(host: str, username: str, local_id: str) -> str:
+    """Mastodon's URI of a status of a local account (ActivityPub id)."""
+    return f"https://{host}/users/{username}/statuses/{local_id}"
+
+
+def _raw_status(post: Post) -> dict[str, Any]:
+    """The status a post was mapped from (its ``raw``)."""
+    return as_dict(orjson.loads(post.raw)) if post.raw else {}
 
 
 def map_status(

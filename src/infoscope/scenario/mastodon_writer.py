@@ -19,8 +19,8 @@ The importer ``mastodon`` (`infoscope.ingest.mastodon`) reads it back. How the s
   empty), quotes are Mastodon 4.4 quotes (``quote.state`` ``accepted`` with the
   ``quoted_status``), replies have ``in_reply_to_id`` and ``in_reply_to_account_id`` (the
   local ids of the parent and its author, who is among the mentions). As on Mastodon, the
-  parent's ``uri`` is not in the reply, so the importer stores the reply's kind and the
-  replied-to account but not the replied-to post.
+  parent's ``uri`` is not in the reply: the importer maps the local id to the parent's
+  ``uri`` from the statuses of the same file.
 - Profiles: ``display_name``, ``note`` (HTML), ``created_at`` at midnight (Mastodon 3.4+
   rounds it to the day), follower, following and status counts. Mastodon has no location
   field: the claimed place is a profile metadata field named ``Location`` (kept in ``raw``

@@ -375,8 +375,9 @@ def link(
     A links file is a CSV with the columns platform_a, account_a, platform_b, account_b and
     optionally note, one row per pair of accounts (an account by its id, or by its handle when
     one account holds it). Matches are exact and unique, each stored with what matched
-    (`infoscope accounts links` shows it); nothing is guessed. Coordination clusters show
-    linked members together (as one actor) and never merge them.
+    (`infoscope accounts links` shows it); nothing is guessed. Coordination clusters, community
+    profiles and the report show linked accounts together with the evidence and never merge
+    them; only `infoscope communities --link-accounts` clusters each linked group as one actor.
 
     \b
     Examples:

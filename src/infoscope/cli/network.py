@@ -63,6 +63,7 @@ def _print_community(p: dict[str, Any], period: str | None, *, mix: bool = False
         click.echo(
             "  languages: " + ", ".join(f"{k} {v / total:.0%}" for k, v in list(langs.items())[:6])
         )
+    _print_links(p)
     labels = p.get("labels", {})
     if labels:
         # Labels belong to accounts that post: shares are of the posting members.
@@ -77,6 +78,43 @@ def _print_community(p: dict[str, Any], period: str | None, *, mix: bool = False
             f"  activity per {period}: {activity[0][0]} {sparkline([n for _, n in activity])} "
             f"{activity[-1][0]}"
         )
+
+
+def _end(end: dict[str, Any]) -> str:
+    name = "@" + end["handle"] if end.get("handle") else end["account_id"]
+    return f"{name} ({end['platform']})"
+
+
+def _print_links(p: dict[str, Any], shown: int = 5) -> None:
+    """A community's account links (a store with links gives profiles ``linked_accounts``)."""
+    found = p.get("linked_accounts") or []
+    if not found:
+        return
+    c = p["community"]
+    members = p["linked_members"]
+    click.echo(
+        f"  linked accounts: {p['links']:,} link{'s' if p['links'] != 1 else ''} of "
+        f"{members:,} member{'s' if members != 1 else ''} ({p['actors']:,} actors among "
+        f"{p['size']:,} accounts; links are the analyst's or exact matches)"
+    )
+    for link in found[:shown]:
+        a, b = link["a"], link["b"]
+        here, other = (a, b) if a["community"] == c else (b, a)
+        where = (
+            "not in this network"
+            if other["community"] is None
+            else "same community"
+            if other["community"] == c
+            else f"community {other['community']}"
+        )
+        pooled = ", pooled" if link.get("pooled") else ""
+        click.echo(
+            f"    {_end(here)} = {_end(other)}, {where}{pooled}: {link['method']}"
+            + (f" ({link['evidence']})" if link.get("evidence") else "")
+            + (f", {link['note']}" if link.get("note") else "")
+        )
+    if p["links"] > shown:
+        click.echo(f"    ... {p['links'] - shown:,} more: see --json")
 
 
 @click.command()
@@ -145,6 +183,14 @@ def _print_community(p: dict[str, Any], period: str | None, *, mix: bool = False
     help="2 also groups communities into families (Leiden on the graph of communities).",
 )
 @click.option("--group-resolution", type=click.FloatRange(min=0, min_open=True))
+@click.option(
+    "--link-accounts",
+    is_flag=True,
+    help="Cluster the accounts that account links join (`infoscope accounts link`: the "
+    "analyst's links and exact matches, never guesses) as one actor: their edges pooled on "
+    "one node for Leiden; each account is still reported with its own platform and id. Off "
+    "by default; links are shown with each community either way.",
+)
 @top_option(10, "Leading accounts kept per community and ranking.")
 @click.option(
     "--show",
@@ -173,6 +219,7 @@ def communities(
     directed: bool,
     levels: int,
     group_resolution: float | None,
+    link_accounts: bool,
     top: int,
     show: int,
     seed: int,
@@ -186,8 +233,13 @@ def communities(
     partition with its stability (mean pairwise NMI between runs; per account, how often
     its community-mates stay with it), ranks accounts (PageRank, in-strength, betweenness)
     and profiles each community: hashtags, domains, mentions, languages, stated places,
-    activity and analyst labels. Everything is stored as a run; export it with
+    activity, analyst labels and account links (the same actor's accounts on several
+    platforms, with their evidence). Everything is stored as a run; export it with
     `infoscope export nodes|communities|graph`.
+
+    --link-accounts treats linked accounts as one actor in the network Leiden clusters
+    (only accounts joined by a stored link: `infoscope accounts link`); the run records
+    the links it pooled and their evidence.
 
     Stability well below 1 means the partition is one of many equally good ones: read the
     communities as tendencies, or lower --resolution. Sources without the retweeted author
@@ -198,6 +250,7 @@ def communities(
       infoscope communities --types mention --min-weight 2 --levels 2 --seed 1
       infoscope communities --since 2016-09-01 --until 2016-11-09 --lang en --json
       infoscope communities --platform bluesky,mastodon
+      infoscope communities --platform all --link-accounts
       infoscope export graph --out network.gexf
     """
     from infoscope.network.edges import EdgeSelection, parse_types
@@ -226,6 +279,7 @@ def communities(
             levels=levels,
             group_resolution=group_resolution,
             top=top,
+            link_accounts=link_accounts,
             seed=seed,
             progress=progress_echo(quiet),
         )
@@ -242,6 +296,16 @@ def communities(
         f"{s['resolution']:.4g}, modularity {s['modularity']:.3f}; stability over {s['runs']} "
         f"runs: mean NMI {nmi}, mean co-assignment {s['mean_stability']:.3f} (seed {s['seed']})"
     )
+    pooled = s.get("account_links")
+    if pooled is not None:
+        click.echo(
+            f"linked accounts: {pooled['pooled_accounts']:,} accounts pooled into "
+            f"{pooled['linked_actors']:,} actors by {len(pooled['links']):,} links; Leiden ran "
+            f"on {pooled['actors']:,} actors and {pooled['actor_edges']:,} edges"
+            if pooled["links"]
+            else "linked accounts: no account link joins two accounts of this network, "
+            "nothing pooled (links: `infoscope accounts links`)"
+        )
     period = result.profiles[0].get("period") if result.profiles else None
     mix = "platforms" in s
     for profile in result.profiles[:show]:

@@ -2,9 +2,10 @@
 
 The stages, one module each: `edges` (Ibis queries building retweet, quote, reply and mention
 edges from the store), `communities` (igraph graph, Leiden with stability, centralities),
-`profiles` (what each community posts, says about itself and is labelled), `run` (the whole
-analysis stored as a run, what `infoscope communities` calls) and `graphio` (GEXF, GraphML
-and Parquet export).
+`profiles` (what each community posts, says about itself and is labelled), `links` (the
+account links of each community's members, and linked accounts pooled as one actor on
+request), `run` (the whole analysis stored as a run, what `infoscope communities` calls) and
+`graphio` (GEXF, GraphML and Parquet export).
 
 Like every analysis package: `tables` declares its tables, `view` (with ``templates/``) its
 report and dashboard sections, `evaluate` its scenario evaluator; the registry

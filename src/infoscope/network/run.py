@@ -12,6 +12,17 @@ keyed_by_platform`); ``network_nodes`` keeps each account's own platform and id.
 never cross platforms, so a community spans platforms only through accounts that interact
 across them. Each community's profile gives its platform mix (``platforms``: accounts,
 posting accounts and posts per platform).
+
+Account links (``account_links``: the same actor's accounts on several platforms, stated by
+the analyst or found by exact matches, `infoscope.account_links`) are shown with each
+community whose members they touch (``linked_accounts``, ``links``, ``linked_members``,
+``actors``: `infoscope.network.links.community_links`); a store without links gives profiles
+without these keys, as before. With ``link_accounts=True`` Leiden runs on the graph where the
+linked accounts of the network are one actor (`infoscope.network.links.pool_accounts`); each
+account keeps its own row in ``network_nodes`` (its platform and id, its actor's community and
+stability, its own centralities, computed on the accounts' graph), ``network_edges`` keeps
+each account's own edges, and the run's counts say what was pooled and on which links, with
+their evidence (``account_links``). Off by default: without it, links never change a result.
 """
 
 from __future__ import annotations
@@ -36,6 +47,13 @@ from infoscope.network.edges import (
     network_nodes,
     outside_keys_by_platform,
     split_node_key,
+)
+from infoscope.network.links import (
+    community_links,
+    expand_communities,
+    link_groups,
+    pool_accounts,
+    stored_links,
 )
 from infoscope.network.profiles import profile_communities
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
@@ -71,6 +89,7 @@ def run_communities(
     levels: int = 1,
     group_resolution: float | None = None,
     top: int = 10,
+    link_accounts: bool = False,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> CommunityRun:
@@ -79,7 +98,8 @@ def run_communities(
     See `EdgeSelection` for what makes the network (its `platform` may name several
     platforms, comma-separated, or ``all``: see `Store.resolve_platforms`), `detect_communities` for
     the clustering parameters and `profile_communities` for the profiles (`top` bounds their
-    lists). The result is stored as a run and returned.
+    lists). `link_accounts` clusters the linked accounts of the network (``account_links``) as
+    one actor each (see the module docstring). The result is stored as a run and returned.
     """
     say = progress or (lambda message: None)
     sel = selection or EdgeSelection()
@@ -93,6 +113,7 @@ def run_communities(
         "levels": levels,
         "group_resolution": group_resolution,
         "top": top,
+        "link_accounts": link_accounts,
     }
     with store.run(COMMAND, params, seed=seed) as run:
         result = _analyse(store, sel, run.run_id, params, seed, say)
@@ -145,9 +166,25 @@ def _analyse(
 
     started = time.perf_counter()
     graph = build_graph(edges, nodes)
-    say(f"Leiden on {graph.vcount():,} accounts and {graph.ecount():,} edges ({runs} runs)")
+    names = graph.vs["name"]
+    if cross_platform:
+        owners = [split_node_key(name) for name in names]
+    else:
+        owners = [(platforms[0], name) for name in names]
+    links = stored_links(store)
+    clustered, pooling = graph, None
+    if params.get("link_accounts"):
+        actor_of, used = link_groups(owners, links)
+        clustered = pool_accounts(graph, actor_of, self_loops=sel.self_loops)
+        pooling = _pooling_summary(graph, clustered, actor_of, used)
+        say(
+            f"linked accounts: {pooling['pooled_accounts']:,} accounts pooled into "
+            f"{pooling['linked_actors']:,} actors by {len(used):,} links"
+        )
+    what = "actors" if pooling else "accounts"
+    say(f"Leiden on {clustered.vcount():,} {what} and {clustered.ecount():,} edges ({runs} runs)")
     found = detect_communities(
-        graph,
+        clustered,
         objective=params["objective"],
         resolution=params["resolution"],
         runs=runs,
@@ -156,6 +193,8 @@ def _analyse(
         group_resolution=params["group_resolution"],
         seed=seed,
     )
+    if pooling is not None:
+        found = expand_communities(found, actor_of)
     seconds["leiden"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -165,22 +204,29 @@ def _analyse(
 
     started = time.perf_counter()
     say("profiling communities")
-    names = graph.vs["name"]
     membership = pa.table({"account_id": names, "community": found.membership})
     relational = profile_communities(
         posts, accounts, labels, ibis.memtable(membership), sel, top=top
     )
-    if cross_platform:
-        owners = [split_node_key(name) for name in names]
-        handles = [_unkeyed(h) for h in graph.vs["handle"]]
-    else:
-        owners = [(platforms[0], name) for name in names]
-        handles = graph.vs["handle"]
+    handles = [_unkeyed(h) for h in graph.vs["handle"]] if cross_platform else graph.vs["handle"]
     profiles = _graph_profiles(graph, found, ranks)
     mix = _platform_mix(owners, found.membership, graph.vs["posts"])
+    # Only a store with links gives profiles their keys: without, profiles are as before.
+    linked = (
+        community_links(owners, found.membership, links, pooled=pooling is not None, top=top)
+        if links
+        else None
+    )
     for p in profiles:
         p.update(relational.get(p["community"], {}))
         p["platforms"] = mix.get(p["community"], {})
+        if linked is not None:
+            p.update(
+                linked.get(
+                    p["community"],
+                    {"linked_accounts": [], "links": 0, "linked_members": 0, "actors": p["size"]},
+                )
+            )
         if cross_platform:
             for key in ("top_by_pagerank", "top_by_in_strength", "top_by_betweenness"):
                 for entry in p[key]:
@@ -247,6 +293,7 @@ def _analyse(
         "mean_nmi": found.mean_nmi,
         "mean_stability": float(np.mean(found.stability)) if found.stability else None,
         "runs": found.runs,
+        **({"account_links": pooling} if pooling is not None else {}),
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
     }
     for table, rows in (
@@ -256,6 +303,37 @@ def _analyse(
     ):
         store.insert(table, rows)
     return CommunityRun(run_id, summary, profiles)
+
+
+def _pooling_summary(
+    graph: Any, pooled: Any, actor_of: list[int], used: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What `link_accounts` did, for the run's counts: the accounts pooled, the actors they
+    became, the graph Leiden ran on, and every link that joined two accounts, with its
+    evidence."""
+    actors = np.asarray(actor_of, dtype=np.int64)
+    sizes = np.bincount(actors, minlength=pooled.vcount())
+    ends = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    within = int(((actors[ends[:, 0]] == actors[ends[:, 1]]) & (ends[:, 0] != ends[:, 1])).sum())
+    return {
+        "linked_actors": int((sizes > 1).sum()),
+        "pooled_accounts": int(sizes[sizes > 1].sum()),
+        "actors": pooled.vcount(),
+        "actor_edges": pooled.ecount(),
+        "edges_within_actors": within,
+        "links": [
+            {
+                "platform_a": link["platform_a"],
+                "account_a": link["account_a"],
+                "platform_b": link["platform_b"],
+                "account_b": link["account_b"],
+                "method": link["method"],
+                "evidence": link["evidence"],
+                "note": link["note"],
+            }
+            for link in used
+        ],
+    }
 
 
 def node_key_sql(store: Store, run_id: str, alias: str = "") -> str:

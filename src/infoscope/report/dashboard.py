@@ -3,7 +3,8 @@ JSON endpoint behind every page.
 
 The pages are the Overview, then one page per distinct ``Section.page`` of the registered
 analyses (`infoscope.registry`), in registry order, showing its sections in order, then
-Accounts (with a page per account) and Provenance. Every page ``/PATH`` has its data at
+Accounts (with a page per account, and the account links when the store has any) and
+Provenance. Every page ``/PATH`` has its data at
 ``/api/PATH`` (``/api/overview`` for ``/``): a page of one section serves that section's data,
 a page of several serves ``{section key: data}``; these are the dicts the report renders and,
 where a CLI command prints the same thing, the data it prints with ``--json``. Pages and
@@ -275,11 +276,14 @@ def create_app(
 
     def read_accounts(store: Store, request: Request) -> dict[str, Any]:
         q = request.query_params
-        return views.accounts(
+        found = views.accounts(
             store, filters_of(request), search=q.get("q") or None,
             sort=q.get("sort") or "posts", limit=LIMIT.parse(q.get("limit")),
             offset=OFFSET.parse(q.get("offset")),
         )  # fmt: skip
+        # The account links, when the store has any (the report shows them after the overview).
+        links = views.account_links(store, filters_of(request))
+        return found if links is None else {**found, "account_links": links}
 
     def read_runs(store: Store, request: Request) -> dict[str, Any]:
         return {

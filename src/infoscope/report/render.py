@@ -1,8 +1,10 @@
 """The HTML report (one self-contained file built from the store's latest runs) and the
 section machinery the dashboard shares with it.
 
-The report shows the corpus overview, then every section of every registered analysis in
-registry order (`infoscope.registry`), then the provenance of the runs shown. A section is
+The report shows the corpus overview, the account links when the store has any (the same
+actor's accounts on several platforms, with their evidence: `infoscope.report.views.
+account_links`), then every section of every registered analysis in registry order
+(`infoscope.registry`), then the provenance of the runs shown. A section is
 read by its view (`read_section`: the view named by ``Section.view``, called with the
 filters and the options the section declares), drawn by its charts function
 (`draw_section`: each Plotly figure becomes a ``<div id="chart-<key>">``) and rendered by
@@ -289,6 +291,9 @@ def build_report(store: Store, filters: Filters | None = None, **options: Any) -
     started = time.perf_counter()
     overview = views.overview(store, filters)
     seconds["overview"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    links = views.account_links(store, filters)
+    seconds["account_links"] = round(time.perf_counter() - started, 3)
     parts = []
     for analysis, section in registered_sections():
         started = time.perf_counter()
@@ -301,13 +306,18 @@ def build_report(store: Store, filters: Filters | None = None, **options: Any) -
         drawn.update(part.charts)
     seconds["charts"] = round(time.perf_counter() - started, 3)
     shown = {i for part in parts for i in run_ids(part.data)}
+    shown |= set(links["runs"]) if links else set()
     all_runs = views.runs(store)
     return ReportData(
         store=str(store.path),
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         version=__version__,
         info=views.store_info(store),
-        sections={"overview": overview, **{p.key: p.data for p in parts}},
+        sections={
+            "overview": overview,
+            **({"account_links": links} if links else {}),
+            **{p.key: p.data for p in parts},
+        },
         charts=drawn,
         runs=[r for r in all_runs if r["run_id"] in shown or r["command"] == "ingest"],
         seconds=seconds,
@@ -320,7 +330,7 @@ def render_report(data: ReportData) -> str:
     template = environment().get_template("report.html.j2")
     return template.render(
         r=data, overview=data.sections["overview"], parts=data.parts, charts=data.charts,
-        plotly_js=plotly_js(), account_href=None,
+        links=data.sections.get("account_links"), plotly_js=plotly_js(), account_href=None,
     )  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """What the report and the dashboard show beside the analyses' sections, read from the store
 as plain, JSON-ready data: the corpus overview, the choices the filters offer, the accounts
-list and one account's page, and the runs behind every page (provenance).
+list and one account's page, the account links (the same actor's accounts on several
+platforms, with their evidence), and the runs behind every page (provenance).
 
 Every view is a function ``view(store, filters, ...)`` that only reads: the report renders
 the views with no filter, the dashboard renders them per request and serves the same dicts
@@ -35,6 +36,7 @@ __all__ = [
     "ACCOUNT_SORTS",
     "Filters",
     "account",
+    "account_links",
     "accounts",
     "filter_choices",
     "latest_runs",
@@ -148,6 +150,101 @@ def filter_choices(store: Store) -> dict[str, Any]:
     }
 
 
+# -- account links ---------------------------------------------------------------------------
+
+
+def account_links(
+    store: Store, filters: Filters = NO_FILTERS, *, top: int = 500
+) -> dict[str, Any] | None:
+    """The stored account links (`infoscope.account_links`: the same actor's accounts on
+    several platforms, stated by the analyst or found by exact matches): how many, by method
+    and platform pair, and the first `top` with both accounts, the method, evidence, note and
+    source, and each account's community (latest communities run) and coordination cluster
+    (latest coordination run). The community and region filters keep the links with an
+    account they select; dates and language do not apply. None when the store has no link
+    (an older store has no ``account_links`` table)."""
+    if not store.has_table("account_links"):
+        return None
+    if not store.con.execute("SELECT count(*) FROM account_links").fetchone()[0]:
+        return None
+    latest = latest_runs(store)
+    where, args = account_filter(store, filters, "e.")
+    store.con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _links_shown AS
+        WITH e AS (SELECT platform_a AS platform, account_a AS account_id FROM account_links
+                   UNION SELECT platform_b, account_b FROM account_links),
+             kept AS (SELECT e.platform, e.account_id FROM e WHERE {where})
+        SELECT l.* FROM account_links l
+        WHERE (l.platform_a, l.account_a) IN (SELECT platform, account_id FROM kept)
+           OR (l.platform_b, l.account_b) IN (SELECT platform, account_id FROM kept)
+        """,
+        args,
+    )
+    try:
+        total, linked = store.con.execute(
+            "SELECT count(*), (SELECT count(*) FROM (SELECT platform_a, account_a FROM "
+            "_links_shown UNION SELECT platform_b, account_b FROM _links_shown)) "
+            "FROM _links_shown"
+        ).fetchone()
+        by_method = dict(
+            store.con.execute(
+                "SELECT method, count(*) FROM _links_shown GROUP BY 1 ORDER BY 2 DESC, 1"
+            ).fetchall()
+        )
+        by_pair = records(
+            store.con.execute(
+                "SELECT platform_a, platform_b, method, count(*) AS links FROM _links_shown "
+                "GROUP BY ALL ORDER BY links DESC, platform_a, platform_b, method"
+            )
+        )
+        shown = records(
+            store.con.execute(
+                """
+                SELECT l.platform_a, l.account_a, a.handle AS handle_a, l.platform_b,
+                       l.account_b, b.handle AS handle_b, l.method, l.evidence, l.note,
+                       l.source, l.source_record, l.run_id, na.community AS community_a,
+                       nb.community AS community_b, ka.cluster AS cluster_a,
+                       kb.cluster AS cluster_b
+                FROM _links_shown l
+                LEFT JOIN accounts a ON a.platform = l.platform_a AND a.account_id = l.account_a
+                LEFT JOIN accounts b ON b.platform = l.platform_b AND b.account_id = l.account_b
+                LEFT JOIN network_nodes na ON na.run_id = ? AND na.platform = l.platform_a
+                     AND na.account_id = l.account_a
+                LEFT JOIN network_nodes nb ON nb.run_id = ? AND nb.platform = l.platform_b
+                     AND nb.account_id = l.account_b
+                LEFT JOIN coordination_accounts ka ON ka.run_id = ?
+                     AND ka.platform = l.platform_a AND ka.account_id = l.account_a
+                LEFT JOIN coordination_accounts kb ON kb.run_id = ?
+                     AND kb.platform = l.platform_b AND kb.account_id = l.account_b
+                ORDER BY l.platform_a, l.platform_b, l.method, l.account_a, l.account_b
+                LIMIT ?
+                """,
+                [latest["communities"], latest["communities"], latest["coordination"],
+                 latest["coordination"], top],
+            )
+        )  # fmt: skip
+        stored_by = [
+            r[0]
+            for r in store.con.execute(
+                "SELECT DISTINCT run_id FROM _links_shown WHERE run_id IS NOT NULL ORDER BY 1"
+            ).fetchall()
+        ]
+    finally:
+        store.con.execute("DROP TABLE IF EXISTS _links_shown")
+    return {
+        "filters": filters.as_dict(),
+        "total": int(total),
+        "accounts": int(linked),
+        "by_method": by_method,
+        "by_pair": by_pair,
+        "links": shown,
+        "communities_run": latest["communities"],
+        "coordination_run": latest["coordination"],
+        "runs": stored_by,
+    }
+
+
 # -- accounts --------------------------------------------------------------------------------
 
 ACCOUNT_SORTS = {
@@ -228,9 +325,10 @@ def accounts(
 
 
 def account(store: Store, platform: str, account_id: str, *, posts: int = 50) -> dict[str, Any]:
-    """Everything the store says of one account: its profile, analyst labels, latest posts,
-    place (with source, confidence and evidence), community and influence, resonance score with
-    the terms behind it, and its coordination edges with their evidence."""
+    """Everything the store says of one account: its profile, analyst labels, account links
+    (its accounts on other platforms, with their evidence), latest posts, place (with source,
+    confidence and evidence), community and influence, resonance score with the terms behind
+    it, and its coordination edges with their evidence."""
     from infoscope.coordination.run import edge_evidence
     from infoscope.errors import InfoscopeError
 
@@ -332,6 +430,32 @@ def account(store: Store, platform: str, account_id: str, *, posts: int = 50) ->
                     on = row.get(f"platform_{side}") or platform
                     row[f"text_{side}"] = texts.get((on, row[f"post_{side}"]))
         coordinated["run_id"] = latest["coordination"]
+    links: list[dict[str, Any]] = []
+    if store.has_table("account_links"):
+        # The account's links, each with the other account (its handle, and its community and
+        # cluster in the latest runs) and the method, evidence and note.
+        links = records(
+            store.con.execute(
+                """
+                WITH mine AS (
+                  SELECT platform_b AS platform, account_b AS account_id, method, evidence,
+                         note, source FROM account_links WHERE platform_a = ? AND account_a = ?
+                  UNION ALL
+                  SELECT platform_a, account_a, method, evidence, note, source
+                  FROM account_links WHERE platform_b = ? AND account_b = ?)
+                SELECT m.platform, m.account_id, a.handle, m.method, m.evidence, m.note,
+                       m.source, n.community, k.cluster
+                FROM mine m
+                LEFT JOIN accounts a ON a.platform = m.platform AND a.account_id = m.account_id
+                LEFT JOIN network_nodes n ON n.run_id = ? AND n.platform = m.platform
+                     AND n.account_id = m.account_id
+                LEFT JOIN coordination_accounts k ON k.run_id = ? AND k.platform = m.platform
+                     AND k.account_id = m.account_id
+                ORDER BY m.platform, m.account_id, m.method
+                """,
+                [*key, *key, latest["communities"], latest["coordination"]],
+            )
+        )
     signals = None
     if latest["accounts"] is not None:
         from infoscope.authenticity import explain_account
@@ -346,6 +470,7 @@ def account(store: Store, platform: str, account_id: str, *, posts: int = 50) ->
         "signals": signals,
         "profile": profile[0],
         "labels": labels,
+        "links": links,
         "posts": {
             "total": counts[0],
             "first": iso(counts[1]),

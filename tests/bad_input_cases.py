@@ -423,6 +423,62 @@ CASES: list[Case] = [
         store="+2 posts, +1 quarantined",
     ),
     Case(
+        "blank lines and rows of bare delimiters (a spreadsheet's CSV)",
+        lambda d, s: _ingest(
+            _write(
+                d,
+                "spaced.csv",
+                "\n".join(
+                    [
+                        IRA_HEADER,
+                        "",
+                        ira_row("spaced", "first", "2017-06-01 10:00:00"),
+                        "," * 10,
+                        "",
+                        ira_row("spaced", "second", "2017-06-02 10:00:00"),
+                        "",
+                    ]
+                ),
+            )
+        ),
+        0,
+        ("blank rows skipped 3",),
+        store="+2 posts",
+    ),
+    Case(
+        "a 10 MB item in a JSON array",
+        lambda d, s: _ingest(
+            _write(
+                d,
+                "statuses.json",
+                "["
+                + status_line(902)
+                + ","
+                + status_line(901).replace("hello 901", "x" * (10 << 20))
+                + "]",
+            )
+        ),
+        0,
+        ("record too large: 1",),
+        store="+1 posts, +1 quarantined",
+    ),
+    Case(
+        "a first JSON line longer than detection's 64 KiB head",
+        lambda d, s: _ingest(
+            _write(
+                d,
+                "long_first.jsonl",
+                status_line(903).replace("hello 903", "y" * 100_000)
+                + "\n"
+                + status_line(904)
+                + "\n",
+            )
+        ),
+        0,
+        ("posts stored 2",),
+        store="+2 posts",
+    ),
+    Case(
         "store: held read-only by this process (a notebook)",
         _lock_from_this_process,
         1,
@@ -533,7 +589,7 @@ def _run_case(case: Case, folder: Path, store: Path) -> Outcome:
             line.strip()
             for line in raw
             if (line.startswith("    ") and not line.startswith("     "))
-            or any(n in line for n in case.needles)
+            or any(n in " ".join(line.split()) for n in case.needles)
         ]
         message = "; ".join(" ".join(line.split()) for line in dict.fromkeys(picked)) or raw[-1]
     if result.exception is not None and not isinstance(result.exception, SystemExit):

@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test chromium lint bench bench-coordination clean
+.PHONY: demo test chromium java lint bench bench-coordination bench-spark clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -17,7 +17,7 @@ demo: $(STAMP)
 
 # After the suite, the wheel smoke test (tests/test_install.py, a few minutes): the built wheel
 # installed into a fresh venv with this Python's bundled pip, not upgraded, then run.
-test: $(STAMP) chromium
+test: $(STAMP) chromium java
 	$(BIN)/pytest
 	$(BIN)/pytest -m wheel
 
@@ -28,6 +28,15 @@ chromium:
 	  && (apt-get install -y -q chromium >/dev/null 2>&1 \
 	      || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)); } \
 	  || echo "chromium is not installed and could not be (needs root and apt); browser tests will be skipped" >&2
+
+# The Spark tests (marker spark) need Java 17 or 21, from the Debian package; without it they
+# are skipped with a reason.
+java:
+	@command -v java >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get install -y -q openjdk-17-jre-headless >/dev/null 2>&1 \
+	      || (apt-get update -q >/dev/null 2>&1 \
+	          && apt-get install -y -q openjdk-17-jre-headless >/dev/null 2>&1)); } \
+	  || echo "java is not installed and could not be (needs root and apt); Spark tests will be skipped" >&2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -45,6 +54,9 @@ bench: $(STAMP)
 
 bench-coordination: $(STAMP)
 	$(BIN)/python benchmarks/bench_coordination.py
+
+bench-spark: $(STAMP) java
+	$(BIN)/python benchmarks/bench_spark.py
 
 clean:
 	rm -rf $(VENV) demo-out bench-out .pytest_cache .ruff_cache .mypy_cache

@@ -83,3 +83,33 @@ def demo_store(demo_run: Any) -> Iterator[Store]:
     """The session demo's store, opened read-only for a module."""
     with Store.open(demo_run.store, read_only=True) as store:
         yield store
+
+
+# Settings of the test session: data of a few hundred rows, where Spark's own costs (code
+# generation, shuffles into many partitions, re-planning) would dominate.
+SPARK_TEST_CONF = {
+    "spark.sql.shuffle.partitions": "1",
+    "spark.default.parallelism": "2",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+    "spark.ui.enabled": "false",
+    "spark.driver.memory": "1g",
+}
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Iterator[Any]:
+    """One local[2] SparkSession for the whole test run (started on first use; tests marked
+    ``spark``). Skipped with the reason only when Java is missing: pyspark is installed by
+    `make test` (the spark extra), and its absence is a failure."""
+    import os
+    import shutil
+
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Java is not installed (Spark needs Java 17 or 21: `make java`)")
+    from infoscope.engine.spark_engine import spark_session as start
+
+    session = start("local[2]", conf=SPARK_TEST_CONF)
+    yield session
+    session.stop()

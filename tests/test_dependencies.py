@@ -17,8 +17,9 @@ from pathlib import Path
 import infoscope
 
 SOURCE = Path(infoscope.__file__).resolve().parent
-# Imported only when installed, by the doctor (the browser tests' Chromium): a dev extra.
-OPTIONAL_IMPORTS = {"playwright"}
+# Imported only when installed: by the doctor (the browser tests' Chromium, a dev extra) and
+# by --engine spark (the spark extra).
+OPTIONAL_IMPORTS = {"playwright", "pyspark"}
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
 
 

@@ -18,6 +18,7 @@ import click
 __all__ = [
     "LazyChoice",
     "echo_json",
+    "engine_options",
     "json_option",
     "progress_echo",
     "quiet_option",
@@ -43,6 +44,37 @@ def store_option() -> Callable[[F], F]:
         type=click.Path(dir_okay=False),
         help=STORE_HELP,
     )
+
+
+def engine_options() -> Callable[[F], F]:
+    """``--engine duckdb|spark``, ``--data DIR`` and ``--spark-master URL`` (parameters
+    ``engine``, ``data``, ``spark_master``): where the relational work runs."""
+
+    def decorate(fn: F) -> F:
+        fn = click.option(
+            "--spark-master",
+            metavar="URL",
+            help="--engine spark: the Spark master, local[N] (N cores of this machine; "
+            "default local[*]) or spark://HOST:7077 (a standalone cluster, whose workers must "
+            "all read --data).",
+        )(fn)
+        fn = click.option(
+            "--data",
+            type=click.Path(file_okay=False),
+            help="--engine spark: the Parquet folder written by `infoscope export --format "
+            "parquet --out DIR`.",
+        )(fn)
+        return click.option(
+            "--engine",
+            type=click.Choice(["duckdb", "spark"]),
+            default="duckdb",
+            show_default=True,
+            help="Where the heavy passes run: duckdb (the store itself) or spark (Apache "
+            "Spark over --data; needs `pip install 'infoscope[spark]'` and Java 17 or 21). "
+            "Results are written into the store either way.",
+        )(fn)
+
+    return decorate
 
 
 def json_option(help: str = "Print the result as JSON.") -> Callable[[F], F]:

@@ -9,6 +9,7 @@ import click
 from infoscope.cli.common import (
     DATES,
     echo_json,
+    engine_options,
     json_option,
     progress_echo,
     quiet_option,
@@ -227,6 +228,7 @@ def _print_cluster(p: dict[str, Any], across: bool) -> None:
     help="How many of the largest clusters to print.",
 )
 @seed_option("Same store, parameters and seed: same clusters.")
+@engine_options()
 @json_option("Print the run and every profile as JSON.")
 @quiet_option()
 @click.pass_context
@@ -254,6 +256,9 @@ def coordination(
     top: int,
     show: int,
     seed: int,
+    engine: str,
+    data: str | None,
+    spark_master: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -271,6 +276,10 @@ def coordination(
     fused into one network whose connected components are the coordinated clusters (with
     Leiden subclusters), profiled and stored as a run.
 
+    With --engine spark the traces, co-action pairs and the null model's counts run on Apache
+    Spark over a Parquet export of the store (--data), the scoring and clustering here; the
+    run is stored in --store as with DuckDB, and gives the same rows.
+
     Coordination is behaviour, not attribution: a cluster says accounts acted together
     beyond chance, not who runs them. Analyst labels are shown beside clusters, never
     inferred.
@@ -284,11 +293,14 @@ def coordination(
           --hashtag-mode each --window 30
       infoscope coordination evidence @some_handle
       infoscope export coordination-graph --out coordination.gexf
+      infoscope export --format parquet --out corpus-parquet
+      infoscope coordination --engine spark --data corpus-parquet --spark-master local[8]
     """
     if ctx.invoked_subcommand is not None:
         return
     from infoscope.coordination.run import run_coordination
     from infoscope.coordination.traces import TraceOptions, parse_traces
+    from infoscope.engine import open_engine
     from infoscope.store import Store
 
     names = parse_traces(traces)
@@ -308,18 +320,23 @@ def coordination(
         near_duplicate_threshold=near_duplicate_threshold,
     )
     with Store.open(store_path) as store:
-        result = run_coordination(
-            store,
-            names,
-            options,
-            min_count=min_count,
-            alpha=_alpha(alpha),
-            stratum=_STRATA[stratum],
-            resolution=resolution,
-            top=top,
-            seed=seed,
-            progress=progress_echo(quiet),
-        )
+        runner = open_engine(engine, store, data=data, master=spark_master)
+        try:
+            result = run_coordination(
+                store,
+                names,
+                options,
+                min_count=min_count,
+                alpha=_alpha(alpha),
+                stratum=_STRATA[stratum],
+                resolution=resolution,
+                top=top,
+                seed=seed,
+                progress=progress_echo(quiet),
+                engine=runner,
+            )
+        finally:
+            runner.close()
     if as_json:
         echo_json(result.as_dict())
         return

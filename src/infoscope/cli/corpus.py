@@ -10,6 +10,7 @@ import click
 from infoscope.cli.common import (
     LazyChoice,
     echo_json,
+    engine_options,
     json_option,
     quiet_option,
     store_option,
@@ -22,27 +23,45 @@ __all__ = ["export", "stats"]
 @click.command()
 @store_option()
 @top_option(10, "Accounts, hashtags and hosts listed.")
+@engine_options()
 @json_option("Print the statistics as JSON.")
-def stats(store_path: str, top: int, as_json: bool) -> None:
+def stats(
+    store_path: str,
+    top: int,
+    engine: str,
+    data: str | None,
+    spark_master: str | None,
+    as_json: bool,
+) -> None:
     """Corpus statistics: posts by platform, kind, language and month; top accounts, hashtags
     and hosts; account labels; quarantined records by reason.
 
-    \b
-    Example:
-      infoscope stats --top 20 --json > stats.json
-    """
-    from infoscope.queries import corpus_stats
-    from infoscope.store import Store
+    With --engine spark the statistics are computed by Apache Spark from a Parquet export of
+    the store (--data; the store itself is not read).
 
-    with Store.open(store_path, read_only=True) as store:
-        tables = store.ibis
-        result = corpus_stats(
-            tables.table("posts"),
-            tables.table("accounts"),
-            labels=tables.table("account_labels"),
-            quarantine=tables.table("quarantine"),
-            top=top,
-        )
+    \b
+    Examples:
+      infoscope stats --top 20 --json > stats.json
+      infoscope stats --engine spark --data corpus-parquet --spark-master local[4]
+    """
+    from infoscope.queries import engine_corpus_stats
+
+    if engine == "spark":
+        from infoscope.engine import open_engine
+
+        runner = open_engine("spark", data=data, master=spark_master)
+        try:
+            result = engine_corpus_stats(runner, top=top)
+        finally:
+            runner.close()
+    else:
+        from infoscope.engine import open_engine
+        from infoscope.store import Store
+
+        with Store.open(store_path, read_only=True) as store:
+            result = engine_corpus_stats(
+                open_engine("duckdb", store, data=data, master=spark_master), top=top
+            )
     if as_json:
         echo_json(result)
         return
@@ -107,7 +126,7 @@ class _ExportCommand(click.Command):
 
 
 @click.command(cls=_ExportCommand)
-@click.argument("what", type=LazyChoice(_exportable), metavar="WHAT")
+@click.argument("what", type=LazyChoice(_exportable), metavar="[WHAT]", required=False)
 @store_option()
 @click.option(
     "--run",
@@ -121,12 +140,24 @@ class _ExportCommand(click.Command):
     default="-",
     show_default=True,
     help="Output file: .parquet or .csv ('-' writes CSV to stdout); graphs: .gexf, .graphml "
-    "or .parquet.",
+    "or .parquet. With --format parquet and no WHAT: a folder.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet"]),
+    help="Without WHAT: write the corpus tables an engine other than DuckDB reads (posts, "
+    "accounts, shares, labels, account links, quarantine) as Parquet files into the folder "
+    "--out, with a manifest (schema version, input fingerprint): what `--engine spark` reads "
+    "as --data.",
 )
 @quiet_option("Nothing on stderr but errors (no 'wrote N rows' line).")
-def export(what: str, store_path: str, run_id: str | None, out: str, quiet: bool) -> None:
+def export(
+    what: str | None, store_path: str, run_id: str | None, out: str, fmt: str | None, quiet: bool
+) -> None:
     """Export WHAT, a corpus table or an analysis run, to Parquet/CSV (graphs to GEXF,
-    GraphML or Parquet).
+    GraphML or Parquet); or, with --format parquet and no WHAT, the corpus as a Parquet folder
+    for --engine spark.
 
     Corpus exports: ``posts``, ``accounts``, ``labels``, ``quarantine`` (what could not be
     stored, and why), ``runs`` (every run's parameters and status), ``articles`` (with
@@ -145,9 +176,28 @@ def export(what: str, store_path: str, run_id: str | None, out: str, quiet: bool
       infoscope export graph --out network.gexf
       infoscope export coordination-graph --out coordination.gexf
       infoscope export article-techniques --out techniques.csv
+      infoscope export --format parquet --out corpus-parquet
     """
-    from infoscope.export import export_table
+    from infoscope.errors import BadParameterError
     from infoscope.store import Store
+
+    if what is None:
+        if fmt != "parquet" or out == "-":
+            raise BadParameterError(
+                "export: name WHAT (a table or analysis export), or pass --format parquet "
+                "--out DIR to write the corpus as a Parquet folder"
+            )
+        from infoscope.engine.parquet import export_parquet
+
+        with Store.open(store_path, read_only=True) as store:
+            manifest = export_parquet(store, out)
+        if not quiet:
+            shown = ", ".join(f"{n} {t['rows']:,}" for n, t in manifest["tables"].items())
+            click.echo(f"wrote {shown} rows as Parquet to {out}", err=True)
+        return
+    if fmt == "parquet" and (out == "-" or not out.lower().endswith(".parquet")):
+        raise BadParameterError(f"export {what} --format parquet: pass --out FILE.parquet")
+    from infoscope.export import export_table
 
     with Store.open(store_path, read_only=True) as store:
         n = export_table(store, what, out, run_id=run_id)

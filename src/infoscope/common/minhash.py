@@ -45,6 +45,11 @@ a hash of ``post_id`` and ``text``): the same rows with the same parameters read
 groups instead of computing them again, and any change to those rows (a new ingest, another
 time range) makes a new key. The last `CACHE_KEYS` results are kept; a store opened
 read-only reads them but never writes.
+
+**Any engine.** The posts are an Ibis expression of an `infoscope.engine.Engine` (DuckDB, or
+Spark over a Parquet export): the engine counts and fingerprints them and streams their texts
+to the driver in Arrow batches, where the signatures and buckets are computed with numpy; the
+cache lives in the engine's store (none: nothing is cached).
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from infoscope.engine import Engine, as_engine
 from infoscope.errors import BadParameterError
 from infoscope.store import Store
 
@@ -382,7 +388,7 @@ def _batches(reader: Any, min_chars: int) -> Iterator[tuple[pa.Array, pa.Array]]
 
 
 def near_duplicate_groups(
-    store: Store,
+    store: Store | Engine,
     posts: ibis.Table,
     *,
     threshold: float = DEFAULT_THRESHOLD,
@@ -397,10 +403,12 @@ def near_duplicate_groups(
     Parameters
     ----------
     store:
-        The store whose connection runs `posts`.
+        The store whose connection runs `posts`, or the engine that runs them (its store, if
+        any, keeps the cache).
     posts:
-        An Ibis expression over ``store.ibis`` with columns ``post_id`` (string, unique) and
-        ``text`` (string); other columns are ignored, null texts skipped.
+        An Ibis expression over that store's or engine's tables with columns ``post_id``
+        (string, unique) and ``text`` (string); other columns are ignored, null texts
+        skipped.
     threshold:
         Estimated Jaccard similarity of two texts' shingle sets from which they are
         near-duplicates. 0.6 (with 4-character shingles) keeps texts of 15 words or more
@@ -441,29 +449,33 @@ def near_duplicate_groups(
     selected = posts.select(post_id=posts.post_id.cast("string"), text=posts.text)
     selected = selected.filter(selected.text.notnull() & selected.post_id.notnull())
     params = (threshold, num_perm, bands, shingle, min_chars, seed)
-    capacity, key = _fingerprint(selected, params)
-    cached = _cached(store, key)
+    engine = as_engine(store)
+    capacity, key = _fingerprint(engine, selected, params)
+    cache = engine.store
+    cached = None if cache is None else _cached(cache, key)
     if cached is not None:
         return cached
-    table = _groups(store, selected, capacity, *params)
-    _keep(store, key, capacity, table)
+    table = _groups(engine, selected, capacity, *params)
+    if cache is not None:
+        _keep(cache, key, capacity, table)
     return table
 
 
-def _fingerprint(selected: ibis.Table, params: tuple[Any, ...]) -> tuple[int, str]:
-    """The number of rows of `selected` and the cache key of its rows with `params`."""
+def _fingerprint(engine: Engine, selected: ibis.Table, params: tuple[Any, ...]) -> tuple[int, str]:
+    """The number of rows of `selected` and the cache key of its rows with `params` (each
+    engine hashes in its own way: keys of other engines than DuckDB name theirs)."""
     digest = (selected.post_id.cast("string") + "\x1f" + selected.text).hash()
-    row = (
+    # Two sums modulo primes (a bitwise xor has no Spark rule in Ibis).
+    row = engine.to_arrow(
         selected.aggregate(
             n=selected.count(),
-            x=digest.bit_xor(),
+            x=(digest % 1_000_000_007).sum(),
             s=(digest % 2_147_483_647).sum(),
         )
-        .to_pyarrow()
-        .to_pylist()[0]
-    )
+    ).to_pylist()[0]
     n = int(row["n"] or 0)
-    return n, f"v1:{params}:{n}:{row['x']}:{row['s']}"
+    version = "v2" if engine.name == "duckdb" else f"v2-{engine.name}"
+    return n, f"{version}:{params}:{n}:{row['x']}:{row['s']}"
 
 
 def _cached(store: Store, key: str) -> pa.Table | None:
@@ -520,7 +532,7 @@ def _keep(store: Store, key: str, posts: int, table: pa.Table) -> None:
 
 
 def _groups(
-    store: Store,
+    engine: Engine,
     selected: ibis.Table,
     capacity: int,
     threshold: float,
@@ -536,7 +548,7 @@ def _groups(
     text_hash = np.empty(capacity, dtype=np.uint64)
     id_chunks: list[pa.Array] = []
     filled = 0
-    reader = store.arrow_reader(selected, batch_rows=_BATCH_ROWS)
+    reader = engine.to_batches(selected, batch_rows=_BATCH_ROWS)
     for ids, norm in _batches(reader, min_chars):
         text, hashes, hashed = _shingles(norm, shingle, seed)
         n = len(norm)

@@ -33,8 +33,16 @@ is the cosine similarity of the two accounts' TF-IDF object vectors (Pacheco et 
 which also discounts hyperactive accounts, and ``symmetry`` is ``min(d_a, d_b) / max(d_a,
 d_b)`` (1 for accounts equally active in the trace; CooRTweet's edge symmetry idea).
 
+Engines
+-------
+Everything relational here is an Ibis expression run by an `infoscope.engine.Engine` (DuckDB,
+or Spark over a Parquet export): intermediate results are materialised and released through
+the engine, results reach the driver as Arrow, and the scoring (Poisson and binomial tails,
+Benjamini-Hochberg) runs on the driver with numpy and scipy. Medians are exact and ties are
+broken explicitly, so both engines give the same rows.
+
 Fast retweets
--------------
+--------------
 A retweet is *fast* when it comes at most ``fast_seconds`` after the original. For a
 retweeter ``a`` and an author ``b``, ``co_actions`` is the number of a's retweets of b's posts
 (whose original is stored) and ``objects`` the fast ones; the null model is a binomial with
@@ -53,17 +61,15 @@ import numpy as np
 import pyarrow as pa
 from ibis import _
 
-from infoscope.store import Store
+from infoscope.engine import Engine, as_engine
 
 __all__ = [
     "ScoredPairs",
     "benjamini_hochberg",
     "co_action_objects",
-    "drop_temp",
     "estimate_window",
     "fast_retweet_pairs",
     "score_co_actions",
-    "temp_table",
 ]
 
 # A scored pair table (the store's coordination_edges, without run_id).
@@ -96,39 +102,36 @@ class ScoredPairs:
 
     `pairs` has every pair that co-acted at least once (`EDGE_COLUMNS` plus ``kept``), or
     with a significance test (`alpha` set) every pair that co-acted on `min_count` objects;
-    `objects_table` names the temporary table of per-object co-actions (the evidence), keyed
-    by ``account_a, account_b``; `stats` the trace's totals (accounts, objects, actions, the
-    window used, the number of possible pairs tested).
+    `objects_table` names the engine's materialised table of per-object co-actions (the
+    evidence), keyed by ``account_a, account_b``, and `objects` is that table; `stats` the
+    trace's totals (accounts, objects, actions, the window used, the number of possible pairs
+    tested). Release the evidence with ``engine.release(scored.objects_table)``.
     """
 
     trace: str
     pairs: pa.Table
     objects_table: str
     stats: dict[str, Any]
+    objects: Any = None
 
     @property
     def kept(self) -> pa.Table:
         return self.pairs.filter(self.pairs["kept"])
 
 
-def temp_table(store: Store, name: str, expr: Any) -> ibis.Table:
-    """Materialise an Ibis expression as a temporary table of the store's Ibis connection."""
-    sql = ibis.to_sql(expr, dialect="duckdb")
-    store.ibis.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
-    return store.ibis.table(name)
-
-
-def drop_temp(store: Store, *names: str) -> None:
-    for name in names:
-        store.ibis.con.execute(f"DROP TABLE IF EXISTS {name}")
-
-
-def estimate_window(actions: ibis.Table, *, quantile: float = 0.1, share: float = 0.5) -> float:
+def estimate_window(
+    actions: ibis.Table,
+    *,
+    quantile: float = 0.1,
+    share: float = 0.5,
+    engine: Engine | None = None,
+) -> float:
     """A coordination window estimated from the data, as CooRnet's estimate does.
 
     For every object acted on by at least two actions, the time from its first action until
-    `share` of its actions happened; the window is the `quantile` of those times, in seconds:
-    the time within which the fastest-spreading objects were already widely shared.
+    `share` of its actions happened; the window is the `quantile` of those times, in seconds
+    (exact, interpolated): the time within which the fastest-spreading objects were already
+    widely shared. `engine` runs it (default: the expression's own backend).
     """
     ranked = actions.mutate(
         rn=ibis.row_number().over(group_by="object_id", order_by=["t_ms", "post_id"]),
@@ -139,7 +142,8 @@ def estimate_window(actions: ibis.Table, *, quantile: float = 0.1, share: float 
     target = ibis.greatest(target, 2)
     reached = ranked.filter((ranked.n >= 2) & (ranked.rn + 1 == target))
     delay = (reached.t_ms - reached.first).cast("float64")
-    value = reached.aggregate(q=delay.quantile(quantile)).to_pyarrow()["q"][0].as_py()
+    result = reached.aggregate(q=delay.quantile(quantile))
+    value = (result.to_pyarrow() if engine is None else engine.to_arrow(result))["q"][0].as_py()
     return 0.0 if value is None else float(value) / 1000.0
 
 
@@ -158,9 +162,10 @@ def co_action_objects(
     else:
         width = max(int(window_ms), 1)
         left = base.mutate(bucket=(base.t_ms // width).cast("int64"))
-        right = base.mutate(
-            bucket=(base.t_ms // width).cast("int64")
-            + ibis.literal([-1, 0, 1], "array<int64>").unnest()
+        # The unnest in a projection of its own: Spark allows it only as a top-level item.
+        shifted = base.mutate(shift=ibis.literal([-1, 0, 1], "array<int64>").unnest())
+        right = shifted.mutate(bucket=(shifted.t_ms // width).cast("int64") + shifted.shift).drop(
+            "shift"
         )
     lhs = left.select(
         account_a=left.account_id,
@@ -190,6 +195,8 @@ def co_action_objects(
         return joined.group_by(["account_a", "account_b", "object_id"]).aggregate(
             co_actions=_.count()
         )
+    # The closest two posts: the smallest gap, ties by post ids then times (a total order,
+    # the same on every engine).
     nearest = ibis.struct(
         {
             "gap_ms": joined.gap_ms,
@@ -272,7 +279,7 @@ def _pair_table(
 
 
 def score_co_actions(
-    store: Store,
+    source: Any,
     trace: str,
     actions: ibis.Table,
     *,
@@ -284,36 +291,35 @@ def score_co_actions(
 ) -> ScoredPairs:
     """Pair, count and score one co-action trace's actions (see the module docstring).
 
+    `source` is the engine the actions run on (or a `Store`: its DuckDB engine).
     `stratum_s` stratifies the null model by periods of that many seconds (None: one
     stratum), each object in the period of its first action.
 
-    `actions` is materialised as a temporary table first; the per-object co-actions stay in
-    a temporary table (``{prefix}_objects_{trace}``) for the evidence. `alpha` None keeps
-    every pair with at least `min_count` objects.
+    `actions` is materialised first; the per-object co-actions stay materialised
+    (``{prefix}_objects_{trace}``) for the evidence. `alpha` None keeps every pair with at
+    least `min_count` objects.
     """
+    engine = as_engine(source)
     slug = trace.replace("-", "_")
-    acts = temp_table(store, f"{prefix}_actions_{slug}", actions)
+    acts = engine.materialize(f"{prefix}_actions_{slug}", actions)
     window_ms = None if window_s is None else round(window_s * 1000)
-    per_object = temp_table(store, f"{prefix}_objects_{slug}", co_action_objects(acts, window_ms))
+    objects_name = f"{prefix}_objects_{slug}"
+    per_object = engine.materialize(objects_name, co_action_objects(acts, window_ms))
 
     distinct = acts.select("account_id", "object_id").distinct()
     objects = distinct.group_by("object_id").aggregate(n_o=_.count())
-    totals = (
+    totals = engine.to_arrow(
         objects.aggregate(n_objects=_.count(), d_total=_.n_o.sum(), c=(_.n_o * (_.n_o - 1)).sum())
-        .to_pyarrow()
-        .to_pylist()[0]
-    )
+    ).to_pylist()[0]
     # Accounts in the trace, and those acting on at least `min_count` objects: the pairs of
     # the latter are the family tested (Tarone 1990: a pair that cannot reach the count can
     # never be significant, and counting it would only dilute the correction).
     activity = distinct.group_by("account_id").aggregate(d=_.count())
-    counted = (
+    counted = engine.to_arrow(
         activity.aggregate(n=_.count(), eligible=(_.d >= min_count).cast("int64").sum())
-        .to_pyarrow()
-        .to_pylist()[0]
-    )
+    ).to_pylist()[0]
     n_accounts, eligible = int(counted["n"] or 0), int(counted["eligible"] or 0)
-    n_actions = int(acts.count().to_pyarrow().as_py() or 0)
+    n_actions = int(engine.scalar(acts.count()) or 0)
     d_total = int(totals["d_total"] or 0)
     c_total = int(totals["c"] or 0)
     idf = objects.mutate(idf=((1.0 + n_accounts) / (1.0 + objects.n_o.cast("float64"))).ln() + 1.0)
@@ -336,18 +342,18 @@ def score_co_actions(
     pb_ = per_account.select(account_b="account_id", d_b="d", norm_b="norm")
     scored = pair_rows.join(pa_, "account_a").join(pb_, "account_b")
     candidates = int(
-        per_object.select("account_a", "account_b").distinct().count().to_pyarrow().as_py()
+        engine.scalar(per_object.select("account_a", "account_b").distinct().count()) or 0
     )
     if alpha is not None and min_count > 1:
         # Only pairs that reach the count can be kept; the others are never rejected (their
         # p-value counts as 1, which is conservative) and are not fetched.
         scored = scored.filter(scored.objects >= min_count)
     if stratum_s is not None:
-        scored = temp_table(store, f"{prefix}_scored_{slug}", scored)
+        scored = engine.materialize(f"{prefix}_scored_{slug}", scored)
         scored = _stratified_expectation(
-            store, acts, distinct, scored, round(stratum_s * 1000), f"{prefix}_{slug}"
+            engine, acts, distinct, scored, round(stratum_s * 1000), f"{prefix}_{slug}"
         )
-    table = scored.order_by(["account_a", "account_b"]).to_pyarrow()
+    table = engine.to_arrow(scored.order_by(["account_a", "account_b"]))
 
     n = table.num_rows
     k = table["objects"].to_numpy().astype(float) if n else np.array([])
@@ -394,18 +400,17 @@ def score_co_actions(
         "scored_pairs": n,
         "kept_pairs": int(kept.sum()),
     }
-    drop_temp(
-        store,
+    engine.release(
         f"{prefix}_actions_{slug}",
         f"{prefix}_scored_{slug}",
         f"{prefix}_{slug}_periods",
         f"{prefix}_{slug}_pair_periods",
     )
-    return ScoredPairs(trace, pairs, f"{prefix}_objects_{slug}", stats)
+    return ScoredPairs(trace, pairs, objects_name, stats, per_object)
 
 
 def _stratified_expectation(
-    store: Store,
+    engine: Engine,
     acts: ibis.Table,
     distinct: ibis.Table,
     scored: ibis.Table,
@@ -432,11 +437,11 @@ def _stratified_expectation(
         factor=(_.n_o * (_.n_o - 1)).sum().cast("float64") / (_.n_o.sum().cast("float64") ** 2)
     )
     per_account = placed.group_by(["account_id", "stratum"]).aggregate(d=_.count())
-    per_account = temp_table(store, f"{prefix}_periods", per_account)
+    per_account = engine.materialize(f"{prefix}_periods", per_account)
     keys = scored.select("account_a", "account_b")
     side_a = per_account.select(account_a="account_id", stratum="stratum", d_a_t="d")
     side_b = per_account.select(account_b="account_id", stratum_b="stratum", d_b_t="d")
-    both = temp_table(store, f"{prefix}_pair_periods", keys.join(side_a, "account_a"))
+    both = engine.materialize(f"{prefix}_pair_periods", keys.join(side_a, "account_a"))
     both = both.join(
         side_b, (both.account_b == side_b.account_b) & (both.stratum == side_b.stratum_b)
     )
@@ -451,7 +456,7 @@ def _stratified_expectation(
 
 
 def fast_retweet_pairs(
-    store: Store,
+    source: Any,
     actions: ibis.Table,
     *,
     fast_seconds: float,
@@ -461,12 +466,14 @@ def fast_retweet_pairs(
 ) -> ScoredPairs:
     """Score retweeter -> author pairs by their fast retweets (see the module docstring).
 
-    `actions` are the ``fast-retweet`` trace's rows (with ``author_id`` and ``source_t_ms``).
-    The evidence table has one row per fast retweet: ``object_id`` the original post,
-    ``post_a`` the retweet, ``post_b`` the original, ``gap_ms`` the delay.
+    `source` is the engine the actions run on (or a `Store`: its DuckDB engine); `actions`
+    are the ``fast-retweet`` trace's rows (with ``author_id`` and ``source_t_ms``). The
+    evidence table has one row per fast retweet: ``object_id`` the original post, ``post_a``
+    the retweet, ``post_b`` the original, ``gap_ms`` the delay.
     """
+    engine = as_engine(source)
     fast_ms = round(fast_seconds * 1000)
-    acts = temp_table(store, f"{prefix}_actions_fast", actions)
+    acts = engine.materialize(f"{prefix}_actions_fast", actions)
     delay = acts.t_ms - acts.source_t_ms
     acts = acts.mutate(delay_ms=delay, fast=(delay >= 0) & (delay <= fast_ms))
     evidence = acts.filter(acts.fast).select(
@@ -481,17 +488,15 @@ def fast_retweet_pairs(
         t_b=acts.source_t_ms,
     )
     evidence_name = f"{prefix}_objects_fast_retweet"
-    temp_table(store, evidence_name, evidence)
-    totals = (
+    evidence_table = engine.materialize(evidence_name, evidence)
+    totals = engine.to_arrow(
         acts.aggregate(
             n=_.count(),
             k=_.fast.cast("int64").sum(),
             retweeters=_.account_id.nunique(),
             authors=_.author_id.nunique(),
         )
-        .to_pyarrow()
-        .to_pylist()[0]
-    )
+    ).to_pylist()[0]
     per_retweeter = acts.group_by("account_id").aggregate(total=_.count())
     grouped = acts.group_by([acts.account_id, acts.author_id]).aggregate(
         co_actions=_.count(),
@@ -501,7 +506,7 @@ def fast_retweet_pairs(
         median_gap_s=(_.delay_ms.cast("float64") / 1000.0).median(),
     )
     grouped = grouped.filter(grouped.objects > 0).join(per_retweeter, "account_id")
-    table = grouped.order_by(["account_id", "author_id"]).to_pyarrow()
+    table = engine.to_arrow(grouped.order_by(["account_id", "author_id"]))
     n_all = int(totals["n"] or 0)
     share = (int(totals["k"] or 0) / n_all) if n_all else 0.0
     n = table.num_rows
@@ -540,5 +545,5 @@ def fast_retweet_pairs(
         "candidate_pairs": n,
         "kept_pairs": int(kept.sum()),
     }
-    drop_temp(store, f"{prefix}_actions_fast")
-    return ScoredPairs("fast-retweet", pairs, evidence_name, stats)
+    engine.release(f"{prefix}_actions_fast")
+    return ScoredPairs("fast-retweet", pairs, evidence_name, stats, evidence_table)

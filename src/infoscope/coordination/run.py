@@ -11,6 +11,12 @@ communities inside them) and profiles each cluster. Everything is stored under o
 
 `candidate_pairs` gives one trace's raw co-action pairs, before any significance test (what
 other tools call the coordination network).
+
+Engines: the traces, co-action pairs and the null model's counts run on an
+`infoscope.engine.Engine` (`engine=`; default the store's DuckDB; Spark over a Parquet export
+with ``--engine spark``), the scoring and clustering on the driver, and everything is stored
+in the DuckDB store whichever engine computed it. The run records the engine, its versions
+and the input's fingerprint.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import ibis
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,20 +38,21 @@ from infoscope.coordination.pairs import (
     EDGE_SCHEMA,
     ScoredPairs,
     co_action_objects,
-    drop_temp,
     estimate_window,
     fast_retweet_pairs,
     score_co_actions,
-    temp_table,
 )
 from infoscope.coordination.traces import (
+    NEAR_DUPLICATE_GROUPS,
     TraceOptions,
     get_trace,
     registered_traces,
     selected_posts,
     trace_label,
 )
+from infoscope.engine import Engine, as_engine
 from infoscope.errors import InfoscopeError
+from infoscope.queries import resolve_platforms
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
@@ -69,19 +77,20 @@ class CoordinationRun(AnalysisResult):
 
 
 def _resolve_window(
-    trace: str, actions: Any, options: TraceOptions
+    trace: str, actions: Any, options: TraceOptions, engine: Engine
 ) -> tuple[float | None, str | None]:
     """The window in seconds for `trace` and how it was chosen."""
     window = options.window(trace)
     if window == "auto":
-        return estimate_window(actions, quantile=options.window_quantile), "estimated"
+        estimated = estimate_window(actions, quantile=options.window_quantile, engine=engine)
+        return estimated, "estimated"
     if window is None:
         return None, None
     return float(window), "given"
 
 
 def _score_trace(
-    store: Store,
+    engine: Engine,
     trace: str,
     options: TraceOptions,
     platform: str,
@@ -91,20 +100,20 @@ def _score_trace(
     stratum_s: float | None = None,
 ) -> ScoredPairs:
     spec = get_trace(trace)
-    posts = selected_posts(store, options, platform)
-    actions = spec.actions(store, posts, options)
+    posts = selected_posts(engine, options, platform)
+    actions = spec.actions(engine, posts, options)
     if spec.directed:
         scored = fast_retweet_pairs(
-            store, actions, fast_seconds=options.fast_seconds, min_count=min_count, alpha=alpha
+            engine, actions, fast_seconds=options.fast_seconds, min_count=min_count, alpha=alpha
         )
-        _name_objects(scored, spec.object_type(options), actions, options)
+        _name_objects(engine, scored, spec.object_type(options), actions, options)
         return scored
     window, how = (None, None)
     if spec.windowed:
-        actions = temp_table(store, "_coord_source", actions)
-        window, how = _resolve_window(trace, actions, options)
+        actions = engine.materialize("_coord_source", actions)
+        window, how = _resolve_window(trace, actions, options, engine)
     scored = score_co_actions(
-        store,
+        engine,
         trace,
         actions,
         window_s=window,
@@ -113,23 +122,21 @@ def _score_trace(
         stratum_s=stratum_s,
     )
     scored.stats["window_from"] = how
-    _name_objects(scored, spec.object_type(options), actions, options)
-    drop_temp(store, "_coord_source", "_coordination_groups")
+    _name_objects(engine, scored, spec.object_type(options), actions, options)
+    engine.release("_coord_source", NEAR_DUPLICATE_GROUPS)
     return scored
 
 
 def _name_objects(
-    scored: ScoredPairs, object_type: str, actions: Any, options: TraceOptions
+    engine: Engine, scored: ScoredPairs, object_type: str, actions: Any, options: TraceOptions
 ) -> None:
     """Add to a trace's stats its object type, its acting accounts per platform and its label
     (``co-link (url) across facebook and twitter``)."""
     if options.cross_platform:
         key = actions.account_id
         keyed = actions.select(platform=key.re_extract(r"^([^:]*):", 1), account_id=key)
-        rows = (
-            keyed.distinct().group_by("platform").aggregate(n=_.count())
-            .order_by("platform").to_pyarrow().to_pylist()
-        )  # fmt: skip
+        counted = keyed.distinct().group_by("platform").aggregate(n=_.count())
+        rows = engine.to_arrow(counted.order_by("platform")).to_pylist()
         per_platform = {str(r["platform"]): int(r["n"]) for r in rows}
     else:
         per_platform = {options.platforms[0]: int(scored.stats.get("accounts", 0))}
@@ -140,7 +147,7 @@ def _name_objects(
 
 
 def candidate_pairs(
-    store: Store,
+    store: Store | Engine,
     trace: str,
     *,
     window: float | str | None = None,
@@ -150,20 +157,22 @@ def candidate_pairs(
     """One trace's raw co-action pairs: ``account_a, account_b, objects, co_actions``.
 
     Every pair that co-acted at least once within `window` seconds (``"auto"``: estimated),
-    with no significance test; `options` are `TraceOptions` fields. Nothing is stored.
+    with no significance test; `options` are `TraceOptions` fields. `store` is the store (its
+    DuckDB engine runs the pairing) or an engine. Nothing is stored.
     """
+    engine = as_engine(store)
     spec = get_trace(trace)
     windows = {trace: window} if spec.windowed else {}
     opts = TraceOptions(platform=platform, windows=windows, **options)
-    platform = ",".join(store.resolve_platforms(opts.platform))
+    platform = ",".join(_platforms(engine, opts.platform))
     opts = replace(opts, platform=platform)
     if spec.directed:
-        scored = _score_trace(store, trace, opts, platform, min_count=1, alpha=None)
-        drop_temp(store, scored.objects_table)
+        scored = _score_trace(engine, trace, opts, platform, min_count=1, alpha=None)
+        engine.release(scored.objects_table)
         return scored.pairs.select(["account_a", "account_b", "objects", "co_actions"])
     # Raw pairs need no null model: one query, the pairing and two group-bys.
-    actions = spec.actions(store, selected_posts(store, opts, platform), opts)
-    seconds, _ = _resolve_window(trace, actions, opts) if spec.windowed else (None, None)
+    actions = spec.actions(engine, selected_posts(engine, opts, platform), opts)
+    seconds, _ = _resolve_window(trace, actions, opts, engine) if spec.windowed else (None, None)
     per_object = co_action_objects(
         actions, None if seconds is None else round(seconds * 1000), closest=False
     )
@@ -171,9 +180,9 @@ def candidate_pairs(
         objects=per_object.count(), co_actions=per_object.co_actions.sum()
     )
     try:
-        table = pairs.order_by(["account_a", "account_b"]).to_pyarrow()
+        table = engine.to_arrow(pairs.order_by(["account_a", "account_b"]))
     finally:
-        drop_temp(store, "_coordination_groups")
+        engine.release(NEAR_DUPLICATE_GROUPS)
     return pa.table(
         {
             "account_a": table["account_a"],
@@ -182,6 +191,11 @@ def candidate_pairs(
             "co_actions": table["co_actions"].cast(pa.int64()),
         }
     )
+
+
+def _platforms(engine: Engine, platform: str | None) -> tuple[str, ...]:
+    """The platforms a run reads, from the engine's posts (see `resolve_platforms`)."""
+    return resolve_platforms(engine.table("posts"), platform, engine=engine)
 
 
 def run_coordination(
@@ -196,20 +210,24 @@ def run_coordination(
     top: int = 10,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    engine: Engine | None = None,
 ) -> CoordinationRun:
     """Run `traces` (default: all registered), keep significant pairs, cluster and store.
 
     A pair is kept in a trace when it co-acted on at least `min_count` objects and its
     Benjamini-Hochberg q-value is at most `alpha` (None: no test), the null model stratified
     by periods of `stratum` seconds (a day by default; None: one period). `resolution` is the Leiden
-    resolution inside clusters; `top` bounds the profiles' lists. Returns the stored run.
+    resolution inside clusters; `top` bounds the profiles' lists. `engine` computes the
+    traces, pairs and the null model's counts (default: the store's DuckDB); the run is
+    stored in `store` either way. Returns the stored run.
     """
     say = progress or (lambda message: None)
+    engine = engine or as_engine(store)
     names = tuple(traces) if traces else tuple(registered_traces())
     for name in names:
         get_trace(name)
     opts = options or TraceOptions()
-    opts = replace(opts, platform=",".join(store.resolve_platforms(opts.platform)))
+    opts = replace(opts, platform=",".join(_platforms(engine, opts.platform)))
     platform = str(opts.platform)
     if min_count < 1:
         raise InfoscopeError(f"min_count must be at least 1, got {min_count}")
@@ -225,12 +243,17 @@ def run_coordination(
         "resolution": resolution,
         "top": top,
     }
-    with store.run(COMMAND, params, seed=seed) as run:
+    # The engine and its versions are a parameter of the run: results are compared across
+    # engines, and a difference must be traceable to one.
+    recorded = {**params, "engine": engine.describe()}
+    with store.run(
+        COMMAND, recorded, seed=seed, fingerprint=engine.fingerprint(), engine=engine.name
+    ) as run:
         try:
-            result = _analyse(store, run.run_id, names, opts, platform, params, seed, say)
+            result = _analyse(store, engine, run.run_id, names, opts, platform, recorded, seed, say)
         except BaseException:
             for name in names:
-                drop_temp(store, f"_coord_objects_{name.replace('-', '_')}")
+                engine.release(f"_coord_objects_{name.replace('-', '_')}")
             raise
         run.counts = {k: v for k, v in result.summary.items() if k != "parameters"}
     return result
@@ -238,6 +261,7 @@ def run_coordination(
 
 def _analyse(
     store: Store,
+    engine: Engine,
     run_id: str,
     names: tuple[str, ...],
     opts: TraceOptions,
@@ -252,7 +276,7 @@ def _analyse(
     for name in names:
         started = time.perf_counter()
         scored = _score_trace(
-            store,
+            engine,
             name,
             opts,
             platform,
@@ -261,8 +285,8 @@ def _analyse(
             stratum_s=params["stratum"],
         )
         kept = scored.kept.drop_columns(["kept"])
-        _store_trace(store, run_id, scored, kept, opts)
-        drop_temp(store, scored.objects_table)
+        _store_trace(store, engine, run_id, scored, kept, opts)
+        engine.release(scored.objects_table)
         seconds = time.perf_counter() - started
         per_trace[name] = {**scored.stats, "seconds": round(seconds, 3)}
         kept_tables.append(kept)
@@ -276,7 +300,7 @@ def _analyse(
     members = _clusters(edges, params["resolution"], seed)
     keys = members["account_id"].to_pylist()
     owners = [_owner(key, opts) for key in keys]
-    handles = _handles(store, owners)
+    handles = _handles(engine, owners)
     members = (
         members.rename_columns(["account_key", *members.column_names[1:]])
         .append_column("platform", pa.array([o[0] for o in owners], pa.string()))
@@ -330,43 +354,79 @@ def _analyse(
 
 
 def _store_trace(
-    store: Store, run_id: str, scored: ScoredPairs, kept: pa.Table, options: TraceOptions
+    store: Store,
+    engine: Engine,
+    run_id: str,
+    scored: ScoredPairs,
+    kept: pa.Table,
+    options: TraceOptions,
 ) -> None:
     """Insert a trace's kept pairs and, for each, its per-object evidence (with the platform
-    and the platform's own id of both posts)."""
+    and the platform's own id of both posts).
+
+    The evidence is selected in the engine (the per-object co-actions of the kept pairs) and
+    streamed into the store in batches."""
     con = store.ibis.con
-    if options.cross_platform:
-        platform_a, platform_b = (
-            "split_part(o.account_a, ':', 1)",
-            "split_part(o.account_b, ':', 1)",
-        )
-        post_a = f"substr(o.post_a, length({platform_a}) + 2)"
-        post_b = f"substr(o.post_b, length({platform_b}) + 2)"
-        platforms: list[Any] = []
-    else:
-        platform_a = platform_b = "?"
-        post_a, post_b = "o.post_a", "o.post_b"
-        platforms = [options.platforms[0]] * 2
     con.register("_coord_kept", kept.select(list(EDGE_COLUMNS)))
     try:
         con.execute(
             f"INSERT INTO coordination_edges SELECT ?, {', '.join(EDGE_COLUMNS)} FROM _coord_kept",
             [run_id],
         )
-        con.execute(
-            f"""
-            INSERT INTO coordination_evidence (run_id, trace, account_a, account_b, object_id,
-              post_a, post_b, at_a, at_b, gap_s, co_actions, platform_a, platform_b)
-            SELECT ?, ?, o.account_a, o.account_b, o.object_id, {post_a}, {post_b},
-                   make_timestamp(o.t_a * 1000), make_timestamp(o.t_b * 1000),
-                   o.gap_ms / 1000.0, o.co_actions, {platform_a}, {platform_b}
-            FROM {scored.objects_table} o
-            SEMI JOIN _coord_kept k ON k.account_a = o.account_a AND k.account_b = o.account_b
-            """,
-            [run_id, scored.trace, *platforms],
-        )
     finally:
         con.unregister("_coord_kept")
+    if kept.num_rows == 0:
+        return
+    keys = engine.from_arrow("_coord_kept_keys", kept.select(["account_a", "account_b"]))
+    try:
+        for batch in engine.to_batches(_evidence(scored.objects, keys, options)):
+            store.insert("coordination_evidence", _evidence_rows(run_id, scored.trace, batch))
+    finally:
+        engine.release("_coord_kept_keys")
+
+
+def _evidence(objects: Any, keys: Any, options: TraceOptions) -> Any:
+    """The per-object co-actions of the kept pairs `keys`, with each post's platform and its
+    platform's own id (across platforms, keys are ``platform:id``)."""
+    ev = objects.semi_join(keys, ["account_a", "account_b"])
+    if options.cross_platform:
+        platform_a = ev.account_a.re_extract(r"^([^:]*):", 1)
+        platform_b = ev.account_b.re_extract(r"^([^:]*):", 1)
+        post_a = ev.post_a.substr(platform_a.length() + 1)
+        post_b = ev.post_b.substr(platform_b.length() + 1)
+    else:
+        platform_a = platform_b = ibis.literal(options.platforms[0], "string")
+        post_a, post_b = ev.post_a, ev.post_b
+    return ev.select(
+        account_a=ev.account_a,
+        account_b=ev.account_b,
+        object_id=ev.object_id,
+        post_a=post_a,
+        post_b=post_b,
+        t_a=ev.t_a,
+        t_b=ev.t_b,
+        gap_s=ev.gap_ms.cast("float64") / 1000.0,
+        co_actions=ev.co_actions.cast("int64"),
+        platform_a=platform_a,
+        platform_b=platform_b,
+    )
+
+
+def _evidence_rows(run_id: str, trace: str, batch: pa.RecordBatch) -> pa.Table:
+    """A batch of `_evidence` as rows of ``coordination_evidence``."""
+    n = batch.num_rows
+
+    def at(column: str) -> pa.Array:
+        ms = batch.column(column).cast(pa.int64())
+        return ms.cast(pa.timestamp("ms", tz="UTC")).cast(pa.timestamp("us", tz="UTC"))
+
+    table = pa.Table.from_batches([batch]).drop_columns(["t_a", "t_b"])
+    return (
+        table.append_column("at_a", at("t_a"))
+        .append_column("at_b", at("t_b"))
+        .append_column("run_id", pa.array([run_id] * n, pa.string()))
+        .append_column("trace", pa.array([trace] * n, pa.string()))
+    )
 
 
 def _clusters(edges: pa.Table, resolution: float, seed: int) -> pa.Table:
@@ -462,34 +522,34 @@ def _owner(key: str, options: TraceOptions) -> tuple[str, str]:
     return platform, account_id
 
 
-def _handles(store: Store, owners: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+def _handles(engine: Engine, owners: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """The handle of each (platform, account id): its profile's, else the one its posts
-    carry."""
+    carry (the largest of several)."""
     if not owners:
         return {}
-    con = store.ibis.con
-    ids = pa.table(
-        {
-            "platform": pa.array([o[0] for o in owners], pa.string()),
-            "account_id": pa.array([o[1] for o in owners], pa.string()),
-        }
+    ids = engine.from_arrow(
+        "_coord_ids",
+        pa.table(
+            {
+                "platform": pa.array([o[0] for o in owners], pa.string()),
+                "account_id": pa.array([o[1] for o in owners], pa.string()),
+            }
+        ),
     )
-    con.register("_coord_ids", ids)
     try:
-        rows = con.execute(
-            """
-            SELECT i.platform, i.account_id,
-                   coalesce(
-                     (SELECT max(a.handle) FROM accounts a
-                      WHERE a.platform = i.platform AND a.account_id = i.account_id),
-                     (SELECT max(p.account_handle) FROM posts p
-                      WHERE p.platform = i.platform AND p.account_id = i.account_id))
-            FROM _coord_ids i
-            """
-        ).fetchall()
+        key = ["platform", "account_id"]
+        accounts = engine.table("accounts").semi_join(ids, key)
+        posts = engine.table("posts").semi_join(ids, key)
+        profile = accounts.group_by(key).aggregate(profile=accounts.handle.max())
+        posted = posts.group_by(key).aggregate(posted=posts.account_handle.max())
+        named = ids.left_join(profile, key).drop("platform_right", "account_id_right")
+        named = named.left_join(posted, key).drop("platform_right", "account_id_right")
+        rows = engine.to_arrow(
+            named.select("platform", "account_id", handle=ibis.coalesce(_.profile, _.posted))
+        ).to_pylist()
     finally:
-        con.unregister("_coord_ids")
-    return {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
+        engine.release("_coord_ids")
+    return {(r["platform"], r["account_id"]): r["handle"] for r in rows if r["handle"] is not None}
 
 
 def load_coordination(store: Store, run_id: str | None = None) -> CoordinationRun:

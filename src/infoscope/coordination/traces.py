@@ -8,7 +8,8 @@ the platforms it read, so that every output says "co-link (url) across facebook 
 twitter". Two accounts that act on the same object within a time window co-act; how often they
 do, against how often chance would make them, is what `infoscope.coordination.pairs` measures.
 Every trace is a function registered by name with `register_trace`, written with Ibis so that
-any Ibis engine runs it:
+any engine runs it (`infoscope.engine`: DuckDB, or Spark over a Parquet export; a trace
+function receives the engine, and a `Store` passed instead is its DuckDB engine):
 
 - ``co-retweet``: retweeting the same original post (Keller et al. 2020; QUT
   coordination-network-toolkit; CooRTweet), and shares of type ``retweet``.
@@ -50,6 +51,7 @@ objects on every platform. A run of one platform keys them by their ids, as befo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -59,8 +61,8 @@ import ibis
 from ibis import _
 
 from infoscope.common.urls import domain_of
+from infoscope.engine import Engine, as_engine
 from infoscope.errors import BadParameterError
-from infoscope.store import Store
 
 __all__ = [
     "Trace",
@@ -99,6 +101,8 @@ DEFAULT_WINDOWS: dict[str, float] = {
 HASHTAG_MODES = ("sequence", "rare", "each")
 # Object types that are a platform's own ids: keyed by platform across platforms.
 PLATFORM_OBJECTS = ("retweet", "reply", "quote", "media", "mention")
+# The engine's table of the near-duplicate trace's groups (released after its actions).
+NEAR_DUPLICATE_GROUPS = "_coordination_groups"
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,7 @@ class TraceOptions:
         return out
 
 
-TraceFunction = Callable[[Store, ibis.Table, TraceOptions], ibis.Table]
+TraceFunction = Callable[[Engine, ibis.Table, TraceOptions], ibis.Table]
 ObjectType = str | Callable[[TraceOptions], str]
 
 
@@ -214,13 +218,20 @@ _TRACES: dict[str, Trace] = {}
 def register_trace(
     name: str, *, windowed: bool, directed: bool = False, objects: ObjectType = "object"
 ) -> Callable[[TraceFunction], TraceFunction]:
-    """Register `fn(store, posts, options) -> actions` as trace `name`, on `objects`."""
+    """Register `fn(engine, posts, options) -> actions` as trace `name`, on `objects`.
+
+    The registered function also takes a `Store` for its engine (its DuckDB engine)."""
 
     def decorate(fn: TraceFunction) -> TraceFunction:
         if name in _TRACES:
             raise ValueError(f"trace {name!r} registered twice")
         doc = (fn.__doc__ or "").strip().split("\n")[0]
-        _TRACES[name] = Trace(name, fn, windowed, directed, doc, objects)
+
+        @functools.wraps(fn)
+        def on_engine(source: Any, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+            return fn(as_engine(source), posts, options)
+
+        _TRACES[name] = Trace(name, on_engine, windowed, directed, doc, objects)
         return fn
 
     return decorate
@@ -270,11 +281,11 @@ def parse_traces(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def selected_posts(store: Store, options: TraceOptions, platform: str) -> ibis.Table:
+def selected_posts(source: Any, options: TraceOptions, platform: str) -> ibis.Table:
     """The posts of `platform` (one, or several comma-separated) in the options' time range,
     with an account and a time; across platforms, with account, post and referenced ids keyed
-    ``platform:id``."""
-    posts = store.ibis.table("posts")
+    ``platform:id``. `source` is an engine (or a `Store`: its DuckDB engine)."""
+    posts = as_engine(source).table("posts")
     platforms = [p for p in platform.split(",") if p]
     keep = posts.platform == platform if len(platforms) == 1 else posts.platform.isin(platforms)
     keep &= posts.account_id.notnull() & posts.created_at.notnull()
@@ -297,25 +308,26 @@ def _keyed(posts: ibis.Table) -> ibis.Table:
     )
 
 
-def _has_shares(store: Store, options: TraceOptions, types: Sequence[str]) -> bool:
-    """Whether the store holds shares of `types` on the options' platforms."""
-    if not store.has_table("shares"):
+def _has_shares(engine: Engine, options: TraceOptions, types: Sequence[str]) -> bool:
+    """Whether the engine's data holds shares of `types` on the options' platforms."""
+    if not engine.has_table("shares"):
         return False
-    row = store.con.execute(
-        "SELECT EXISTS (SELECT 1 FROM shares WHERE object_type IN (SELECT unnest(?::VARCHAR[])) "
-        "AND platform IN (SELECT unnest(?::VARCHAR[])))",
-        [list(types), list(options.platforms)],
-    ).fetchone()
-    return bool(row and row[0])
+    shares = engine.table("shares")
+    some = shares.filter(
+        shares.object_type.isin(list(types)) & shares.platform.isin(list(options.platforms))
+    ).limit(1)
+    return bool(engine.scalar(some.count()))
 
 
-def selected_shares(store: Store, options: TraceOptions, types: Sequence[str]) -> ibis.Table | None:
+def selected_shares(source: Any, options: TraceOptions, types: Sequence[str]) -> ibis.Table | None:
     """The shares of `types` on the options' platforms and in their time range (columns
     ``platform, account_id, post_id, created_at, object_type, object_id``), keyed as
-    `selected_posts` keys posts; None when the store holds none."""
-    if not _has_shares(store, options, types):
+    `selected_posts` keys posts; None when the data holds none. `source` is an engine (or a
+    `Store`: its DuckDB engine)."""
+    engine = as_engine(source)
+    if not _has_shares(engine, options, types):
         return None
-    shares = store.ibis.table("shares")
+    shares = engine.table("shares")
     keep = (
         shares.platform.isin(list(options.platforms))
         & shares.object_type.isin(list(types))
@@ -341,7 +353,7 @@ def selected_shares(store: Store, options: TraceOptions, types: Sequence[str]) -
 
 
 def _with_shares(
-    store: Store,
+    engine: Engine,
     options: TraceOptions,
     actions: ibis.Table,
     types: Sequence[str],
@@ -350,7 +362,7 @@ def _with_shares(
     """`actions` with the actions of the shares of `types` (object: `value` of the shares,
     their object id by default), one per account, object and post (its earliest time).
     Without such shares, `actions` unchanged."""
-    shares = selected_shares(store, options, types)
+    shares = selected_shares(engine, options, types)
     if shares is None:
         return actions
     extra = _actions(shares, shares.object_id if value is None else value(shares))
@@ -387,21 +399,21 @@ def _hashtag_objects(options: TraceOptions) -> str:
 
 
 @register_trace("co-retweet", windowed=True, objects="retweet")
-def co_retweet(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+def co_retweet(engine: Engine, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Retweeting the same original post."""
     rts = posts.filter((posts.kind == "retweet") & posts.ref_post_id.notnull())
-    return _with_shares(store, options, _actions(rts, rts.ref_post_id), ("retweet",))
+    return _with_shares(engine, options, _actions(rts, rts.ref_post_id), ("retweet",))
 
 
 @register_trace("co-reply", windowed=True, objects="reply")
-def co_reply(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+def co_reply(engine: Engine, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Replying to the same post."""
     replies = posts.filter((posts.kind == "reply") & posts.ref_post_id.notnull())
-    return _with_shares(store, options, _actions(replies, replies.ref_post_id), ("reply",))
+    return _with_shares(engine, options, _actions(replies, replies.ref_post_id), ("reply",))
 
 
 @register_trace("co-link", windowed=True, objects=lambda options: options.link_level)
-def co_link(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+def co_link(engine: Engine, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Sharing the same URL (or domain)."""
     chosen = posts if options.link_retweets else _own_posts(posts)
     chosen = chosen.filter(chosen.urls.notnull() & (chosen.urls.length() > 0))
@@ -410,8 +422,8 @@ def co_link(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Tabl
     if options.link_level == "domain":
         links = links.mutate(url=domain_of(links.url)).filter(_.url != "")
         actions = _actions(links, links.url).distinct()
-        return _with_shares(store, options, actions, ("url", "domain"), _share_domain)
-    return _with_shares(store, options, _actions(links, links.url).distinct(), ("url",))
+        return _with_shares(engine, options, actions, ("url", "domain"), _share_domain)
+    return _with_shares(engine, options, _actions(links, links.url).distinct(), ("url",))
 
 
 def _share_domain(shares: ibis.Table) -> Any:
@@ -423,11 +435,11 @@ def _share_domain(shares: ibis.Table) -> Any:
 
 
 @register_trace("co-hashtag", windowed=True, objects=_hashtag_objects)
-def co_hashtag(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+def co_hashtag(engine: Engine, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Posting the same hashtag sequence (or the same rare hashtag, or any same hashtag)."""
     own = _own_posts(posts)
     own = own.filter(own.hashtags.notnull() & (own.hashtags.length() > 0))
-    shares = selected_shares(store, options, ("hashtag",))
+    shares = selected_shares(engine, options, ("hashtag",))
     if options.hashtag_mode == "sequence":
         seq = own.filter(own.hashtags.length() >= options.min_hashtags)
         actions = _actions(seq, seq.hashtags.join(" "))
@@ -456,24 +468,16 @@ def co_hashtag(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.T
 
 
 @register_trace("near-duplicate", windowed=True, objects="text")
-def near_duplicate(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+def near_duplicate(engine: Engine, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Posting near-duplicate texts (MinHash/LSH groups of normalised text)."""
     from infoscope.common.minhash import near_duplicate_groups
 
     own = _own_posts(posts).filter(_.text.notnull())
     groups = near_duplicate_groups(
-        store, own.select("post_id", "text"), threshold=options.near_duplicate_threshold
+        engine, own.select("post_id", "text"), threshold=options.near_duplicate_threshold
     )
-    con = store.ibis.con
-    con.register("_coordination_groups_arrow", groups.select(["post_id", "group_id"]))
-    try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _coordination_groups AS "
-            "SELECT * FROM _coordination_groups_arrow"
-        )
-    finally:
-        con.unregister("_coordination_groups_arrow")
-    table = store.ibis.table("_coordination_groups")
+    # Released by the caller once the actions are materialised (`NEAR_DUPLICATE_GROUPS`).
+    table = engine.from_arrow(NEAR_DUPLICATE_GROUPS, groups.select(["post_id", "group_id"]))
     # Every text is an action: a post in no group is alone on its own object, so that the
     # null model knows how much each account posts, not only how often it is copied.
     joined = own.left_join(table, own.post_id == table.post_id)
@@ -482,7 +486,7 @@ def near_duplicate(store: Store, posts: ibis.Table, options: TraceOptions) -> ib
 
 
 @register_trace("synchronised", windowed=False, objects="time bin")
-def synchronised(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+def synchronised(engine: Engine, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Posting in the same time bins (bins of many accounts left out)."""
     bin_ms = max(1, round(options.bin_seconds * 1000))
     acts = posts.select(
@@ -492,23 +496,24 @@ def synchronised(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis
     busy = acts.group_by("bin").aggregate(n=acts.account_id.nunique())
     quiet = busy.filter(busy.n <= options.max_bin_accounts).select("bin")
     kept = acts.semi_join(quiet, "bin")
-    # One action per account and bin: its first post there.
+    # One action per account and bin: its first post there (ties: the smallest post id, so
+    # that every engine picks the same post).
     first = kept.group_by(["account_id", "bin"]).aggregate(
-        post_id=kept.post_id.argmin(kept.t_ms), t_ms=kept.t_ms.min()
+        best=ibis.struct({"t_ms": kept.t_ms, "post_id": kept.post_id}).min()
     )
     return first.select(
         account_id=first.account_id,
         object_id="t" + first.bin.cast("string"),
-        post_id=first.post_id,
-        t_ms=first.t_ms,
+        post_id=first.best["post_id"],
+        t_ms=first.best["t_ms"],
     )
 
 
 @register_trace("fast-retweet", windowed=False, directed=True, objects="retweet")
-def fast_retweet(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+def fast_retweet(engine: Engine, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Retweeting an account's posts within seconds of publication, repeatedly."""
     rts = posts.filter((posts.kind == "retweet") & posts.ref_post_id.notnull())
-    originals = store.ibis.table("posts")
+    originals = engine.table("posts")
     originals = originals.filter(originals.account_id.notnull() & originals.created_at.notnull())
     if options.cross_platform:
         originals = _keyed(originals)
@@ -534,7 +539,7 @@ def fast_retweet(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis
 
 
 @register_trace("co-image", windowed=True, objects="image")
-def co_image(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
+def co_image(engine: Engine, posts: ibis.Table, options: TraceOptions) -> ibis.Table:
     """Sharing the same image (perceptual hash) or media id."""
     own = _own_posts(posts)
     own = own.filter(own.media_ids.notnull() & (own.media_ids.length() > 0))
@@ -542,4 +547,4 @@ def co_image(store: Store, posts: ibis.Table, options: TraceOptions) -> ibis.Tab
     media = media.filter(media.media.notnull() & (media.media != ""))
     # Media ids are a platform's own: keyed by platform across platforms.
     value = media.platform + ":" + media.media if options.cross_platform else media.media
-    return _with_shares(store, options, _actions(media, value).distinct(), ("image", "media"))
+    return _with_shares(engine, options, _actions(media, value).distinct(), ("image", "media"))

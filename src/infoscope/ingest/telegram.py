@@ -78,7 +78,7 @@ from infoscope.ingest.formats import (
     register,
 )
 from infoscope.ingest.reading import PREVIEW_BYTES, CountingReader, too_large
-from infoscope.ingest.sources import Source
+from infoscope.ingest.sources import HEAD_BYTES, Source
 from infoscope.records import Account, Post, Provenance
 
 __all__ = ["TelegramExport", "read_header"]
@@ -303,7 +303,9 @@ class TelegramExport(RecordFormat):
         utf8 = ctx.encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
         head = source.head if utf8 else source.head.decode(ctx.encoding, "replace").encode()
         if utf8:
-            _check_utf8(head, source.name)
+            # Only the first bytes: past them (a one-line export read on for detection) the
+            # streaming reader names the message where the damage is.
+            _check_utf8(head[:HEAD_BYTES], source.name)
         header = read_header(head)
         chat_id = header.get("id")
         if chat_id is None:

@@ -214,8 +214,8 @@ def test_fit_is_deterministic_and_saving_round_trips(small_model, tmp_path):
     with pytest.raises(BadParameterError, match=r"no technique-model\.json"):
         T.TechniqueDetector.load(tmp_path)
     assert T.resolve_technique_model(str(tmp_path / "m")).predict(texts) == loaded.predict(texts)
-    with pytest.raises(BadParameterError, match="unknown technique model 'transformer'"):
-        T.resolve_technique_model("transformer")
+    with pytest.raises(BadParameterError, match="unknown technique model 'roberta'"):
+        T.resolve_technique_model("roberta")
 
 
 def test_tree_arrays_predict_as_scikit_learn():
@@ -329,3 +329,14 @@ def test_span_calibration_is_monotone_and_tracks_the_observed_share():
     assert len(np.unique(np.round(iso(grid), 9))) > 40  # strictly increasing: no ties
     assert np.abs(iso(grid) - 0.6 * grid).max() < 0.12
     assert float(iso(np.array([-1.0]))[0]) == float(iso(np.array([0.0]))[0])  # clipped
+
+
+def test_fit_fragments_fits_only_the_technique_of_given_fragments(small_model):
+    # The transformer's spans get their technique from this part of the fast model alone.
+    fragments = T.TechniqueDetector(**SMALL).fit_fragments(_corpus(30))
+    spans = [(0, 12), (5, 30)]
+    assert fragments.classify_spans(TEST_TEXT, spans) == small_model.classify_spans(
+        TEST_TEXT, spans
+    )
+    with pytest.raises(BadParameterError, match="not fitted"):
+        fragments.predict([TEST_TEXT])

@@ -85,8 +85,9 @@ def test_detection_on_title_and_body_writes_file_offsets(tmp_path):
 def test_model_names_and_options_are_checked(tmp_path):
     folder = _folder(tmp_path)
     result = run_cli("articles", "techniques", "--articles", str(folder), "--model",
-                     "transformer")  # fmt: skip
-    assert result.exit_code != 0 and "unknown technique model 'transformer'" in result.output
+                     "roberta")  # fmt: skip
+    assert result.exit_code != 0 and "unknown technique model 'roberta'" in result.output
+    assert "fast, transformer" in result.output
     result = run_cli("articles", "techniques", "--articles", str(folder), "--threshold", "0.5",
                      "--per-1000-words", "3")  # fmt: skip
     assert result.exit_code != 0 and "not both" in result.output

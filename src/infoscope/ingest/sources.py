@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
-__all__ = ["FIRST_LINE_BYTES", "HEAD_BYTES", "Source", "compression_of", "fingerprint", "iter_sources"]
+__all__ = [
+    "FIRST_LINE_BYTES",
+    "HEAD_BYTES",
+    "Source",
+    "compression_of",
+    "fingerprint",
+    "iter_sources",
+]
 
 HEAD_BYTES = 1 << 16
 # A JSON source whose first line is longer than HEAD_BYTES (a post with a long text or many

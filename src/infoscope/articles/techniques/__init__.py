@@ -18,8 +18,12 @@ The package, in pipeline order:
   arrays), its decoding into spans (`token_runs`), the span kinds that need strong evidence
   (`span_kind`) and the isotonic calibration of span confidence.
 - `model`: `TechniqueDetector` (the ``fast`` model), its file format, the shipped model
-  (`load_technique_model`), the registry of span models by name (`TECHNIQUE_MODELS`,
-  `resolve_technique_model`) and the entry point `detect_techniques`.
+  (`load_technique_model`), the decoding of token probabilities into spans and its tuning
+  shared by every span model (`tune_decoding`), the registry of span models by name
+  (`TECHNIQUE_MODELS`, `resolve_technique_model`) and the entry point `detect_techniques`.
+- `transformer`: `TransformerTagger` (the ``transformer`` model: all-MiniLM-L6-v2 fine-tuned
+  here as a token tagger, run as a quantised ONNX graph with onnxruntime) and the shipped
+  one (`load_transformer_model`).
 - `metrics`: the task's metrics (`si_score`, `tc_score`, `sentence_scores`).
 - `semeval`: the task's files (TC input and submission, SI submission), articles read from
   a folder of ``article<ID>.txt`` files, and the offsets of a stored article's title and
@@ -92,8 +96,9 @@ The model is saved without pickle (`TechniqueDetector.save`: a JSON file with th
 vocabularies, thresholds, calibration and operating points, and an ``.npz`` of arrays,
 the trees included); the shipped one lives in ``infoscope/articles/model/`` with its
 manifest (`load_technique_model`), and `train_technique_model` rebuilds it.
-`detect_techniques` is the public entry point. Another span model (a fine-tuned transformer)
-plugs in by registering a loader in `TECHNIQUE_MODELS` (see `model`).
+`detect_techniques` is the public entry point. The ``transformer`` model plugs in through
+`TECHNIQUE_MODELS` (``--model transformer``); its module docstring says how it was trained
+and ``benchmarks/real_techniques.py`` how the two compare on the same folds.
 """
 
 from __future__ import annotations
@@ -126,6 +131,7 @@ from infoscope.articles.techniques.model import (
     detect_techniques,
     load_technique_model,
     resolve_technique_model,
+    tune_decoding,
 )
 from infoscope.articles.techniques.semeval import (
     classify_technique_spans,
@@ -135,6 +141,7 @@ from infoscope.articles.techniques.semeval import (
     write_tc_file,
 )
 from infoscope.articles.techniques.train import cross_validate_techniques, train_technique_model
+from infoscope.articles.techniques.transformer import TransformerTagger, load_transformer_model
 from infoscope.common.sentences import split_sentences
 
 __all__ = [
@@ -152,12 +159,14 @@ __all__ = [
     "EmbeddingCache",
     "Span",
     "TechniqueDetector",
+    "TransformerTagger",
     "classify_technique_spans",
     "count_words",
     "cross_validate_techniques",
     "detect_article_folder",
     "detect_techniques",
     "load_technique_model",
+    "load_transformer_model",
     "merge_spans",
     "read_ptc",
     "read_span_file",
@@ -169,6 +178,7 @@ __all__ = [
     "tc_score",
     "tokenize",
     "train_technique_model",
+    "tune_decoding",
     "write_si_file",
     "write_tc_file",
 ]

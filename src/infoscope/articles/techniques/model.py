@@ -6,8 +6,9 @@ the registry of span models (`TECHNIQUE_MODELS`) and the public entry point
 A span model is anything with ``predict(texts_or_articles, *, span_threshold=None,
 flags_per_1000_words=None)`` returning, per article, ``sentences`` and ``spans`` as
 `TechniqueDetector.predict` does, and ``classify_spans(text, spans)``; it is registered by
-name in `TECHNIQUE_MODELS` (``fast`` is this module's; a fine-tuned transformer can be added
-as ``transformer`` without touching the callers)."""
+name in `TECHNIQUE_MODELS` (``fast`` is this module's; ``transformer`` is the fine-tuned
+MiniLM tagger of `infoscope.articles.techniques.transformer`). Both share the decoding of
+token probabilities into spans and its tuning (`tune_decoding`)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ __all__ = [
     "detect_techniques",
     "load_technique_model",
     "resolve_technique_model",
+    "tune_decoding",
 ]
 
 MODEL_FILE = "technique-model.json"
@@ -304,6 +306,28 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         }
         return self
 
+    def fit_fragments(self, X: Any, y: Any = None) -> TechniqueDetector:
+        """Fit only what the technique of a given fragment needs (the TC subtask:
+        `span_proba`, `classify_spans`): the TF-IDF vocabularies and the fragment technique
+        model, on articles `X` with fragments `y`, as `fit` does. The ``transformer``
+        model's spans get their technique from it."""
+        articles = _as_articles(X, y)
+        if not articles:
+            raise BadParameterError("no articles to fit on")
+        docs = [_Doc(a.text) for a in articles]
+        texts = [d.text[s:e] for d in docs for s, e in d.sentences]
+        if not texts:
+            raise BadParameterError("the articles have no text")
+        self.techniques_ = list(TECHNIQUES)
+        self.word_ = _Tfidf("word", (1, 2)).fit(
+            texts, min_df=self.min_df, max_features=self.word_features
+        )
+        self.char_ = _Tfidf("char_wb", (2, 5)).fit(
+            texts, min_df=self.min_df, max_features=self.char_features
+        )
+        self._fit_spans(articles, docs)
+        return self
+
     def _tree_options(self) -> dict[str, Any]:
         return {
             "max_iter": self.trees,
@@ -351,78 +375,17 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         self._tune_spans(articles, docs, p)
 
     def _tune_spans(self, articles: list[Article], docs: list[_Doc], p: np.ndarray) -> None:
-        """Decoding (token threshold and gap: the best span F1 with at most
-        `max_spans_per_gold` spans per gold span), calibration of span confidence
-        (isotonic), the lowest confidence kept and the one needed by risky spans (span F1),
-        and the density operating points, on out-of-fold token probabilities `p`."""
-        gold = {a.id: [(s, e) for _, s, e in a.spans] for a in articles}
-        blocks = _split_blocks(docs, p)
-        best: tuple[Any, ...] | None = None
-        for gap in _GAPS:
-            for threshold in _TAGGER_GRID:
-                cands = [
-                    _candidates(d, b, threshold, gap) for d, b in zip(docs, blocks, strict=True)
-                ]
-                pred = {
-                    a.id: [(c[0], c[1]) for c in cs] for a, cs in zip(articles, cands, strict=True)
-                }
-                score = si_score(pred, gold)
-                ok = score["predicted"] <= self.max_spans_per_gold * max(score["gold"], 1)
-                key = (ok, score["f1"])
-                if best is None or key > best[0]:
-                    best = (key, threshold, gap, cands, score)
-        assert best is not None
-        _, self.tagger_threshold_, self.tagger_gap_, cands, decoded = best
-        rows = []  # (article, start, end, mean probability, kind, share inside gold)
-        for k, (a, cs) in enumerate(zip(articles, cands, strict=True)):
-            inside = _inside(a, len(a.text))
-            for s, e, mean, kind in cs:
-                rows.append((k, s, e, mean, kind, float(inside[s:e].mean())))
-        means = np.array([r[3] for r in rows])
-        shares = np.array([r[5] for r in rows])
-        self.calibration_ = _Isotonic.fit(means, shares)
-        conf = self.calibration_(means)
-        risky = np.array([r[4] in RISKY_KINDS for r in rows], dtype=bool)
-        grid = (
-            sorted({0.0, *np.round(np.quantile(conf, np.linspace(0, 0.9, 19)), 4)})
-            if len(conf)
-            else [0.0]
+        """Decoding, calibration and operating points from out-of-fold token probabilities
+        `p` (`tune_decoding`)."""
+        fitted = tune_decoding(
+            articles,
+            docs,
+            p,
+            max_spans_per_gold=self.max_spans_per_gold,
+            strong_quantile=self.strong_quantile,
         )
-
-        def kept(c_min: float, strong: float) -> dict[str, Any]:
-            keep = (conf >= c_min) & (~risky | (conf >= strong))
-            pred: dict[str, list[tuple[int, int]]] = {a.id: [] for a in articles}
-            for r, on in zip(rows, keep, strict=True):
-                if on:
-                    pred[articles[r[0]].id].append((r[1], r[2]))
-            return si_score(pred, gold)
-
-        c_best = (-1.0, 0.0)
-        for c_min in grid:
-            f1 = kept(c_min, c_min)["f1"]
-            if f1 > c_best[0] + 1e-9:
-                c_best = (f1, c_min)
-        self.min_confidence_ = float(c_best[1])
-        s_best = (-1.0, self.min_confidence_)
-        for strong in [g for g in grid if g >= self.min_confidence_] + [1.01]:
-            f1 = kept(self.min_confidence_, strong)["f1"]
-            if f1 > s_best[0] + 1e-9:
-                s_best = (f1, strong)
-        floor = float(np.quantile(conf[~risky], self.strong_quantile)) if (~risky).any() else 0.0
-        self.strong_confidence_ = float(min(max(s_best[1], floor, self.min_confidence_), 1.01))
-        final = kept(self.min_confidence_, self.strong_confidence_)
-        passing = conf[~risky | (conf >= self.strong_confidence_)]
-        self.density_ = np.sort(passing)[::-1]
-        self.training_words_ = int(sum(count_words(d.text) for d in docs))
-        self.tuning_ = {
-            "decoded": {k: decoded[k] for k in ("precision", "recall", "f1", "predicted", "gold")},
-            "kept": {k: final[k] for k in ("precision", "recall", "f1", "predicted", "gold")},
-            "risky_spans": int(risky.sum()),
-            "strong_span_f1_best": float(s_best[1]),
-            "strong_quantile_floor": floor,
-            "risky_share_inside_gold": float(shares[risky].mean()) if risky.any() else None,
-            "plain_share_inside_gold": float(shares[~risky].mean()) if (~risky).any() else None,
-        }
+        for name, value in fitted.items():
+            setattr(self, name, value)
 
     def _fit_spans(self, articles: list[Article], docs: list[_Doc]) -> None:
         from sklearn.linear_model import LogisticRegression
@@ -496,27 +459,7 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
     def confidence_for_density(self, flags_per_1000_words: float) -> float:
         """The lowest span confidence at which the training articles' out-of-fold spans
         number `flags_per_1000_words` per 1,000 words (at most that many)."""
-        if not flags_per_1000_words > 0:
-            raise BadParameterError(
-                f"flags per 1,000 words must be positive, got {flags_per_1000_words}"
-            )
-        k = int(flags_per_1000_words * self.training_words_ / 1000)
-        if k <= 0:
-            return 1.01
-        if k >= len(self.density_):
-            return 0.0
-        return float(np.nextafter(self.density_[k], np.inf))
-
-    def _min_confidence(
-        self, span_threshold: float | None, flags_per_1000_words: float | None
-    ) -> float:
-        if span_threshold is not None and flags_per_1000_words is not None:
-            raise BadParameterError("give a span threshold or flags per 1,000 words, not both")
-        if span_threshold is not None:
-            return _probability(span_threshold)
-        if flags_per_1000_words is not None:
-            return self.confidence_for_density(flags_per_1000_words)
-        return self.min_confidence_
+        return _confidence_for_density(self.density_, self.training_words_, flags_per_1000_words)
 
     def predict(
         self,
@@ -539,7 +482,7 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         self._check()
         articles = _as_articles(X)
         docs = [_Doc(a.text) for a in articles]
-        c_min = self._min_confidence(span_threshold, flags_per_1000_words)
+        c_min = _min_confidence(self, span_threshold, flags_per_1000_words)
         return self._predict_docs(articles, docs, threshold, c_min)
 
     def _predict_docs(
@@ -608,7 +551,6 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
     def classify_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
         """The technique of each fragment (start, end) of `text` (the TC subtask): per
         fragment ``technique``, ``confidence`` and ``ranking`` (techniques by probability)."""
-        self._check()
         doc = _Doc(text)
         for s, e in spans:
             if not 0 <= s < e <= len(text):
@@ -628,7 +570,8 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
 
     def span_proba(self, docs: Sequence[_Doc], spans: Sequence[tuple[int, int, int]]) -> np.ndarray:
         """Probability per fragment (doc index, start, end) of each of ``span_classes_``."""
-        self._check()
+        if not hasattr(self, "span_coef_"):
+            raise BadParameterError("the model is not fitted: call fit() or load one")
         if not spans:
             return np.zeros((0, len(self.span_classes_)))
         if len(self.span_classes_) < 2:
@@ -759,6 +702,95 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         return model
 
 
+def tune_decoding(
+    articles: Sequence[Article],
+    docs: Sequence[_Doc],
+    p: np.ndarray,
+    *,
+    max_spans_per_gold: float = 1.5,
+    strong_quantile: float = 0.75,
+) -> dict[str, Any]:
+    """Decoding (token threshold and gap: the best span F1 with at most
+    `max_spans_per_gold` spans per gold span), calibration of span confidence
+    (isotonic), the lowest confidence kept and the one needed by risky spans (span F1),
+    and the density operating points, on out-of-fold token probabilities `p` (one per token
+    of `docs`, in order): the fitted attributes of a span model by name (``tagger_threshold_``,
+    ``tagger_gap_``, ``calibration_``, ``min_confidence_``, ``strong_confidence_``,
+    ``density_``, ``training_words_``, ``tuning_``; see `TechniqueDetector`)."""
+    gold = {a.id: [(s, e) for _, s, e in a.spans] for a in articles}
+    blocks = _split_blocks(docs, p)
+    best: tuple[Any, ...] | None = None
+    for gap in _GAPS:
+        for threshold in _TAGGER_GRID:
+            cands = [_candidates(d, b, threshold, gap) for d, b in zip(docs, blocks, strict=True)]
+            pred = {a.id: [(c[0], c[1]) for c in cs] for a, cs in zip(articles, cands, strict=True)}
+            score = si_score(pred, gold)
+            ok = score["predicted"] <= max_spans_per_gold * max(score["gold"], 1)
+            key = (ok, score["f1"])
+            if best is None or key > best[0]:
+                best = (key, threshold, gap, cands, score)
+    assert best is not None
+    _, tagger_threshold, tagger_gap, cands, decoded = best
+    rows = []  # (article, start, end, mean probability, kind, share inside gold)
+    for k, (a, cs) in enumerate(zip(articles, cands, strict=True)):
+        inside = _inside(a, len(a.text))
+        for s, e, mean, kind in cs:
+            rows.append((k, s, e, mean, kind, float(inside[s:e].mean())))
+    means = np.array([r[3] for r in rows])
+    shares = np.array([r[5] for r in rows])
+    calibration = _Isotonic.fit(means, shares)
+    conf = calibration(means)
+    risky = np.array([r[4] in RISKY_KINDS for r in rows], dtype=bool)
+    grid = (
+        sorted({0.0, *np.round(np.quantile(conf, np.linspace(0, 0.9, 19)), 4)})
+        if len(conf)
+        else [0.0]
+    )
+
+    def kept(c_min: float, strong: float) -> dict[str, Any]:
+        keep = (conf >= c_min) & (~risky | (conf >= strong))
+        pred: dict[str, list[tuple[int, int]]] = {a.id: [] for a in articles}
+        for r, on in zip(rows, keep, strict=True):
+            if on:
+                pred[articles[r[0]].id].append((r[1], r[2]))
+        return si_score(pred, gold)
+
+    c_best = (-1.0, 0.0)
+    for c_min in grid:
+        f1 = kept(c_min, c_min)["f1"]
+        if f1 > c_best[0] + 1e-9:
+            c_best = (f1, c_min)
+    min_confidence = float(c_best[1])
+    s_best = (-1.0, min_confidence)
+    for strong in [g for g in grid if g >= min_confidence] + [1.01]:
+        f1 = kept(min_confidence, strong)["f1"]
+        if f1 > s_best[0] + 1e-9:
+            s_best = (f1, strong)
+    floor = float(np.quantile(conf[~risky], strong_quantile)) if (~risky).any() else 0.0
+    strong_confidence = float(min(max(s_best[1], floor, min_confidence), 1.01))
+    final = kept(min_confidence, strong_confidence)
+    passing = conf[~risky | (conf >= strong_confidence)]
+    tuning = {
+        "decoded": {k: decoded[k] for k in ("precision", "recall", "f1", "predicted", "gold")},
+        "kept": {k: final[k] for k in ("precision", "recall", "f1", "predicted", "gold")},
+        "risky_spans": int(risky.sum()),
+        "strong_span_f1_best": float(s_best[1]),
+        "strong_quantile_floor": floor,
+        "risky_share_inside_gold": float(shares[risky].mean()) if risky.any() else None,
+        "plain_share_inside_gold": float(shares[~risky].mean()) if (~risky).any() else None,
+    }
+    return {
+        "tagger_threshold_": float(tagger_threshold),
+        "tagger_gap_": int(tagger_gap),
+        "calibration_": calibration,
+        "min_confidence_": min_confidence,
+        "strong_confidence_": strong_confidence,
+        "density_": np.sort(passing)[::-1],
+        "training_words_": int(sum(count_words(d.text) for d in docs)),
+        "tuning_": tuning,
+    }
+
+
 def _sentence_model(
     X: Any,
     y: np.ndarray,
@@ -832,6 +864,38 @@ def _candidates(
     return out
 
 
+def _confidence_for_density(
+    density: np.ndarray, training_words: int, flags_per_1000_words: float
+) -> float:
+    """The lowest confidence at which the tuning articles' spans (their confidences
+    `density`, highest first, over `training_words` words) number `flags_per_1000_words` per
+    1,000 words (at most that many)."""
+    if not flags_per_1000_words > 0:
+        raise BadParameterError(
+            f"flags per 1,000 words must be positive, got {flags_per_1000_words}"
+        )
+    k = int(flags_per_1000_words * training_words / 1000)
+    if k <= 0:
+        return 1.01
+    if k >= len(density):
+        return 0.0
+    return float(np.nextafter(density[k], np.inf))
+
+
+def _min_confidence(
+    model: Any, span_threshold: float | None, flags_per_1000_words: float | None
+) -> float:
+    """The lowest span confidence kept by a span model: `span_threshold`, the operating
+    point of `flags_per_1000_words`, or the model's span-F1-best ``min_confidence_``."""
+    if span_threshold is not None and flags_per_1000_words is not None:
+        raise BadParameterError("give a span threshold or flags per 1,000 words, not both")
+    if span_threshold is not None:
+        return _probability(span_threshold)
+    if flags_per_1000_words is not None:
+        return float(model.confidence_for_density(flags_per_1000_words))
+    return float(model.min_confidence_)
+
+
 def _fingerprint(*parts: bytes) -> str:
     digest = hashlib.sha256()
     for part in parts:
@@ -870,19 +934,33 @@ def load_technique_model() -> TechniqueDetector:
     return _SHIPPED
 
 
+def _load_transformer() -> Any:
+    from infoscope.articles.techniques.transformer import load_transformer_model
+
+    return load_transformer_model()
+
+
 # The span models by name: the CLI's ``--model`` choices. Each loader returns a model with
 # ``predict`` and ``classify_spans`` as `TechniqueDetector` has them.
-TECHNIQUE_MODELS: dict[str, Callable[[], Any]] = {"fast": load_technique_model}
+TECHNIQUE_MODELS: dict[str, Callable[[], Any]] = {
+    "fast": load_technique_model,
+    "transformer": _load_transformer,
+}
 
 
 def resolve_technique_model(name_or_folder: str | None) -> Any:
     """A registered model by name (`TECHNIQUE_MODELS`, default ``fast``) or one saved in a
-    folder by `TechniqueDetector.save`."""
+    folder: by `TechniqueDetector.save`, or a transformer's graph, tokenizer and decoding
+    (`infoscope.articles.techniques.transformer`)."""
     if name_or_folder is None:
         return TECHNIQUE_MODELS["fast"]()
     if name_or_folder in TECHNIQUE_MODELS:
         return TECHNIQUE_MODELS[name_or_folder]()
     if Path(name_or_folder).is_dir():
+        from infoscope.articles.techniques.transformer import ONNX_FILE, TransformerTagger
+
+        if (Path(name_or_folder) / ONNX_FILE).is_file():
+            return TransformerTagger.load(name_or_folder)
         return TechniqueDetector.load(name_or_folder)
     raise BadParameterError(
         f"unknown technique model {name_or_folder!r}: use one of "

@@ -37,9 +37,7 @@ from infoscope.errors import BadParameterError
 __all__ = ["cross_validate_techniques", "train_technique_model"]
 
 
-def _tc_predictions(
-    model: TechniqueDetector, articles: Sequence[Article], docs: Sequence[_Doc]
-) -> list[str]:
+def _tc_predictions(model: Any, articles: Sequence[Article], docs: Sequence[_Doc]) -> list[str]:
     """One technique per gold row; the rows of one fragment labelled with k techniques get the
     k most probable techniques (as TC systems did for repeated fragments)."""
     keys: dict[tuple[int, int, int], int] = {}
@@ -107,10 +105,17 @@ def cross_validate_techniques(
     flags_per_1000_words: float = 5.0,
     neutral: Sequence[str] = (),
     progress: Callable[[str], None] | None = None,
+    fit_fold: Callable[[int, list[Article]], Any] | None = None,
 ) -> dict[str, Any]:
     """Article-grouped cross-validation (`folds` GroupKFold folds shuffled with `seed`):
     each fold's model is fitted on the other folds only (its thresholds and calibration on
     their out-of-fold scores) and scored on its held-out articles.
+
+    `fit_fold(k, training_articles)`, when given, returns fold `k`'s span model instead of
+    a `TechniqueDetector` fitted with `params` (e.g. the fold's fine-tuned transformer, its
+    decoding tuned on training articles it was not fine-tuned on); it needs the attributes
+    and methods the scoring reads (``_predict_docs``, ``confidence_for_density``,
+    ``span_proba``, ``span_classes_`` and the tuned ``min_confidence_``...).
 
     Returns SI (`si_score`) of the spans at the span-F1-best operating point and at the
     operating point of `flags_per_1000_words`, with spans per gold span, the share of the
@@ -140,10 +145,13 @@ def cross_validate_techniques(
     for k, (train, test) in enumerate(_group_folds(np.arange(n), folds, seed)):
         train_articles = [articles[i] for i in train]
         test_articles = [articles[i] for i in test]
-        model = TechniqueDetector(random_state=seed, **(params or {}))
-        model._cache = cache
         started = time.perf_counter()
-        model.fit(train_articles)
+        if fit_fold is not None:
+            model = fit_fold(k, train_articles)
+        else:
+            model = TechniqueDetector(random_state=seed, **(params or {}))
+            model._cache = cache
+            model.fit(train_articles)
         fit_seconds += time.perf_counter() - started
         started = time.perf_counter()
         docs = [_Doc(a.text) for a in test_articles]

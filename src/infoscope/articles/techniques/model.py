@@ -53,6 +53,7 @@ from infoscope.errors import BadParameterError
 __all__ = [
     "TECHNIQUE_MODELS",
     "TechniqueDetector",
+    "classify_fragments",
     "count_words",
     "detect_techniques",
     "load_technique_model",
@@ -551,22 +552,7 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
     def classify_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
         """The technique of each fragment (start, end) of `text` (the TC subtask): per
         fragment ``technique``, ``confidence`` and ``ranking`` (techniques by probability)."""
-        doc = _Doc(text)
-        for s, e in spans:
-            if not 0 <= s < e <= len(text):
-                raise BadParameterError(f"bad span {s}-{e} for a text of {len(text)} chars")
-        P = self.span_proba([doc], [(0, int(s), int(e)) for s, e in spans])
-        out = []
-        for row in P:
-            order = np.argsort(-row, kind="stable")
-            out.append(
-                {
-                    "technique": self.span_classes_[int(order[0])],
-                    "confidence": round(float(row[order[0]]), 4),
-                    "ranking": [self.span_classes_[int(k)] for k in order],
-                }
-            )
-        return out
+        return classify_fragments(self, text, spans)
 
     def span_proba(self, docs: Sequence[_Doc], spans: Sequence[tuple[int, int, int]]) -> np.ndarray:
         """Probability per fragment (doc index, start, end) of each of ``span_classes_``."""
@@ -700,6 +686,29 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         model = cls.from_data(json.loads(meta_bytes), _read_arrays(arrays_bytes))
         model.fingerprint_ = _fingerprint(meta_bytes, arrays_bytes)
         return model
+
+
+def classify_fragments(
+    model: Any, text: str, spans: Sequence[tuple[int, int]]
+) -> list[dict[str, Any]]:
+    """The TC answer of `model` (its ``span_proba`` and ``span_classes_``) for each fragment
+    (start, end) of `text`: ``technique``, ``confidence`` and ``ranking`` (by probability)."""
+    for s, e in spans:
+        if not 0 <= s < e <= len(text):
+            raise BadParameterError(f"bad span {s}-{e} for a text of {len(text)} chars")
+    P = model.span_proba([_Doc(text)], [(0, int(s), int(e)) for s, e in spans])
+    classes = model.span_classes_
+    out = []
+    for row in P:
+        order = np.argsort(-row, kind="stable")
+        out.append(
+            {
+                "technique": classes[int(order[0])],
+                "confidence": round(float(row[order[0]]), 4),
+                "ranking": [classes[int(k)] for k in order],
+            }
+        )
+    return out
 
 
 def tune_decoding(

@@ -384,21 +384,9 @@ class TransformerTagger:
     def classify_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
         """The technique of each fragment (start, end) of `text` (the TC subtask): per
         fragment ``technique``, ``confidence`` and ``ranking``."""
-        for s, e in spans:
-            if not 0 <= s < e <= len(text):
-                raise BadParameterError(f"bad span {s}-{e} for a text of {len(text)} chars")
-        P = self.span_proba([_Doc(text)], [(0, int(s), int(e)) for s, e in spans])
-        out = []
-        for row in P:
-            order = np.argsort(-row, kind="stable")
-            out.append(
-                {
-                    "technique": self.span_classes_[int(order[0])],
-                    "confidence": round(float(row[order[0]]), 4),
-                    "ranking": [self.span_classes_[int(k)] for k in order],
-                }
-            )
-        return out
+        from infoscope.articles.techniques.model import classify_fragments
+
+        return classify_fragments(self, text, spans)
 
     # -- saving ------------------------------------------------------------------------------
     def decoding_data(self) -> dict[str, Any]:

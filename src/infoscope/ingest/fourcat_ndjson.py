@@ -100,6 +100,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -285,27 +286,51 @@ def _tiktok_comment(data: dict[str, Any], item: _Item, platform: str) -> Iterato
         for key, name in (("digg_count", "like_count"), ("reply_comment_total", "reply_count"))
         if (n := _count(data.get(key))) is not None
     }
+    yield from _comment(
+        item,
+        platform,
+        post_id,
+        created,
+        text,
+        reply_to if reply_to not in (None, "0") else id_text(data.get("aweme_id")),
+        metrics,
+        user,
+        account_id,
+        handle=handle,
+        display_name=text_or_none(user.get("nickname")),
+    )
+
+
+def _comment(
+    item: _Item,
+    platform: str,
+    post_id: str,
+    created: datetime,
+    text: Any,
+    ref_post_id: str | None,
+    metrics: dict[str, int],
+    user: dict[str, Any],
+    account_id: str | None,
+    **account: Any,
+) -> Iterator[ParsedItem]:
+    """A comment as a reply by its author (to `ref_post_id`), and the author as an account
+    with the fields in `account` (its ``raw`` the platform's user object)."""
     yield Post(
         platform=platform,
         post_id=post_id,
         account_id=account_id,
-        account_handle=handle,
+        account_handle=account.get("handle"),
         created_at=created,
         text=text if isinstance(text, str) else None,
         kind="reply",
-        ref_post_id=reply_to if reply_to not in (None, "0") else id_text(data.get("aweme_id")),
+        ref_post_id=ref_post_id,
         metrics=metrics or None,
         raw=item.raw,
         provenance=item.prov,
     )
     if account_id is not None:
         yield Account(
-            platform,
-            account_id,
-            handle=handle,
-            display_name=text_or_none(user.get("nickname")),
-            raw=dumps(user),
-            provenance=item.provenance(),
+            platform, account_id, raw=dumps(user), provenance=item.provenance(), **account
         )
 
 
@@ -497,29 +522,20 @@ def _instagram_comment(data: dict[str, Any], item: _Item, platform: str) -> Iter
         )
         if (n := int_or_none(data.get(key))) is not None
     }
-    yield Post(
-        platform=platform,
-        post_id=post_id,
-        account_id=account_id,
-        account_handle=handle,
-        created_at=created,
-        text=text if isinstance(text, str) else None,
-        kind="reply",
-        ref_post_id=parent or shortcode,
-        metrics=metrics or None,
-        raw=item.raw,
-        provenance=item.prov,
+    yield from _comment(
+        item,
+        platform,
+        post_id,
+        created,
+        text,
+        parent or shortcode,
+        metrics,
+        user,
+        account_id,
+        handle=handle,
+        display_name=text_or_none(user.get("nickname")) or text_or_none(user.get("full_name")),
+        verified=bool_or_none(user.get("verified", user.get("is_verified"))),
     )
-    if account_id is not None:
-        yield Account(
-            platform,
-            account_id,
-            handle=handle,
-            display_name=text_or_none(user.get("nickname")) or text_or_none(user.get("full_name")),
-            verified=bool_or_none(user.get("verified", user.get("is_verified"))),
-            raw=dumps(user),
-            provenance=item.provenance(),
-        )
 
 
 # -- Threads -----------------------------------------------------------------------------------

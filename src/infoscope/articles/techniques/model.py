@@ -58,6 +58,7 @@ __all__ = [
     "detect_techniques",
     "load_technique_model",
     "resolve_technique_model",
+    "set_decoding",
     "tune_decoding",
 ]
 
@@ -373,20 +374,8 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
                 p[test] = trees.probability(F[test])
         else:  # no held-out tokens: the fitted trees' own probabilities
             p = self.trees_.probability(F)
-        self._tune_spans(articles, docs, p)
-
-    def _tune_spans(self, articles: list[Article], docs: list[_Doc], p: np.ndarray) -> None:
-        """Decoding, calibration and operating points from out-of-fold token probabilities
-        `p` (`tune_decoding`)."""
-        fitted = tune_decoding(
-            articles,
-            docs,
-            p,
-            max_spans_per_gold=self.max_spans_per_gold,
-            strong_quantile=self.strong_quantile,
-        )
-        for name, value in fitted.items():
-            setattr(self, name, value)
+        # Decoding, calibration and operating points from the out-of-fold probabilities.
+        set_decoding(self, articles, docs, p)
 
     def _fit_spans(self, articles: list[Article], docs: list[_Doc]) -> None:
         from sklearn.linear_model import LogisticRegression
@@ -709,6 +698,20 @@ def classify_fragments(
             }
         )
     return out
+
+
+def set_decoding(model: Any, articles: list[Article], docs: list[_Doc], p: np.ndarray) -> None:
+    """Tune `model`'s decoding on token probabilities `p` (`tune_decoding`, with the model's
+    ``max_spans_per_gold`` and ``strong_quantile``) and set the fitted attributes on it."""
+    fitted = tune_decoding(
+        articles,
+        docs,
+        p,
+        max_spans_per_gold=model.max_spans_per_gold,
+        strong_quantile=model.strong_quantile,
+    )
+    for name, value in fitted.items():
+        setattr(model, name, value)
 
 
 def tune_decoding(

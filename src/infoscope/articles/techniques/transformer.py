@@ -252,22 +252,14 @@ class TransformerTagger:
         """Tune the decoding, the span calibration and the operating points on articles `X`
         (texts with fragments `y`, or `Article` objects) that the encoder was not
         fine-tuned on."""
-        from infoscope.articles.techniques.model import _as_articles, tune_decoding
+        from infoscope.articles.techniques.model import _as_articles, set_decoding
 
         articles = _as_articles(X, y)
         if not articles:
             raise BadParameterError("no articles to tune the decoding on")
         docs = [_Doc(a.text) for a in articles]
         p = self.token_proba(docs)
-        fitted = tune_decoding(
-            articles,
-            docs,
-            p,
-            max_spans_per_gold=self.max_spans_per_gold,
-            strong_quantile=self.strong_quantile,
-        )
-        for name, value in fitted.items():
-            setattr(self, name, value)
+        set_decoding(self, articles, docs, p)
         return self
 
     # -- prediction --------------------------------------------------------------------------

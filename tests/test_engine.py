@@ -25,6 +25,9 @@ PORTABLE = (
     "queries.py",
     "coordination/traces.py",
     "coordination/pairs.py",
+    "network/edges.py",
+    "network/profiles.py",
+    "network/links.py",
 )
 # What only DuckDB runs: SQL text, DuckDB's temporary tables, the store's own connection
 # (Ibis' own `to_pyarrow` runs on any backend, and is allowed).

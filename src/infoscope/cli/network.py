@@ -10,6 +10,7 @@ import click
 from infoscope.cli.common import (
     DATES,
     echo_json,
+    engine_options,
     json_option,
     progress_echo,
     quiet_option,
@@ -200,6 +201,7 @@ def _print_links(p: dict[str, Any], shown: int = 5) -> None:
     help="How many of the largest communities to print.",
 )
 @seed_option("Same store, parameters and seed: same communities.")
+@engine_options()
 @json_option("Print the run and every profile as JSON.")
 @quiet_option()
 def communities(
@@ -223,6 +225,9 @@ def communities(
     top: int,
     show: int,
     seed: int,
+    engine: str,
+    data: str | None,
+    spark_master: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -241,6 +246,11 @@ def communities(
     (only accounts joined by a stored link: `infoscope accounts link`); the run records
     the links it pooled and their evidence.
 
+    With --engine spark the edges, nodes and profiles' counts run on Apache Spark over a
+    Parquet export of the store (--data); only the aggregated edge list (one row per pair of
+    accounts, bounded by --min-weight) comes here for Leiden and the centralities. The run is
+    stored in --store as with DuckDB, and gives the same rows.
+
     Stability well below 1 means the partition is one of many equally good ones: read the
     communities as tendencies, or lower --resolution. Sources without the retweeted author
     (IRA archives) give mention edges only.
@@ -252,7 +262,10 @@ def communities(
       infoscope communities --platform bluesky,mastodon
       infoscope communities --platform all --link-accounts
       infoscope export graph --out network.gexf
+      infoscope export --format parquet --out corpus-parquet
+      infoscope communities --engine spark --data corpus-parquet --min-weight 2
     """
+    from infoscope.engine import open_engine
     from infoscope.network.edges import EdgeSelection, parse_types
     from infoscope.network.run import run_communities
     from infoscope.store import Store
@@ -269,20 +282,25 @@ def communities(
         outside=not drop_outside,
     )
     with Store.open(store_path) as store:
-        result = run_communities(
-            store,
-            selection,
-            objective=objective,
-            resolution=resolution,
-            runs=runs,
-            directed=directed,
-            levels=levels,
-            group_resolution=group_resolution,
-            top=top,
-            link_accounts=link_accounts,
-            seed=seed,
-            progress=progress_echo(quiet),
-        )
+        runner = open_engine(engine, store, data=data, master=spark_master)
+        try:
+            result = run_communities(
+                store,
+                selection,
+                objective=objective,
+                resolution=resolution,
+                runs=runs,
+                directed=directed,
+                levels=levels,
+                group_resolution=group_resolution,
+                top=top,
+                link_accounts=link_accounts,
+                seed=seed,
+                progress=progress_echo(quiet),
+                engine=runner,
+            )
+        finally:
+            runner.close()
     if as_json:
         echo_json(result.as_dict())
         return

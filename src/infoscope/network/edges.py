@@ -179,13 +179,23 @@ def interaction_edges(
             )
         )
     if "mention" in sel.types:
+        # One row per mention, the unnest alone in its projection (Spark allows a generator
+        # only there), lower-cased in the next.
         named = chosen.select(
             source=chosen.account_id,
-            target_handle=chosen.mentions.unnest().lower(),
+            mentioned=chosen.mentions.unnest(),
             kind=chosen.kind,
             ref_handle=chosen.ref_account_handle.lower(),
             ref_id=chosen.ref_account_id.cast("string"),
             created_at=chosen.created_at,
+        )
+        named = named.select(
+            "source",
+            target_handle=named.mentioned.lower(),
+            kind="kind",
+            ref_handle="ref_handle",
+            ref_id="ref_id",
+            created_at="created_at",
         )
         # A retweet's "RT @x" or a reply's leading "@x" names the account the retweet or
         # reply edge already counts: one interaction, one edge, when that type is selected.
@@ -344,13 +354,14 @@ def outside_keys_by_platform(keys: pa.ChunkedArray | pa.Array) -> pa.ChunkedArra
 def keyed_by_platform(
     posts: ibis.Table,
     accounts: ibis.Table,
-    labels: ibis.Table,
+    labels: ibis.Table | None,
     platforms: Sequence[str],
-) -> tuple[ibis.Table, ibis.Table, ibis.Table]:
+) -> tuple[ibis.Table, ibis.Table, ibis.Table | None]:
     """The posts, accounts and labels of `platforms`, every account reference (``account_id``,
     handles, ``ref_account_*``, ``mentions``) written ``platform:reference``, so that the
     queries of this module, run on them with no platform in the selection, build one network
-    of several platforms whose nodes are `node_key` keys."""
+    of several platforms whose nodes are `node_key` keys (`labels` None stays None: data
+    without ``account_labels``)."""
 
     def keyed(table: ibis.Table, column: str) -> ibis.Value:
         value = table[column].cast("string")
@@ -369,6 +380,7 @@ def keyed_by_platform(
     accounts = accounts.mutate(
         account_id=keyed(accounts, "account_id"), handle=keyed(accounts, "handle")
     )
-    labels = labels.filter(labels.platform.isin(wanted))
-    labels = labels.mutate(account_id=keyed(labels, "account_id"))
+    if labels is not None:
+        labels = labels.filter(labels.platform.isin(wanted))
+        labels = labels.mutate(account_id=keyed(labels, "account_id"))
     return posts, accounts, labels

@@ -7,6 +7,9 @@ handle and community in the run, None when the account is not in the network), t
 method, evidence and note, and ``actors``, the members counted once per group of linked
 members. Nothing is inferred: accounts without a link row are never joined.
 
+`stored_links` reads the links from the store, `engine_links` from an engine's data (the
+``account_links`` table of a Parquet export, on Spark): the same rows in the same order.
+
 `link_groups` and `pool_accounts` treat linked accounts as one actor for Leiden
 (``infoscope communities --link-accounts``): the accounts of the network that links join
 (transitively: A = B and B = C make one actor) become one vertex carrying all their edges,
@@ -20,15 +23,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import igraph as ig
 
 from infoscope.network.communities import Communities, _relabel_by_size
 from infoscope.store import Store
 
+if TYPE_CHECKING:
+    from infoscope.engine import Engine
+
 __all__ = [
     "community_links",
+    "engine_links",
     "expand_communities",
     "link_groups",
     "pool_accounts",
@@ -42,6 +49,31 @@ def stored_links(store: Store) -> list[dict[str, Any]]:
     from infoscope.account_links import account_links
 
     return account_links(store)
+
+
+# The columns of a link as `stored_links` gives them, and their order (a link is unique by
+# its two accounts and its method, so the order is total).
+LINK_FIELDS = (
+    "platform_a", "account_a", "handle_a", "platform_b", "account_b", "handle_b", "method",
+    "evidence", "note", "source", "source_record", "run_id",
+)  # fmt: skip
+LINK_ORDER = ("platform_a", "account_a", "platform_b", "account_b", "method")
+
+
+def engine_links(engine: Engine) -> list[dict[str, Any]]:
+    """`stored_links` from the data an engine reads (its ``account_links`` and ``accounts``
+    tables; none when it has no ``account_links``), on any engine."""
+    if not engine.has_table("account_links"):
+        return []
+    links = engine.table("account_links")
+    accounts = engine.table("accounts")
+    a = accounts.select(a_platform="platform", a_id="account_id", handle_a="handle")
+    b = accounts.select(b_platform="platform", b_id="account_id", handle_b="handle")
+    joined = links.left_join(
+        a, [links.platform_a == a.a_platform, links.account_a == a.a_id]
+    ).left_join(b, [links.platform_b == b.b_platform, links.account_b == b.b_id])
+    rows = engine.to_arrow(joined.select(*LINK_FIELDS).order_by(list(LINK_ORDER)))
+    return rows.to_pylist()  # type: ignore[no-any-return]
 
 
 def _ends(link: dict[str, Any]) -> tuple[tuple[str, str], tuple[str, str]]:

@@ -5,6 +5,10 @@ posts, the account profiles and the analyst's labels, and returns per community:
 posting accounts, top hashtags, link domains and mentioned accounts, languages, the places its
 members state in their profiles (self-reported: what they claim, not where they are), its
 activity per period, and the labels present (for instance the IRA categories).
+
+The queries are portable (written once with Ibis): `engine` runs them (an
+`infoscope.engine.Engine`, DuckDB or Spark; default the tables' own backend). Every ranked
+list has a total order (ties by value), so every engine gives the same profiles.
 """
 
 from __future__ import annotations
@@ -24,8 +28,13 @@ PERIODS = ("day", "week", "month")
 _TRUNC = {"day": "D", "week": "W", "month": "M"}
 
 
-def _rows(expr: Any) -> list[dict[str, Any]]:
-    return expr.to_pyarrow().to_pylist()  # type: ignore[no-any-return]
+def _rows(expr: Any, engine: Any = None) -> list[dict[str, Any]]:
+    table = expr.to_pyarrow() if engine is None else engine.to_arrow(expr)
+    return table.to_pylist()  # type: ignore[no-any-return]
+
+
+def _lower(value: Any) -> Any:
+    return value.lower()
 
 
 def _top_per_community(expr: ibis.Table, key: str, n: int, count: str = "posts") -> ibis.Table:
@@ -40,10 +49,11 @@ def _top_per_community(expr: ibis.Table, key: str, n: int, count: str = "posts")
     return ranked.filter(ranked["rank"] < n).order_by(["community", "rank"])
 
 
-def choose_period(posts: ibis.Table, selection: EdgeSelection) -> str:
+def choose_period(posts: ibis.Table, selection: EdgeSelection, *, engine: Any = None) -> str:
     """``day`` for spans up to two weeks, ``week`` up to a year, else ``month``."""
     span = _rows(
-        select_posts(posts, selection).aggregate(first=_.created_at.min(), last=_.created_at.max())
+        select_posts(posts, selection).aggregate(first=_.created_at.min(), last=_.created_at.max()),
+        engine,
     )[0]
     if span["first"] is None:
         return "month"
@@ -54,21 +64,24 @@ def choose_period(posts: ibis.Table, selection: EdgeSelection) -> str:
 def profile_communities(
     posts: ibis.Table,
     accounts: ibis.Table,
-    labels: ibis.Table,
+    labels: ibis.Table | None,
     membership: ibis.Table,
     selection: EdgeSelection | None = None,
     *,
     top: int = 10,
     period: str | None = None,
+    engine: Any = None,
 ) -> dict[int, dict[str, Any]]:
     """Per community (``membership``: ``account_id, community``), what its members posted.
 
     Counts use the posts the selection keeps; `top` bounds each ranked list; `period` is
-    ``day``, ``week`` or ``month`` (default: chosen from the time span).
+    ``day``, ``week`` or ``month`` (default: chosen from the time span). `labels` may be None
+    (data without ``account_labels``: no labels); `engine` runs the queries (default: the
+    tables' own backend).
     """
     sel = selection or EdgeSelection()
     if period is None:
-        period = choose_period(posts, sel)
+        period = choose_period(posts, sel, engine=engine)
     if period not in PERIODS:
         raise ValueError(f"period must be one of {PERIODS}, got {period!r}")
     chosen = select_posts(posts, sel)
@@ -88,22 +101,27 @@ def profile_communities(
         }
     )
     for row in _rows(
-        mine.group_by("community").aggregate(posts=_.count(), accounts=_.account_id.nunique())
+        mine.group_by("community").aggregate(posts=_.count(), accounts=_.account_id.nunique()),
+        engine,
     ):
         out[row["community"]]["posts"] = row["posts"]
         out[row["community"]]["posting_accounts"] = row["accounts"]
+    # Each list's unnest alone in its projection (Spark allows a generator only there), the
+    # value transformed in the next.
     lists = {
-        "top_hashtags": mine.select("community", value=mine.hashtags.unnest().lower()),
-        "top_domains": mine.select("community", value=domain_of(mine.urls.unnest())),
-        "top_mentions": mine.select("community", value=mine.mentions.unnest().lower()),
+        "top_hashtags": (mine.select("community", value=mine.hashtags.unnest()), _lower),
+        "top_domains": (mine.select("community", value=mine.urls.unnest()), domain_of),
+        "top_mentions": (mine.select("community", value=mine.mentions.unnest()), _lower),
     }
-    for name, expr in lists.items():
-        for row in _rows(_top_per_community(expr, "value", top)):
+    for name, (values, transform) in lists.items():
+        expr = values.select("community", value=transform(values.value))
+        for row in _rows(_top_per_community(expr, "value", top), engine):
             out[row["community"]][name].append([row["value"], row["posts"]])
     for row in _rows(
         mine.group_by(["community", "lang"])
         .aggregate(posts=_.count())
-        .order_by(["community", ibis.desc("posts"), "lang"])
+        .order_by(["community", ibis.desc("posts"), "lang"]),
+        engine,
     ):
         out[row["community"]]["languages"][str(row["lang"])] = row["posts"]
     profiles = accounts
@@ -113,13 +131,14 @@ def profile_communities(
     located = members.inner_join(places, members.member_id == places.pid).select(
         "community", value="location"
     )
-    for row in _rows(_top_per_community(located, "value", top, count="accounts")):
+    for row in _rows(_top_per_community(located, "value", top, count="accounts"), engine):
         out[row["community"]]["places"].append([row["value"], row["accounts"]])
     timed = mine.mutate(at=mine.created_at.truncate(_TRUNC[period]).cast("date").cast("string"))
-    for row in _rows(
-        timed.group_by(["community", "at"]).aggregate(posts=_.count()).order_by(["community", "at"])
-    ):
+    per_period = timed.group_by(["community", "at"]).aggregate(posts=_.count())
+    for row in _rows(per_period.order_by(["community", "at"]), engine):
         out[row["community"]]["activity"].append([row["at"], row["posts"]])
+    if labels is None:
+        return {c: {**v, "period": period} for c, v in out.items()}
     tagged = labels
     if sel.platform is not None:
         tagged = tagged.filter(tagged.platform == sel.platform)
@@ -130,7 +149,8 @@ def profile_communities(
     for row in _rows(
         with_labels.group_by(["community", "label"])
         .aggregate(accounts=_.count())
-        .order_by(["community", ibis.desc("accounts"), "label"])
+        .order_by(["community", ibis.desc("accounts"), "label"]),
+        engine,
     ):
         out[row["community"]]["labels"][row["label"]] = row["accounts"]
     return {c: {**v, "period": period} for c, v in out.items()}

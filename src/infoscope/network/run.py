@@ -23,6 +23,13 @@ account keeps its own row in ``network_nodes`` (its platform and id, its actor's
 stability, its own centralities, computed on the accounts' graph), ``network_edges`` keeps
 each account's own edges, and the run's counts say what was pooled and on which links, with
 their evidence (``account_links``). Off by default: without it, links never change a result.
+
+Engines: the edges, nodes and the profiles' counts are Ibis queries run on an
+`infoscope.engine.Engine` (`engine=`; default the store's DuckDB; Spark over a Parquet export
+with ``--engine spark``). Only the aggregated edge list (one row per pair of accounts, fewer
+with ``min_weight``) and its nodes come to the driver, where igraph runs Leiden and the
+centralities; everything is stored in the DuckDB store whichever engine computed it, and the
+run records the engine, its versions and the input's fingerprint.
 """
 
 from __future__ import annotations
@@ -33,10 +40,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import ibis
 import numpy as np
 import pyarrow as pa
 
+from infoscope.engine import Engine, as_engine
 from infoscope.errors import InfoscopeError
 from infoscope.network.communities import build_graph, detect_communities, rank_accounts
 from infoscope.network.edges import (
@@ -50,12 +57,13 @@ from infoscope.network.edges import (
 )
 from infoscope.network.links import (
     community_links,
+    engine_links,
     expand_communities,
     link_groups,
     pool_accounts,
-    stored_links,
 )
 from infoscope.network.profiles import profile_communities
+from infoscope.queries import resolve_platforms
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
@@ -69,6 +77,9 @@ __all__ = [
 
 COMMAND = "communities"
 TOP_ACCOUNTS = 5
+# Names of the engine's intermediate tables (released when the run ends).
+EDGES_BY_TYPE = "_communities_edges_by_type"
+MEMBERSHIP = "_communities_membership"
 
 
 @dataclass
@@ -92,18 +103,23 @@ def run_communities(
     link_accounts: bool = False,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    engine: Engine | None = None,
 ) -> CommunityRun:
     """Build the interaction network, find its Leiden communities, rank and profile them.
 
     See `EdgeSelection` for what makes the network (its `platform` may name several
-    platforms, comma-separated, or ``all``: see `Store.resolve_platforms`), `detect_communities` for
-    the clustering parameters and `profile_communities` for the profiles (`top` bounds their
-    lists). `link_accounts` clusters the linked accounts of the network (``account_links``) as
-    one actor each (see the module docstring). The result is stored as a run and returned.
+    platforms, comma-separated, or ``all``: see `infoscope.queries.resolve_platforms`),
+    `detect_communities` for the clustering parameters and `profile_communities` for the
+    profiles (`top` bounds their lists). `link_accounts` clusters the linked accounts of the
+    network (``account_links``) as one actor each (see the module docstring). `engine` builds
+    the edges, nodes and profiles (default: the store's DuckDB); Leiden and the centralities
+    run here. The result is stored in `store` as a run and returned.
     """
     say = progress or (lambda message: None)
+    engine = engine or as_engine(store)
     sel = selection or EdgeSelection()
-    sel = replace(sel, platform=",".join(store.resolve_platforms(sel.platform)))
+    platforms = resolve_platforms(engine.table("posts"), sel.platform, engine=engine)
+    sel = replace(sel, platform=",".join(platforms))
     params = {
         **sel.as_dict(),
         "objective": objective,
@@ -115,14 +131,23 @@ def run_communities(
         "top": top,
         "link_accounts": link_accounts,
     }
-    with store.run(COMMAND, params, seed=seed) as run:
-        result = _analyse(store, sel, run.run_id, params, seed, say)
+    # The engine and its versions are a parameter of the run: results are compared across
+    # engines, and a difference must be traceable to one.
+    recorded = {**params, "engine": engine.describe()}
+    with store.run(
+        COMMAND, recorded, seed=seed, fingerprint=engine.fingerprint(), engine=engine.name
+    ) as run:
+        try:
+            result = _analyse(store, engine, sel, run.run_id, recorded, seed, say)
+        finally:
+            engine.release(EDGES_BY_TYPE, MEMBERSHIP)
         run.counts = result.summary
     return result
 
 
 def _analyse(
     store: Store,
+    engine: Engine,
     sel: EdgeSelection,
     run_id: str,
     params: dict[str, Any],
@@ -132,8 +157,9 @@ def _analyse(
     """The analysis of `run_communities`, whose clustering parameters are in `params`."""
     seconds: dict[str, float] = {}
     runs, top = params["runs"], params["top"]
-    posts, accounts = store.ibis.table("posts"), store.ibis.table("accounts")
-    labels = store.ibis.table("account_labels")
+    posts, accounts = engine.table("posts"), engine.table("accounts")
+    # A Parquet folder may lack the labels (exported from a store without them): no labels.
+    labels = engine.table("account_labels") if engine.has_table("account_labels") else None
     assert sel.platform is not None
     platforms = sel.platform.split(",")
     cross_platform = len(platforms) > 1
@@ -145,9 +171,12 @@ def _analyse(
 
     started = time.perf_counter()
     say(f"building {'+'.join(sel.types)} edges on {shown}")
-    per_type = interaction_edges(posts, accounts, sel)
-    edges = store.arrow_reader(combine_edges(per_type, min_weight=sel.min_weight)).read_all()
-    nodes = store.arrow_reader(network_nodes(posts, accounts, per_type, sel)).read_all()
+    # The per-type edges are computed once: both the combined edges and the nodes read them.
+    per_type = engine.materialize(EDGES_BY_TYPE, interaction_edges(posts, accounts, sel))
+    combined = combine_edges(per_type, min_weight=sel.min_weight)
+    edges = engine.to_arrow(combined.order_by(["source", "target"]))
+    nodes = engine.to_arrow(network_nodes(posts, accounts, per_type, sel))
+    engine.release(EDGES_BY_TYPE)
     if cross_platform:
         edges = _rekeyed(edges, "source", "target")
         nodes = _rekeyed(nodes, "account_id")
@@ -171,7 +200,7 @@ def _analyse(
         owners = [split_node_key(name) for name in names]
     else:
         owners = [(platforms[0], name) for name in names]
-    links = stored_links(store)
+    links = engine_links(engine)
     clustered, pooling = graph, None
     if params.get("link_accounts"):
         actor_of, used = link_groups(owners, links)
@@ -204,10 +233,19 @@ def _analyse(
 
     started = time.perf_counter()
     say("profiling communities")
-    membership = pa.table({"account_id": names, "community": found.membership})
-    relational = profile_communities(
-        posts, accounts, labels, ibis.memtable(membership), sel, top=top
+    membership = engine.from_arrow(
+        MEMBERSHIP,
+        pa.table(
+            {
+                "account_id": pa.array(names, pa.string()),
+                "community": pa.array(found.membership, pa.int64()),
+            }
+        ),
     )
+    relational = profile_communities(
+        posts, accounts, labels, membership, sel, top=top, engine=engine
+    )
+    engine.release(MEMBERSHIP)
     handles = [_unkeyed(h) for h in graph.vs["handle"]] if cross_platform else graph.vs["handle"]
     profiles = _graph_profiles(graph, found, ranks)
     mix = _platform_mix(owners, found.membership, graph.vs["posts"])

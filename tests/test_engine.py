@@ -28,6 +28,7 @@ PORTABLE = (
     "network/edges.py",
     "network/profiles.py",
     "network/links.py",
+    "authenticity/behaviour.py",
 )
 # What only DuckDB runs: SQL text, DuckDB's temporary tables, the store's own connection
 # (Ibis' own `to_pyarrow` runs on any backend, and is allowed).

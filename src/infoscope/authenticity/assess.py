@@ -34,6 +34,16 @@
 
 Thresholds are parameters (`Thresholds`) recorded with the run. Flags describe behaviour; none
 of them says who runs an account.
+
+**Engines.** The passes over posts and accounts (behaviour features, near-duplicate shares,
+the persona checks' halves and weekly creations, handles) are Ibis expressions run by an
+`infoscope.engine.Engine` (``engine=``; default the store's DuckDB, Spark over a Parquet export
+with ``--engine spark``). The profile features are DuckDB SQL (JSON and list functions with no
+portable form): on another engine the account rows and each account's latest post time are
+read from it, one row per account, and the same SQL runs on them in a scratch DuckDB on the
+driver. The models, the flags and the place checks (the latest ``locate`` run's results) run
+on the driver, and everything is written into the store, whichever engine computed it; the
+run records the engine (``engine`` in its parameters).
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
+from infoscope.engine import Engine, as_engine
 from infoscope.errors import InfoscopeError
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
@@ -112,6 +123,7 @@ def run_accounts(
     seed: int = 0,
     activity_model: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    engine: Engine | None = None,
 ) -> AccountsRun:
     """Compute features, the profile probability and every flag for the store's accounts,
     store them as a run and return it with its `top` flagged accounts per family.
@@ -122,10 +134,19 @@ def run_accounts(
 
     `activity_model` is a folder written by `train_activity_model` (``activity-model.json``
     and its manifest): with it, accounts with enough posts also get an automation-likeness;
-    without it (the default: none ships, see the README) that stays NULL."""
+    without it (the default: none ships, see the README) that stays NULL.
+
+    `engine` computes the features (see the module docstring; default the store's DuckDB);
+    the run is stored in `store` whichever engine computed it, with the same rows."""
     limits = thresholds or Thresholds()
     say = progress or (lambda message: None)
-    if not store.count("accounts") and not store.count("posts"):
+    engine = engine or as_engine(store)
+    if not _count(engine, "accounts") and not _count(engine, "posts"):
+        if engine.name != "duckdb":
+            raise InfoscopeError(
+                f"{engine.describe()['data']} has no accounts: export a store with some "
+                "(infoscope export --format parquet --out DIR)"
+            )
         raise InfoscopeError(
             f"store {store.path} has no accounts: ingest something first (infoscope ingest FILE)"
         )
@@ -134,13 +155,26 @@ def run_accounts(
         "thresholds": asdict(limits),
         "near_duplicates": near_duplicates,
         **({"activity_model": str(activity_model)} if activity_model is not None else {}),
+        # Results are compared across engines: a difference must be traceable to one.
+        "engine": engine.describe(),
     }
     from infoscope.authenticity.activity import load_activity_model
 
     model = None if activity_model is None else load_activity_model(activity_model)
-    with store.run(COMMAND, params, seed=seed) as run:
-        run.counts = _assess(store, run.run_id, platform, limits, near_duplicates, model, say)
+    with store.run(
+        COMMAND, params, seed=seed, fingerprint=engine.fingerprint(), engine=engine.name
+    ) as run:
+        run.counts = _assess(
+            store, engine, run.run_id, platform, limits, near_duplicates, model, say
+        )
     return load_accounts(store, run.run_id, top=top)
+
+
+def _count(engine: Engine, table: str) -> int:
+    """Rows of the engine's `table` (0 when it has none)."""
+    if not engine.has_table(table):
+        return 0
+    return int(engine.scalar(engine.table(table).count()) or 0)
 
 
 def load_accounts(store: Store, run_id: str | None = None, *, top: int = 10) -> AccountsRun:
@@ -180,6 +214,7 @@ def demo_accounts(store: Store, context: DemoContext) -> DemoStep:
 
 def _assess(
     store: Store,
+    engine: Engine,
     run_id: str,
     platform: str | None,
     t: Thresholds,
@@ -198,14 +233,14 @@ def _assess(
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     say("computing behaviour features from posts")
-    behaviour = behaviour_features(store, platform=platform)
+    behaviour = behaviour_features(engine, platform=platform)
     seconds["behaviour"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
-    near = {} if not near_duplicates else near_duplicate_shares(store, platform, say)
+    near = {} if not near_duplicates else near_duplicate_shares(engine, platform, say)
     seconds["near_duplicates"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
     say("scoring profiles with the shipped profile model (with its domain check)")
-    profiles, profile_table, model_info = _profile_scores(store, platform)
+    profiles, profile_table, model_info = _profile_scores(engine, platform)
     profile_names = [c for c in profile_table.column_names if c not in ("platform", "account_id")]
     seconds["profile"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
@@ -214,16 +249,15 @@ def _assess(
     seconds["automation_likeness"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
     say("persona checks: place, language and topic switches, creation clusters")
-    persona = _persona(store, platform, t)
+    persona = _persona(store, engine, platform, t)
     seconds["persona"] = round(time.perf_counter() - started, 3)
 
     started = time.perf_counter()
-    accounts = store.con.execute(
-        "SELECT platform, account_id, handle FROM accounts"
-        + ("" if platform is None else " WHERE platform = ?"),
-        [] if platform is None else [platform],
-    ).fetchall()
-    handles = {(p, a): h for p, a, h in accounts}
+    listed = engine.table("accounts")
+    if platform is not None:
+        listed = listed.filter(listed.platform == platform)
+    accounts = engine.to_arrow(listed.select("platform", "account_id", "handle")).to_pylist()
+    handles = {(r["platform"], r["account_id"]): r["handle"] for r in accounts}
     feats: dict[tuple[str, str], dict[str, Any]] = {
         (r["platform"], r["account_id"]): r for r in behaviour.to_pylist()
     }
@@ -315,15 +349,50 @@ def _domain(check: dict[str, Any], i: int, threshold: float, rate: float | None)
     }
 
 
+def _profile_features(engine: Engine, platform: str | None) -> pa.Table:
+    """`infoscope.authenticity.profile.profile_features` of the engine's accounts.
+
+    On DuckDB, the store's own. On another engine, the SQL of `profile_features` (DuckDB's
+    JSON and list functions, no portable form) runs in a scratch DuckDB on the driver over
+    what it reads, taken from the engine: the account rows (one per account) and each
+    account's latest post time (as its only post), so the features are the same."""
+    from infoscope.authenticity.profile import profile_features
+
+    if engine.name == "duckdb":
+        return profile_features(engine.store, platform=platform)
+    import duckdb
+
+    from infoscope.store import Store
+
+    accounts = engine.table("accounts")
+    posts = engine.table("posts")
+    if platform is not None:
+        accounts = accounts.filter(accounts.platform == platform)
+        posts = posts.filter(posts.platform == platform)
+    latest = (
+        posts.filter(posts.account_id.notnull())
+        .group_by(["platform", "account_id"])
+        .aggregate(created_at=posts.created_at.max())
+    )
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")  # as the store's: offset-less times are UTC
+        con.register("accounts", engine.to_arrow(accounts))
+        con.register("posts", engine.to_arrow(latest))
+        return profile_features(Store(con, Path(":memory:"), True), platform=platform)
+    finally:
+        con.close()
+
+
 def _profile_scores(
-    store: Store, platform: str | None
+    engine: Engine, platform: str | None
 ) -> tuple[dict[tuple[str, str], dict[str, Any]], pa.Table, dict[str, Any]]:
     """Per account with a profile: the shipped model's domain check and, inside its domain,
     its probability, log-odds and explanation; and the features."""
-    from infoscope.authenticity.profile import load_shipped_model, one_thread, profile_features
+    from infoscope.authenticity.profile import load_shipped_model, one_thread
 
     model = load_shipped_model()
-    table = profile_features(store, platform=platform)
+    table = _profile_features(engine, platform)
     info = getattr(model, "manifest_", None) or {}
     if table.num_rows == 0:
         return {}, table, info
@@ -513,8 +582,10 @@ def _duration(seconds: Any) -> str:
 
 
 def _persona(
-    store: Store, platform: str | None, t: Thresholds
+    store: Store, engine: Engine, platform: str | None, t: Thresholds
 ) -> dict[tuple[str, str], dict[str, str]]:
+    """Persona flags with their evidence: place checks from the store's latest ``locate``
+    run, language and topic switches and creation clusters from the engine's data."""
     out: dict[tuple[str, str], dict[str, str]] = {}
 
     def add(key: tuple[str, str], flag: str, text: str) -> None:
@@ -545,92 +616,50 @@ def _persona(
                     "language_vs_place",
                     f"claims {country} but posts in {lang.get('language')} (locate run {locate})",
                 )
-    for p, a, first, share1, second, share2 in store.con.execute(
-        f"""
-        WITH ranked AS (
-          SELECT platform, account_id, lower(lang) AS lang,
-                 ntile(2) OVER (PARTITION BY platform, account_id ORDER BY created_at, post_id)
-                   AS half
-          FROM posts WHERE {where} AND lang IS NOT NULL AND lang <> 'und'
-            AND account_id IS NOT NULL
-        ),
-        counted AS (
-          SELECT platform, account_id, half, lang, count(*) AS n,
-                 sum(count(*)) OVER (PARTITION BY platform, account_id, half) AS total
-          FROM ranked GROUP BY platform, account_id, half, lang
-        ),
-        top AS (
-          SELECT platform, account_id, half, arg_max(lang, n) AS lang,
-                 max(n) / any_value(total) AS share, any_value(total) AS total
-          FROM counted GROUP BY platform, account_id, half
-        )
-        SELECT a.platform, a.account_id, a.lang, a.share, b.lang, b.share
-        FROM top a JOIN top b USING (platform, account_id)
-        WHERE a.half = 1 AND b.half = 2 AND a.lang <> b.lang AND a.share >= ? AND b.share >= ?
-          AND a.total >= ? AND b.total >= ?
-        """,
-        [*args, t.switch_share, t.switch_share, t.min_half_posts, t.min_half_posts],
-    ).fetchall():
+    from infoscope.authenticity.behaviour import language_switches, topic_switches
+
+    posts = engine.table("posts")
+    switched = language_switches(
+        posts, platform=platform, min_share=t.switch_share, min_posts=t.min_half_posts
+    )
+    for r in engine.to_arrow(switched).to_pylist():
         add(
-            (p, a),
+            (r["platform"], r["account_id"]),
             "language_switch",
-            f"first half of its posts {share1:.0%} {first}, second half {share2:.0%} {second}",
+            f"first half of its posts {r['first_share']:.0%} {r['first_lang']}, second half "
+            f"{r['second_share']:.0%} {r['second_lang']}",
         )
-    for p, a, similarity, n1, n2 in store.con.execute(
-        f"""
-        WITH ranked AS (
-          SELECT platform, account_id, hashtags,
-                 ntile(2) OVER (PARTITION BY platform, account_id ORDER BY created_at, post_id)
-                   AS half
-          FROM posts WHERE {where} AND account_id IS NOT NULL
-        ),
-        tags AS (
-          SELECT platform, account_id, half, lower(unnest(hashtags)) AS tag FROM ranked
-        ),
-        counted AS (SELECT platform, account_id, half, tag, count(*) AS n FROM tags GROUP BY ALL),
-        norms AS (
-          SELECT platform, account_id, half, sqrt(sum(n * n)) AS norm, sum(n) AS uses
-          FROM counted GROUP BY ALL
-        ),
-        dots AS (
-          SELECT a.platform, a.account_id, sum(a.n * b.n) AS dot
-          FROM counted a JOIN counted b USING (platform, account_id, tag)
-          WHERE a.half = 1 AND b.half = 2 GROUP BY ALL
-        )
-        SELECT x.platform, x.account_id, coalesce(d.dot, 0) / (x.norm * y.norm), x.uses, y.uses
-        FROM norms x JOIN norms y USING (platform, account_id)
-        LEFT JOIN dots d USING (platform, account_id)
-        WHERE x.half = 1 AND y.half = 2 AND x.uses >= ? AND y.uses >= ?
-          AND coalesce(d.dot, 0) / (x.norm * y.norm) < ?
-        """,
-        [*args, t.min_half_hashtags, t.min_half_hashtags, t.topic_similarity],
-    ).fetchall():
+    topics = topic_switches(
+        posts,
+        platform=platform,
+        min_uses=t.min_half_hashtags,
+        max_similarity=t.topic_similarity,
+    )
+    for r in engine.to_arrow(topics).to_pylist():
         add(
-            (p, a),
+            (r["platform"], r["account_id"]),
             "topic_switch",
-            f"hashtags of its first and second half of posts ({n1} and {n2} uses) have a "
-            f"cosine similarity of {similarity:.2f}",
+            f"hashtags of its first and second half of posts ({r['first_uses']} and "
+            f"{r['second_uses']} uses) have a cosine similarity of {r['similarity']:.2f}",
         )
-    for key, text in _creation_clusters(store, platform, t).items():
+    for key, text in _creation_clusters(engine, platform, t).items():
         add(key, "creation_cluster", text)
     return out
 
 
 def _creation_clusters(
-    store: Store, platform: str | None, t: Thresholds
+    engine: Engine, platform: str | None, t: Thresholds
 ) -> dict[tuple[str, str], str]:
     """Accounts created in a week (Monday to Sunday, UTC) with far more creations than the
     weeks around it: Poisson test against the mean of the `creation_window_weeks` weeks on
     each side, Bonferroni over the weeks with creations."""
     from scipy.stats import poisson
 
-    where = "TRUE" if platform is None else "platform = ?"
-    args: list[Any] = [] if platform is None else [platform]
-    weekly = store.con.execute(
-        f"SELECT date_trunc('week', created_at)::DATE AS week, count(*) FROM accounts "
-        f"WHERE {where} AND created_at IS NOT NULL GROUP BY ALL ORDER BY week",
-        args,
-    ).fetchall()
+    from infoscope.authenticity.behaviour import created_in_weeks, weekly_creations
+
+    accounts = engine.table("accounts")
+    counted = engine.to_arrow(weekly_creations(accounts, platform=platform)).to_pylist()
+    weekly = sorted((r["week"], r["n"]) for r in counted)
     counts = {w: n for w, n in weekly}
     span = t.creation_window_weeks
     weeks = []
@@ -653,14 +682,11 @@ def _creation_clusters(
     if not flagged:
         return {}
     out = {}
-    for p_, a, week in store.con.execute(
-        f"SELECT platform, account_id, date_trunc('week', created_at)::DATE FROM accounts "
-        f"WHERE {where} AND date_trunc('week', created_at)::DATE IN (SELECT unnest(?::DATE[]))",
-        [*args, sorted(flagged)],
-    ).fetchall():
-        n, mean, p = flagged[week]
-        out[(p_, a)] = (
-            f"created in the week of {week} with {n - 1} other accounts of the store "
+    members = created_in_weeks(accounts, sorted(flagged), platform=platform)
+    for r in engine.to_arrow(members).to_pylist():
+        n, mean, p = flagged[r["week"]]
+        out[(r["platform"], r["account_id"])] = (
+            f"created in the week of {r['week']} with {n - 1} other accounts of the store "
             f"(about {mean:.1f} a week around it; p = {p:.1e})"
         )
     return out

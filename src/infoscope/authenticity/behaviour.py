@@ -5,8 +5,11 @@ of most of its posts (its language group in the reports).
 
 Every feature is a number per account, documented in `FEATURES`; an account with too little
 activity for a feature gets NULL (unknown), never zero. The expressions take Ibis tables
-(``store.ibis.table("posts")``, ``store.ibis.table("accounts")``), so any Ibis engine runs
-them; `behaviour_features` runs them on the store and returns an Arrow table.
+(``engine.table("posts")``, ``engine.table("accounts")``), so any engine runs them (DuckDB,
+or Spark over a Parquet export: `infoscope.engine`); `behaviour_features` runs them on an
+engine and returns an Arrow table. The persona checks of `infoscope.authenticity.assess` read
+expressions over the same tables: the halves of an account's posts (`language_switches`,
+`topic_switches`) and the weekly account creations (`weekly_creations`, `created_in_weeks`).
 
 Sources of the thresholds: DFRLab treats more than 72 posts a day as suspicious; an organic
 account posts in bursts (coefficient of variation of the gaps between posts well above 1)
@@ -23,9 +26,18 @@ import pyarrow as pa
 from ibis import _
 
 from infoscope.common.urls import domain_of, shortener_domains
+from infoscope.engine import Engine, as_engine
 from infoscope.store import Store
 
-__all__ = ["behaviour_expression", "behaviour_features", "near_duplicate_shares"]
+__all__ = [
+    "behaviour_expression",
+    "behaviour_features",
+    "created_in_weeks",
+    "language_switches",
+    "near_duplicate_shares",
+    "topic_switches",
+    "weekly_creations",
+]
 
 # Feature name -> what it measures. Shares are of the account's posts in the store.
 FEATURES: dict[str, str] = {
@@ -223,56 +235,183 @@ def behaviour_expression(
     )
 
 
-def behaviour_features(store: Store, *, platform: str | None = None) -> pa.Table:
-    """Every feature of `FEATURES` for every posting account of the store, as Arrow."""
-    expr = behaviour_expression(
-        store.ibis.table("posts"), store.ibis.table("accounts"), platform=platform
-    )
-    table: Any = expr.order_by(["platform", "account_id"]).to_pyarrow()
-    return table
+def behaviour_features(source: Store | Engine, *, platform: str | None = None) -> pa.Table:
+    """Every feature of `FEATURES` for every posting account, as Arrow ordered by platform
+    and account; computed by `source` (an engine, or a store's DuckDB engine)."""
+    engine = as_engine(source)
+    expr = behaviour_expression(engine.table("posts"), engine.table("accounts"), platform=platform)
+    return engine.to_arrow(expr.order_by(["platform", "account_id"]))
+
+
+# Where an engine keeps the near-duplicate groups of one platform while they are joined.
+_NEAR_GROUPS = "_accounts_near_groups"
 
 
 def near_duplicate_shares(
-    store: Store, platform: str | None = None, say: Callable[[str], None] | None = None
+    source: Store | Engine, platform: str | None = None, say: Callable[[str], None] | None = None
 ) -> dict[tuple[str, str], float]:
     """Per account: the share of its own posts (not retweets) nearly repeating a text it
-    posted before (same near-duplicate group, a later post)."""
+    posted before (same near-duplicate group, a later post).
+
+    The groups (`infoscope.common.minhash.near_duplicate_groups`, per platform) are found
+    with the engine of `source`; they come back to the driver and go into the engine again
+    to be counted per account there, so only one share per account with own posts is read.
+    """
     from infoscope.common.minhash import near_duplicate_groups
 
+    engine = as_engine(source)
     if say is not None:
         say("finding near-duplicate texts (MinHash/LSH)")
+    posts = engine.table("posts")
     platforms = (
         [platform]
         if platform is not None
-        else [r[0] for r in store.con.execute("SELECT DISTINCT platform FROM posts").fetchall()]
+        else engine.to_arrow(posts.select("platform").distinct())["platform"].to_pylist()
     )
     out: dict[tuple[str, str], float] = {}
     for name in platforms:
-        posts = store.ibis.table("posts")
         own = posts.filter((posts.platform == name) & (posts.kind != "retweet"))
-        groups = near_duplicate_groups(store, own.select("post_id", "text"))
-        con = store.ibis.con
-        con.register("_near_groups", groups)
+        groups = near_duplicate_groups(engine, own.select("post_id", "text"))
+        counted = own.filter(own.account_id.notnull()).group_by("account_id").aggregate(n=_.count())
+        if groups.num_rows:
+            kept = engine.from_arrow(_NEAR_GROUPS, groups.select(["post_id", "group_id"]))
+            authored = posts.filter((posts.platform == name) & posts.account_id.notnull())
+            grouped = (
+                kept.join(authored.select("account_id", "post_id"), "post_id")
+                .group_by(["account_id", "group_id"])
+                .aggregate(n=_.count())
+            )
+            repeats = grouped.group_by("account_id").aggregate(repeats=(_.n - 1).sum())
+            counted = counted.left_join(repeats, "account_id").select(
+                "account_id", "n", repeats=_.repeats.fill_null(0)
+            )
+        else:
+            counted = counted.mutate(repeats=ibis.literal(0, "int64"))
+        shares = counted.select("account_id", share=_.repeats.cast("float64") / _.n)
         try:
-            rows = con.execute(
-                """
-                WITH own AS (
-                  SELECT account_id, count(*) AS n FROM posts
-                  WHERE platform = ? AND kind <> 'retweet' AND account_id IS NOT NULL
-                  GROUP BY ALL
-                ),
-                grouped AS (
-                  SELECT p.account_id, g.group_id, count(*) AS n
-                  FROM _near_groups g JOIN posts p ON p.platform = ? AND p.post_id = g.post_id
-                  WHERE p.account_id IS NOT NULL GROUP BY ALL
-                )
-                SELECT o.account_id, coalesce(sum(g.n - 1), 0) / o.n
-                FROM own o LEFT JOIN grouped g USING (account_id)
-                GROUP BY o.account_id, o.n
-                """,
-                [name, name],
-            ).fetchall()
+            rows = engine.to_arrow(shares).to_pylist()
         finally:
-            con.unregister("_near_groups")
-        out.update({(name, a): float(v) for a, v in rows})
+            engine.release(_NEAR_GROUPS)
+        out.update({(name, r["account_id"]): float(r["share"]) for r in rows})
     return out
+
+
+def _halves(posts: ibis.Table, platform: str | None) -> ibis.Table:
+    """The posts of accounts with ``half`` 0 for the first half of each account's posts (by
+    time, then post_id; the first half takes the odd one) and 1 for the second."""
+    if platform is not None:
+        posts = posts.filter(posts.platform == platform)
+    posts = posts.filter(posts.account_id.notnull())
+    order = ibis.window(
+        group_by=["platform", "account_id"], order_by=[posts.created_at, posts.post_id]
+    )
+    return posts.mutate(half=ibis.ntile(2).over(order))
+
+
+def language_switches(
+    posts: ibis.Table,
+    *,
+    platform: str | None = None,
+    min_share: float = 0.7,
+    min_posts: int = 10,
+) -> ibis.Table:
+    """Accounts whose dominant language differs between the first and the second half of
+    their posts with a language (``und`` left out): ``platform, account_id, first_lang,
+    first_share, second_lang, second_share``, where each half has at least `min_posts` such
+    posts and its language at least `min_share` of them. A half's dominant language is its
+    most frequent, ties to the first code (explicit, so every engine agrees)."""
+    known = posts.filter(posts.lang.notnull() & (posts.lang != "und"))
+    halves = _halves(known, platform).select("platform", "account_id", "half", lang=_.lang.lower())
+    key = ["platform", "account_id", "half"]
+    counted = halves.group_by([*key, "lang"]).aggregate(n=_.count())
+    counted = counted.mutate(total=counted.n.sum().over(ibis.window(group_by=key)))
+    ranked = counted.mutate(
+        rank=ibis.row_number().over(
+            ibis.window(group_by=key, order_by=[ibis.desc(counted.n), counted.lang])
+        )
+    )
+    top = ranked.filter(ranked["rank"] == 0).select(
+        *key, "lang", "total", share=_.n.cast("float64") / _.total
+    )
+    first = top.filter(top.half == 0).select(
+        "platform", "account_id", first_lang="lang", first_share="share", first_total="total"
+    )
+    second = top.filter(top.half == 1).select(
+        s_platform="platform", s_account="account_id", second_lang="lang",
+        second_share="share", second_total="total",
+    )  # fmt: skip
+    both = first.join(
+        second, [first.platform == second.s_platform, first.account_id == second.s_account]
+    )
+    return both.filter(
+        (both.first_lang != both.second_lang)
+        & (both.first_share >= min_share)
+        & (both.second_share >= min_share)
+        & (both.first_total >= min_posts)
+        & (both.second_total >= min_posts)
+    ).select("platform", "account_id", "first_lang", "first_share", "second_lang", "second_share")
+
+
+def topic_switches(
+    posts: ibis.Table,
+    *,
+    platform: str | None = None,
+    min_uses: int = 20,
+    max_similarity: float = 0.1,
+) -> ibis.Table:
+    """Accounts whose hashtags in the first and the second half of their posts are nearly
+    disjoint: ``platform, account_id, similarity`` (the cosine similarity of the two halves'
+    hashtag counts, lower-cased), ``first_uses, second_uses``, where each half uses hashtags
+    at least `min_uses` times and the similarity is below `max_similarity`."""
+    key = ["platform", "account_id"]
+    halves = _halves(posts, platform)
+    # Spark unnests only as a top-level item of a projection: lower-cased in the next one.
+    tags = halves.select(*key, "half", tag=halves.hashtags.unnest()).mutate(tag=_.tag.lower())
+    counted = tags.group_by([*key, "half", "tag"]).aggregate(n=_.count())
+    norms = counted.group_by([*key, "half"]).aggregate(
+        norm=(_.n * _.n).sum().cast("float64").sqrt(), uses=_.n.sum()
+    )
+    a = counted.filter(counted.half == 0)
+    b = counted.filter(counted.half == 1).select(
+        b_platform="platform", b_account="account_id", b_tag="tag", b_n="n"
+    )
+    dots = (
+        a.join(b, [a.platform == b.b_platform, a.account_id == b.b_account, a.tag == b.b_tag])
+        .group_by(key)
+        .aggregate(dot=(_.n * _.b_n).sum())
+    )
+    x = norms.filter(norms.half == 0).select(*key, x_norm="norm", first_uses="uses")
+    y = norms.filter(norms.half == 1).select(
+        y_platform="platform", y_account="account_id", y_norm="norm", second_uses="uses"
+    )
+    pair = x.join(y, [x.platform == y.y_platform, x.account_id == y.y_account])
+    pair = pair.left_join(dots, key).drop(*[f"{k}_right" for k in key])
+    scored = pair.mutate(similarity=_.dot.fill_null(0).cast("float64") / (_.x_norm * _.y_norm))
+    return scored.filter(
+        (scored.first_uses >= min_uses)
+        & (scored.second_uses >= min_uses)
+        & (scored.similarity < max_similarity)
+    ).select(*key, "similarity", "first_uses", "second_uses")
+
+
+def _created_week(accounts: ibis.Table) -> Any:
+    """The Monday (UTC) of the week each account was created, as a date."""
+    return accounts.created_at.truncate("W").date()
+
+
+def weekly_creations(accounts: ibis.Table, *, platform: str | None = None) -> ibis.Table:
+    """Accounts created per week (Monday to Sunday, UTC): ``week`` (its Monday), ``n``."""
+    if platform is not None:
+        accounts = accounts.filter(accounts.platform == platform)
+    created = accounts.filter(accounts.created_at.notnull())
+    return created.group_by(week=_created_week(created)).aggregate(n=_.count())
+
+
+def created_in_weeks(
+    accounts: ibis.Table, weeks: list[Any], *, platform: str | None = None
+) -> ibis.Table:
+    """``platform, account_id, week`` of the accounts created in `weeks` (Mondays)."""
+    if platform is not None:
+        accounts = accounts.filter(accounts.platform == platform)
+    dated = accounts.select("platform", "account_id", week=_created_week(accounts))
+    return dated.filter(dated.week.isin(weeks))

@@ -11,6 +11,7 @@ import click
 from infoscope.cli.common import (
     RECORDED_SEED,
     echo_json,
+    engine_options,
     json_option,
     progress_echo,
     quiet_option,
@@ -33,12 +34,14 @@ __all__ = ["accounts", "link", "links", "train", "train_activity"]
               help="Folder written by `accounts train-activity`: also score automation-"
               "likeness with it (none ships with infoscope).")  # fmt: skip
 @seed_option(RECORDED_SEED)
+@engine_options()
 @json_option("Print the run (and --explain) as JSON.")
 @quiet_option()
 @click.pass_context
 def accounts(
     ctx: click.Context, store_path: str, platform: str | None, top: int, explain: str | None,
-    activity_model: Path | None, seed: int, as_json: bool, quiet: bool,
+    activity_model: Path | None, seed: int, engine: str, data: str | None,
+    spark_master: str | None, as_json: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Authenticity signals for every account: automation, amplification, persona checks.
 
@@ -52,6 +55,11 @@ def accounts(
     none says who runs an account. Results are stored (export account-signals /
     account-features).
 
+    With --engine spark the behaviour features, near-duplicate signatures, persona checks and
+    the account rows are computed by Apache Spark over a Parquet export of the store (--data);
+    the models and flags run here, and the run is stored in --store as with DuckDB, with the
+    same rows.
+
     \b
     Example:
       infoscope accounts --top 20
@@ -59,27 +67,35 @@ def accounts(
       infoscope accounts train --profiles verified-2019_profiles.json \\
           --labels verified-2019.tsv --profiles botwiki-2019_profiles.json \\
           --labels botwiki-2019.tsv --profiles nbc-ira-users.csv --labels bot --out model/
+      infoscope export --format parquet --out corpus-parquet
+      infoscope accounts --engine spark --data corpus-parquet --spark-master local[8]
     """
     if ctx.invoked_subcommand is not None:
         return
     from infoscope.authenticity import explain_account, run_accounts
+    from infoscope.engine import open_engine
     from infoscope.store import Store
 
     with Store.open(store_path) as store:
-        run = run_accounts(
-            store,
-            platform=platform,
-            top=top,
-            seed=seed,
-            activity_model=activity_model,
-            progress=progress_echo(quiet),
-        )
+        runner = open_engine(engine, store, data=data, master=spark_master)
+        try:
+            run = run_accounts(
+                store,
+                platform=platform,
+                top=top,
+                seed=seed,
+                activity_model=activity_model,
+                progress=progress_echo(quiet),
+                engine=runner,
+            )
+        finally:
+            runner.close()
         explained = explain_account(store, explain, run_id=run.run_id) if explain else None
     if as_json:
-        data = run.as_dict()
+        shown = run.as_dict()
         if explained is not None:
-            data["explain"] = explained
-        echo_json(data)
+            shown["explain"] = explained
+        echo_json(shown)
         return
     s = run.summary
     domain = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in s["profile_domain"].items())

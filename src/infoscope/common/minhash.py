@@ -34,8 +34,8 @@ dropped, another emoji, link or mention). `near_duplicate_groups` finds them at 
    estimated Jaccard similarity) is at least ``threshold``; groups are the connected
    components of kept pairs. Identical normalised texts are grouped directly (similarity 1).
 
-Everything is vectorised with numpy over batches streamed from the store (`Store.arrow_reader`),
-so memory holds one batch's shingles at a time plus a signature and an id per post read.
+Everything is vectorised with numpy over Arrow batches, so memory holds one batch's shingles at
+a time plus a signature and an id per post read.
 
 **Computed once.** Coordination, account authenticity and article syndication each ask for
 the groups of (mostly) the same posts. A result is kept in the store (tables
@@ -47,9 +47,15 @@ time range) makes a new key. The last `CACHE_KEYS` results are kept; a store ope
 read-only reads them but never writes.
 
 **Any engine.** The posts are an Ibis expression of an `infoscope.engine.Engine` (DuckDB, or
-Spark over a Parquet export): the engine counts and fingerprints them and streams their texts
-to the driver in Arrow batches, where the signatures and buckets are computed with numpy; the
-cache lives in the engine's store (none: nothing is cached).
+Spark over a Parquet export). The engine counts and fingerprints them, and steps 1 to 3 run
+per Arrow batch where the engine computes (`Engine.map_batches`, with the numpy code of
+`signed_batch`): on the driver for DuckDB, which streams the texts from the store; on Spark's
+executors (``mapInArrow``), so that the texts never leave them. What reaches the driver is,
+per post long enough, its ``post_id``, the hash of its normalised text (8 bytes) and its
+signature (``2 * num_perm`` bytes): about 300 bytes a post with the defaults, whatever the
+length of the texts. Steps 4 and 5 (banding, verification, connected components) run on the
+driver over all the signatures. The cache lives in the engine's store (none: nothing is
+cached).
 """
 
 from __future__ import annotations
@@ -67,7 +73,7 @@ from infoscope.engine import Engine, as_engine
 from infoscope.errors import BadParameterError
 from infoscope.store import Store
 
-__all__ = ["near_duplicate_groups", "normalize_texts"]
+__all__ = ["SIGNED_SCHEMA", "near_duplicate_groups", "normalize_texts", "signed_batch"]
 
 DEFAULT_THRESHOLD = 0.6
 DEFAULT_NUM_PERM = 128
@@ -81,6 +87,17 @@ RESULT_SCHEMA = pa.schema(
         pa.field("post_id", pa.string(), nullable=False),
         pa.field("group_id", pa.string(), nullable=False),
         pa.field("similarity", pa.float64(), nullable=False),
+    ]
+)
+
+# What `signed_batch` makes of a batch of posts: the id, the hash of the normalised text (a
+# uint64 stored as int64: Spark has no unsigned type) and the signature (num_perm uint16,
+# little-endian).
+SIGNED_SCHEMA = pa.schema(
+    [
+        pa.field("post_id", pa.string()),
+        pa.field("text_hash", pa.int64()),
+        pa.field("signature", pa.binary()),
     ]
 )
 
@@ -387,6 +404,56 @@ def _batches(reader: Any, min_chars: int) -> Iterator[tuple[pa.Array, pa.Array]]
             start = stop
 
 
+def signed_batch(
+    batch: pa.RecordBatch,
+    *,
+    min_chars: int = DEFAULT_MIN_CHARS,
+    shingle: int = DEFAULT_SHINGLE,
+    num_perm: int = DEFAULT_NUM_PERM,
+    seed: int = 0,
+) -> pa.Table:
+    """The MinHash side of a batch of posts (columns ``post_id`` and ``text``): for each post
+    whose normalised text has at least `min_chars` characters, its ``post_id``, ``text_hash``
+    and ``signature`` (`SIGNED_SCHEMA`; steps 1 to 3 of the module docstring).
+
+    This is what runs where the engine computes (`infoscope.engine.Engine.map_batches`); it
+    depends on each row alone, so any cut of the posts into batches gives the same rows.
+    """
+    parts = []
+    for ids, norm in _batches([batch], min_chars):
+        n = len(norm)
+        text, hashes, hashed = _shingles(norm, shingle, seed)
+        sig = np.ascontiguousarray(_signatures(text, hashes, n, num_perm, seed), dtype="<u2")
+        width = 2 * num_perm
+        offsets = np.arange(n + 1, dtype=np.int32) * np.int32(width)
+        signature = pa.Array.from_buffers(
+            pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(sig.tobytes())]
+        )
+        parts.append(
+            pa.table(
+                [ids.cast(pa.string()), pa.array(hashed.view(np.int64)), signature],
+                schema=SIGNED_SCHEMA,
+            )
+        )
+    return pa.concat_tables(parts) if parts else SIGNED_SCHEMA.empty_table()
+
+
+def _signature_rows(column: pa.Array, num_perm: int) -> np.ndarray:
+    """The ``(n, num_perm)`` uint16 signatures of a ``signature`` column of `SIGNED_SCHEMA`
+    (every value ``2 * num_perm`` bytes), read from its buffers without a copy."""
+    n = len(column)
+    width = 2 * num_perm
+    if n == 0:
+        return np.zeros((0, num_perm), dtype=np.uint16)
+    _, offsets, data = column.buffers()
+    where = np.frombuffer(offsets, dtype=np.int32)[column.offset : column.offset + n + 1]
+    if column.null_count or np.any(np.diff(where) != width):
+        raise ValueError(f"signatures of {width} bytes expected")
+    start = int(where[0])
+    raw = np.frombuffer(data, dtype=np.uint8)[start : start + n * width]
+    return raw.view("<u2").reshape(n, num_perm)
+
+
 def near_duplicate_groups(
     store: Store | Engine,
     posts: ibis.Table,
@@ -542,24 +609,29 @@ def _groups(
     min_chars: int,
     seed: int,
 ) -> pa.Table:
-    """The groups of `selected` (see `near_duplicate_groups`), computed."""
+    """The groups of `selected` (see `near_duplicate_groups`), computed: the signatures where
+    the engine runs (`signed_batch` through `Engine.map_batches`), the rest here on the driver,
+    which receives only (post_id, text hash, signature) per post long enough."""
 
     sig = np.empty((capacity, num_perm), dtype=np.uint16)
     text_hash = np.empty(capacity, dtype=np.uint64)
     id_chunks: list[pa.Array] = []
     filled = 0
-    reader = engine.to_batches(selected, batch_rows=_BATCH_ROWS)
-    for ids, norm in _batches(reader, min_chars):
-        text, hashes, hashed = _shingles(norm, shingle, seed)
-        n = len(norm)
+    sign = functools.partial(
+        signed_batch, min_chars=min_chars, shingle=shingle, num_perm=num_perm, seed=seed
+    )
+    for out in engine.map_batches(selected, sign, SIGNED_SCHEMA, batch_rows=_BATCH_ROWS):
+        n = out.num_rows
+        if n == 0:
+            continue
         if filled + n > capacity:  # the table grew since it was counted
             grow = max(filled + n, 2 * capacity)
             sig = np.resize(sig, (grow, num_perm))
             text_hash = np.resize(text_hash, grow)
             capacity = grow
-        sig[filled : filled + n] = _signatures(text, hashes, n, num_perm, seed)
-        text_hash[filled : filled + n] = hashed
-        id_chunks.append(ids.cast(pa.string()))
+        sig[filled : filled + n] = _signature_rows(out.column("signature"), num_perm)
+        text_hash[filled : filled + n] = out.column("text_hash").to_numpy().view(np.uint64)
+        id_chunks.append(out.column("post_id"))
         filled += n
     if filled < 2:
         return RESULT_SCHEMA.empty_table()

@@ -12,7 +12,10 @@ An engine gives the store's tables as Ibis tables (`Engine.table`), materialises
 results under a name and releases them (`Engine.materialize`, `Engine.release`; the portable
 layer never writes ``CREATE TEMP TABLE`` nor ``create_table(temp=True)``, which Ibis' Spark
 backend lacks), brings results to the driver as Arrow (`Engine.to_arrow`, in batches with
-`Engine.to_batches`; timestamps in UTC whatever the engine returns) and fingerprints its input
+`Engine.to_batches`; timestamps in UTC whatever the engine returns), runs a Python function
+over the Arrow batches of a result where the data is (`Engine.map_batches`: on the driver for
+DuckDB, on Spark's executors with ``mapInArrow``, so that only its output reaches the driver)
+and fingerprints its input
 (`Engine.fingerprint`: the store's fingerprint, or the one the Parquet export recorded, so a
 run on either engine over the same data records the same input). `Engine.describe` is what a
 run records: the engine, its versions and where its data is.
@@ -23,7 +26,7 @@ so the report and the dashboard read them the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
 import pyarrow as pa
@@ -36,6 +39,7 @@ __all__ = [
     "Engine",
     "arrow_result",
     "as_engine",
+    "conform_batches",
     "open_engine",
     "utc_timestamps",
 ]
@@ -75,6 +79,25 @@ class Engine(Protocol):
 
     def to_batches(self, expr: Any, *, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
         """The rows of a table expression as record batches of at most `batch_rows` rows."""
+
+    def map_batches(
+        self,
+        expr: Any,
+        fn: Callable[[pa.RecordBatch], pa.RecordBatch | pa.Table],
+        schema: pa.Schema,
+        *,
+        batch_rows: int = 100_000,
+    ) -> Iterator[pa.RecordBatch]:
+        """`fn` applied to each Arrow batch of the rows of `expr`, its results as batches of
+        `schema` on the driver (at most `batch_rows` rows each).
+
+        `fn` takes a batch (the columns of `expr`; strings may come as ``large_string``) and
+        returns a batch or table with the columns of `schema`, for any number of rows. It
+        runs where the engine computes: on the driver for DuckDB, on Spark's executors
+        (``DataFrame.mapInArrow``) for Spark, where it arrives pickled (cloudpickle: a
+        function of an installed module, a `functools.partial` of one, or a closure).
+        Nothing but `fn`'s output reaches the driver; batches come in no particular order.
+        """
 
     def scalar(self, expr: Any) -> Any:
         """The Python value of a scalar expression (``table.count()``)."""
@@ -162,3 +185,12 @@ def arrow_result(table: pa.Table, schema: Any) -> pa.Table:
             target = pa.timestamp(target.unit, tz="UTC")
         wanted.append(pa.field(f.name, target))
     return table.cast(pa.schema(wanted))
+
+
+def conform_batches(
+    out: pa.RecordBatch | pa.Table, schema: pa.Schema, *, batch_rows: int = 100_000
+) -> Iterator[pa.RecordBatch]:
+    """The rows of `out` (what a function given to `Engine.map_batches` returned) as batches
+    of at most `batch_rows` rows in `schema`'s column order and types."""
+    table = pa.Table.from_batches([out]) if isinstance(out, pa.RecordBatch) else out
+    yield from table.select(schema.names).cast(schema).to_batches(max_chunksize=batch_rows)

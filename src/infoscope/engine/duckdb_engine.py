@@ -7,11 +7,12 @@ engine over the same store; Arrow results come from DuckDB directly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
 
+from infoscope.engine import conform_batches
 from infoscope.store import Store
 
 __all__ = ["DuckDBEngine"]
@@ -57,6 +58,19 @@ class DuckDBEngine:
 
     def to_batches(self, expr: Any, *, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
         yield from self.store.arrow_reader(expr, batch_rows=batch_rows)
+
+    def map_batches(
+        self,
+        expr: Any,
+        fn: Callable[[pa.RecordBatch], pa.RecordBatch | pa.Table],
+        schema: pa.Schema,
+        *,
+        batch_rows: int = 100_000,
+    ) -> Iterator[pa.RecordBatch]:
+        """`fn` over the batches of `expr` streamed from the store, here on the driver (one
+        input batch in memory at a time)."""
+        for batch in self.to_batches(expr, batch_rows=batch_rows):
+            yield from conform_batches(fn(batch), schema, batch_rows=batch_rows)
 
     def scalar(self, expr: Any) -> Any:
         return expr.to_pyarrow().as_py()

@@ -10,7 +10,11 @@ DataFrame under a temporary view (Ibis' PySpark backend has no temporary tables)
 unpersisting it. Results reach the driver through Spark's own Arrow collection
 (``DataFrame.toArrow``, which keeps the time zone), cast to the types the Ibis expression
 states: the driver holds the whole result before it is cut in batches, so results fetched
-(scored pairs, kept evidence, texts for MinHash) must fit the driver's memory.
+(scored pairs, kept evidence) must fit the driver's memory. `SparkEngine.map_batches` runs a
+Python function over Arrow batches on the executors (``DataFrame.mapInArrow``): only its
+output is collected (MinHash signatures, not the texts). The executors' Python is the
+driver's own on a local master (``PYSPARK_PYTHON`` when set); on a cluster, set
+``PYSPARK_PYTHON`` to a Python with infoscope installed on every worker.
 
 pyspark is an optional dependency (``pip install 'infoscope[spark]'``) and needs Java (17 or
 21); both are checked when an engine starts, with a message naming the fix.
@@ -18,16 +22,18 @@ pyspark is an optional dependency (``pip install 'infoscope[spark]'``) and needs
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from infoscope.engine import DEFAULT_SPARK_MASTER, arrow_result
+from infoscope.engine import DEFAULT_SPARK_MASTER, arrow_result, conform_batches
 from infoscope.engine.parquet import read_manifest
 from infoscope.errors import InfoscopeError, MissingComponentError
 
@@ -51,8 +57,13 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER, *, conf: dict[str, str] | 
             "--engine spark needs pyspark, which is not installed",
             "pip install 'infoscope[spark]'",
         ) from None
+    local = _local_conf(master)
+    if local:
+        # Python work on executors (`SparkEngine.map_batches`) needs infoscope's Python, not
+        # the first `python3` on the PATH (pyspark's default); read when the context starts.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master).appName("infoscope")
-    settings = {**SESSION_CONF, **_local_conf(master), **(conf or {})}
+    settings = {**SESSION_CONF, **local, **(conf or {})}
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
@@ -194,6 +205,23 @@ class SparkEngine:
     def to_batches(self, expr: Any, *, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
         yield from self.to_arrow(expr).to_batches(max_chunksize=batch_rows)
 
+    def map_batches(
+        self,
+        expr: Any,
+        fn: Callable[[pa.RecordBatch], pa.RecordBatch | pa.Table],
+        schema: pa.Schema,
+        *,
+        batch_rows: int = 100_000,
+    ) -> Iterator[pa.RecordBatch]:
+        """`fn` over the Arrow batches of `expr` on the executors (``mapInArrow``, batches
+        of at most ``spark.sql.execution.arrow.maxRecordsPerBatch`` rows); only its output
+        is collected, whole, on the driver, then cut into batches of `batch_rows` rows."""
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        frame = self._frame(expr.as_table())
+        mapped = frame.mapInArrow(functools.partial(_apply, fn, schema), from_arrow_schema(schema))
+        yield from conform_batches(mapped.toArrow(), schema, batch_rows=batch_rows)
+
     def scalar(self, expr: Any) -> Any:
         table = self.to_arrow(expr.as_table())
         return table.column(0)[0].as_py() if table.num_rows else None
@@ -224,3 +252,14 @@ class SparkEngine:
         self._data_views.clear()
         if self._own_session:
             self.session.stop()
+
+
+def _apply(
+    fn: Callable[[pa.RecordBatch], pa.RecordBatch | pa.Table],
+    schema: pa.Schema,
+    batches: Iterator[pa.RecordBatch],
+) -> Iterator[pa.RecordBatch]:
+    """What ``mapInArrow`` runs on an executor: `fn` over each batch of a partition, its
+    output in `schema` (module-level, so Spark pickles it by reference)."""
+    for batch in batches:
+        yield from conform_batches(fn(batch), schema)

@@ -29,6 +29,9 @@ PORTABLE = (
     "network/profiles.py",
     "network/links.py",
     "authenticity/behaviour.py",
+    "language/tokens.py",
+    "language/groups.py",
+    "language/keyness.py",
 )
 # What only DuckDB runs: SQL text, DuckDB's temporary tables, the store's own connection
 # (Ibis' own `to_pyarrow` runs on any backend, and is allowed).

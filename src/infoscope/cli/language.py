@@ -9,6 +9,7 @@ import click
 from infoscope.cli.common import (
     RECORDED_SEED,
     echo_json,
+    engine_options,
     json_option,
     progress_echo,
     quiet_option,
@@ -120,6 +121,7 @@ def signature() -> None:
 @click.option("--replace", is_flag=True, help="Replace a stored signature of the same name.")
 @top_option(20, "Terms printed on each side.", min=0)
 @seed_option("Seed of the cross-validation folds: same store, parameters and seed, same model.")
+@engine_options()
 @json_option("Print the signature as JSON.")
 @quiet_option()
 def learn(
@@ -127,7 +129,8 @@ def learn(
     size: int, z_min: float, min_count: int, min_accounts: int, max_account_share: float,
     ngrams: int, match: str, match_period: str, topic: str | None, drop_event_terms: bool,
     min_tokens: int, precision: float | None, folds: int, posts: bool, replace: bool,
-    top: int, seed: int, as_json: bool, quiet: bool,
+    top: int, seed: int, engine: str, data: str | None, spark_master: str | None,
+    as_json: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Learn the signature of --target against --reference and store it: its keyness table
     and the classifier that scores accounts.
@@ -140,27 +143,38 @@ def learn(
     another store. The groups' overlap in time, language and topic is reported first, with a
     warning when the reference would teach the period, the language or the topic instead.
 
+    With --engine spark the posts are tokenised and counted on Apache Spark over a Parquet
+    export of the store (--data), keyness and the classifier are fitted here; the signature
+    is stored in --store as with DuckDB, and is the same.
+
     \b
     Example:
       infoscope signature learn --target community:3 --reference rest --name c3
       infoscope signature learn --target label:account_category=RightTroll \
           --reference format:generic-csv --match time,topic --topic 'brexit|eu ?ref'
+      infoscope signature learn --target community:3 --name c3 --engine spark \
+          --data corpus-parquet
     """
+    from infoscope.engine import open_engine
     from infoscope.language.signature import run_signature
     from infoscope.language.tokens import TokenOptions
     from infoscope.store import Store
 
     matched = tuple(m.strip() for m in match.split(",") if m.strip())
     with Store.open(store_path) as store:
-        sig = run_signature(
-            store, target, reference, name=name, platform=platform,
-            options=TokenOptions(ngrams=ngrams), size=size, z_min=z_min,
-            min_count=min_count, min_accounts=min_accounts,
-            max_account_share=max_account_share, match=matched, match_period=match_period,
-            topic=topic, drop_event_terms=drop_event_terms, min_tokens=min_tokens,
-            precision=precision, folds=folds, posts=posts, replace=replace, seed=seed,
-            progress=progress_echo(quiet),
-        ).signature  # fmt: skip
+        runner = open_engine(engine, store, data=data, master=spark_master)
+        try:
+            sig = run_signature(
+                store, target, reference, name=name, platform=platform,
+                options=TokenOptions(ngrams=ngrams), size=size, z_min=z_min,
+                min_count=min_count, min_accounts=min_accounts,
+                max_account_share=max_account_share, match=matched, match_period=match_period,
+                topic=topic, drop_event_terms=drop_event_terms, min_tokens=min_tokens,
+                precision=precision, folds=folds, posts=posts, replace=replace, seed=seed,
+                progress=progress_echo(quiet), engine=runner,
+            ).signature  # fmt: skip
+        finally:
+            runner.close()
     _print_signature(sig, top, as_json)
 
 
@@ -308,12 +322,13 @@ def import_(file: str, store_path: str, name: str | None, replace: bool) -> None
 @seed_option(RECORDED_SEED)
 @top_option(20, "Most resonant accounts listed.", min=0)
 @click.option("--explain", "explain_handle", help="Show the terms behind one account's score.")
+@engine_options()
 @json_option("Print the run (and --explain) as JSON.")
 @quiet_option()
 def resonance(
     store_path: str, signature_name: str, members: str | None, baseline: str | None,
     period: str | None, posts: bool, seed: int, top: int, explain_handle: str | None,
-    as_json: bool, quiet: bool,
+    engine: str, data: str | None, spark_master: str | None, as_json: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Score every account with a signature's classifier: a calibrated probability, resonant
     or not at the signature's own threshold, and the terms behind each score.
@@ -325,28 +340,40 @@ def resonance(
     evaluation). A resonant account talks like the group: language, not membership,
     coordination or intent.
 
+    With --engine spark the posts are tokenised and counted on Apache Spark over a Parquet
+    export of the store (--data) and scored here with the signature stored in --store,
+    where the scores go, the same as with DuckDB.
+
     \b
     Example:
       infoscope resonance --signature righttroll --period month
       infoscope resonance --signature righttroll --members label:account_category=RightTroll
       infoscope resonance --signature righttroll --explain SomeHandle
+      infoscope resonance --signature righttroll --engine spark --data corpus-parquet
     """
+    from infoscope.engine import open_engine
     from infoscope.language.resonance import explain_resonance, run_resonance
     from infoscope.store import Store
 
     with Store.open(store_path) as store:
-        run = run_resonance(
-            store, signature_name, members=members, baseline=baseline, period=period,
-            posts=posts, top=top, seed=seed, progress=progress_echo(quiet),
-        )  # fmt: skip
-        explained = None
-        if explain_handle:
-            explained = explain_resonance(store, explain_handle, run_id=run.run_id)
+        runner = open_engine(engine, store, data=data, master=spark_master)
+        try:
+            run = run_resonance(
+                store, signature_name, members=members, baseline=baseline, period=period,
+                posts=posts, top=top, seed=seed, progress=progress_echo(quiet), engine=runner,
+            )  # fmt: skip
+            explained = None
+            if explain_handle:
+                explained = explain_resonance(
+                    store, explain_handle, run_id=run.run_id, engine=runner
+                )
+        finally:
+            runner.close()
     if as_json:
-        data = run.as_dict()
+        out = run.as_dict()
         if explained is not None:
-            data["explain"] = explained
-        echo_json(data)
+            out["explain"] = explained
+        echo_json(out)
         return
     s = run.summary
     m = s["cv"]

@@ -15,20 +15,35 @@ A spec is ``KIND:VALUE``:
 
 `group_posts` turns a spec into the Ibis table of the group's posts on one platform;
 `group_accounts` into its accounts (not for windows, which group posts).
+
+Both run on an `infoscope.engine.Engine` (``engine=``; default the store's DuckDB): posts and
+analyst labels are the engine's tables; a community comes from a communities run, stored in
+the DuckDB store, and reaches another engine as a table of its accounts (`group_table`, which
+the caller releases). `language_posts` is the engine's posts with the languages identified
+for posts without one (``detected_languages``, kept in the store), what the language analyses
+read.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import ibis
+import pyarrow as pa
 
+from infoscope.engine import Engine, as_engine
 from infoscope.errors import BadParameterError
 from infoscope.store import Store
 
-__all__ = ["GroupSpec", "group_accounts", "group_posts"]
+__all__ = ["GroupSpec", "group_accounts", "group_posts", "group_table", "language_posts"]
+
+# The engine table of the store's identified languages, for an engine other than the store's.
+DETECTED_TABLE = "_infoscope_detected_languages"
 
 KINDS = ("label", "community", "accounts", "format", "source", "window", "all", "rest")
 
@@ -85,13 +100,29 @@ def _window(value: str) -> tuple[datetime, datetime]:
     return bounds  # type: ignore[return-value]
 
 
-def group_accounts(store: Store, spec: GroupSpec, platform: str) -> ibis.Table:
-    """``account_id`` of the accounts in the group (on `platform`)."""
-    posts = store.ibis.table("posts")
+def _on_store(engine: Engine, store: Store) -> bool:
+    """Whether `engine` runs on `store` itself (its tables are the store's)."""
+    return engine.name == "duckdb" and engine.store is store
+
+
+def group_table(spec: GroupSpec, platform: str) -> str:
+    """The name under which `group_accounts` keeps the accounts of a stored group (a
+    community) in an engine other than the store's."""
+    key = hashlib.sha256(f"{spec}\0{platform}".encode()).hexdigest()[:12]
+    return f"_infoscope_group_{key}"
+
+
+def group_accounts(
+    store: Store, spec: GroupSpec, platform: str, *, engine: Engine | None = None
+) -> ibis.Table:
+    """``account_id`` of the accounts in the group (on `platform`), a table of `engine`
+    (default: the store's DuckDB)."""
+    engine = engine or as_engine(store)
+    posts = engine.table("posts")
     posts = posts.filter(posts.platform == platform)
     if spec.kind == "label":
         key, _, values = spec.value.partition("=")
-        labels = store.ibis.table("account_labels")
+        labels = engine.table("account_labels")
         chosen = labels.filter(
             (labels.platform == platform)
             & (labels.label_key == key)
@@ -111,11 +142,16 @@ def group_accounts(store: Store, spec: GroupSpec, platform: str) -> ibis.Table:
             raise BadParameterError(
                 f"group {spec}: communities are numbers, e.g. community:0"
             ) from None
-        nodes = store.ibis.table("network_nodes")
+        local = as_engine(store)
+        nodes = local.table("network_nodes")
         chosen = nodes.filter(
             (nodes.run_id == run_id) & (nodes.platform == platform) & nodes.community.isin(wanted)
         )
-        return chosen.select(account_id=chosen.account_id.cast("string")).distinct()
+        members = chosen.select(account_id=chosen.account_id.cast("string")).distinct()
+        if _on_store(engine, store):
+            return members
+        # A stored result: its accounts go to the engine.
+        return engine.from_arrow(group_table(spec, platform), local.to_arrow(members))
     if spec.kind == "accounts":
         names = [
             line.strip()
@@ -149,12 +185,15 @@ def group_posts(
     *,
     other: GroupSpec | None = None,
     posts: ibis.Table | None = None,
+    engine: Engine | None = None,
 ) -> ibis.Table:
     """The posts of the group on `platform`; ``rest`` is every post not in `other`.
 
-    `posts` is the posts table to select from (default: the store's).
+    `posts` is the posts table to select from (default: the engine's); `engine` the engine
+    whose tables they are (default: the store's DuckDB).
     """
-    posts = store.ibis.table("posts") if posts is None else posts
+    engine = engine or as_engine(store)
+    posts = engine.table("posts") if posts is None else posts
     posts = posts.filter((posts.platform == platform) & posts.account_id.notnull())
     if spec.kind == "rest":
         if other is None or other.kind == "rest":
@@ -164,10 +203,103 @@ def group_posts(
             return posts.filter((posts.created_at < start) | (posts.created_at >= end))
         if other.kind == "all":
             raise BadParameterError("the rest of 'all' is empty: choose another reference")
-        return posts.anti_join(group_accounts(store, other, platform), "account_id")
+        return posts.anti_join(group_accounts(store, other, platform, engine=engine), "account_id")
     if spec.is_window:
         start, end = _window(spec.value)
         return posts.filter((posts.created_at >= start) & (posts.created_at < end))
     if spec.kind == "all":
         return posts
-    return posts.semi_join(group_accounts(store, spec, platform), "account_id")
+    return posts.semi_join(group_accounts(store, spec, platform, engine=engine), "account_id")
+
+
+def language_posts(
+    store: Store,
+    engine: Engine | None = None,
+    *,
+    detect: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ibis.Table:
+    """The posts of `engine` (default: the store's DuckDB) with ``lang`` filled from the
+    languages identified for posts without one (`infoscope.language.detect`); with `detect`,
+    the posts not identified yet are identified first (their languages are stored in the
+    store's ``detected_languages``, whichever engine holds the posts). On another engine
+    than the store's, the identified languages are held as `DETECTED_TABLE` (release it)."""
+    from infoscope.language.detect import detect_languages, posts_with_language
+
+    engine = engine or as_engine(store)
+    if _on_store(engine, store):
+        if detect:
+            detect_languages(store, progress=progress)
+        return posts_with_language(store)
+    posts = engine.table("posts")
+    if not store.has_table("detected_languages"):
+        return posts
+    found = _detected(store, engine)
+    if detect and _detect_on_engine(store, engine, posts, found, progress):
+        found = _detected(store, engine)
+    return _with_detected(posts, found)
+
+
+def _detected(store: Store, engine: Engine) -> ibis.Table:
+    """The store's identified languages as a table of `engine`."""
+    local = as_engine(store)
+    found = local.table("detected_languages").select(
+        d_platform="platform", d_post_id="post_id", d_lang="lang", d_confidence="confidence"
+    )
+    return engine.from_arrow(DETECTED_TABLE, local.to_arrow(found))
+
+
+def _detect_on_engine(
+    store: Store,
+    engine: Engine,
+    posts: ibis.Table,
+    found: ibis.Table,
+    progress: Callable[[int], None] | None,
+    *,
+    batch: int = 20_000,
+) -> int:
+    """`infoscope.language.detect.detect_languages` for posts held by another engine: the
+    posts without a language nor an identified one are read from the engine, identified here
+    and stored in the store. Returns how many."""
+    from infoscope.common.langid import MODEL, identify_language
+    from infoscope.language.detect import _UNKNOWN
+
+    pending = posts.filter(
+        (posts.lang.isnull() | posts.lang.isin(list(_UNKNOWN))) & posts.text.notnull()
+    )
+    pending = pending.anti_join(
+        found, [pending.platform == found.d_platform, pending.post_id == found.d_post_id]
+    ).select("platform", "post_id", "text")
+    done = 0
+    for chunk in engine.to_batches(pending.order_by(["platform", "post_id"]), batch_rows=batch):
+        identified = [identify_language(text) for text in chunk.column("text").to_pylist()]
+        store.insert(
+            "detected_languages",
+            pa.table(
+                {
+                    "platform": chunk.column("platform"),
+                    "post_id": chunk.column("post_id"),
+                    "lang": [lang for lang, _ in identified],
+                    "confidence": [score for _, score in identified],
+                    "model": [MODEL] * chunk.num_rows,
+                }
+            ),
+        )
+        done += chunk.num_rows
+        if progress is not None:
+            progress(chunk.num_rows)
+    return done
+
+
+def _with_detected(posts: ibis.Table, found: ibis.Table) -> Any:
+    """`posts` with ``lang`` filled as `infoscope.language.detect.posts_with_language` does."""
+    from infoscope.common.langid import MIN_CONFIDENCE
+
+    found = found.filter(found.d_confidence >= MIN_CONFIDENCE).drop("d_confidence")
+    joined = posts.left_join(
+        found, [posts.platform == found.d_platform, posts.post_id == found.d_post_id]
+    )
+    stated = joined.lang.nullif("und")
+    return joined.mutate(lang=ibis.coalesce(stated, joined.d_lang)).drop(
+        "d_platform", "d_post_id", "d_lang"
+    )

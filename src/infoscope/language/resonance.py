@@ -23,6 +23,12 @@ signature's classifier (`infoscope.language.model`, learnt by `infoscope signatu
 Scores are stored in ``resonance_scores`` (and ``resonance_posts``), the calibration tables in
 ``resonance_calibration``. `AccountTerms` (documents x terms) is what the classifier reads;
 `term_table` and `account_terms` build it in the engine.
+
+Engines: tokens, term counts and the vocabulary's cells are computed on an
+`infoscope.engine.Engine` (``engine=``; default the store's DuckDB; Spark over a Parquet
+export with ``--engine spark``) and scored here; the signature, its training accounts and
+the scores are read from and written to the DuckDB store whichever engine counted the terms.
+The run records the engine, its versions and the input's fingerprint.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,9 +46,10 @@ import pyarrow as pa
 from ibis import _
 from scipy import sparse
 
+from infoscope.engine import Engine, as_engine
 from infoscope.errors import BadParameterError
 from infoscope.language.keyness import TermCounts
-from infoscope.language.tokens import TokenOptions, post_tokens
+from infoscope.language.tokens import STOPWORDS_TABLE, TokenOptions, post_tokens
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
@@ -59,6 +67,9 @@ __all__ = [
 
 COMMAND = "resonance"
 PERIODS = {"week": "W", "month": "M"}
+# Engine tables of driver lists (accounts, a vocabulary), released once read.
+_ACCOUNTS_TABLE = "_infoscope_resonance_accounts"
+_VOCABULARY_TABLE = "_infoscope_resonance_vocabulary"
 
 
 @dataclass
@@ -111,14 +122,20 @@ class AccountTerms:
 
 
 def term_table(
-    posts: ibis.Table, options: TokenOptions | None = None, *, period: str | None = None
+    posts: ibis.Table,
+    options: TokenOptions | None = None,
+    *,
+    period: str | None = None,
+    engine: Engine | None = None,
 ) -> TermTable:
     """``account_id`` (and ``period``), ``token``, ``n``: the posts tokenised once and counted
-    per account (per account and period), held by the engine as a temporary table; its
-    ``release()`` drops it."""
+    per account (per account and period), materialised by `engine` (whose tables `posts` are;
+    without one, a temporary table of the posts' DuckDB backend); its ``release()`` drops it."""
     if period is not None and period not in PERIODS:
         raise BadParameterError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
-    tokens = post_tokens(posts, options, keep=("platform", "post_id", "account_id", "created_at"))
+    tokens = post_tokens(
+        posts, options, keep=("platform", "post_id", "account_id", "created_at"), engine=engine
+    )
     keys = ["account_id"]
     if period is not None:
         tokens = tokens.mutate(
@@ -126,22 +143,39 @@ def term_table(
         )
         keys.append("period")
     counted = tokens.group_by([*keys, "token"]).aggregate(n=_.count())
-    backend = counted._find_backend()
     name = f"_infoscope_terms_{uuid.uuid4().hex[:12]}"
-    return TermTable(backend.create_table(name, counted, temp=True), backend, name)
+    if engine is not None:
+        return TermTable(engine.materialize(name, counted), name, engine)
+    backend = counted._find_backend()
+    return TermTable(backend.create_table(name, counted, temp=True), name, backend=backend)
 
 
 @dataclass
 class TermTable:
-    """A temporary engine table of term counts (see `term_table`)."""
+    """A materialised table of term counts (see `term_table`) and the engine holding it (or,
+    without one, the DuckDB backend holding it as a temporary table)."""
 
     table: ibis.Table
-    backend: Any
     name: str
+    engine: Engine | None = None
+    backend: Any = None
 
     def release(self) -> None:
+        if self.engine is not None:
+            self.engine.release(self.name)
+            return
         # Ibis 12's drop_table emits SQL DuckDB 2.0 rejects; the statement is plain.
         self.backend.con.execute(f'DROP TABLE IF EXISTS "{self.name}"')
+
+
+def _arrow(expr: Any, engine: Engine | None) -> pa.Table:
+    """The rows of `expr` from `engine`, or from the expression's own backend."""
+    return expr.to_pyarrow() if engine is None else engine.to_arrow(expr)
+
+
+def _driver_table(name: str, table: pa.Table, engine: Engine | None) -> ibis.Table:
+    """A driver's Arrow table in `engine` (without one, in memory for DuckDB)."""
+    return ibis.memtable(table) if engine is None else engine.from_arrow(name, table)
 
 
 def account_terms(
@@ -154,19 +188,22 @@ def account_terms(
     table: TermTable | None = None,
     accounts: Sequence[str] | None = None,
     per_account: bool = False,
+    engine: Engine | None = None,
 ) -> AccountTerms:
     """Each account's (or account-period's) term counts, counted in the engine.
 
-    From `posts` (tokenised here) or from a `table` made by `term_table`; `per_account`
-    pools a per-period table by account, and `accounts` keeps only those accounts. Keeps the
-    terms of `vocabulary` when given (scoring needs only a signature's terms), else every
-    term used by at least `min_accounts` accounts; ``tokens`` counts all tokens.
+    From `posts` (tokenised here, by `engine` whose tables they are) or from a `table` made
+    by `term_table` (counted by its engine); `per_account` pools a per-period table by
+    account, and `accounts` keeps only those accounts. Keeps the terms of `vocabulary` when
+    given (scoring needs only a signature's terms), else every term used by at least
+    `min_accounts` accounts; ``tokens`` counts all tokens.
     """
     own = table is None
     if table is None:
         if posts is None:
             raise BadParameterError("account_terms needs posts or a term table")
-        table = term_table(posts, options, period=period)
+        table = term_table(posts, options, period=period, engine=engine)
+    engine = table.engine
     try:
         per = table.table
         keys = (
@@ -178,20 +215,26 @@ def account_terms(
             ]
         )
         if accounts is not None:
-            wanted_accounts = ibis.memtable(pa.table({"w_account": list(dict.fromkeys(accounts))}))
+            wanted_accounts = _driver_table(
+                _ACCOUNTS_TABLE, pa.table({"w_account": list(dict.fromkeys(accounts))}), engine
+            )
             per = per.semi_join(wanted_accounts, per.account_id == wanted_accounts.w_account)
         if keys == ["account_id"] and "period" in per.columns:
             per = per.group_by(["account_id", "token"]).aggregate(n=per.n.sum())
-        totals = per.group_by(keys).aggregate(n=per.n.sum()).order_by(keys).to_pyarrow()
+        totals = _arrow(per.group_by(keys).aggregate(n=per.n.sum()).order_by(keys), engine)
         if vocabulary is not None:
-            wanted = ibis.memtable(pa.table({"v_term": list(dict.fromkeys(vocabulary))}))
+            wanted = _driver_table(
+                _VOCABULARY_TABLE, pa.table({"v_term": list(dict.fromkeys(vocabulary))}), engine
+            )
             cells_expr = per.semi_join(wanted, per.token == wanted.v_term)
         else:
             spread = per.group_by("token").aggregate(k=per.account_id.nunique())
             spread = spread.filter(spread.k >= min_accounts).select(s_token="token")
             cells_expr = per.semi_join(spread, per.token == spread.s_token)
-        cells = cells_expr.select(*keys, "token", "n").to_pyarrow()
+        cells = _arrow(cells_expr.select(*keys, "token", "n"), engine)
     finally:
+        if engine is not None:
+            engine.release(_ACCOUNTS_TABLE, _VOCABULARY_TABLE)
         if own:
             table.release()
     row_keys = list(zip(*(totals[k].to_pylist() for k in keys), strict=True))
@@ -316,24 +359,36 @@ def run_resonance(
     top: int = 20,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    engine: Engine | None = None,
 ) -> ResonanceRun:
     """Score every account of the signature's platform with its classifier, and store the run.
 
     `period` (``week`` or ``month``) also scores every account per period; `posts` scores
     every post with the signature's post classifier. `members` and `baseline` (group specs)
     only evaluate: see the module docstring. Scoring is deterministic: `seed` is recorded for
-    provenance only.
+    provenance only. `engine` tokenises and counts the posts (default: the store's DuckDB);
+    the signature is read from `store` and the scores written there.
     """
-    from infoscope.language.detect import posts_with_language
-    from infoscope.language.groups import GroupSpec, group_accounts
+    from infoscope.language.groups import (
+        DETECTED_TABLE,
+        GroupSpec,
+        group_accounts,
+        group_table,
+        language_posts,
+    )
     from infoscope.language.model import reliability_table
     from infoscope.language.signature import get_signature
+    from infoscope.queries import resolve_platforms
 
     say = progress or (lambda message: None)
+    engine = engine or as_engine(store)
     sig = get_signature(store, signature)
     model = sig.model("account")
     post_model = sig.model("post") if posts else None
-    platform = sig.parameters.get("platform") or store.default_platform()
+    platform = (
+        sig.parameters.get("platform")
+        or resolve_platforms(engine.table("posts"), None, engine=engine)[0]
+    )
     m_spec = GroupSpec.parse(members) if members else None
     b_spec = GroupSpec.parse(baseline) if baseline else None
     for spec in (m_spec, b_spec):
@@ -352,12 +407,26 @@ def run_resonance(
         "platform": platform,
     }
     oof = _training_probabilities(store, sig.signature_id)
-    with store.run(COMMAND, run_params, seed=seed) as run:
-        chosen = posts_with_language(store)
+    # The engine is a parameter of the run, not of its summary (the same on every engine).
+    recorded = {**run_params, "engine": engine.describe()}
+    with (
+        store.run(
+            COMMAND, recorded, seed=seed, fingerprint=engine.fingerprint(), engine=engine.name
+        ) as run,
+        ExitStack() as held,
+    ):
+        # The engine tables made on the way go, however the run ends.
+        held.callback(
+            engine.release,
+            STOPWORDS_TABLE,
+            DETECTED_TABLE,
+            *(group_table(spec, platform) for spec in (m_spec, b_spec) if spec is not None),
+        )
+        chosen = language_posts(store, engine)
         chosen = chosen.filter(chosen.platform == platform)
         say("tokenising every post")
         options = TokenOptions.from_dict(model.tokens) if model.tokens else sig.options
-        counted = term_table(chosen, options, period=period)
+        counted = term_table(chosen, options, period=period, engine=engine)
         try:
             X = account_terms(table=counted, vocabulary=model.terms, per_account=True)
             XP = None if period is None else account_terms(table=counted, vocabulary=model.terms)
@@ -366,7 +435,7 @@ def run_resonance(
         # Accounts that posted but left no token (only links, say) are listed too, with too
         # little text: nothing is silently unscored.
         posted = chosen.filter(chosen.account_id.notnull()).select("account_id").distinct()
-        silent = sorted(_ids(posted) - set(X.accounts))
+        silent = sorted(_ids(posted, engine) - set(X.accounts))
         if silent:
             X = AccountTerms(
                 sparse.vstack([X.counts, sparse.csr_matrix((len(silent), len(X.terms)))]).tocsr(),
@@ -396,15 +465,19 @@ def run_resonance(
         calibration = [("training (out-of-fold)", model.reliability)]
         evaluation = None
         if m_spec is not None:
-            member_ids = _ids(group_accounts(store, m_spec, platform))
-            baseline_ids = None if b_spec is None else _ids(group_accounts(store, b_spec, platform))
+            member_ids = _ids(group_accounts(store, m_spec, platform, engine=engine), engine)
+            baseline_ids = (
+                None
+                if b_spec is None
+                else _ids(group_accounts(store, b_spec, platform, engine=engine), engine)
+            )
             evaluation, p, y = _evaluation(accounts, member_ids, baseline_ids)
             calibration.append(("evaluation", reliability_table(p, y)))
         store.insert("resonance_calibration", _calibration_rows(run.run_id, sig, calibration))
         scored_posts = 0
         if post_model is not None:
             say("scoring every post")
-            scored_posts = _score_posts(store, chosen, sig, post_model, keys)
+            scored_posts = _score_posts(store, chosen, sig, post_model, keys, engine)
         run.counts = {
             "signature": sig.name,
             "platform": platform,
@@ -426,8 +499,8 @@ def run_resonance(
     return load_resonance(store, run.run_id, top=top)
 
 
-def _ids(table: ibis.Table) -> set[str]:
-    return set(table.to_pyarrow()["account_id"].to_pylist())
+def _ids(table: ibis.Table, engine: Engine) -> set[str]:
+    return set(engine.to_arrow(table)["account_id"].to_pylist())
 
 
 def _training_probabilities(store: Store, signature_id: str) -> dict[str, float]:
@@ -464,17 +537,20 @@ def _calibration_rows(
 
 
 def _score_posts(
-    store: Store, posts: ibis.Table, sig: Any, model: Any, keys: dict[str, str]
+    store: Store, posts: ibis.Table, sig: Any, model: Any, keys: dict[str, str], engine: Engine
 ) -> int:
-    """Score every post with the post classifier, in batches of accounts; returns how many."""
+    """Score every post with the post classifier; returns how many."""
     from infoscope.language.model import documents_matrix
 
     options = TokenOptions.from_dict(model.tokens) if model.tokens else sig.options
-    tokens = post_tokens(posts, options, keep=("platform", "post_id", "account_id"))
-    vocabulary = ibis.memtable(pa.table({"v_term": model.terms}))
-    totals = tokens.group_by(["post_id", "account_id"]).aggregate(n=_.count()).to_pyarrow()
-    known = tokens.semi_join(vocabulary, tokens.token == vocabulary.v_term)
-    counted = known.group_by(["post_id", "token"]).aggregate(n=_.count()).to_pyarrow()
+    tokens = post_tokens(posts, options, keep=("platform", "post_id", "account_id"), engine=engine)
+    vocabulary = engine.from_arrow(_VOCABULARY_TABLE, pa.table({"v_term": model.terms}))
+    try:
+        totals = engine.to_arrow(tokens.group_by(["post_id", "account_id"]).aggregate(n=_.count()))
+        known = tokens.semi_join(vocabulary, tokens.token == vocabulary.v_term)
+        counted = engine.to_arrow(known.group_by(["post_id", "token"]).aggregate(n=_.count()))
+    finally:
+        engine.release(_VOCABULARY_TABLE)
     ids = totals["post_id"].to_pylist()
     X = documents_matrix(counted.rename_columns(["doc", "token", "n"]), ids, vocabulary=model.terms)
     X.tokens = totals["n"].to_numpy().astype(np.float64)
@@ -518,23 +594,29 @@ def load_resonance(store: Store, run_id: str | None = None, *, top: int = 20) ->
     return ResonanceRun(run.run_id, run.counts, rows)
 
 
-def explain_resonance(store: Store, account: str, *, run_id: str | None = None) -> dict[str, Any]:
+def explain_resonance(
+    store: Store, account: str, *, run_id: str | None = None, engine: Engine | None = None
+) -> dict[str, Any]:
     """One account's score in a resonance run (the latest by default), by id or handle:
     score, probability, resonant, status, tokens, the share of them the model knows, where
     the probability comes from, and the terms behind the score (``[term, uses,
-    contribution to the log-odds]``)."""
+    contribution to the log-odds]``). Handles are looked up in the posts of `engine`
+    (default: the store's)."""
     run = store.completed_run(COMMAND, run_id)
     name = account.lstrip("@")
+    engine = engine or as_engine(store)
+    posts = engine.table("posts")
+    named = posts.filter(posts.account_handle.lower() == ibis.literal(name).lower())
+    ids = [name, *sorted(_ids(named.select("account_id").distinct(), engine))]
     cur = store.con.execute(
         """
         SELECT r.account_id, r.score, r.probability, r.resonant, r.status, r.tokens, r.coverage,
                r.source, r.top_terms
         FROM resonance_scores r
-        WHERE r.run_id = ? AND r.period IS NULL AND (r.account_id = ? OR r.account_id IN (
-          SELECT account_id FROM posts WHERE lower(account_handle) = lower(?)))
+        WHERE r.run_id = ? AND r.period IS NULL AND list_contains(?, r.account_id)
         ORDER BY r.account_id LIMIT 1
         """,
-        [run.run_id, name, name],
+        [run.run_id, ids],
     )
     names = [d[0] for d in cur.description]
     rows = cur.fetchall()

@@ -23,6 +23,12 @@ file (`write_signature`, `read_signature`) with its models, calibration and thre
 signature learnt on one corpus scores accounts in another without being fitted again there.
 `get_signature` reads a stored signature by name or id; `load_signature` reads a learning run
 back (`SignatureRun`).
+
+Engines: the posts, the groups, the tokens, the term counts and the documents are computed on
+an `infoscope.engine.Engine` (``engine=``; default the store's DuckDB; Spark over a Parquet
+export with ``--engine spark``); keyness, the classifier's fitting and calibration run here,
+and the signature is stored in the DuckDB store whichever engine counted its terms. The run
+records the engine, its versions and the input's fingerprint.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,11 +48,19 @@ import pyarrow as pa
 import pyarrow.compute
 from ibis import _
 
+from infoscope.engine import Engine, as_engine
 from infoscope.errors import BadParameterError, InfoscopeError
-from infoscope.language.groups import GroupSpec, group_posts
+from infoscope.language.groups import (
+    DETECTED_TABLE,
+    GroupSpec,
+    group_posts,
+    group_table,
+    language_posts,
+)
 from infoscope.language.keyness import TermCounts, compute_keyness
 from infoscope.language.model import SignatureClassifier, SignatureModel, documents_matrix
-from infoscope.language.tokens import TokenOptions, post_tokens
+from infoscope.language.tokens import STOPWORDS_TABLE, TokenOptions, post_tokens
+from infoscope.queries import resolve_platforms
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
 
@@ -145,20 +160,35 @@ class Signature:
         }
 
 
-def term_counts(tokens: ibis.Table) -> tuple[pa.Table, int, int]:
-    """``term, uses, accounts, top_share`` of a token table, its total tokens and accounts."""
+def _arrow(expr: Any, engine: Engine | None) -> pa.Table:
+    """The rows of `expr` from `engine`, or from the expression's own backend."""
+    return expr.to_pyarrow() if engine is None else engine.to_arrow(expr)
+
+
+def term_counts(tokens: ibis.Table, *, engine: Engine | None = None) -> tuple[pa.Table, int, int]:
+    """``term, uses, accounts, top_share`` of a token table, its total tokens and accounts,
+    counted by `engine` (default: the table's own backend) in one query: the tokens are
+    computed once."""
     per_account = tokens.group_by(["token", "account_id"]).aggregate(n=_.count())
     per_term = per_account.group_by("token").aggregate(
         uses=per_account.n.sum(), accounts=_.count(), top=per_account.n.max()
     )
-    table = per_term.select(
+    terms = per_term.select(
         term="token",
         uses="uses",
         accounts="accounts",
         top_share=per_term.top.cast("float64") / per_term.uses,
-    ).to_pyarrow()
-    totals = tokens.aggregate(n=_.count(), accounts=_.account_id.nunique()).to_pyarrow()
-    return table, int(totals["n"][0].as_py() or 0), int(totals["accounts"][0].as_py() or 0)
+    )
+    # The totals ride along as the one row without a term (tokens are never NULL).
+    totals = per_account.aggregate(
+        uses=per_account.n.sum(), accounts=per_account.account_id.nunique()
+    ).select(
+        term=ibis.null("string"), uses="uses", accounts="accounts", top_share=ibis.null("float64")
+    )
+    both = _arrow(terms.union(totals.cast(terms.schema()), distinct=False), engine)
+    total = both.filter(pa.compute.is_null(both["term"]))
+    table = both.filter(pa.compute.is_valid(both["term"]))
+    return table, int(total["uses"][0].as_py() or 0), int(total["accounts"][0].as_py() or 0)
 
 
 @dataclass
@@ -201,12 +231,13 @@ def run_signature(
     replace: bool = False,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    engine: Engine | None = None,
 ) -> SignatureRun:
     """Learn the signature of `target` against `reference` (group specs) and store it: the
     keyness table and the classifier (see the module docstring). Returns the run, whose
     summary holds the groups' overlap, its warnings and the classifier's cross-validated
-    figures."""
-    from infoscope.language.detect import detect_languages, posts_with_language
+    figures. `engine` computes the posts' tokens, counts and documents (default: the
+    store's DuckDB); the signature is stored in `store`."""
     from infoscope.language.reference import describe_overlap, event_terms, match_posts
 
     say = progress or (lambda message: None)
@@ -217,7 +248,8 @@ def run_signature(
     if size < 1:
         raise BadParameterError(f"size must be at least 1, got {size}")
     opts = options or TokenOptions()
-    platform = platform or store.default_platform()
+    engine = engine or as_engine(store)
+    platform = platform or resolve_platforms(engine.table("posts"), None, engine=engine)[0]
     name = name or f"{t_spec} vs {r_spec}"
     _check_name(store, name, replace)
     params = {
@@ -240,13 +272,28 @@ def run_signature(
         "precision": precision,
         "posts": posts,
     }
-    with store.run(COMMAND, {**params, "name": name}, seed=seed) as run:
+    # The engine and its versions are a parameter of the run (not of the signature, which
+    # travels to other stores): a difference between engines must be traceable to one.
+    recorded = {**params, "name": name, "engine": engine.describe()}
+    with (
+        store.run(
+            COMMAND, recorded, seed=seed, fingerprint=engine.fingerprint(), engine=engine.name
+        ) as run,
+        ExitStack() as held,
+    ):
+        # The engine tables made on the way go, however the run ends.
+        held.callback(
+            engine.release,
+            STOPWORDS_TABLE,
+            DETECTED_TABLE,
+            group_table(t_spec, platform),
+            group_table(r_spec, platform),
+        )
         say("identifying languages of posts without one")
-        detect_languages(store)
-        everything = posts_with_language(store)
+        everything = language_posts(store, engine, detect=True)
         sides = {
-            "target": group_posts(store, t_spec, platform, other=r_spec, posts=everything),
-            "reference": group_posts(store, r_spec, platform, other=t_spec, posts=everything),
+            side: group_posts(store, spec, platform, other=other, posts=everything, engine=engine)
+            for side, spec, other in (("target", t_spec, r_spec), ("reference", r_spec, t_spec))
         }
         say("comparing the groups' periods, languages and topics")
         overlap = {
@@ -263,11 +310,15 @@ def run_signature(
         for warning in warnings:
             say(f"warning: {warning}")
         keep = ("platform", "post_id", "account_id", "created_at")
-        tokens = {side: post_tokens(chosen, opts, keep=keep) for side, chosen in sides.items()}
+        tokens = {
+            side: post_tokens(chosen, opts, keep=keep, engine=engine)
+            for side, chosen in sides.items()
+        }
         # The classifier reads style too: function words and word pairs.
         model_opts = classifier_tokens(opts)
         model_tokens = {
-            side: post_tokens(chosen, model_opts, keep=keep) for side, chosen in sides.items()
+            side: post_tokens(chosen, model_opts, keep=keep, engine=engine)
+            for side, chosen in sides.items()
         }
         events: set[str] = set()
         if drop_event_terms:
@@ -286,7 +337,7 @@ def run_signature(
         counted = {}
         for side, spec in (("target", t_spec), ("reference", r_spec)):
             say(f"counting the {side}'s tokens ({spec})")
-            table, total, accounts = term_counts(tokens[side])
+            table, total, accounts = term_counts(tokens[side], engine=engine)
             if total == 0:
                 raise BadParameterError(
                     f"the {side} group {spec} has no posts with tokens on {platform}"
@@ -307,7 +358,7 @@ def run_signature(
         )
         terms = select_terms(keyness, size=size, z_min=z_min)
         say("learning the classifier (cross-validated size, penalty and prior)")
-        documents = _documents(model_tokens, "account")
+        documents = _documents(model_tokens, "account", engine=engine)
         classifier = SignatureClassifier(
             min_tokens=min_tokens, folds=folds, precision=precision,
             prior_strength=prior_strength, seed=seed,
@@ -316,7 +367,7 @@ def run_signature(
         models = {"account": classifier.model_}
         if posts:
             say("learning the classifier of single posts")
-            post_documents = _documents(model_tokens, "post", seed=seed)
+            post_documents = _documents(model_tokens, "post", seed=seed, engine=engine)
             models["post"] = SignatureClassifier(
                 min_tokens=MIN_POST_TOKENS, folds=folds, precision=precision,
                 prior_strength=prior_strength, seed=seed,
@@ -375,29 +426,33 @@ class _Documents:
     keys: list[tuple[str, str]]
 
 
-def _documents(tokens: dict[str, ibis.Table], unit: str, *, seed: int = 0) -> _Documents:
+def _documents(
+    tokens: dict[str, ibis.Table], unit: str, *, seed: int = 0, engine: Engine | None = None
+) -> _Documents:
     """One document per account and side (``unit="account"``), or single posts: up to
-    `POSTS_PER_ACCOUNT` per account, `MAX_POSTS` in all, drawn by a seeded hash."""
+    `POSTS_PER_ACCOUNT` per account, `MAX_POSTS` in all, drawn by a seeded hash (MD5, which
+    every engine computes alike, so each draws the same posts), counted by `engine`."""
     parts, keys = [], []
     for side, table in tokens.items():
         doc = table.account_id if unit == "account" else table.post_id
         chosen = table.mutate(doc=doc)
         if unit == "post":
-            draw = (chosen.post_id + ibis.literal(f":{seed}")).hash()
+            draw = (chosen.post_id + ibis.literal(f":{seed}")).hexdigest("md5")
             posts = chosen.select("account_id", "post_id", draw=draw).distinct()
             posts = posts.mutate(
                 rank=ibis.row_number().over(group_by="account_id", order_by=[posts.draw, "post_id"])
             )
             posts = posts.filter(posts["rank"] < POSTS_PER_ACCOUNT)
             posts = posts.order_by(["draw", "post_id"]).limit(MAX_POSTS // 2)
-            chosen = chosen.semi_join(posts.select(p_id="post_id"), chosen.post_id == _.p_id)
-        counted = chosen.group_by(["doc", "token"]).aggregate(n=_.count()).to_pyarrow()
+            drawn = posts.select(p_id="post_id")
+            chosen = chosen.semi_join(drawn, chosen.post_id == drawn.p_id)
+        counted = _arrow(chosen.group_by(["doc", "token"]).aggregate(n=_.count()), engine)
+        # Every document has a token: its keys, in the engines' (code point) order.
+        keys += [(side, d) for d in sorted(set(counted["doc"].to_pylist()))]
         counted = counted.set_column(
             0, "doc", pa.compute.binary_join_element_wise(side, counted["doc"], ":")
         )
         parts.append(counted)
-        owners = chosen.select("doc", "account_id").distinct().order_by("doc").to_pyarrow()
-        keys += [(side, d) for d in owners["doc"].to_pylist()]
     table = pa.concat_tables(parts)
     ids = [f"{side}:{doc}" for side, doc in keys]
     X = documents_matrix(table, ids)

@@ -16,7 +16,15 @@ French, Spanish and more) applied by the post's language: the platform's, else t
 `detect_languages` identified, else the union of all lists. Platform artefacts (``rt``,
 ``via``, ``amp``) are always stop-words. ``ngrams=2`` adds word bigrams (of adjacent kept
 words, within a post). Everything here is an Ibis expression: DuckDB runs it by default, and
-the same code runs on other Ibis engines that have ``regexp_extract_all``.
+the same code runs on Spark (`post_tokens` with ``engine=``, an `infoscope.engine.Engine`).
+
+The patterns mean the same to DuckDB (RE2) and to Spark (Java regular expressions): both
+read the Unicode general categories (letters, marks, numbers, other symbols), code points
+written in braces and negated classes alike, and group 0 of ``regexp_extract_all`` is the
+whole match in both. Case folding differs: Spark lower-cases with Unicode's full,
+context-sensitive mapping (a word-final ``Σ`` becomes ``ς``, ``İ`` becomes ``i`` with a
+combining dot), DuckDB with the simple one (``σ``, ``i``); `fold_case` maps those two letters
+first, so both engines give DuckDB's tokens.
 """
 
 from __future__ import annotations
@@ -31,8 +39,16 @@ import pyarrow as pa
 from ibis import _
 
 from infoscope.common.urls import domain_of
+from infoscope.engine import Engine
 
-__all__ = ["TokenOptions", "post_tokens", "regexp_extract_all", "stopword_rows"]
+__all__ = [
+    "TokenOptions",
+    "fold_case",
+    "post_tokens",
+    "regexp_extract_all",
+    "stopword_rows",
+    "stopwords_table",
+]
 
 ARTEFACTS = ("rt", "via", "amp", "gt", "lt", "http", "https")
 
@@ -42,6 +58,8 @@ _NUMBER = r"\p{N}+(?:[.,]\p{N}+)*"
 # A flag is a pair of regional indicators; U+FFFD (a decoding error) is no symbol.
 _SYMBOL = r"[\x{1F1E6}-\x{1F1FF}]{2}|[^\P{So}\x{FFFD}]"
 KINDS = ("word", "number", "emoji", "hashtag", "mention", "domain")
+# The engine table holding `stopword_rows` while tokens are computed (see `post_tokens`).
+STOPWORDS_TABLE = "_infoscope_stopwords"
 
 
 @ibis.udf.scalar.builtin
@@ -107,6 +125,21 @@ def stopword_rows() -> pa.Table:
     return pa.table({"stop_lang": langs, "stop_token": tokens})
 
 
+def fold_case(text: Any) -> Any:
+    """An Ibis string column lower-cased alike on every engine: the simple Unicode mapping
+    (DuckDB's), with the two letters Spark's full mapping treats otherwise (a word-final
+    ``Σ``, ``İ``) mapped first."""
+    return text.translate("Σİ", "σi").lower()
+
+
+def stopwords_table(engine: Engine | None = None) -> ibis.Table:
+    """`stopword_rows` as a table of `engine` (under `STOPWORDS_TABLE`; release it when done),
+    or, without an engine, as an in-memory table for the DuckDB tables of a store."""
+    if engine is None:
+        return ibis.memtable(stopword_rows())
+    return engine.from_arrow(STOPWORDS_TABLE, stopword_rows())
+
+
 def _pattern(options: TokenOptions) -> str:
     parts = []
     if "word" in options.kinds:
@@ -123,19 +156,22 @@ def post_tokens(
     options: TokenOptions | None = None,
     *,
     keep: tuple[str, ...] = ("platform", "post_id", "account_id", "created_at"),
+    engine: Engine | None = None,
 ) -> ibis.Table:
     """One row per token occurrence: the `keep` columns of `posts` and ``token``.
 
     `posts` needs ``text``, ``lang``, ``hashtags``, ``mentions`` and ``urls`` (the store's
     posts, possibly with ``lang`` already filled from detected languages); `keep` must
-    include ``platform`` and ``post_id`` when ``ngrams=2``.
+    include ``platform`` and ``post_id`` when ``ngrams=2``. `engine` is the
+    `infoscope.engine.Engine` whose tables `posts` are: it holds the stop-words (under
+    `STOPWORDS_TABLE`, which the caller releases); without one, `posts` must be DuckDB's.
     """
     opts = options or TokenOptions()
-    stop = ibis.memtable(stopword_rows())
+    stop = stopwords_table(engine)
     parts = []
     pattern = _pattern(opts)
     if pattern:
-        text = posts.text.fill_null("").re_replace(_STRIP, " ").lower()
+        text = fold_case(posts.text.fill_null("").re_replace(_STRIP, " "))
         listed = posts.select(*keep, lang=posts.lang, tokens=regexp_extract_all(text, pattern, 0))
         words = listed.unnest("tokens", offset="position").rename(token="tokens")
         words = words.filter(
@@ -158,7 +194,7 @@ def post_tokens(
     ):
         if kind in opts.kinds:
             entity = posts.select(*keep, value=posts[column].unnest())
-            parts.append(entity.select(*keep, token=ibis.literal(prefix) + entity.value.lower()))
+            parts.append(entity.select(*keep, token=ibis.literal(prefix) + fold_case(entity.value)))
     if "domain" in opts.kinds:
         urls = posts.select(*keep, value=posts.urls.unnest())
         parts.append(urls.select(*keep, token=ibis.literal("domain:") + domain_of(urls.value)))

@@ -155,3 +155,16 @@ def test_utc_is_restored_on_naive_timestamps():
     fixed = utc_timestamps(naive)
     assert fixed.schema.field("t").type == pa.timestamp("us", tz="UTC")
     assert fixed["t"].cast(pa.int64()).to_pylist() == [0]
+
+
+def test_a_spark_connect_url_without_a_server_is_refused_at_once(store, tmp_path):
+    # The Spark Connect client would retry for minutes; the engine checks the port first.
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    export_parquet(store, tmp_path / "parquet")
+    url = f"sc://127.0.0.1:{port}"
+    with pytest.raises(InfoscopeError, match=f"no Spark Connect server answers at {url}"):
+        open_engine("spark", store, data=str(tmp_path / "parquet"), master=url)

@@ -55,8 +55,8 @@ def engine_options() -> Callable[[F], F]:
             "--spark-master",
             metavar="URL",
             help="--engine spark: the Spark master, local[N] (N cores of this machine; "
-            "default local[*]) or spark://HOST:7077 (a standalone cluster, whose workers must "
-            "all read --data).",
+            "default local[*]), spark://HOST:7077 (a standalone cluster, whose workers must "
+            "all read --data) or sc://HOST:15002 (a Spark Connect server).",
         )(fn)
         fn = click.option(
             "--data",

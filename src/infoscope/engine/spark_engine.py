@@ -1,9 +1,14 @@
 """The Spark engine: Apache Spark over the Parquet folder of ``infoscope export --format
 parquet``, through Ibis' PySpark backend.
 
-Spark runs locally (``local[N]``, N cores of this machine; ``local[*]`` all of them) or on a
+Spark runs locally (``local[N]``, N cores of this machine; ``local[*]`` all of them), on a
 cluster (``spark://host:7077``, a standalone master; the Parquet folder must then be where
-every worker reads it, a shared disk or an object store). The session runs in UTC.
+every worker reads it, a shared disk or an object store), or behind a Spark Connect server
+(``sc://host:15002``: the client sends plans and receives Arrow, the server's session runs
+them on its own master; the folder must be where that server reads it). The session runs in
+UTC. Python work on executors (`SparkEngine.map_batches`) runs with ``PYSPARK_PYTHON``, set
+to this interpreter when unset (on a cluster whose workers keep Python elsewhere, set it to
+theirs; for Spark Connect, the server's environment decides).
 
 Each data table is a temporary view of its Parquet file; a materialised result is a cached
 DataFrame under a temporary view (Ibis' PySpark backend has no temporary tables), released by
@@ -26,6 +31,7 @@ import functools
 import hashlib
 import os
 import re
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,7 +43,7 @@ from infoscope.engine import DEFAULT_SPARK_MASTER, arrow_result, conform_batches
 from infoscope.engine.parquet import read_manifest
 from infoscope.errors import InfoscopeError, MissingComponentError
 
-__all__ = ["SparkEngine", "spark_session"]
+__all__ = ["SparkEngine", "is_connect_session", "is_connect_url", "spark_session"]
 
 # Settings every session gets: UTC (infoscope's time zone), Arrow for collection.
 SESSION_CONF = {
@@ -48,8 +54,9 @@ SESSION_CONF = {
 
 
 def spark_session(master: str = DEFAULT_SPARK_MASTER, *, conf: dict[str, str] | None = None) -> Any:
-    """A SparkSession on `master` (``local[2]``, ``spark://host:7077``) with infoscope's
-    settings (`SESSION_CONF`) and `conf`; the running one when there is one."""
+    """A SparkSession on `master` (``local[2]``, ``spark://host:7077``, or a Spark Connect
+    server's ``sc://host:15002``) with infoscope's settings (`SESSION_CONF`) and `conf`; the
+    running one when there is one."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -57,11 +64,13 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER, *, conf: dict[str, str] | 
             "--engine spark needs pyspark, which is not installed",
             "pip install 'infoscope[spark]'",
         ) from None
+    if is_connect_url(master):
+        return _connect_session(master, {**SESSION_CONF, **(conf or {})})
     local = _local_conf(master)
-    if local:
-        # Python work on executors (`SparkEngine.map_batches`) needs infoscope's Python, not
-        # the first `python3` on the PATH (pyspark's default); read when the context starts.
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # Python work on executors (`SparkEngine.map_batches`) needs infoscope's Python, not the
+    # first `python3` on the PATH (pyspark's default); read when the context starts. On a
+    # cluster whose workers keep Python elsewhere, set PYSPARK_PYTHON to theirs.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master).appName("infoscope")
     settings = {**SESSION_CONF, **local, **(conf or {})}
     for key, value in settings.items():
@@ -76,6 +85,39 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER, *, conf: dict[str, str] | 
             ) from None
         raise InfoscopeError(f"Spark master {master} could not be reached: {exc}") from None
     session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def is_connect_url(master: str) -> bool:
+    """Whether `master` names a Spark Connect server (``sc://host:port``)."""
+    return master.strip().startswith("sc://")
+
+
+def is_connect_session(session: Any) -> bool:
+    """Whether `session` is a Spark Connect client's session (which has no SparkContext)."""
+    return type(session).__module__.startswith("pyspark.sql.connect")
+
+
+def _connect_session(url: str, conf: dict[str, str]) -> Any:
+    """A Spark Connect session on the server at `url`, with the settings of `conf` that a
+    client may set (SQL settings; the server's own, such as its master, stay its own)."""
+    _check_reachable(url)
+    try:
+        from pyspark.sql import SparkSession
+
+        session = SparkSession.builder.remote(url.strip()).getOrCreate()
+    except ImportError as exc:
+        raise MissingComponentError(
+            f"Spark Connect needs pyspark's client libraries ({exc.name} is missing)",
+            "pip install 'infoscope[spark]'",
+        ) from None
+    except Exception as exc:  # gRPC errors: no server, refused, wrong port
+        raise InfoscopeError(
+            f"the Spark Connect server {url} could not be reached: {str(exc).splitlines()[0]}"
+        ) from None
+    for key, value in conf.items():
+        if key.startswith("spark.sql."):
+            session.conf.set(key, value)
     return session
 
 
@@ -94,6 +136,31 @@ def _local_conf(master: str) -> dict[str, str]:
     else:
         n = int(cores)
     return {"spark.sql.shuffle.partitions": str(max(4 * n, 4))}
+
+
+def _check_reachable(url: str, seconds: float = 10.0) -> None:
+    """Refuse a Spark Connect URL whose server does not answer: the client would retry for
+    minutes before failing."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url.strip().replace("sc://", "http://", 1))
+    host, port = parsed.hostname or "localhost", parsed.port or 15002
+    try:
+        socket.create_connection((host, port), timeout=seconds).close()
+    except OSError as exc:
+        raise InfoscopeError(
+            f"no Spark Connect server answers at {url} ({exc.strerror or exc}): start one "
+            "(README: Apache Spark) or check --spark-master"
+        ) from None
+
+
+def _master_of(session: Any) -> str:
+    """The master a session runs on (for a Spark Connect client: the server's URL)."""
+    if is_connect_session(session):
+        builder = getattr(getattr(session, "client", None), "_builder", None)
+        netloc = getattr(getattr(builder, "url", None), "netloc", None)
+        return f"sc://{netloc}" if netloc else "sc://"
+    return str(session.sparkContext.master)
 
 
 def _running_session() -> Any:
@@ -127,12 +194,16 @@ class SparkEngine:
         self.data = Path(data).resolve()
         self.manifest = read_manifest(self.data)
         self.store = store
-        if session is None:
+        if session is None and master is not None and is_connect_url(master):
+            # A Spark Connect client: its own session, whatever runs in this process.
+            session = spark_session(master)
+            self._own_session = True
+        elif session is None:
             session = _running_session()
             # A session already running in this process is shared: only one started here
             # is stopped by `close`.
             self._own_session = session is None
-            running = None if session is None else session.sparkContext.master
+            running = None if session is None else _master_of(session)
             if running is not None and master is not None and master != running:
                 raise InfoscopeError(
                     f"a Spark session on {running} already runs in this process: "
@@ -241,7 +312,7 @@ class SparkEngine:
                 "pyspark": pyspark.__version__,
                 "ibis": ibis.__version__,
             },
-            "master": self.session.sparkContext.master,
+            "master": _master_of(self.session),
             "data": str(self.data),
         }
 

@@ -460,27 +460,52 @@ def _chromium(ws: Workspace) -> Check:
     return Check("chromium", version, text == "ok", detail, None, False, needed)
 
 
+SPARK_NEEDS = "--engine spark"
+
+
 def _java(ws: Workspace) -> Check:
     java = shutil.which("java")
-    version = None
-    if java is not None:
-        out = subprocess.run(
-            [java, "-version"], capture_output=True, text=True, timeout=60, check=False
-        )
-        # `java -version` writes e.g. 'openjdk version "21.0.5" 2024-10-15' to stderr.
-        quoted = out.stderr.split('"')
-        version = quoted[1] if len(quoted) > 2 else None
-    detail = "not used yet: infoscope has no Spark engine"
-    return Check("java", version, None, detail, None, False)
+    if java is None:
+        fix = "apt-get install openjdk-17-jre-headless"
+        return Check("java", None, False, "not found on PATH", fix, False, SPARK_NEEDS)
+    out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60, check=False)
+    # `java -version` writes e.g. 'openjdk version "21.0.5" 2024-10-15' to stderr.
+    quoted = out.stderr.split('"')
+    version = quoted[1] if len(quoted) > 2 else None
+    return Check("java", version, out.returncode == 0, java, None, False, SPARK_NEEDS)
 
 
 def _pyspark(ws: Workspace) -> Check:
-    detail = "not used yet: infoscope has no Spark engine"
-    return Check("pyspark", installed_version("pyspark"), None, detail, None, False)
+    """Spark for real: the samples' store exported as Parquet, its statistics on a local[1]
+    Spark (or the session already running in this process) against DuckDB's."""
+    version = installed_version("pyspark")
+    if version is None:
+        detail = "not installed; --engine spark needs `pip install 'infoscope[spark]'`"
+        return Check("pyspark", None, None, detail, None, False, SPARK_NEEDS)
+    if shutil.which("java") is None:
+        detail = "installed, but Spark needs Java (see java)"
+        return Check("pyspark", version, None, detail, None, False, SPARK_NEEDS)
+    from infoscope.engine.parquet import export_parquet
+    from infoscope.engine.spark_engine import SparkEngine, _running_session
+    from infoscope.queries import engine_corpus_stats
+
+    folder = ws.folder / "spark-parquet"
+    export_parquet(ws.store, folder)
+    master = None if _running_session() is not None else "local[1]"
+    engine = SparkEngine(folder, master=master)
+    try:
+        found = engine_corpus_stats(engine, top=1)["posts"]
+        where = engine.describe()["master"]
+    finally:
+        engine.close()
+    expected = ws.store.count("posts")
+    detail = f"Spark on {where}: {found} posts counted in a Parquet export, DuckDB {expected}"
+    return Check("pyspark", version, found == expected, detail, None, False, SPARK_NEEDS)
 
 
 def check_optional(ws: Workspace) -> Iterator[Check]:
-    """What no default command needs: Chromium for the browser tests, Java and pyspark."""
+    """What no default command needs: Chromium for the browser tests; Java and pyspark for
+    --engine spark (tried for real when both are here)."""
     for name, run in (("chromium", _chromium), ("java", _java), ("pyspark", _pyspark)):
         try:
             yield run(ws)

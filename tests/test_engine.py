@@ -32,6 +32,8 @@ PORTABLE = (
     "language/tokens.py",
     "language/groups.py",
     "language/keyness.py",
+    "language/reference.py",
+    "language/detect.py",
 )
 # What only DuckDB runs: SQL text, DuckDB's temporary tables, the store's own connection
 # (Ibis' own `to_pyarrow` runs on any backend, and is allowed).

@@ -1,10 +1,12 @@
 """Tokens, term counts, groups, and whole signature and resonance runs on both engines.
 
 Each test fills a fresh DuckDB store with the fixtures of ``test_language_tokens`` (posts in
-several languages and scripts, one per case, with its expected tokens) and
-``test_language_resonance`` (12 labelled accounts, red and blue, and three unlabelled ones),
+several languages and scripts, one per case, with its expected tokens),
+``test_language_resonance`` (12 labelled accounts, red and blue, and three unlabelled ones)
+or its own (posts without a language; a target and a reference group that overlap in part),
 exports it as Parquet and runs on DuckDB and on Spark (local[2], one session for the test
-run): the rows must be the same, and where a test states them, the expected ones.
+run): the rows must be the same, and where a test states them, the expected ones. Nothing
+here collects through pandas (pyspark's ``toPandas``): warnings are errors.
 """
 
 from __future__ import annotations
@@ -15,26 +17,27 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pytest
 
+from infoscope.common.langid import MODEL, identify_language
 from infoscope.engine import Engine, as_engine
 from infoscope.engine.parquet import export_parquet
+from infoscope.language import detect
+from infoscope.language.detect import DETECTED_TABLE, detect_languages, posts_with_language
 from infoscope.language.groups import GroupSpec, group_accounts, group_posts
+from infoscope.language.reference import describe_overlap, event_terms, match_posts
 from infoscope.language.signature import term_counts
 from infoscope.language.tokens import KINDS, TokenOptions, post_tokens
 from infoscope.store import Store
 
 from .conftest import cli_json, rows, run_cli
+from .test_coordination_traces import insert, post
 from .test_engine_coordination import same_rows
 from .test_language_resonance import _fill
 from .test_language_tokens import POSTS, _ingest, _tweet
 
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
-# infoscope.language.reference (the groups' overlap, matching) still collects its counts with
-# Ibis' own to_pyarrow, which on Spark goes through pandas (pyspark's toPandas, Ibis' pandas
-# conversion), both calling what pandas 3 deprecates: an error here. To remove once
-# reference.py collects through the engine.
-THROUGH_PANDAS = pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
 
 
 @pytest.fixture(params=ENGINES)
@@ -159,6 +162,125 @@ def test_groups_are_the_same_on_every_engine(store, tmp_path, on):
             assert set(accounts["account_id"].to_pylist()) == expected, spec
 
 
+# -- language identification: where the engine runs -----------------------------------------
+
+# Posts of platform "t" (post id -> stated language, text): the first four have no language
+# (NULL or 'und') and a text, so they are identified; the link-only text leaves nothing to
+# identify ('und', confidence 0, not used); a stated 'fr' and a post without text are not
+# identified; "done" was identified before (as 'es', stored below) and is not again.
+UNIDENTIFIED: dict[str, tuple[str | None, str | None]] = {
+    "en": (None, "The government announced new sanctions against the company"),
+    "ru": ("und", "Правительство объявило новые санкции против этой компании"),
+    "de": (None, "Die Regierung hat neue Sanktionen gegen das Unternehmen angekündigt"),
+    "link": (None, "https://example.org/a @alice #tag"),
+    "fr": ("fr", "Le gouvernement a annoncé de nouvelles sanctions"),
+    "none": (None, None),
+    "done": (None, "Hola a todos"),
+}
+
+
+def test_languages_are_identified_alike_where_every_engine_runs(store, on, monkeypatch):
+    insert(store, [post(p, "a_" + p, 0, text=text) | {"lang": lang}
+                   for p, (lang, text) in UNIDENTIFIED.items()])  # fmt: skip
+    store.con.execute("INSERT INTO detected_languages VALUES ('t', 'done', 'es', 0.9, 'earlier')")
+    expected = {p: identify_language(UNIDENTIFIED[p][1]) for p in ("de", "en", "link", "ru")}
+    assert {p: lang for p, (lang, _score) in expected.items()} == {
+        "de": "de", "en": "en", "link": "und", "ru": "ru"
+    }  # fmt: skip
+    engine = on(store)
+    if engine.name == "spark":
+        # Spark identifies on its executors, which import infoscope afresh: the driver's
+        # identifier is never called.
+        def driver_identifies(text: str | None) -> tuple[str, float]:
+            raise AssertionError("identified on the driver")
+
+        monkeypatch.setattr(detect, "identify_language", driver_identifies)
+    batches: list[int] = []
+    assert detect_languages(store, engine=engine, batch=3, progress=batches.append) == 4
+    assert sum(batches) == 4 and max(batches) <= 3
+    stored = rows(store, "SELECT * FROM detected_languages ORDER BY post_id")
+    identified = {p: (lang, score, MODEL) for p, (lang, score) in expected.items()}
+    identified["done"] = ("es", 0.9, "earlier")
+    same_rows(stored, [
+        {"platform": "t", "post_id": p, "lang": lang, "confidence": score, "model": model}
+        for p, (lang, score, model) in sorted(identified.items())
+    ])  # fmt: skip
+    # Identified once: a second pass finds nothing left (the store's rows reach the engine).
+    assert detect_languages(store, engine=engine) == 0
+    assert not engine.has_table("_infoscope_detected_before")
+    filled = posts_with_language(store, engine=engine)
+    try:
+        got = engine.to_arrow(filled.select("post_id", "lang")).to_pylist()
+    finally:
+        engine.release(DETECTED_TABLE)
+    # The stated languages kept, 'und' and NULL filled when identified with confidence 0.5.
+    assert {r["post_id"]: r["lang"] for r in got} == {
+        "en": "en", "ru": "ru", "de": "de", "link": None, "fr": "fr", "none": None, "done": "es",
+    }  # fmt: skip
+
+
+# -- matched references: overlap, matching and event terms -----------------------------------
+
+DAY = 86_400
+# Two groups on platform "t" (T0 a Monday): the target (accounts ta, tb) posts on days 0-2 in
+# English and French, the reference (ra, rb) on days 0 and 5, in English and an unstated
+# language. They share day 0, the English language and the markers #brexit (any case),
+# bbc.co.uk and example.org.
+GROUPED = [
+    # post, account, day, stated language, text, hashtags, urls
+    ("t1", "ta", 0, "en", "Brexit vote tonight", ["Brexit"], ["bbc.co.uk/news/1"]),
+    ("t2", "ta", 0, "en", "the EU ref is close", ["Debate"], None),
+    ("t3", "tb", 1, "en", "queues at the polls", None, ["https://www.Example.org/a"]),
+    ("t4", "tb", 2, "fr", "le vote brexit", ["brexit"], None),
+    ("r1", "ra", 0, "en", "brexit means brexit", ["BREXIT"], ["bbc.co.uk/sport"]),
+    ("r2", "ra", 5, "en", "garden party", ["garden"], None),
+    ("r3", "rb", 5, None, "Gartenfest heute", None, None),
+    ("r4", "rb", 5, "en", "recipe of the day", None, ["example.org/b"]),
+]
+
+
+def test_overlap_matching_and_event_terms_are_the_same_on_every_engine(store, on):
+    insert(store, [post(p, a, day * DAY, text=text, hashtags=tags, urls=urls) | {"lang": lang}
+                   for p, a, day, lang, text, tags, urls in GROUPED])  # fmt: skip
+    engine = on(store)
+    posts = engine.table("posts")
+    target = posts.filter(posts.account_id.isin(["ta", "tb"]))
+    reference = posts.filter(posts.account_id.isin(["ra", "rb"]))
+    overlap = describe_overlap(target, reference, engine=engine)
+    # Days: target 0 (2 posts), 1, 2; reference 0, 5 (3 posts). Languages: en 3/4 each, fr
+    # and und 1/4: distance 1/4. Marker uses: the target's #brexit (2), #debate, bbc.co.uk,
+    # example.org; the reference's #brexit, #garden, bbc.co.uk, example.org.
+    assert overlap == {
+        "period": "day", "target_periods": 3, "reference_periods": 2, "shared_periods": 1,
+        "target_posts_in_shared_periods": 0.5, "reference_posts_in_shared_periods": 0.25,
+        "target_languages": {"en": 0.75, "fr": 0.25},
+        "reference_languages": {"en": 0.75, "und": 0.25},
+        "language_distance": 0.25, "target_markers": 4, "reference_markers": 4,
+        "target_marker_uses_shared": 0.8, "reference_marker_uses_shared": 0.75, "warnings": [],
+    }  # fmt: skip
+    if engine.name == "duckdb":  # without an engine: the tables' own backend
+        assert describe_overlap(target, reference) == overlap
+
+    def chosen(*args: Any, **kwargs: Any) -> tuple[list[str], list[str]]:
+        t, r = match_posts(target, reference, *args, engine=engine, **kwargs)
+        both = t.select("post_id", side=ibis.literal("t")).union(
+            r.select("post_id", side=ibis.literal("r"))
+        )
+        got = engine.to_arrow(both).to_pylist()
+        return tuple(sorted(x["post_id"] for x in got if x["side"] == s) for s in "tr")
+
+    # The shared day (0), then the languages making 2% of both sides there (en).
+    assert chosen(("time", "language")) == (["t1", "t2"], ["r1"])
+    # Texts matching the pattern, case-insensitive; else the posts with a shared marker.
+    assert chosen(("topic",), topic="brexit|eu ?ref") == (["t1", "t2", "t4"], ["r1"])
+    assert chosen(("topic",)) == (["t1", "t3", "t4"], ["r1", "r4"])
+    # 'brexit' (4 uses, 3 on day 0) marks a day; 'the' (3 uses on 3 days) does not. In weeks
+    # (days 0-5 are one), every term used 3 times peaks there.
+    words = posts.select("created_at", token=posts.text.lower().split(" ").unnest())
+    assert event_terms(words, min_count=3, engine=engine) == {"brexit"}
+    assert event_terms(words, period="week", min_count=3, engine=engine) == {"brexit", "the"}
+
+
 def _stored(store: Store, signature_id: str, resonance_id: str) -> dict[str, list[dict[str, Any]]]:
     """What a signature and a resonance run stored, without their ids."""
     queries = {
@@ -200,7 +322,6 @@ def _same(a: Any, b: Any) -> None:
 
 
 @pytest.mark.spark
-@THROUGH_PANDAS
 def test_signature_and_resonance_store_the_same_rows_from_spark(store_path, tmp_path, request):
     """``signature learn`` and ``resonance`` with ``--engine spark --data DIR``, then on
     DuckDB: both store the same rows (Spark's classifier is fitted on the same documents)."""

@@ -10,6 +10,14 @@ language below ``min_confidence`` is kept in that table but not used.
 
 `posts_with_language` is the posts table with ``lang`` filled from it: what the language
 analyses read.
+
+Both run on an `infoscope.engine.Engine` (``engine=``; default the store's DuckDB). The
+posts to identify are found by the engine and their texts identified where it runs
+(`Engine.map_batches`: on the driver for DuckDB, streamed from the store; on Spark's executors,
+so that only ``platform, post_id, lang, confidence, model`` reach the driver); the identified
+languages are always stored in the DuckDB store. On an engine other than the store's, the
+store's identified languages reach the engine as `DETECTED_TABLE`, which the caller of
+`posts_with_language` releases (`detect_languages` releases its own).
 """
 
 from __future__ import annotations
@@ -20,65 +28,108 @@ import ibis
 import pyarrow as pa
 
 from infoscope.common.langid import MIN_CONFIDENCE, MODEL, identify_language
+from infoscope.engine import Engine, as_engine
 from infoscope.store import Store
 
-__all__ = ["detect_languages", "posts_with_language"]
+__all__ = ["DETECTED_SCHEMA", "DETECTED_TABLE", "detect_languages", "posts_with_language"]
 
+# The engine table of the store's identified languages, for an engine other than the store's
+# (`posts_with_language`'s, which its caller releases; `detect_languages`' own, released).
+DETECTED_TABLE = "_infoscope_detected_languages"
+_DETECTED_BEFORE = "_infoscope_detected_before"
+# What identification returns, per post: the rows of ``detected_languages``.
+DETECTED_SCHEMA = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("post_id", pa.string()),
+        ("lang", pa.string()),
+        ("confidence", pa.float64()),
+        ("model", pa.string()),
+    ]
+)
 _UNKNOWN = ("und", "zxx", "")
+
+
+def _on_store(engine: Engine, store: Store) -> bool:
+    """Whether `engine` runs on `store` itself (its tables are the store's)."""
+    return engine.name == "duckdb" and engine.store is store
+
+
+def _identified(store: Store, engine: Engine, name: str) -> ibis.Table:
+    """``platform, post_id, lang, confidence`` of the store's identified languages, a table
+    of `engine`: the store's own, or a copy held by another engine as `name`."""
+    local = as_engine(store)
+    found = local.table("detected_languages").select("platform", "post_id", "lang", "confidence")
+    if _on_store(engine, store):
+        return found
+    return engine.from_arrow(name, local.to_arrow(found))
+
+
+def _identify_batch(batch: pa.RecordBatch) -> pa.Table:
+    """The ``detected_languages`` rows (`DETECTED_SCHEMA`) of a batch of ``platform,
+    post_id, text``: what `Engine.map_batches` runs where the engine runs (module-level, so
+    Spark pickles it by reference and its executors import this module)."""
+    identified = [identify_language(text) for text in batch.column("text").to_pylist()]
+    return pa.table(
+        {
+            "platform": batch.column("platform"),
+            "post_id": batch.column("post_id"),
+            "lang": pa.array([lang for lang, _score in identified], pa.string()),
+            "confidence": pa.array([score for _lang, score in identified], pa.float64()),
+            "model": pa.array([MODEL] * batch.num_rows, pa.string()),
+        }
+    )
 
 
 def detect_languages(
     store: Store,
     *,
+    engine: Engine | None = None,
     batch: int = 20_000,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Identify the language of posts without one; returns how many posts were identified."""
-    # A cursor of its own: the reader stays open while batches are stored.
-    pending = (
-        store.con.cursor()
-        .sql(
-            f"""
-        SELECT p.platform, p.post_id, p.text FROM posts p
-        WHERE (p.lang IS NULL OR p.lang IN {_UNKNOWN}) AND p.text IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM detected_languages d
-                          WHERE d.platform = p.platform AND d.post_id = p.post_id)
-        """
+    """Identify the language of posts without one and store it in `store`; returns how many
+    posts were identified. `engine` holds the posts and identifies them (default: the store's
+    DuckDB); identified languages are stored `batch` posts at a time (`progress` gets each
+    batch's size)."""
+    engine = engine or as_engine(store)
+    posts = engine.table("posts")
+    found = _identified(store, engine, _DETECTED_BEFORE)
+    try:
+        pending = posts.filter(
+            (posts.lang.isnull() | posts.lang.isin(list(_UNKNOWN))) & posts.text.notnull()
         )
-        .to_arrow_reader(batch)
-    )
-    done = 0
-    for chunk in pending:
-        langs, scores = [], []
-        for text in chunk.column("text").to_pylist():
-            lang, score = identify_language(text)
-            langs.append(lang)
-            scores.append(score)
-        rows = pa.table(
-            {
-                "platform": chunk.column("platform"),
-                "post_id": chunk.column("post_id"),
-                "lang": langs,
-                "confidence": scores,
-                "model": [MODEL] * chunk.num_rows,
-            }
-        )
-        with store.transaction() as con:
-            con.register("_detected", rows)
-            con.execute("INSERT INTO detected_languages BY NAME SELECT * FROM _detected")
-            con.unregister("_detected")
-        done += chunk.num_rows
-        if progress is not None:
-            progress(chunk.num_rows)
+        pending = pending.anti_join(
+            found, [pending.platform == found.platform, pending.post_id == found.post_id]
+        ).select("platform", "post_id", "text")
+        done = 0
+        # On DuckDB the pending posts stream from a cursor of their own while batches are
+        # stored; on Spark only the identified rows are collected.
+        for chunk in engine.map_batches(
+            pending, _identify_batch, DETECTED_SCHEMA, batch_rows=batch
+        ):
+            store.insert("detected_languages", pa.Table.from_batches([chunk]))
+            done += chunk.num_rows
+            if progress is not None:
+                progress(chunk.num_rows)
+    finally:
+        if not _on_store(engine, store):
+            engine.release(_DETECTED_BEFORE)
     return done
 
 
-def posts_with_language(store: Store, *, min_confidence: float = MIN_CONFIDENCE) -> ibis.Table:
-    """The posts, with ``lang`` from ``detected_languages`` where the source gave none."""
-    posts = store.ibis.table("posts")
+def posts_with_language(
+    store: Store, *, engine: Engine | None = None, min_confidence: float = MIN_CONFIDENCE
+) -> ibis.Table:
+    """The posts of `engine` (default: the store's DuckDB), with ``lang`` from the store's
+    ``detected_languages`` where the source gave none (``und`` or NULL), when identified
+    with at least `min_confidence`. On an engine other than the store's, the identified
+    languages are held as `DETECTED_TABLE` (release it once the posts are read)."""
+    engine = engine or as_engine(store)
+    posts = engine.table("posts")
     if not store.has_table("detected_languages"):
         return posts
-    found = store.ibis.table("detected_languages")
+    found = _identified(store, engine, DETECTED_TABLE)
     found = found.filter(found.confidence >= min_confidence).select(
         d_platform="platform", d_post_id="post_id", d_lang="lang"
     )

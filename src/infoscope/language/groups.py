@@ -31,19 +31,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import ibis
-import pyarrow as pa
 
 from infoscope.engine import Engine, as_engine
 from infoscope.errors import BadParameterError
+from infoscope.language.detect import DETECTED_TABLE as DETECTED_TABLE  # for the callers
+from infoscope.language.detect import detect_languages, posts_with_language
 from infoscope.store import Store
 
 __all__ = ["GroupSpec", "group_accounts", "group_posts", "group_table", "language_posts"]
-
-# The engine table of the store's identified languages, for an engine other than the store's.
-DETECTED_TABLE = "_infoscope_detected_languages"
 
 KINDS = ("label", "community", "accounts", "format", "source", "window", "all", "rest")
 
@@ -221,85 +218,11 @@ def language_posts(
 ) -> ibis.Table:
     """The posts of `engine` (default: the store's DuckDB) with ``lang`` filled from the
     languages identified for posts without one (`infoscope.language.detect`); with `detect`,
-    the posts not identified yet are identified first (their languages are stored in the
-    store's ``detected_languages``, whichever engine holds the posts). On another engine
-    than the store's, the identified languages are held as `DETECTED_TABLE` (release it)."""
-    from infoscope.language.detect import detect_languages, posts_with_language
-
+    the posts not identified yet are identified first, where the engine runs (their languages
+    are stored in the store's ``detected_languages``, whichever engine holds the posts). On
+    another engine than the store's, the identified languages are held as `DETECTED_TABLE`
+    (release it)."""
     engine = engine or as_engine(store)
-    if _on_store(engine, store):
-        if detect:
-            detect_languages(store, progress=progress)
-        return posts_with_language(store)
-    posts = engine.table("posts")
-    if not store.has_table("detected_languages"):
-        return posts
-    found = _detected(store, engine)
-    if detect and _detect_on_engine(store, engine, posts, found, progress):
-        found = _detected(store, engine)
-    return _with_detected(posts, found)
-
-
-def _detected(store: Store, engine: Engine) -> ibis.Table:
-    """The store's identified languages as a table of `engine`."""
-    local = as_engine(store)
-    found = local.table("detected_languages").select(
-        d_platform="platform", d_post_id="post_id", d_lang="lang", d_confidence="confidence"
-    )
-    return engine.from_arrow(DETECTED_TABLE, local.to_arrow(found))
-
-
-def _detect_on_engine(
-    store: Store,
-    engine: Engine,
-    posts: ibis.Table,
-    found: ibis.Table,
-    progress: Callable[[int], None] | None,
-    *,
-    batch: int = 20_000,
-) -> int:
-    """`infoscope.language.detect.detect_languages` for posts held by another engine: the
-    posts without a language nor an identified one are read from the engine, identified here
-    and stored in the store. Returns how many."""
-    from infoscope.common.langid import MODEL, identify_language
-    from infoscope.language.detect import _UNKNOWN
-
-    pending = posts.filter(
-        (posts.lang.isnull() | posts.lang.isin(list(_UNKNOWN))) & posts.text.notnull()
-    )
-    pending = pending.anti_join(
-        found, [pending.platform == found.d_platform, pending.post_id == found.d_post_id]
-    ).select("platform", "post_id", "text")
-    done = 0
-    for chunk in engine.to_batches(pending.order_by(["platform", "post_id"]), batch_rows=batch):
-        identified = [identify_language(text) for text in chunk.column("text").to_pylist()]
-        store.insert(
-            "detected_languages",
-            pa.table(
-                {
-                    "platform": chunk.column("platform"),
-                    "post_id": chunk.column("post_id"),
-                    "lang": [lang for lang, _ in identified],
-                    "confidence": [score for _, score in identified],
-                    "model": [MODEL] * chunk.num_rows,
-                }
-            ),
-        )
-        done += chunk.num_rows
-        if progress is not None:
-            progress(chunk.num_rows)
-    return done
-
-
-def _with_detected(posts: ibis.Table, found: ibis.Table) -> Any:
-    """`posts` with ``lang`` filled as `infoscope.language.detect.posts_with_language` does."""
-    from infoscope.common.langid import MIN_CONFIDENCE
-
-    found = found.filter(found.d_confidence >= MIN_CONFIDENCE).drop("d_confidence")
-    joined = posts.left_join(
-        found, [posts.platform == found.d_platform, posts.post_id == found.d_post_id]
-    )
-    stated = joined.lang.nullif("und")
-    return joined.mutate(lang=ibis.coalesce(stated, joined.d_lang)).drop(
-        "d_platform", "d_post_id", "d_lang"
-    )
+    if detect:
+        detect_languages(store, engine=engine, progress=progress)
+    return posts_with_language(store, engine=engine)

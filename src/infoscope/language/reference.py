@@ -15,17 +15,23 @@ terms that only mark an event or a period (`event_terms`), which a signature can
   both sides, the posts that carry a marker both groups use, or, with a `topic` pattern, the
   posts whose text matches it (e.g. ``brexit|eu ?ref``).
 
-All of it is Ibis, run by the engine.
+All of it is Ibis, run by an `infoscope.engine.Engine` (``engine=``; without one, by the
+tables' own backend, the store's DuckDB for its tables): only counts reach Python. A `topic`
+pattern is a regular expression of the engine (RE2 on DuckDB, Java's on Spark; alike for
+alternatives, classes and repetitions).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import ibis
+import pyarrow as pa
 from ibis import _
 
 from infoscope.common.urls import domain_of
+from infoscope.engine import Engine
 from infoscope.errors import BadParameterError
 
 __all__ = ["MATCHES", "describe_overlap", "event_terms", "match_posts", "overlap_warnings"]
@@ -55,14 +61,48 @@ def _markers(posts: ibis.Table) -> ibis.Table:
     return both.filter(both.marker.notnull() & (both.marker != "") & (both.marker != "#"))
 
 
-def _shares(posts: ibis.Table, key: Any) -> dict[Any, float]:
-    counted = posts.mutate(k=key).group_by("k").aggregate(n=_.count()).to_pyarrow().to_pylist()
-    total = sum(r["n"] for r in counted) or 1
-    return {r["k"]: r["n"] / total for r in counted}
+def _collect(expr: Any, engine: Engine | None) -> pa.Table:
+    """The rows of `expr` from `engine`, or from the expression's own backend."""
+    return expr.to_pyarrow() if engine is None else engine.to_arrow(expr)
+
+
+def _counts(
+    parts: dict[str, tuple[ibis.Table, Any]], engine: Engine | None
+) -> dict[str, Counter[Any]]:
+    """For each named part ``(table, key)``: its rows counted by the value of `key` (as a
+    string), every part in one query."""
+    counted = [
+        table.mutate(k=key)
+        .group_by("k")
+        .aggregate(n=_.count())
+        .select(part=ibis.literal(name), k=_.k.cast("string"), n="n")
+        for name, (table, key) in parts.items()
+    ]
+    out: dict[str, Counter[Any]] = {name: Counter() for name in parts}
+    for row in _collect(ibis.union(*counted, distinct=False), engine).to_pylist():
+        out[row["part"]][row["k"]] += row["n"]
+    return out
+
+
+def _share(counts: Counter[Any], keys: Any) -> float:
+    """The share of the counted rows whose value is one of `keys` (0 without rows): exact
+    integer sums, so the same whatever order an engine returns the counts in."""
+    total = counts.total()
+    return sum(counts[k] for k in keys) / total if total else 0.0
+
+
+def _shares(counts: Counter[Any]) -> dict[Any, float]:
+    total = counts.total() or 1
+    return {k: n / total for k, n in counts.items()}
 
 
 def describe_overlap(
-    target: ibis.Table, reference: ibis.Table, *, period: str = "day", top: int = 5
+    target: ibis.Table,
+    reference: ibis.Table,
+    *,
+    period: str = "day",
+    top: int = 5,
+    engine: Engine | None = None,
 ) -> dict[str, Any]:
     """How far two groups' posts differ in time, language and topic.
 
@@ -71,15 +111,25 @@ def describe_overlap(
     between their language distributions, and the share of each side's marker (hashtag and
     domain) uses whose marker the other side uses too; `warnings` says in words which
     differences would teach the signature something other than the group's language.
+    `engine` counts (default: the tables' own backend), in one query.
     """
-    t_days = _shares(target, _period(target, period))
-    r_days = _shares(reference, _period(reference, period))
+    counts = _counts(
+        {
+            "t_days": (target, _period(target, period)),
+            "r_days": (reference, _period(reference, period)),
+            "t_lang": (target, target.lang.fill_null("und")),
+            "r_lang": (reference, reference.lang.fill_null("und")),
+            "t_mark": (_markers(target), _.marker),
+            "r_mark": (_markers(reference), _.marker),
+        },
+        engine,
+    )
+    t_days, r_days = counts["t_days"], counts["r_days"]
     shared = set(t_days) & set(r_days)
-    t_lang = _shares(target, target.lang.fill_null("und"))
-    r_lang = _shares(reference, reference.lang.fill_null("und"))
-    distance = 0.5 * sum(abs(t_lang.get(k, 0.0) - r_lang.get(k, 0.0)) for k in {*t_lang, *r_lang})
-    t_mark = _shares(_markers(target), _.marker)
-    r_mark = _shares(_markers(reference), _.marker)
+    t_lang, r_lang = _shares(counts["t_lang"]), _shares(counts["r_lang"])
+    languages = sorted({*t_lang, *r_lang}, key=str)
+    distance = 0.5 * sum(abs(t_lang.get(k, 0.0) - r_lang.get(k, 0.0)) for k in languages)
+    t_mark, r_mark = counts["t_mark"], counts["r_mark"]
 
     def first(shares: dict[Any, float]) -> dict[str, float]:
         ranked = sorted(shares.items(), key=lambda kv: (-kv[1], str(kv[0])))[:top]
@@ -90,15 +140,15 @@ def describe_overlap(
         "target_periods": len(t_days),
         "reference_periods": len(r_days),
         "shared_periods": len(shared),
-        "target_posts_in_shared_periods": round(sum(t_days[d] for d in shared), 4),
-        "reference_posts_in_shared_periods": round(sum(r_days[d] for d in shared), 4),
+        "target_posts_in_shared_periods": round(_share(t_days, shared), 4),
+        "reference_posts_in_shared_periods": round(_share(r_days, shared), 4),
         "target_languages": first(t_lang),
         "reference_languages": first(r_lang),
         "language_distance": round(distance, 4),
         "target_markers": len(t_mark),
         "reference_markers": len(r_mark),
-        "target_marker_uses_shared": round(sum(v for k, v in t_mark.items() if k in r_mark), 4),
-        "reference_marker_uses_shared": round(sum(v for k, v in r_mark.items() if k in t_mark), 4),
+        "target_marker_uses_shared": round(_share(t_mark, set(t_mark) & set(r_mark)), 4),
+        "reference_marker_uses_shared": round(_share(r_mark, set(t_mark) & set(r_mark)), 4),
     }
     out["warnings"] = overlap_warnings(out)
     return out
@@ -142,10 +192,12 @@ def match_posts(
     *,
     period: str = "day",
     topic: str | None = None,
+    engine: Engine | None = None,
 ) -> tuple[ibis.Table, ibis.Table]:
     """Both groups' posts restricted to what they share, on each axis of `match` (see the
     module docstring); `topic` is a regular expression (case-insensitive) that on-topic posts
-    match, used instead of shared markers."""
+    match, used instead of shared markers. `engine` counts the languages (default: the
+    tables' own backend); the restricted posts are expressions of the same tables."""
     unknown = sorted(set(match) - set(MATCHES))
     if unknown:
         raise BadParameterError(f"--match {','.join(unknown)}: choose from {', '.join(MATCHES)}")
@@ -156,8 +208,14 @@ def match_posts(
         target = target.filter(_period(target, period).isin(both.day))
         reference = reference.filter(_period(reference, period).isin(both.day))
     if "language" in match:
-        t_lang = _shares(target, target.lang.fill_null("und"))
-        r_lang = _shares(reference, reference.lang.fill_null("und"))
+        counts = _counts(
+            {
+                "t_lang": (target, target.lang.fill_null("und")),
+                "r_lang": (reference, reference.lang.fill_null("und")),
+            },
+            engine,
+        )
+        t_lang, r_lang = _shares(counts["t_lang"]), _shares(counts["r_lang"])
         kept = sorted(
             k for k in set(t_lang) & set(r_lang) if min(t_lang[k], r_lang[k]) >= MIN_LANGUAGE_SHARE
         )
@@ -185,13 +243,19 @@ def match_posts(
 
 
 def event_terms(
-    tokens: ibis.Table, *, period: str = "day", share: float = 0.5, min_count: int = 5
+    tokens: ibis.Table,
+    *,
+    period: str = "day",
+    share: float = 0.5,
+    min_count: int = 5,
+    engine: Engine | None = None,
 ) -> set[str]:
     """Terms (used at least `min_count` times) of which at least `share` of the uses fall in
     one `period`: they mark an event or a moment, not a group's way of speaking. `tokens`
-    needs ``token`` and ``created_at``."""
+    needs ``token`` and ``created_at``; `engine` counts them (default: the table's own
+    backend)."""
     per = tokens.mutate(when=_period(tokens, period)).group_by(["token", "when"])
     per = per.aggregate(n=_.count())
     totals = per.group_by("token").aggregate(total=per.n.sum(), peak=per.n.max())
     found = totals.filter((totals.total >= min_count) & (totals.peak >= share * totals.total))
-    return set(found.token.to_pyarrow().to_pylist())
+    return set(_collect(found.select("token"), engine)["token"].to_pylist())

@@ -297,14 +297,21 @@ def run_signature(
         }
         say("comparing the groups' periods, languages and topics")
         overlap = {
-            "groups": describe_overlap(sides["target"], sides["reference"], period=match_period)
+            "groups": describe_overlap(
+                sides["target"], sides["reference"], period=match_period, engine=engine
+            )
         }
         if match:
             sides["target"], sides["reference"] = match_posts(
-                sides["target"], sides["reference"], match, period=match_period, topic=topic
+                sides["target"],
+                sides["reference"],
+                match,
+                period=match_period,
+                topic=topic,
+                engine=engine,
             )
             overlap["matched"] = describe_overlap(
-                sides["target"], sides["reference"], period=match_period
+                sides["target"], sides["reference"], period=match_period, engine=engine
             )
         warnings = overlap["matched" if match else "groups"]["warnings"]
         for warning in warnings:
@@ -327,6 +334,7 @@ def run_signature(
                 model_tokens["target"].union(model_tokens["reference"], distinct=False),
                 period=match_period,
                 min_count=min_count,
+                engine=engine,
             )
             if events:
                 dropped = sorted(events)

@@ -249,7 +249,7 @@ def test_engine_options_are_checked_with_one_line_errors(store_path, tmp_path):
     with Store.open(store_path) as store:
         fill_links(store)
     for extra, message in (
-        (["--engine", "spark"], "--engine spark reads a Parquet folder: write one with"),
+        (["--engine", "spark"], "--engine spark reads an exported folder: write one with"),
         (["--data", str(tmp_path)], "--data and --spark-master are for --engine spark"),
         (["--engine", "spark", "--data", str(tmp_path)], f"{tmp_path} has no {MANIFEST}"),
     ):

@@ -61,8 +61,8 @@ def engine_options() -> Callable[[F], F]:
         fn = click.option(
             "--data",
             type=click.Path(file_okay=False),
-            help="--engine spark: the Parquet folder written by `infoscope export --format "
-            "parquet --out DIR`.",
+            help="--engine spark: the folder written by `infoscope export --format "
+            "parquet|delta|iceberg --out DIR`.",
         )(fn)
         return click.option(
             "--engine",

@@ -100,6 +100,12 @@ def stats(
         )
 
 
+def _data_formats() -> tuple[str, ...]:
+    from infoscope.engine.parquet import FORMATS
+
+    return FORMATS
+
+
 def _exportable() -> tuple[str, ...]:
     from infoscope.export import exportable
 
@@ -140,24 +146,26 @@ class _ExportCommand(click.Command):
     default="-",
     show_default=True,
     help="Output file: .parquet or .csv ('-' writes CSV to stdout); graphs: .gexf, .graphml "
-    "or .parquet. With --format parquet and no WHAT: a folder.",
+    "or .parquet. With --format and no WHAT: a folder.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["parquet"]),
+    type=LazyChoice(_data_formats),
     help="Without WHAT: write the corpus tables an engine other than DuckDB reads (posts, "
-    "accounts, shares, labels, account links, quarantine) as Parquet files into the folder "
-    "--out, with a manifest (schema version, input fingerprint): what `--engine spark` reads "
-    "as --data.",
+    "accounts, shares, labels, account links, quarantine) into the folder --out, with a "
+    "manifest (schema version, input fingerprint, each table's format and version): what "
+    "`--engine spark` reads as --data. parquet: one Parquet file per table; delta: Delta "
+    "Lake tables; iceberg: Apache Iceberg tables in a SQLite catalog (DIR/catalog.db). "
+    "With WHAT: parquet only (the output's format otherwise follows --out).",
 )
 @quiet_option("Nothing on stderr but errors (no 'wrote N rows' line).")
 def export(
     what: str | None, store_path: str, run_id: str | None, out: str, fmt: str | None, quiet: bool
 ) -> None:
     """Export WHAT, a corpus table or an analysis run, to Parquet/CSV (graphs to GEXF,
-    GraphML or Parquet); or, with --format parquet and no WHAT, the corpus as a Parquet folder
-    for --engine spark.
+    GraphML or Parquet); or, with --format and no WHAT, the corpus as a folder for --engine
+    spark: Parquet files, Delta tables or Iceberg tables.
 
     Corpus exports: ``posts``, ``accounts``, ``labels``, ``quarantine`` (what could not be
     stored, and why), ``runs`` (every run's parameters and status), ``articles`` (with
@@ -177,24 +185,31 @@ def export(
       infoscope export coordination-graph --out coordination.gexf
       infoscope export article-techniques --out techniques.csv
       infoscope export --format parquet --out corpus-parquet
+      infoscope export --format delta --out corpus-delta
     """
     from infoscope.errors import BadParameterError
     from infoscope.store import Store
 
     if what is None:
-        if fmt != "parquet" or out == "-":
+        if fmt is None or out == "-":
             raise BadParameterError(
                 "export: name WHAT (a table or analysis export), or pass --format parquet "
-                "--out DIR to write the corpus as a Parquet folder"
+                "(or delta, iceberg) --out DIR to write the corpus as a folder for --engine "
+                "spark"
             )
-        from infoscope.engine.parquet import export_parquet
+        from infoscope.engine.parquet import export_data
 
         with Store.open(store_path, read_only=True) as store:
-            manifest = export_parquet(store, out)
+            manifest = export_data(store, out, format=fmt)
         if not quiet:
             shown = ", ".join(f"{n} {t['rows']:,}" for n, t in manifest["tables"].items())
-            click.echo(f"wrote {shown} rows as Parquet to {out}", err=True)
+            click.echo(f"wrote {shown} rows as {fmt.title()} to {out}", err=True)
         return
+    if fmt not in (None, "parquet"):
+        raise BadParameterError(
+            f"export {what} --format {fmt}: --format {fmt} writes the whole corpus; drop WHAT "
+            f"(`infoscope export --format {fmt} --out DIR`)"
+        )
     if fmt == "parquet" and (out == "-" or not out.lower().endswith(".parquet")):
         raise BadParameterError(f"export {what} --format parquet: pass --out FILE.parquet")
     from infoscope.export import export_table

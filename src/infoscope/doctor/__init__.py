@@ -468,7 +468,9 @@ def _java(ws: Workspace) -> Check:
     if java is None:
         fix = "apt-get install openjdk-17-jre-headless"
         return Check("java", None, False, "not found on PATH", fix, False, SPARK_NEEDS)
-    out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60, check=False)
+    out = subprocess.run(
+        [java, "-version"], capture_output=True, text=True, timeout=60, check=False
+    )
     # `java -version` writes e.g. 'openjdk version "21.0.5" 2024-10-15' to stderr.
     quoted = out.stderr.split('"')
     version = quoted[1] if len(quoted) > 2 else None

@@ -4,9 +4,10 @@ infoscope's heavy passes are written once with Ibis (`infoscope.queries`, the co
 traces and co-action pairs) and run on an `Engine`:
 
 - ``duckdb`` (the default, `DuckDBEngine`): the store itself, over its own connection;
-- ``spark`` (`SparkEngine`): Apache Spark, local (``local[N]``) or a cluster
-  (``--spark-master spark://host:7077``), reading the Parquet folder that ``infoscope export
-  --format parquet`` writes (`export_parquet`).
+- ``spark`` (`SparkEngine`): Apache Spark, local (``local[N]``), a cluster
+  (``--spark-master spark://host:7077``) or a Spark Connect server (``sc://host:15002``),
+  reading the folder that ``infoscope export --format parquet|delta|iceberg`` writes
+  (`infoscope.engine.parquet.export_data`: Parquet files, or Delta Lake or Iceberg tables).
 
 An engine gives the store's tables as Ibis tables (`Engine.table`), materialises intermediate
 results under a name and releases them (`Engine.materialize`, `Engine.release`; the portable
@@ -134,8 +135,8 @@ def open_engine(
 ) -> Engine:
     """The engine `name` (one of `ENGINES`).
 
-    ``duckdb`` runs on `store`. ``spark`` reads the Parquet folder `data` (written by
-    ``infoscope export --format parquet``) on the Spark master `master` (default
+    ``duckdb`` runs on `store`. ``spark`` reads the folder `data` (written by ``infoscope
+    export --format parquet|delta|iceberg``) on the Spark master `master` (default
     `DEFAULT_SPARK_MASTER`, or an existing `session`); its results go to `store` when given.
     """
     if name == "duckdb":
@@ -152,8 +153,8 @@ def open_engine(
     if name == "spark":
         if data is None:
             raise BadParameterError(
-                "--engine spark reads a Parquet folder: write one with `infoscope export "
-                "--format parquet --out DIR`, then pass --data DIR"
+                "--engine spark reads an exported folder: write one with `infoscope export "
+                "--format parquet --out DIR` (or delta, iceberg), then pass --data DIR"
             )
         from infoscope.engine.spark_engine import SparkEngine
 

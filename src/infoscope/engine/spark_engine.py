@@ -1,8 +1,9 @@
-"""The Spark engine: Apache Spark over the Parquet folder of ``infoscope export --format
-parquet``, through Ibis' PySpark backend.
+"""The Spark engine: Apache Spark over the folder of ``infoscope export --format
+parquet|delta|iceberg``, through Ibis' PySpark backend (Delta Lake and Iceberg tables are read
+as the Parquet files of their current version, `infoscope.engine.tables`).
 
 Spark runs locally (``local[N]``, N cores of this machine; ``local[*]`` all of them), on a
-cluster (``spark://host:7077``, a standalone master; the Parquet folder must then be where
+cluster (``spark://host:7077``, a standalone master; the folder must then be where
 every worker reads it, a shared disk or an object store), or behind a Spark Connect server
 (``sc://host:15002``: the client sends plans and receives Arrow, the server's session runs
 them on its own master; the folder must be where that server reads it). The session runs in
@@ -173,7 +174,7 @@ def _running_session() -> Any:
 
 
 class SparkEngine:
-    """The `infoscope.engine.Engine` of a Parquet folder on Spark (see the module docstring).
+    """The `infoscope.engine.Engine` of an exported folder on Spark (see the module docstring).
 
     `session` is used as given and left running by `close`; without one, the session running
     in this process is used (and left running), else one is started on `master` and stopped
@@ -235,8 +236,14 @@ class SparkEngine:
         view = self._data_views.get(name)
         if view is None:
             view = f"_data_{self._token}_{name}"
-            file = self.data / self.manifest["tables"][name]["file"]
-            self.session.read.parquet(str(file)).createOrReplaceTempView(view)
+            entry = self.manifest["tables"][name]
+            if entry.get("format", "parquet") == "parquet":
+                frame = self.session.read.parquet(str(self.data / entry["file"]))
+            else:  # a Delta or Iceberg table: its snapshot's Parquet files, checked again
+                from infoscope.engine.tables import resolve_table, spark_frame
+
+                frame = spark_frame(self.session, resolve_table(self.data, name, entry))
+            frame.createOrReplaceTempView(view)
             self._data_views[name] = view
         return self.con.table(view)
 
@@ -299,12 +306,21 @@ class SparkEngine:
 
     # -- provenance -----------------------------------------------------------------------
     def fingerprint(self) -> str:
+        # The store's, as exported: Delta and Iceberg tables are read only at the version
+        # or snapshot the export wrote (`describe` names them), so the same input as DuckDB's.
         return str(self.manifest["fingerprint"])
 
     def describe(self) -> dict[str, Any]:
         import ibis
         import pyspark
 
+        # Delta and Iceberg tables: where each is and the version or snapshot read.
+        keys = ("format", "path", "table", "metadata", "version", "snapshot_id")
+        tables = {
+            name: {key: entry[key] for key in keys if key in entry}
+            for name, entry in self.manifest["tables"].items()
+            if entry.get("format", "parquet") != "parquet"
+        }
         return {
             "name": self.name,
             "versions": {
@@ -314,6 +330,7 @@ class SparkEngine:
             },
             "master": _master_of(self.session),
             "data": str(self.data),
+            **({"tables": tables} if tables else {}),
         }
 
     def close(self) -> None:

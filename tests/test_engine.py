@@ -39,6 +39,10 @@ PORTABLE = (
 # (Ibis' own `to_pyarrow` runs on any backend, and is allowed).
 DUCKDB_ONLY = ("CREATE ", "SELECT ", "INSERT ", "DROP ", ".create_table(", ".sql(", ".execute(",
                ".raw_sql(", ".to_sql(", ".arrow_reader(", ".register(")  # fmt: skip
+# What gives engine-dependent answers: approximate aggregates, and ties left to the engine.
+ENGINE_DEPENDENT = (".approx_median(", ".approx_nunique(", ".argmax(", ".argmin(", ".mode(")
+# Where a column's unnest may stand: a top-level item of a projection (Spark's generators).
+PROJECTIONS = (".select(", ".mutate(")
 
 
 def duckdb_only(source: str) -> list[str]:
@@ -67,13 +71,33 @@ def duckdb_only(source: str) -> list[str]:
             temp = keywords.get("temp")
             if called in DUCKDB_ONLY or (isinstance(temp, ast.Constant) and temp.value is True):
                 found.append(f"call {called}")
+            if called in ENGINE_DEPENDENT:
+                found.append(f"engine-dependent {called}")
         if (
             isinstance(node, ast.Attribute)
             and node.attr in ("ibis", "con")
             and isinstance(node.value, ast.Name)
         ):
             found.append(f"{node.value.id}.{node.attr}")
-    return found
+    return found + nested_unnests(tree)
+
+
+def nested_unnests(tree: ast.AST) -> list[str]:
+    """Column unnests (``col.unnest()``, no arguments) that are not a whole item of a
+    ``select``/``mutate``: Spark runs a generator only as a top-level item of a projection."""
+    allowed = {
+        id(arg)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and f".{node.func.attr}(" in PROJECTIONS
+        for arg in [*node.args, *(k.value for k in node.keywords)]
+    }  # fmt: skip
+    return [
+        f"unnest inside an expression (line {node.lineno})"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "unnest" and not node.args and id(node) not in allowed
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("module", PORTABLE)
@@ -93,6 +117,24 @@ def test_the_check_finds_sql_temporary_tables_and_the_store_connection():
     assert {"store.ibis", "call .sql(", "call .create_table(", "call .execute("} <= set(found)
     assert any(f.startswith("SQL 'SELECT 1'") for f in found)
     assert not duckdb_only('"""Docstrings may say SELECT and .sql(."""\nx = 1  # CREATE\n')
+
+
+def test_the_check_finds_nested_unnests_and_engine_dependent_aggregates():
+    bad = (
+        "def f(t):\n"
+        "    a = t.select(tag=t.hashtags.unnest().lower())\n"
+        "    b = t.mutate(n=t.urls.unnest().length() + 1)\n"
+        "    return a, b, t.aggregate(m=t.x.approx_median(), w=t.y.argmax(t.z))\n"
+    )
+    found = duckdb_only(bad)
+    assert sum(f.startswith("unnest inside an expression") for f in found) == 2
+    assert {"engine-dependent .approx_median(", "engine-dependent .argmax("} <= set(found)
+    good = (
+        "def f(t):\n"
+        "    a = t.select('k', tag=t.hashtags.unnest()).mutate(tag=lambda r: r.tag.lower())\n"
+        "    return a.mutate(u=a.urls.unnest()), t.unnest('tokens', offset='position')\n"
+    )
+    assert not duckdb_only(good)
 
 
 def test_export_writes_every_engine_table_and_a_manifest(store, tmp_path):

@@ -58,7 +58,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from infoscope.engine import Engine, as_engine
+from infoscope.engine import Engine, as_engine, engine_run
 from infoscope.errors import InfoscopeError
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
 from infoscope.store import Store
@@ -155,15 +155,11 @@ def run_accounts(
         "thresholds": asdict(limits),
         "near_duplicates": near_duplicates,
         **({"activity_model": str(activity_model)} if activity_model is not None else {}),
-        # Results are compared across engines: a difference must be traceable to one.
-        "engine": engine.describe(),
     }
     from infoscope.authenticity.activity import load_activity_model
 
     model = None if activity_model is None else load_activity_model(activity_model)
-    with store.run(
-        COMMAND, params, seed=seed, fingerprint=engine.fingerprint(), engine=engine.name
-    ) as run:
+    with engine_run(store, engine, COMMAND, params, seed=seed) as run:
         run.counts = _assess(
             store, engine, run.run_id, platform, limits, near_duplicates, model, say
         )

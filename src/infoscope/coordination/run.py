@@ -50,7 +50,7 @@ from infoscope.coordination.traces import (
     selected_posts,
     trace_label,
 )
-from infoscope.engine import Engine, as_engine
+from infoscope.engine import Engine, as_engine, engine_run
 from infoscope.errors import InfoscopeError
 from infoscope.queries import resolve_platforms
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
@@ -243,18 +243,11 @@ def run_coordination(
         "resolution": resolution,
         "top": top,
     }
-    # The engine and its versions are a parameter of the run: results are compared across
-    # engines, and a difference must be traceable to one.
-    recorded = {**params, "engine": engine.describe()}
-    with store.run(
-        COMMAND, recorded, seed=seed, fingerprint=engine.fingerprint(), engine=engine.name
-    ) as run:
-        try:
-            result = _analyse(store, engine, run.run_id, names, opts, platform, recorded, seed, say)
-        except BaseException:
-            for name in names:
-                engine.release(f"_coord_objects_{name.replace('-', '_')}")
-            raise
+    made = [f"_coord_objects_{name.replace('-', '_')}" for name in names]
+    with engine_run(store, engine, COMMAND, params, seed=seed, release=made) as run:
+        result = _analyse(
+            store, engine, run.run_id, names, opts, platform, run.parameters, seed, say
+        )
         run.counts = {k: v for k, v in result.summary.items() if k != "parameters"}
     return result
 

@@ -27,12 +27,16 @@ so the report and the dashboard read them the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pyarrow as pa
 
 from infoscope.errors import BadParameterError
+
+if TYPE_CHECKING:
+    from infoscope.store import Run, Store
 
 __all__ = [
     "DEFAULT_SPARK_MASTER",
@@ -41,6 +45,7 @@ __all__ = [
     "arrow_result",
     "as_engine",
     "conform_batches",
+    "engine_run",
     "open_engine",
     "utc_timestamps",
 ]
@@ -160,6 +165,31 @@ def open_engine(
 
         return SparkEngine(data, master=master, session=session, store=store)
     raise BadParameterError(f"unknown engine {name!r}; choose {' or '.join(ENGINES)}")
+
+
+@contextmanager
+def engine_run(
+    store: Store,
+    engine: Engine,
+    command: str,
+    params: Mapping[str, Any],
+    *,
+    seed: int | None,
+    release: Iterable[str] = (),
+) -> Iterator[Run]:
+    """`store`'s run of `command` (`Store.run`) with its work on `engine`: the engine, its
+    versions and its data recorded in the run's parameters under ``engine`` (results are
+    compared across engines, and a difference must be traceable to one; ``run.parameters``
+    is what was recorded), the engine's input fingerprint as the run's, and the engine
+    tables named in `release` released however the run ends."""
+    recorded = {**params, "engine": engine.describe()}
+    with store.run(
+        command, recorded, seed=seed, fingerprint=engine.fingerprint(), engine=engine.name
+    ) as run:
+        try:
+            yield run
+        finally:
+            engine.release(*release)
 
 
 def utc_timestamps(table: pa.Table) -> pa.Table:

@@ -36,7 +36,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +45,7 @@ import pyarrow as pa
 from ibis import _
 from scipy import sparse
 
-from infoscope.engine import Engine, as_engine
+from infoscope.engine import Engine, as_engine, engine_run
 from infoscope.errors import BadParameterError
 from infoscope.language.keyness import TermCounts
 from infoscope.language.tokens import STOPWORDS_TABLE, TokenOptions, post_tokens
@@ -407,21 +406,13 @@ def run_resonance(
         "platform": platform,
     }
     oof = _training_probabilities(store, sig.signature_id)
-    # The engine is a parameter of the run, not of its summary (the same on every engine).
-    recorded = {**run_params, "engine": engine.describe()}
-    with (
-        store.run(
-            COMMAND, recorded, seed=seed, fingerprint=engine.fingerprint(), engine=engine.name
-        ) as run,
-        ExitStack() as held,
-    ):
-        # The engine tables made on the way go, however the run ends.
-        held.callback(
-            engine.release,
-            STOPWORDS_TABLE,
-            DETECTED_TABLE,
-            *(group_table(spec, platform) for spec in (m_spec, b_spec) if spec is not None),
-        )
+    # The engine tables made on the way go, however the run ends.
+    made = (
+        STOPWORDS_TABLE,
+        DETECTED_TABLE,
+        *(group_table(spec, platform) for spec in (m_spec, b_spec) if spec is not None),
+    )
+    with engine_run(store, engine, COMMAND, run_params, seed=seed, release=made) as run:
         chosen = language_posts(store, engine)
         chosen = chosen.filter(chosen.platform == platform)
         say("tokenising every post")

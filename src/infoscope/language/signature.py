@@ -36,7 +36,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,7 +47,7 @@ import pyarrow as pa
 import pyarrow.compute
 from ibis import _
 
-from infoscope.engine import Engine, as_engine
+from infoscope.engine import Engine, as_engine, engine_run
 from infoscope.errors import BadParameterError, InfoscopeError
 from infoscope.language.groups import (
     DETECTED_TABLE,
@@ -272,23 +271,17 @@ def run_signature(
         "precision": precision,
         "posts": posts,
     }
-    # The engine and its versions are a parameter of the run (not of the signature, which
-    # travels to other stores): a difference between engines must be traceable to one.
-    recorded = {**params, "name": name, "engine": engine.describe()}
-    with (
-        store.run(
-            COMMAND, recorded, seed=seed, fingerprint=engine.fingerprint(), engine=engine.name
-        ) as run,
-        ExitStack() as held,
-    ):
-        # The engine tables made on the way go, however the run ends.
-        held.callback(
-            engine.release,
-            STOPWORDS_TABLE,
-            DETECTED_TABLE,
-            group_table(t_spec, platform),
-            group_table(r_spec, platform),
-        )
+    # The engine is a parameter of the run, not of the signature (which travels to other
+    # stores); the engine tables made on the way go, however the run ends.
+    made = (
+        STOPWORDS_TABLE,
+        DETECTED_TABLE,
+        group_table(t_spec, platform),
+        group_table(r_spec, platform),
+    )
+    with engine_run(
+        store, engine, COMMAND, {**params, "name": name}, seed=seed, release=made
+    ) as run:
         say("identifying languages of posts without one")
         everything = language_posts(store, engine, detect=True)
         sides = {

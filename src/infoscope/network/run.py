@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from infoscope.engine import Engine, as_engine
+from infoscope.engine import Engine, as_engine, engine_run
 from infoscope.errors import InfoscopeError
 from infoscope.network.communities import build_graph, detect_communities, rank_accounts
 from infoscope.network.edges import (
@@ -131,16 +131,10 @@ def run_communities(
         "top": top,
         "link_accounts": link_accounts,
     }
-    # The engine and its versions are a parameter of the run: results are compared across
-    # engines, and a difference must be traceable to one.
-    recorded = {**params, "engine": engine.describe()}
-    with store.run(
-        COMMAND, recorded, seed=seed, fingerprint=engine.fingerprint(), engine=engine.name
+    with engine_run(
+        store, engine, COMMAND, params, seed=seed, release=(EDGES_BY_TYPE, MEMBERSHIP)
     ) as run:
-        try:
-            result = _analyse(store, engine, sel, run.run_id, recorded, seed, say)
-        finally:
-            engine.release(EDGES_BY_TYPE, MEMBERSHIP)
+        result = _analyse(store, engine, sel, run.run_id, run.parameters, seed, say)
         run.counts = result.summary
     return result
 

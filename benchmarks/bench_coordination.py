@@ -205,6 +205,9 @@ def measure(cmd: list[str], log: Path, limits: Limits | None = None) -> Measured
     """
     out_path = log.with_suffix(".out")
     busy = _busy()
+    # A child's own peak (`ru_maxrss`) starts from this process's resident memory when it is
+    # forked (Linux keeps the pre-exec high-water mark): below that, only samples count.
+    inherited = psutil.Process().memory_info().rss
     with open(out_path, "w") as out, open(log, "w") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, start_new_session=True)
@@ -240,7 +243,8 @@ def measure(cmd: list[str], log: Path, limits: Limits | None = None) -> Measured
             f"{' '.join(cmd[:3])} ... failed ({proc.returncode}): "
             + log.read_text(errors="replace")[-2000:]
         )
-    peak_mb = max(peak / 2**20, usage.ru_maxrss / 1024)
+    own_peak = usage.ru_maxrss * 1024
+    peak_mb = max(peak, own_peak if own_peak > inherited * 1.02 else 0) / 2**20
     own = usage.ru_utime + usage.ru_stime
     others = max(0.0, _busy() - busy - own) / (seconds * (os.cpu_count() or 1))
     return Measured(seconds, peak_mb, out_path.read_text(errors="replace"), stopped, others)

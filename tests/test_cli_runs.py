@@ -64,6 +64,8 @@ def test_runs_lists_every_analysis_that_ran_in_registry_order(ran):
         assert "completed" in line and f"seed {run.seed if run.seed is not None else '-'}" in line
     # The parameter summary: communities' own parameters, on the line below its run.
     assert "objective=modularity" in out and "runs=2" in out
+    # ... and the engine it ran on by name, last (its versions and data are in --json).
+    assert "engine=duckdb" in out and "engine.versions" not in out
     assert "error:" not in out
 
 

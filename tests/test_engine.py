@@ -212,3 +212,17 @@ def test_a_spark_connect_url_without_a_server_is_refused_at_once(store, tmp_path
     url = f"sc://127.0.0.1:{port}"
     with pytest.raises(InfoscopeError, match=f"no Spark Connect server answers at {url}"):
         open_engine("spark", store, data=str(tmp_path / "parquet"), master=url)
+
+
+def test_a_local_spark_gets_the_memory_limit_and_a_cluster_keeps_its_own(monkeypatch):
+    from infoscope.engine.spark_engine import _local_conf
+
+    monkeypatch.delenv("SPARK_DRIVER_MEMORY", raising=False)
+    monkeypatch.setenv("INFOSCOPE_MEMORY_LIMIT", "2GiB")
+    assert _local_conf("local[2]") == {
+        "spark.sql.shuffle.partitions": "8",
+        "spark.driver.memory": "2048m",
+    }
+    monkeypatch.setenv("SPARK_DRIVER_MEMORY", "3g")  # the user's own setting stands
+    assert "spark.driver.memory" not in _local_conf("local[*]")
+    assert _local_conf("spark://head:7077") == {}

@@ -47,10 +47,17 @@ def _flat(parameters: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]
 
 
 def parameter_summary(parameters: dict[str, Any], width: int = 92, lines: int = 3) -> list[str]:
-    """A run's parameters as ``key=value, ...`` wrapped in at most `lines` lines of `width`."""
+    """A run's parameters as ``key=value, ...`` wrapped in at most `lines` lines of `width`;
+    the engine a run used last, by its name and master (its versions and data: --json)."""
     import textwrap
 
-    text = ", ".join(f"{k}={_value(v)}" for k, v in _flat(parameters))
+    own = {k: v for k, v in parameters.items() if k != "engine"}
+    engine = parameters.get("engine")
+    pairs = _flat(own)
+    if isinstance(engine, dict):
+        where = f"@{engine['master']}" if engine.get("master") else ""
+        pairs.append(("engine", f"{engine.get('name', '?')}{where}"))
+    text = ", ".join(f"{k}={_value(v)}" for k, v in pairs)
     return textwrap.wrap(
         text, width, max_lines=lines, placeholder=" ... (--json: all)", break_on_hyphens=False
     )

@@ -125,7 +125,10 @@ def _connect_session(url: str, conf: dict[str, str]) -> Any:
 def _local_conf(master: str) -> dict[str, str]:
     """Settings for a local master: shuffles into 4 partitions per core instead of Spark's
     200, which on one machine cost more in tasks than they gain (synchronised on 200k posts,
-    local[2]: 318 s with 200, 73 s with 8). A cluster keeps its own settings."""
+    local[2]: 318 s with 200, 73 s with 8); and the JVM's heap, where the executors run too,
+    as large as infoscope's memory limit (``--memory-limit``, by default 60% of the machine)
+    instead of Spark's 1 GB (a signature on 2M posts ran out of it), unless
+    $SPARK_DRIVER_MEMORY says otherwise. A cluster keeps its own settings."""
     found = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\d+)?\])?", master.strip())
     if found is None:
         return {}
@@ -136,7 +139,12 @@ def _local_conf(master: str) -> dict[str, str]:
         n = os.cpu_count() or 1
     else:
         n = int(cores)
-    return {"spark.sql.shuffle.partitions": str(max(4 * n, 4))}
+    conf = {"spark.sql.shuffle.partitions": str(max(4 * n, 4))}
+    if not os.environ.get("SPARK_DRIVER_MEMORY"):
+        from infoscope.store import memory_limit
+
+        conf["spark.driver.memory"] = f"{int(memory_limit().removesuffix('MiB'))}m"
+    return conf
 
 
 def _check_reachable(url: str, seconds: float = 10.0) -> None:

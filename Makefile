@@ -15,10 +15,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/infoscope demo --out demo-out
 
-# After the suite, the wheel smoke test (tests/test_install.py, a few minutes): the built wheel
-# installed into a fresh venv with this Python's bundled pip, not upgraded, then run.
+# The suite runs in two worker processes (pytest-xdist), the Spark tests all in one of them
+# (one local Spark session). After the suite, the wheel smoke test (tests/test_install.py, a
+# few minutes): the built wheel installed into a fresh venv with this Python's bundled pip,
+# not upgraded, then run.
 test: $(STAMP) chromium java
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 	$(BIN)/pytest -m wheel
 
 # The browser tests drive the Debian package chromium (through Playwright); without it they

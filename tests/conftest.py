@@ -113,3 +113,11 @@ def spark_session() -> Iterator[Any]:
     session = start("local[2]", conf=SPARK_TEST_CONF)
     yield session
     session.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Spark tests in one group: with ``pytest -n 2 --dist loadgroup`` (`make test`) they
+    run in the same worker, which starts the one local[2] session."""
+    for item in items:
+        if item.get_closest_marker("spark") is not None:
+            item.add_marker(pytest.mark.xdist_group("spark"))

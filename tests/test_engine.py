@@ -222,7 +222,25 @@ def test_a_local_spark_gets_the_memory_limit_and_a_cluster_keeps_its_own(monkeyp
     assert _local_conf("local[2]") == {
         "spark.sql.shuffle.partitions": "8",
         "spark.driver.memory": "2048m",
+        "spark.driver.maxResultSize": "1024m",
     }
+    monkeypatch.setenv("INFOSCOPE_MEMORY_LIMIT", "8GiB")
+    assert _local_conf("local[2]")["spark.driver.maxResultSize"] == "4096m"
     monkeypatch.setenv("SPARK_DRIVER_MEMORY", "3g")  # the user's own setting stands
     assert "spark.driver.memory" not in _local_conf("local[*]")
     assert _local_conf("spark://head:7077") == {}
+
+
+def test_a_result_too_large_for_the_driver_names_the_setting_to_raise():
+    from infoscope.engine.spark_engine import _collected
+    from infoscope.errors import InfoscopeError
+
+    class TooLarge:
+        def toArrow(self):
+            raise RuntimeError(
+                "Job aborted: Total size of serialized results of 8 tasks (1136.7 MiB) is "
+                "bigger than spark.driver.maxResultSize (1024.0 MiB)\n\tat org.apache..."
+            )
+
+    with pytest.raises(InfoscopeError, match=r"raise spark\.driver\.maxResultSize .*--memory"):
+        _collected(TooLarge())

@@ -128,7 +128,8 @@ def _local_conf(master: str) -> dict[str, str]:
     local[2]: 318 s with 200, 73 s with 8); and the JVM's heap, where the executors run too,
     as large as infoscope's memory limit (``--memory-limit``, by default 60% of the machine)
     instead of Spark's 1 GB (a signature on 2M posts ran out of it), unless
-    $SPARK_DRIVER_MEMORY says otherwise. A cluster keeps its own settings."""
+    $SPARK_DRIVER_MEMORY says otherwise, with results collected to the driver allowed half of
+    it (Spark's 1 GB was too little at 2M posts too). A cluster keeps its own settings."""
     found = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\d+)?\])?", master.strip())
     if found is None:
         return {}
@@ -143,8 +144,35 @@ def _local_conf(master: str) -> dict[str, str]:
     if not os.environ.get("SPARK_DRIVER_MEMORY"):
         from infoscope.store import memory_limit
 
-        conf["spark.driver.memory"] = f"{int(memory_limit().removesuffix('MiB'))}m"
+        limit = int(memory_limit().removesuffix("MiB"))
+        conf["spark.driver.memory"] = f"{limit}m"
+        # Results collected to the driver (edge lists, per-account counts) may take half of it.
+        conf["spark.driver.maxResultSize"] = f"{max(limit // 2, 1024)}m"
     return conf
+
+
+# What a result too large for the driver looks like in Spark's errors, and its fix.
+_DRIVER_LIMITS = (
+    ("spark.driver.maxResultSize", "spark.driver.maxResultSize"),
+    ("Java heap space", "spark.driver.memory"),
+)
+
+
+def _collected(frame: Any) -> pa.Table:
+    """`frame`'s rows on the driver as Arrow; a result larger than the driver allows is a
+    one-line error naming the setting to raise instead of Spark's stack trace."""
+    try:
+        return frame.toArrow()
+    except Exception as exc:
+        text = str(exc)
+        for found, setting in _DRIVER_LIMITS:
+            if found in text:
+                raise InfoscopeError(
+                    f"a result is larger than Spark's driver allows ({found}): raise "
+                    f"{setting} (PYSPARK_SUBMIT_ARGS='--conf {setting}=8g pyspark-shell', or "
+                    "the cluster's spark-defaults.conf), or, on a local master, --memory-limit"
+                ) from None
+        raise
 
 
 def _check_reachable(url: str, seconds: float = 10.0) -> None:
@@ -286,7 +314,7 @@ class SparkEngine:
 
     def to_arrow(self, expr: Any) -> pa.Table:
         table = expr.as_table()
-        return arrow_result(self._frame(table).toArrow(), table.schema())
+        return arrow_result(_collected(self._frame(table)), table.schema())
 
     def to_batches(self, expr: Any, *, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
         yield from self.to_arrow(expr).to_batches(max_chunksize=batch_rows)
@@ -306,7 +334,7 @@ class SparkEngine:
 
         frame = self._frame(expr.as_table())
         mapped = frame.mapInArrow(functools.partial(_apply, fn, schema), from_arrow_schema(schema))
-        yield from conform_batches(mapped.toArrow(), schema, batch_rows=batch_rows)
+        yield from conform_batches(_collected(mapped), schema, batch_rows=batch_rows)
 
     def scalar(self, expr: Any) -> Any:
         table = self.to_arrow(expr.as_table())

@@ -98,6 +98,34 @@ SPARK_TEST_CONF = {
 }
 
 
+# The engines the portable functions run on: DuckDB, and Spark where Java is (marker spark).
+ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+
+
+def spark_engine(store: Store, folder: Path, request: pytest.FixtureRequest) -> Any:
+    """A Spark engine over `store` exported to Parquet in `folder` (the test run's session)."""
+    from infoscope.engine.parquet import export_parquet
+    from infoscope.engine.spark_engine import SparkEngine
+
+    export_parquet(store, folder)
+    session = request.getfixturevalue("spark_session")
+    return SparkEngine(folder, session=session, store=store)
+
+
+@pytest.fixture(params=ENGINES)
+def on(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """``on(store)``: the engine of the test's parameter over the store's current rows (for
+    Spark, the store exported to Parquet first)."""
+    from infoscope.engine import as_engine
+
+    def make(store: Store) -> Any:
+        if request.param == "duckdb":
+            return as_engine(store)
+        return spark_engine(store, tmp_path / "parquet", request)
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def spark_session() -> Iterator[Any]:
     """One local[2] SparkSession for the whole test run (started on first use; tests marked

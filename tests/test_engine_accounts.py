@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infoscope.authenticity import run_accounts
 from infoscope.authenticity.behaviour import behaviour_features, near_duplicate_shares
-from infoscope.engine import Engine, as_engine
 from infoscope.engine.parquet import export_parquet
 from infoscope.store import Store
 
-from .conftest import cli_json, rows
+from .conftest import cli_json, rows, spark_engine
 from .test_authenticity import T0, account, bursty, insert, post
 from .test_engine_coordination import same_rows
-
-ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
 
 # A long text and its copies with one word changed each: near-duplicates, never exact repeats.
 LONG = (
@@ -123,27 +119,6 @@ def accounts_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 def accounts_store(store: Store) -> Store:
     insert(store, *accounts_rows())
     return store
-
-
-def spark_engine(store: Store, folder: Path, request: pytest.FixtureRequest) -> Engine:
-    """A Spark engine over `store` exported to `folder` (the session of the test run)."""
-    from infoscope.engine.spark_engine import SparkEngine
-
-    export_parquet(store, folder)
-    session = request.getfixturevalue("spark_session")
-    return SparkEngine(folder, session=session, store=store)
-
-
-@pytest.fixture(params=ENGINES)
-def on(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    """``on(store)``: the engine of the test's parameter over the store's current rows."""
-
-    def make(store: Store) -> Engine:
-        if request.param == "duckdb":
-            return as_engine(store)
-        return spark_engine(store, tmp_path / "parquet", request)
-
-    return make
 
 
 def test_behaviour_features_and_near_duplicate_shares_are_the_same_on_every_engine(

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pytest
 
 from infoscope.engine import Engine, as_engine
-from infoscope.engine.parquet import MANIFEST, export_parquet
+from infoscope.engine.parquet import MANIFEST
 from infoscope.ingest import ingest
 from infoscope.network.edges import EdgeSelection, combine_edges, interaction_edges, network_nodes
 from infoscope.network.links import engine_links, stored_links
@@ -34,30 +34,13 @@ from infoscope.network.profiles import profile_communities
 from infoscope.network.run import run_communities
 from infoscope.store import Store
 
-from .conftest import cli_json, rows, run_cli
-from .test_engine_coordination import ENGINES, same_rows
+from .conftest import cli_json, rows, run_cli, spark_engine
+from .test_engine_coordination import same_rows
 from .test_network_cli import BLUE_IDS, RED_IDS
 from .test_network_cli import _fill as fill_groups
 from .test_network_edges import ALL_EDGES, GENERIC_MAP, GENERIC_ROWS, QUOTE, _jsonl
 from .test_network_links import PROFILE_URL_EVIDENCE, _link
 from .test_network_links import _fill as fill_links
-
-
-@pytest.fixture(params=ENGINES)
-def on(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    """``on(store)``: the engine of the test's parameter over the store's current rows (for
-    Spark, the store exported to Parquet first), as in ``test_engine_coordination``."""
-
-    def make(store: Store) -> Engine:
-        if request.param == "duckdb":
-            return as_engine(store)
-        from infoscope.engine.spark_engine import SparkEngine
-
-        folder = tmp_path / "parquet"
-        export_parquet(store, folder)
-        return SparkEngine(folder, session=request.getfixturevalue("spark_session"), store=store)
-
-    return make
 
 
 def fill_edges(store: Store, tmp: Path) -> None:
@@ -188,11 +171,7 @@ def _summary(summary: dict[str, Any]) -> dict[str, Any]:
 def test_a_whole_run_stores_the_same_rows_from_spark_as_from_duckdb(store, tmp_path, request):
     fill_groups(store, tmp_path)
     duck = run_communities(store, runs=3, seed=1)
-    from infoscope.engine.spark_engine import SparkEngine
-
-    export_parquet(store, tmp_path / "parquet")
-    session = request.getfixturevalue("spark_session")
-    spark = SparkEngine(tmp_path / "parquet", session=session, store=store)
+    spark = spark_engine(store, tmp_path / "parquet", request)
     sparked = run_communities(store, runs=3, seed=1, engine=spark)
     a, b = _stored(store, duck.run_id), _stored(store, sparked.run_id)
     # As test_network_cli states them: 26 mention edges, 9 accounts, communities of 5 and 4.

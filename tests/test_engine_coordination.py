@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -22,34 +21,13 @@ from infoscope.coordination import TraceOptions, candidate_pairs, run_coordinati
 from infoscope.coordination.pairs import co_action_objects
 from infoscope.coordination.traces import get_trace, selected_posts
 from infoscope.engine import Engine, as_engine
-from infoscope.engine.parquet import export_parquet
 from infoscope.ingest import ingest
 from infoscope.queries import engine_corpus_stats
 from infoscope.store import Store
 
-from .conftest import FIXTURES, cli_json, rows, run_cli
+from .conftest import FIXTURES, cli_json, rows, run_cli, spark_engine
 from .test_coordination_null import PLANTED, population
 from .test_coordination_traces import insert, post, rt
-
-ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
-
-
-@pytest.fixture(params=ENGINES)
-def on(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    """``on(store)``: the engine of the test's parameter over the store's current rows (for
-    Spark, the store exported to Parquet first)."""
-
-    def make(store: Store) -> Engine:
-        if request.param == "duckdb":
-            return as_engine(store)
-        from infoscope.engine.spark_engine import SparkEngine
-
-        session = request.getfixturevalue("spark_session")
-        folder = tmp_path / "parquet"
-        export_parquet(store, folder)
-        return SparkEngine(folder, session=session, store=store)
-
-    return make
 
 
 def same_rows(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
@@ -190,11 +168,7 @@ def test_a_whole_run_stores_the_same_rows_from_spark_as_from_duckdb(store, tmp_p
     population(store)
     traces = ("co-retweet", "synchronised", "fast-retweet")
     duck = run_coordination(store, traces, seed=0)
-    from infoscope.engine.spark_engine import SparkEngine
-
-    export_parquet(store, tmp_path / "parquet")
-    session = request.getfixturevalue("spark_session")
-    spark = SparkEngine(tmp_path / "parquet", session=session, store=store)
+    spark = spark_engine(store, tmp_path / "parquet", request)
     sparked = run_coordination(store, traces, seed=0, engine=spark)
     a, b = _stored(store, duck.run_id), _stored(store, sparked.run_id)
     assert len(a["coordination_edges"]) >= 28  # the planted pairs, at least

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import ibis
@@ -22,7 +21,6 @@ import pytest
 
 from infoscope.common.langid import MODEL, identify_language
 from infoscope.engine import Engine, as_engine
-from infoscope.engine.parquet import export_parquet
 from infoscope.language import detect
 from infoscope.language.detect import DETECTED_TABLE, detect_languages, posts_with_language
 from infoscope.language.groups import GroupSpec, group_accounts, group_posts
@@ -36,26 +34,6 @@ from .test_coordination_traces import insert, post
 from .test_engine_coordination import same_rows
 from .test_language_resonance import _fill
 from .test_language_tokens import POSTS, _ingest, _tweet
-
-ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
-
-
-@pytest.fixture(params=ENGINES)
-def on(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    """``on(store)``: the engine of the test's parameter over the store's current rows (for
-    Spark, the store exported to Parquet first)."""
-
-    def make(store: Store) -> Engine:
-        if request.param == "duckdb":
-            return as_engine(store)
-        from infoscope.engine.spark_engine import SparkEngine
-
-        session = request.getfixturevalue("spark_session")
-        export_parquet(store, tmp_path / "parquet")
-        return SparkEngine(tmp_path / "parquet", session=session, store=store)
-
-    return make
-
 
 # Beyond test_language_tokens' POSTS (post id -> lang, text, expected unigrams):
 EXTRA: dict[str, tuple[str | None, str, list[str]]] = {

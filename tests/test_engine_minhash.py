@@ -9,17 +9,13 @@ are cut into batches.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
 
 from infoscope.common import minhash
 from infoscope.common.minhash import SIGNED_SCHEMA, near_duplicate_groups, signed_batch
-from infoscope.engine import Engine, as_engine
-from infoscope.engine.parquet import export_parquet
 from infoscope.store import Store
 
 from .test_common_minhash import (
@@ -33,8 +29,6 @@ from .test_common_minhash import (
     UNRELATED,
     WITH_URL,
 )
-
-ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
 
 ROWS = [
     # Edited copies of one template (a word or three replaced, a word dropped).
@@ -70,22 +64,6 @@ def insert_texts(store: Store, rows: list[tuple[str, str | None]]) -> None:
         "SELECT 't', post_id, 'acc_' || post_id, text FROM new_posts"
     )
     store.con.unregister("new_posts")
-
-
-@pytest.fixture(params=ENGINES)
-def on(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    """``on(store)``: the engine of the test's parameter over the store's current rows."""
-
-    def make(store: Store) -> Engine:
-        if request.param == "duckdb":
-            return as_engine(store)
-        from infoscope.engine.spark_engine import SparkEngine
-
-        export_parquet(store, tmp_path / "parquet")
-        session = request.getfixturevalue("spark_session")
-        return SparkEngine(tmp_path / "parquet", session=session, store=store)
-
-    return make
 
 
 def members(table: pa.Table) -> dict[str, list[str]]:

@@ -98,6 +98,13 @@ SPARK_TEST_CONF = {
 }
 
 
+def run_rows(store: Store, run_id: str, tables: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """A run's rows of each table of `tables` (name -> ORDER BY columns), without the run id:
+    what two runs on different engines must share."""
+    query = "SELECT * EXCLUDE (run_id) FROM {} WHERE run_id = ? ORDER BY {}"
+    return {t: rows(store, query.format(t, order), [run_id]) for t, order in tables.items()}
+
+
 # The engines the portable functions run on: DuckDB, and Spark where Java is (marker spark).
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
 

@@ -34,7 +34,7 @@ from infoscope.network.profiles import profile_communities
 from infoscope.network.run import run_communities
 from infoscope.store import Store
 
-from .conftest import cli_json, rows, run_cli, spark_engine
+from .conftest import cli_json, rows, run_cli, run_rows, spark_engine
 from .test_engine_coordination import same_rows
 from .test_network_cli import BLUE_IDS, RED_IDS
 from .test_network_cli import _fill as fill_groups
@@ -148,16 +148,11 @@ def test_account_links_from_the_engine_are_the_stored_links(store, tmp_path, on)
     assert got[1]["evidence"] == PROFILE_URL_EVIDENCE
 
 
-def _stored(store: Store, run_id: str) -> dict[str, list[dict[str, Any]]]:
-    tables = {
-        "network_edges": "source, target",
-        "network_nodes": "platform, account_id",
-        "communities": "community",
-    }
-    query = "SELECT * EXCLUDE (run_id) FROM {} WHERE run_id = ? ORDER BY {}"
-    return {
-        table: rows(store, query.format(table, order), [run_id]) for table, order in tables.items()
-    }
+RUN_TABLES = {
+    "network_edges": "source, target",
+    "network_nodes": "platform, account_id",
+    "communities": "community",
+}
 
 
 def _summary(summary: dict[str, Any]) -> dict[str, Any]:
@@ -173,7 +168,7 @@ def test_a_whole_run_stores_the_same_rows_from_spark_as_from_duckdb(store, tmp_p
     duck = run_communities(store, runs=3, seed=1)
     spark = spark_engine(store, tmp_path / "parquet", request)
     sparked = run_communities(store, runs=3, seed=1, engine=spark)
-    a, b = _stored(store, duck.run_id), _stored(store, sparked.run_id)
+    a, b = run_rows(store, duck.run_id, RUN_TABLES), run_rows(store, sparked.run_id, RUN_TABLES)
     # As test_network_cli states them: 26 mention edges, 9 accounts, communities of 5 and 4.
     assert len(a["network_edges"]) == 26 and {e["mention"] for e in a["network_edges"]} == {1}
     assert len(a["network_nodes"]) == 9
@@ -216,7 +211,10 @@ def test_communities_command_runs_on_spark_across_platforms(store_path, tmp_path
     assert duck["platforms"] == ["telegram", "twitter"]
     assert _summary(spark) == {**_summary(duck), "run_id": spark["run_id"]}
     with Store.open(store_path, read_only=True) as store:
-        a, b = _stored(store, duck["run_id"]), _stored(store, spark["run_id"])
+        a, b = (
+            run_rows(store, duck["run_id"], RUN_TABLES),
+            run_rows(store, spark["run_id"], RUN_TABLES),
+        )
         engines = [r["engine"] for r in rows(store, "SELECT engine FROM runs ORDER BY started_at")]
     assert {n["platform"] for n in a["network_nodes"]} == {"telegram", "twitter"}
     for table in a:

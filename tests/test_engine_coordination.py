@@ -25,7 +25,7 @@ from infoscope.ingest import ingest
 from infoscope.queries import engine_corpus_stats
 from infoscope.store import Store
 
-from .conftest import FIXTURES, cli_json, rows, run_cli, spark_engine
+from .conftest import FIXTURES, cli_json, rows, run_cli, run_rows, spark_engine
 from .test_coordination_null import PLANTED, population
 from .test_coordination_traces import insert, post, rt
 
@@ -149,16 +149,11 @@ def test_shares_across_platforms_give_the_same_pairs_on_every_engine(store, on):
     }
 
 
-def _stored(store: Store, run_id: str) -> dict[str, list[dict[str, Any]]]:
-    tables = {
-        "coordination_edges": "trace, account_a, account_b",
-        "coordination_evidence": "trace, account_a, account_b, object_id",
-        "coordination_accounts": "account_key",
-    }
-    query = "SELECT * EXCLUDE (run_id) FROM {} WHERE run_id = ? ORDER BY {}"
-    return {
-        table: rows(store, query.format(table, order), [run_id]) for table, order in tables.items()
-    }
+RUN_TABLES = {
+    "coordination_edges": "trace, account_a, account_b",
+    "coordination_evidence": "trace, account_a, account_b, object_id",
+    "coordination_accounts": "account_key",
+}
 
 
 @pytest.mark.spark
@@ -170,7 +165,7 @@ def test_a_whole_run_stores_the_same_rows_from_spark_as_from_duckdb(store, tmp_p
     duck = run_coordination(store, traces, seed=0)
     spark = spark_engine(store, tmp_path / "parquet", request)
     sparked = run_coordination(store, traces, seed=0, engine=spark)
-    a, b = _stored(store, duck.run_id), _stored(store, sparked.run_id)
+    a, b = run_rows(store, duck.run_id, RUN_TABLES), run_rows(store, sparked.run_id, RUN_TABLES)
     assert len(a["coordination_edges"]) >= 28  # the planted pairs, at least
     assert {r["account_key"] for r in a["coordination_accounts"]} == set(PLANTED)
     for table in a:
@@ -207,7 +202,10 @@ def test_stats_and_coordination_commands_run_on_spark(store_path, tmp_path, spar
     spark_run = cli_json(*args, "--engine", "spark", "--data", str(folder))
     assert spark_run["edges"] == duck_run["edges"] > 0
     with Store.open(store_path, read_only=True) as store:
-        a, b = _stored(store, duck_run["run_id"]), _stored(store, spark_run["run_id"])
+        a, b = (
+            run_rows(store, duck_run["run_id"], RUN_TABLES),
+            run_rows(store, spark_run["run_id"], RUN_TABLES),
+        )
         engines = [r["engine"] for r in rows(store, "SELECT engine FROM runs ORDER BY started_at")]
     for table in a:
         same_rows(a[table], b[table])

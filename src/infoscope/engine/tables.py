@@ -126,6 +126,18 @@ def _refuse(kind: str, location: str, name: str, problem: str, fix: str) -> Info
     return InfoscopeError(f"the {kind} table {location} ({name}) {problem}: {fix}")
 
 
+def _check_exported(
+    kind: str, location: str, name: str, what: str, found: Any, exported: Any, fix: str
+) -> None:
+    """Refuse a table whose current `what` (version, snapshot) is not the exported one."""
+    if found != exported:
+        raise _refuse(
+            kind, location, name,
+            f"is at {what} {found}, not {what} {exported} as exported: it was written to "
+            "since the export", fix,
+        )  # fmt: skip
+
+
 # -- Delta Lake ----------------------------------------------------------------------------
 def _deltalake() -> Any:
     try:
@@ -167,12 +179,7 @@ def _resolve_delta(folder: Path, name: str, entry: dict[str, Any]) -> TableSnaps
     except deltalake.exceptions.TableNotFoundError:
         raise _refuse("Delta", location, name, "is missing", again) from None
     version = table.version()
-    if version != entry["version"]:
-        raise _refuse(
-            "Delta", location, name,
-            f"is at version {version}, not version {entry['version']} as exported: it was "
-            "written to since the export", again,
-        )  # fmt: skip
+    _check_exported("Delta", location, name, "version", version, entry["version"], again)
     metadata = table.metadata()
     features = set(table.protocol().reader_features or ())
     mode = metadata.configuration.get("delta.columnMapping.mode") or "none"
@@ -301,12 +308,7 @@ def _resolve_iceberg(folder: Path, name: str, entry: dict[str, Any]) -> TableSna
             raise _refuse("Iceberg", location, name, "is missing", again) from None
     snapshot = table.current_snapshot()
     snapshot_id = None if snapshot is None else snapshot.snapshot_id
-    if snapshot_id != entry["snapshot_id"]:
-        raise _refuse(
-            "Iceberg", location, name,
-            f"is at snapshot {snapshot_id}, not snapshot {entry['snapshot_id']} as exported: "
-            "it was written to since the export", again,
-        )  # fmt: skip
+    _check_exported("Iceberg", location, name, "snapshot", snapshot_id, entry["snapshot_id"], again)
     _check_iceberg_schema(table, location, name)
     files: list[str] = []
     if snapshot is not None:

@@ -15,8 +15,13 @@ Both models are scored on the same folds (GroupKFold by article, shuffled with t
 - ``transformer``: the fold models of ``train_techniques_transformer.py`` (``--transformer-
   folds``: MiniLM fine-tuned on four fifths of the fold's training articles, exported and
   quantised); the decoding and calibration are tuned here on the other fifth, and the
-  technique of a span comes from the ``fast`` model's fragment model fitted on all the
-  fold's training articles.
+  technique of a span is the mean of the ``fast`` model's fragment model fitted on all the
+  fold's training articles and the fold's fine-tuned fragment classifier (trained on all the
+  fold's training articles, ``--classifier``), when the fold folder has one.
+- ``--tc-only FOLDS``: the technique of the gold fragments alone, from the fold classifiers
+  (``train_techniques_transformer.py --classifier --out FOLDS``), the fast fragment model of
+  each fold, their mean and the most frequent technique, on the same folds; then the speed of
+  the shipped transformer model.
 
 Printed, per model, in the same run and on the same folds:
 
@@ -43,14 +48,23 @@ Measured (seed 0; PTC gold: 4,550 merged spans, 15.9 per 1,000 words, 13.7% of t
 
     SI F1 per fold (fast / transformer): 0.377/0.388, 0.357/0.380, 0.323/0.361,
     0.317/0.340, 0.371/0.363
-    TC micro / macro F1: fast 0.584 / 0.394, transformer 0.585 / 0.394 (the same fragment
-    model), most frequent technique 0.343 / 0.036
+    TC micro / macro F1: fast 0.584 / 0.394, transformer 0.585 / 0.394 (then the same
+    fragment model; with the fragment classifier since: 0.633 / 0.429, below), most frequent
+    technique 0.343 / 0.036
     calibration error (ECE): fast 0.015, transformer 0.029
     neutral reports, flags per 1,000 words (fold models / shipped): fast 4.4 / 2.9,
     transformer 0.2 / 0.0
     speed (shipped models, 60 PTC articles, 2 cores, load about 1): fast 23 articles/s,
     transformer 6.7 articles/s (3.0 at a load of 3-5); the transformer adds 23.3 MB to the
     package (quantised graph 22.8 MB, tokenizer 0.5 MB)
+
+TC with the fine-tuned fragment classifier (``--tc-only /tmp/tt-cv``, the same folds;
+micro / macro F1; per fold micro: fast, classifier, mean)::
+
+    fast fragment model        0.584 / 0.394    0.593 0.590 0.555 0.584 0.589
+    classifier                 0.601 / 0.395    0.605 0.597 0.583 0.633 0.585
+    mean (the transformer's)   0.633 / 0.429    0.643 0.635 0.604 0.661 0.614
+    most frequent technique    0.343 / 0.036
 
 The transformer is a little better at the span-F1 point (F1 +0.017, better on 4 folds of 5,
 fewer and more precise spans) and much quieter on neutral reporting, but worse at the
@@ -66,7 +80,9 @@ the tree ensemble 4 times; the transformer's: 4 to 9 minutes, after 5 x 5-16 min
 fine-tuning)::
 
     python benchmarks/train_techniques_transformer.py --base MINILM --out /tmp/tt-cv
+    python benchmarks/train_techniques_transformer.py --base MINILM --out /tmp/tt-cv --classifier
     python benchmarks/real_techniques.py --transformer-folds /tmp/tt-cv --json cv.json
+    python benchmarks/real_techniques.py --tc-only /tmp/tt-cv
     python benchmarks/real_techniques.py --model fast
 
 It prints a message and exits when ``../shared/data`` is absent.
@@ -79,6 +95,8 @@ import json
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 PTC = ROOT.parent / "shared" / "data" / "propaganda" / "ptc-train"
@@ -107,11 +125,135 @@ def _transformer_folds(folder: Path, articles: list, folds: int, seed: int):  # 
         ids = {a.id for a in train}
         if info["fold"] != k or set(info["fine_tuned_on"]) | set(info["decoding_tuned_on"]) != ids:
             raise SystemExit(f"{folder}/fold{k} was not trained on this fold's articles")
+        record = folder / f"fold{k}" / "classifier.json"
+        if record.exists() and set(json.loads(record.read_text("utf-8"))["trained_on"]) != ids:
+            raise SystemExit(
+                f"{folder}/fold{k}'s classifier was not trained on this fold's articles"
+            )
         techniques = TechniqueDetector(random_state=seed).fit_fragments(train)
         tagger = TransformerTagger.load_graph(folder / f"fold{k}", technique_model=techniques)
+        fitted.append((info["test"], tagger))
         return tagger.fit_decoding([by_id[i] for i in info["decoding_tuned_on"]])
 
+    fitted: list = []
+    fit_fold.fitted = fitted  # type: ignore[attr-defined]
     return fit_fold
+
+
+class _Ranker:
+    """`span_proba` and `span_classes_` of one part of a transformer model's technique
+    ranking (for `_tc_predictions`)."""
+
+    def __init__(self, proba, classes: list[str]) -> None:  # type: ignore[no-untyped-def]
+        self.span_proba, self.span_classes_ = proba, classes
+
+
+def _tc_parts(fitted: list, articles: list) -> dict[str, dict]:
+    """TC (micro and macro F1 on the gold fragments of each fold's held-out articles) of the
+    transformer model's technique ranking and of its two parts alone: the ``fast`` model's
+    fragment model and the fine-tuned fragment classifier (the same folds, the same run)."""
+    from infoscope.articles.techniques import TECHNIQUES
+    from infoscope.articles.techniques.features import _Doc
+    from infoscope.articles.techniques.metrics import tc_score
+    from infoscope.articles.techniques.train import _tc_predictions
+
+    by_id = {a.id: a for a in articles}
+    pred: dict[str, list[str]] = {"fast fragment model": [], "classifier": [], "mean": []}
+    gold: list[str] = []
+    for test_ids, tagger in fitted:
+        if tagger.classifier_ is None:
+            return {}
+        test = [by_id[i] for i in test_ids]
+        docs = [_Doc(a.text) for a in test]
+        fast = tagger.technique_model_
+        parts = {
+            "fast fragment model": fast,
+            "classifier": _Ranker(tagger.classifier_.proba, list(TECHNIQUES)),
+            "mean": tagger,
+        }
+        for name, model in parts.items():
+            pred[name] += _tc_predictions(model, test, docs)
+        gold += [t for a in test for t, _, _ in a.spans]
+    return {name: tc_score(p, gold) for name, p in pred.items()}
+
+
+def _tc_cv(folder: Path, articles: list, folds: int, seed: int) -> dict[str, dict]:
+    """TC alone (``--tc-only``): per fold, the ``fast`` model's fragment model fitted on the
+    fold's training articles and the fold's fine-tuned fragment classifier
+    (``folder/fold<k>``, ``train_techniques_transformer.py --classifier``), scored on the
+    gold fragments of its held-out articles, alone and averaged, next to the training
+    folds' most frequent technique."""
+    from collections import Counter
+
+    from infoscope.articles.techniques import TECHNIQUES, TechniqueDetector
+    from infoscope.articles.techniques.features import _Doc
+    from infoscope.articles.techniques.linear import _group_folds
+    from infoscope.articles.techniques.metrics import tc_score
+    from infoscope.articles.techniques.train import _tc_predictions
+    from infoscope.articles.techniques.transformer import (
+        CLASSIFIER_FILE,
+        TOKENIZER_FILE,
+        SpanClassifier,
+        mean_technique_proba,
+    )
+
+    names = ("fast fragment model", "classifier", "mean", "baseline: most frequent")
+    pred: dict[str, list[str]] = {name: [] for name in names}
+    gold: list[str] = []
+    per_fold = []
+    for k, (train_i, test_i) in enumerate(_group_folds(np.arange(len(articles)), folds, seed)):
+        train = [articles[i] for i in train_i]
+        test = [articles[i] for i in test_i]
+        sub = folder / f"fold{k}"
+        record = json.loads((sub / "classifier.json").read_text("utf-8"))
+        if record["fold"] != k or set(record["trained_on"]) != {a.id for a in train}:
+            raise SystemExit(f"{sub}: its classifier was not trained on this fold's articles")
+        fast = TechniqueDetector(random_state=seed).fit_fragments(train)
+        classifier = SpanClassifier.from_bytes(
+            (sub / CLASSIFIER_FILE).read_bytes(), (sub / TOKENIZER_FILE).read_bytes()
+        )
+        docs = [_Doc(a.text) for a in test]
+        counts = Counter(t for a in train for t, _, _ in a.spans)
+        majority = max(TECHNIQUES, key=lambda t: (counts[t], -TECHNIQUES.index(t)))
+        fold_gold = [t for a in test for t, _, _ in a.spans]
+        parts = {
+            "fast fragment model": fast,
+            "classifier": _Ranker(classifier.proba, list(TECHNIQUES)),
+            "mean": _Ranker(
+                lambda d, s, fast=fast, c=classifier: mean_technique_proba(fast, c, d, s),
+                list(TECHNIQUES),
+            ),
+        }
+        fold = {"fold": k, "fragments": len(fold_gold)}
+        for name, model in parts.items():
+            got = _tc_predictions(model, test, docs)
+            pred[name] += got
+            fold[name] = round(tc_score(got, fold_gold)["micro_f1"], 4)
+        pred["baseline: most frequent"] += [majority] * len(fold_gold)
+        gold += fold_gold
+        per_fold.append(fold)
+        print(f"  fold {k}: {fold}", file=sys.stderr)
+    out = {name: tc_score(p, gold) for name, p in pred.items()}
+    return out | {"per_fold": per_fold}
+
+
+def _tc_speed(articles: list) -> dict[str, float]:
+    """Articles per second of the shipped transformer model's detection and gold fragments
+    per second of its technique ranking (the TC subtask), on `articles`."""
+    from infoscope.articles.techniques import resolve_technique_model
+
+    model = resolve_technique_model("transformer")
+    timed = time.perf_counter()
+    fragments = 0
+    for a in articles:
+        fragments += len(model.classify_spans(a.text, [(s, e) for _, s, e in a.spans]))
+    seconds = time.perf_counter() - timed
+    model.__dict__.pop("_pieces", None)  # the tagger keeps recent texts' WordPieces: time it too
+    return {
+        "articles_per_second": _speed(model, articles),
+        "fragments": fragments,
+        "fragments_per_second": fragments / seconds,
+    }
 
 
 def _speed(model, articles: list) -> float:  # type: ignore[no-untyped-def]
@@ -136,6 +278,8 @@ def _report(name: str, cv: dict, args: argparse.Namespace, shipped: dict) -> Non
     print(f"\n{'TC (technique of gold spans)':<34} {'micro-F1':>9} {'macro-F1':>9}")
     for label, key in ((name, "tc"), ("baseline: most frequent", "tc_baseline_majority")):
         print(f"{label:<34} {cv[key]['micro_f1']:>9.3f} {cv[key]['macro_f1']:>9.3f}")
+    for part, score in cv.get("tc_parts", {}).items():
+        print(f"{'  ' + part:<34} {score['micro_f1']:>9.3f} {score['macro_f1']:>9.3f}")
     cal = cv["calibration"]
     print(f"\ncalibration on held-out articles: {cal['spans']:,} spans, mean confidence "
           f"{cal['mean_confidence']:.3f} vs mean share inside gold "
@@ -165,11 +309,33 @@ def main() -> int:
                         "(needed for --model transformer or both)")  # fmt: skip
     parser.add_argument("--per-1000-words", type=float, default=5.0, dest="budget",
                         help="the flag budget of the second operating point")  # fmt: skip
+    parser.add_argument("--tc-only", type=Path, dest="tc_only", metavar="FOLDS",
+                        help="only TC: the fold classifiers in FOLDS against the fast "
+                        "fragment model and their mean (no span model)")  # fmt: skip
     parser.add_argument("--sample", type=int, default=60, help="PTC articles timed")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if not (args.data / "labels-TC.tsv").exists():
         print(f"real data {args.data} is absent (a fresh clone has no ../shared/data)")
+        return 0
+    if args.tc_only is not None:
+        from infoscope.articles.techniques import read_ptc
+
+        articles = read_ptc(args.data)
+        tc = _tc_cv(args.tc_only, articles, args.folds, args.seed)
+        tc["shipped_transformer"] = _tc_speed(articles[: args.sample])
+        print(f"TC on the gold fragments, {args.folds}-fold article-grouped CV, seed {args.seed}")
+        print(f"{'':<34} {'micro-F1':>9} {'macro-F1':>9}")
+        for name, score in tc.items():
+            if name not in ("per_fold", "shipped_transformer"):
+                print(f"{name:<34} {score['micro_f1']:>9.3f} {score['macro_f1']:>9.3f}")
+        speed = tc["shipped_transformer"]
+        print(f"shipped transformer model, {args.sample} PTC articles: detection "
+              f"{speed['articles_per_second']:.1f} articles/s, the technique of their "
+              f"{speed['fragments']:,} gold fragments "
+              f"{speed['fragments_per_second']:.0f}/s")  # fmt: skip
+        if args.json:
+            args.json.write_text(json.dumps(tc, indent=1) + "\n", encoding="utf-8")
         return 0
     names = ["fast", "transformer"] if args.model == "both" else [args.model]
     if "transformer" in names and args.transformer_folds is None:
@@ -189,21 +355,24 @@ def main() -> int:
     results: dict[str, dict] = {}
     for name in names:
         started = time.perf_counter()
+        fit_fold = (
+            _transformer_folds(args.transformer_folds, articles, args.folds, args.seed)
+            if name == "transformer"
+            else None
+        )
         cv = cross_validate_techniques(
             articles,
             folds=args.folds,
             seed=args.seed,
             flags_per_1000_words=args.budget,
             neutral=neutral,
-            fit_fold=(
-                _transformer_folds(args.transformer_folds, articles, args.folds, args.seed)
-                if name == "transformer"
-                else None
-            ),
+            fit_fold=fit_fold,
             progress=lambda m, name=name, started=started: print(
                 f"  [{name} {time.perf_counter() - started:5.0f} s] {m}", file=sys.stderr
             ),
         )
+        if fit_fold is not None:
+            cv["tc_parts"] = _tc_parts(fit_fold.fitted, articles)  # type: ignore[attr-defined]
         cv["minutes"] = (time.perf_counter() - started) / 60
         model = resolve_technique_model(name)
         flags = sum(len(r["spans"]) for r in detect_techniques(neutral, model=model))

@@ -17,11 +17,15 @@ from infoscope.articles import techniques as T
 from infoscope.articles.techniques import semeval as S
 from infoscope.articles.techniques.features import _Doc
 from infoscope.articles.techniques.transformer import (
+    CLASSIFIER_FILE,
     MAX_LENGTH,
     META_FILE,
     ONNX_FILE,
+    SPAN_MAX_LENGTH,
     TOKENIZER_FILE,
+    _span_input,
     _windows,
+    mean_technique_proba,
 )
 from infoscope.errors import BadParameterError
 
@@ -135,9 +139,15 @@ def test_given_spans_get_a_ranking_of_every_technique(tagger):
         tagger.classify_spans(ARTICLE, [(5, 2)])
 
 
-def test_a_folder_with_the_three_files_is_a_transformer_model(tmp_path, tagger):
+def test_a_folder_with_the_model_files_is_a_transformer_model(tmp_path, tagger):
     for name in (ONNX_FILE, TOKENIZER_FILE, META_FILE):
         (tmp_path / name).write_bytes((MODEL / name).read_bytes())
+    # without the fragment classifier, techniques come from the fast model alone
+    plain = T.resolve_technique_model(str(tmp_path))
+    assert plain.classifier_ is None
+    assert plain.span_classes_ == tagger.technique_model_.span_classes_
+    assert plain.fingerprint_ != tagger.fingerprint_
+    (tmp_path / CLASSIFIER_FILE).write_bytes((MODEL / CLASSIFIER_FILE).read_bytes())
     model = T.resolve_technique_model(str(tmp_path))
     assert isinstance(model, T.TransformerTagger)
     assert model.fingerprint_ == tagger.fingerprint_
@@ -173,6 +183,59 @@ def test_the_shipped_files_match_their_recorded_digests():
     meta = json.loads((MODEL / META_FILE).read_text("utf-8"))
     for name, digest in meta["training"]["sha256"].items():
         assert hashlib.sha256((MODEL / name).read_bytes()).hexdigest() == digest
+    classifier = meta["classifier"]
+    data = (MODEL / CLASSIFIER_FILE).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == classifier["sha256"]
+    assert classifier["onnx_bytes"] == len(data) < 25_000_000
+    assert classifier["fragments"] > 5000 and len(classifier["trained_on"]) == 300
+
+
+def test_the_fragment_input_marks_the_fragment_inside_its_sentence(tagger):
+    tok = tagger.tokenizer_
+
+    def pieces(text: str) -> list[int]:
+        return tok.encode(text, add_special_tokens=False).ids
+
+    fragment = "evil, disgusting liars"
+    start = ARTICLE.index(fragment)
+    ids, mask = _span_input(_Doc(ARTICLE), start, start + len(fragment), tok)
+    ids = ids.tolist()
+    opened, closed = ids.index(1), ids.index(2)  # [unused0] and [unused1]
+    assert ids[opened + 1 : closed] == pieces(fragment)
+    assert mask[opened + 1 : closed].all() and mask.sum() == closed - opened - 1
+    # the context is the fragment's sentence, nothing of the others
+    sentence = "They are evil, disgusting liars and everyone knows it."
+    assert [101, *pieces(sentence), 102] == [i for i in ids if i not in (1, 2)]
+    # a fragment longer than the room: cut at its end, its start kept, no room for context
+    words = " ".join(f"word{i}" for i in range(400))
+    text = f"Title\n\nBefore the fragment, {words} and after it.\n"
+    start = text.index("word0")
+    ids, mask = _span_input(_Doc(text), start, text.index("word300"), tok)
+    ids = ids.tolist()
+    assert len(ids) == SPAN_MAX_LENGTH and mask.sum() == SPAN_MAX_LENGTH - 4
+    assert ids[ids.index(1) + 1 : ids.index(1) + 3] == pieces("word0")[:2]
+
+
+def test_a_fragments_technique_is_the_mean_of_both_models_and_independent_of_the_others(tagger):
+    assert tagger.classifier_ is not None and tagger.span_classes_ == list(T.TECHNIQUES)
+    doc = _Doc(ARTICLE)
+    spans = [
+        (0, ARTICLE.index(text), ARTICLE.index(text) + len(text))
+        for text in ("evil, disgusting liars", "Wake up, America", "The committee met")
+    ]
+    alone = tagger.classifier_.proba([doc], spans[:1])
+    together = tagger.classifier_.proba([doc], spans)
+    np.testing.assert_array_equal(together[:1], alone)
+    np.testing.assert_allclose(together.sum(axis=1), 1.0)
+    mean = tagger.span_proba([doc], spans)
+    np.testing.assert_array_equal(
+        mean, mean_technique_proba(tagger.technique_model_, tagger.classifier_, [doc], spans)
+    )
+    fast = tagger.technique_model_.span_proba([doc], spans)
+    for c, t in enumerate(tagger.technique_model_.span_classes_):
+        np.testing.assert_allclose(
+            mean[:, T.TECHNIQUES.index(t)], (fast[:, c] + together[:, T.TECHNIQUES.index(t)]) / 2
+        )
 
 
 def test_neutral_reports_stay_quiet(tagger):

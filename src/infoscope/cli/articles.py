@@ -463,7 +463,8 @@ def influence(
 @store_option()
 @click.option("--model", "model", default="fast", show_default=True,
               help="The span model: a registered name (fast: the shipped linear tagger; "
-              "transformer: the fine-tuned MiniLM tagger, slower) or a model folder from "
+              "transformer: the fine-tuned MiniLM tagger and fragment classifier, slower) or a "
+              "model folder from "
               "train-techniques.")  # fmt: skip
 @click.option("--threshold", default=None, type=click.FloatRange(0, 1),
               help="Lowest calibrated span confidence kept instead of the model's span-F1-best "

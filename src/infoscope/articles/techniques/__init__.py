@@ -22,8 +22,9 @@ The package, in pipeline order:
   shared by every span model (`tune_decoding`), the registry of span models by name
   (`TECHNIQUE_MODELS`, `resolve_technique_model`) and the entry point `detect_techniques`.
 - `transformer`: `TransformerTagger` (the ``transformer`` model: all-MiniLM-L6-v2 fine-tuned
-  here as a token tagger, run as a quantised ONNX graph with onnxruntime) and the shipped
-  one (`load_transformer_model`).
+  here as a token tagger, run as a quantised ONNX graph with onnxruntime), `SpanClassifier`
+  (a second fine-tuned MiniLM naming the technique of a given fragment, averaged with the
+  fast model's fragment model) and the shipped model (`load_transformer_model`).
 - `metrics`: the task's metrics (`si_score`, `tc_score`, `sentence_scores`).
 - `semeval`: the task's files (TC input and submission, SI submission), articles read from
   a folder of ``article<ID>.txt`` files, and the offsets of a stored article's title and
@@ -141,7 +142,11 @@ from infoscope.articles.techniques.semeval import (
     write_tc_file,
 )
 from infoscope.articles.techniques.train import cross_validate_techniques, train_technique_model
-from infoscope.articles.techniques.transformer import TransformerTagger, load_transformer_model
+from infoscope.articles.techniques.transformer import (
+    SpanClassifier,
+    TransformerTagger,
+    load_transformer_model,
+)
 from infoscope.common.sentences import split_sentences
 
 __all__ = [
@@ -158,6 +163,7 @@ __all__ = [
     "Article",
     "EmbeddingCache",
     "Span",
+    "SpanClassifier",
     "TechniqueDetector",
     "TransformerTagger",
     "classify_technique_spans",

@@ -251,12 +251,8 @@ def fine_tune(
     )
     bce = torch.nn.BCEWithLogitsLoss(reduction="none")
     model.train()
-    step = 0
     for epoch in range(epochs):
-        # batches of similar length (less padding), in random order
-        order = sorted(range(len(windows)), key=lambda i: (len(windows[i][0]), rng.random()))
-        chunks = [order[k : k + batch] for k in range(0, len(order), batch)]
-        rng.shuffle(chunks)
+        chunks = _length_batches([len(w[0]) for w in windows], batch, rng)
         started, total = time.perf_counter(), 0.0
         for chunk in chunks:
             width = max(len(windows[i][0]) for i in chunk)
@@ -279,14 +275,7 @@ def fine_tune(
             loss_tech = (bce(logits[..., 1:], y).mean(-1) * inside).sum() / inside.sum().clamp(
                 min=1
             )
-            loss = loss_any + loss_tech
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            step += 1
-            total += float(loss.detach())
+            total += _step(model, opt, sched, loss_any + loss_tech)
         log(
             f"epoch {epoch + 1}/{epochs}: loss {total / len(chunks):.4f}, "
             f"{time.perf_counter() - started:.0f} s"
@@ -295,41 +284,64 @@ def fine_tune(
     return model
 
 
+def _length_batches(lengths: list[int], batch: int, rng: random.Random) -> list[list[int]]:
+    """Indices in batches of similar length (less padding), the batches in random order."""
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
+    chunks = [order[k : k + batch] for k in range(0, len(order), batch)]
+    rng.shuffle(chunks)
+    return chunks
+
+
+def _step(model, opt, sched, loss) -> float:  # type: ignore[no-untyped-def]
+    """One optimiser step on `loss` (gradients clipped to norm 1); returns the loss."""
+    import torch
+
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+    return float(loss.detach())
+
+
 def export(model, out: Path, tokenizer_json: bytes) -> dict:  # type: ignore[no-untyped-def]
     """Write the quantised ONNX graph and the tokenizer into `out`; returns their sizes."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from infoscope.articles.techniques.transformer import ONNX_FILE, TOKENIZER_FILE
 
-    out.mkdir(parents=True, exist_ok=True)
-    raw = out / "float.onnx"
     ids = torch.ones((2, 16), dtype=torch.long)
-    mask = torch.ones((2, 16), dtype=torch.long)
+    inputs = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+    quantised_onnx(model, inputs, {0: "batch", 1: "length"}, out / ONNX_FILE)
+    (out / TOKENIZER_FILE).write_bytes(tokenizer_json)
+    return {"onnx_bytes": (out / ONNX_FILE).stat().st_size}
+
+
+def quantised_onnx(model, inputs: dict, logit_axes: dict, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Export `model` called with `inputs` (name -> example tensor; batch and length
+    dynamic) to ONNX, its output ``logits`` with the dynamic axes `logit_axes`, and quantise
+    its matrix products and embeddings to 8 bits (dynamic quantisation) into `path`."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = path.with_suffix(".float.onnx")
     with torch.no_grad():
         torch.onnx.export(
             model,
-            (ids, mask),
+            tuple(inputs.values()),
             str(raw),
-            input_names=["input_ids", "attention_mask"],
+            input_names=list(inputs),
             output_names=["logits"],
-            dynamic_axes={
-                "input_ids": {0: "batch", 1: "length"},
-                "attention_mask": {0: "batch", 1: "length"},
-                "logits": {0: "batch", 1: "length"},
-            },
+            dynamic_axes={name: {0: "batch", 1: "length"} for name in inputs}
+            | {"logits": logit_axes},
             opset_version=17,
             dynamo=False,
         )
     quantize_dynamic(
-        str(raw),
-        str(out / ONNX_FILE),
-        weight_type=QuantType.QInt8,
-        op_types_to_quantize=["MatMul", "Gather"],
+        str(raw), str(path), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gather"]
     )
     raw.unlink()
-    (out / TOKENIZER_FILE).write_bytes(tokenizer_json)
-    return {"onnx_bytes": (out / ONNX_FILE).stat().st_size}
 
 
 # -- the fragment classifier (TC) --------------------------------------------------------------
@@ -421,18 +433,11 @@ def fine_tune_classifier(model, inputs, labels, *, seed, log):  # type: ignore[n
     y = torch.tensor(labels)
     model.train()
     for epoch in range(CLASSIFIER_EPOCHS):
-        order = sorted(range(len(inputs)), key=lambda i: (len(inputs[i][0]), rng.random()))
-        chunks = [order[k : k + batch] for k in range(0, len(order), batch)]
-        rng.shuffle(chunks)
+        chunks = _length_batches([len(x[0]) for x in inputs], batch, rng)
         started, total = time.perf_counter(), 0.0
         for rows in chunks:
-            loss = torch.nn.functional.cross_entropy(model(*_span_batch(inputs, rows)), y[rows])
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            total += float(loss.detach())
+            logits = model(*_span_batch(inputs, rows))
+            total += _step(model, opt, sched, torch.nn.functional.cross_entropy(logits, y[rows]))
         log(
             f"classifier epoch {epoch + 1}/{CLASSIFIER_EPOCHS}: loss {total / len(chunks):.4f}, "
             f"{time.perf_counter() - started:.0f} s"
@@ -444,38 +449,14 @@ def fine_tune_classifier(model, inputs, labels, *, seed, log):  # type: ignore[n
 def export_classifier(model, out: Path) -> int:  # type: ignore[no-untyped-def]
     """Write the classifier's quantised ONNX graph into `out`; returns its size in bytes."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from infoscope.articles.techniques.transformer import CLASSIFIER_FILE
 
-    out.mkdir(parents=True, exist_ok=True)
-    raw = out / "classifier-float.onnx"
     ids = torch.ones((2, 16), dtype=torch.long)
     span = torch.zeros((2, 16))
     span[:, 3:6] = 1
-    with torch.no_grad():
-        torch.onnx.export(
-            model,
-            (ids, torch.ones_like(ids), span),
-            str(raw),
-            input_names=["input_ids", "attention_mask", "span_mask"],
-            output_names=["logits"],
-            dynamic_axes={
-                "input_ids": {0: "batch", 1: "length"},
-                "attention_mask": {0: "batch", 1: "length"},
-                "span_mask": {0: "batch", 1: "length"},
-                "logits": {0: "batch"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
-    quantize_dynamic(
-        str(raw),
-        str(out / CLASSIFIER_FILE),
-        weight_type=QuantType.QInt8,
-        op_types_to_quantize=["MatMul", "Gather"],
-    )
-    raw.unlink()
+    inputs = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "span_mask": span}
+    quantised_onnx(model, inputs, {0: "batch"}, out / CLASSIFIER_FILE)
     return (out / CLASSIFIER_FILE).stat().st_size
 
 

@@ -148,14 +148,29 @@ class _Ranker:
         self.span_proba, self.span_classes_ = proba, classes
 
 
+def _part_predictions(fast, classifier, test: list, docs: list) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """TC answers on the gold fragments of `test` of the ``fast`` model's fragment model,
+    the fine-tuned fragment classifier and their mean (the transformer model's ranking)."""
+    from infoscope.articles.techniques import TECHNIQUES
+    from infoscope.articles.techniques.train import _tc_predictions
+    from infoscope.articles.techniques.transformer import mean_technique_proba
+
+    parts = {
+        "fast fragment model": fast,
+        "classifier": _Ranker(classifier.proba, list(TECHNIQUES)),
+        "mean": _Ranker(
+            lambda d, s: mean_technique_proba(fast, classifier, d, s), list(TECHNIQUES)
+        ),
+    }
+    return {name: _tc_predictions(model, test, docs) for name, model in parts.items()}
+
+
 def _tc_parts(fitted: list, articles: list) -> dict[str, dict]:
     """TC (micro and macro F1 on the gold fragments of each fold's held-out articles) of the
     transformer model's technique ranking and of its two parts alone: the ``fast`` model's
     fragment model and the fine-tuned fragment classifier (the same folds, the same run)."""
-    from infoscope.articles.techniques import TECHNIQUES
     from infoscope.articles.techniques.features import _Doc
     from infoscope.articles.techniques.metrics import tc_score
-    from infoscope.articles.techniques.train import _tc_predictions
 
     by_id = {a.id: a for a in articles}
     pred: dict[str, list[str]] = {"fast fragment model": [], "classifier": [], "mean": []}
@@ -165,14 +180,10 @@ def _tc_parts(fitted: list, articles: list) -> dict[str, dict]:
             return {}
         test = [by_id[i] for i in test_ids]
         docs = [_Doc(a.text) for a in test]
-        fast = tagger.technique_model_
-        parts = {
-            "fast fragment model": fast,
-            "classifier": _Ranker(tagger.classifier_.proba, list(TECHNIQUES)),
-            "mean": tagger,
-        }
-        for name, model in parts.items():
-            pred[name] += _tc_predictions(model, test, docs)
+        for name, got in _part_predictions(
+            tagger.technique_model_, tagger.classifier_, test, docs
+        ).items():
+            pred[name] += got
         gold += [t for a in test for t, _, _ in a.spans]
     return {name: tc_score(p, gold) for name, p in pred.items()}
 
@@ -189,12 +200,10 @@ def _tc_cv(folder: Path, articles: list, folds: int, seed: int) -> dict[str, dic
     from infoscope.articles.techniques.features import _Doc
     from infoscope.articles.techniques.linear import _group_folds
     from infoscope.articles.techniques.metrics import tc_score
-    from infoscope.articles.techniques.train import _tc_predictions
     from infoscope.articles.techniques.transformer import (
         CLASSIFIER_FILE,
         TOKENIZER_FILE,
         SpanClassifier,
-        mean_technique_proba,
     )
 
     names = ("fast fragment model", "classifier", "mean", "baseline: most frequent")
@@ -216,17 +225,8 @@ def _tc_cv(folder: Path, articles: list, folds: int, seed: int) -> dict[str, dic
         counts = Counter(t for a in train for t, _, _ in a.spans)
         majority = max(TECHNIQUES, key=lambda t: (counts[t], -TECHNIQUES.index(t)))
         fold_gold = [t for a in test for t, _, _ in a.spans]
-        parts = {
-            "fast fragment model": fast,
-            "classifier": _Ranker(classifier.proba, list(TECHNIQUES)),
-            "mean": _Ranker(
-                lambda d, s, fast=fast, c=classifier: mean_technique_proba(fast, c, d, s),
-                list(TECHNIQUES),
-            ),
-        }
         fold = {"fold": k, "fragments": len(fold_gold)}
-        for name, model in parts.items():
-            got = _tc_predictions(model, test, docs)
+        for name, got in _part_predictions(fast, classifier, test, docs).items():
             pred[name] += got
             fold[name] = round(tc_score(got, fold_gold)["micro_f1"], 4)
         pred["baseline: most frequent"] += [majority] * len(fold_gold)

@@ -161,7 +161,8 @@ def build_model(weights: dict[str, np.ndarray], config: dict, outputs: int):  # 
             self.drop = nn.Dropout(drop)
             self.head = nn.Linear(hidden, outputs)
 
-        def forward(self, input_ids, attention_mask):  # type: ignore[no-untyped-def]
+        def encode(self, input_ids, attention_mask):  # type: ignore[no-untyped-def]
+            """The last layer's hidden state of every WordPiece."""
             n = input_ids.shape[1]
             pos = torch.arange(n, device=input_ids.device).unsqueeze(0)
             x = self.words(input_ids) + self.positions(pos) + self.types.weight[0]
@@ -169,7 +170,10 @@ def build_model(weights: dict[str, np.ndarray], config: dict, outputs: int):  # 
             bias = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * -10000.0
             for layer in self.layers:
                 x = layer(x, bias)
-            return self.head(self.drop(x))
+            return x
+
+        def forward(self, input_ids, attention_mask):  # type: ignore[no-untyped-def]
+            return self.head(self.drop(self.encode(input_ids, attention_mask)))
 
     model = Tagger()
     w = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in weights.items()}
@@ -244,11 +248,7 @@ def fine_tune(
     opt = torch.optim.AdamW(
         [{"params": body, "lr": encoder_lr}, {"params": head, "lr": HEAD_LR}], weight_decay=0.01
     )
-    steps = epochs * math.ceil(len(windows) / batch)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(steps - warm, 1)))
-    )
+    sched = _warm_up_and_decay(opt, epochs * math.ceil(len(windows) / batch))
     bce = torch.nn.BCEWithLogitsLoss(reduction="none")
     model.train()
     for epoch in range(epochs):
@@ -290,6 +290,17 @@ def _length_batches(lengths: list[int], batch: int, rng: random.Random) -> list[
     chunks = [order[k : k + batch] for k in range(0, len(order), batch)]
     rng.shuffle(chunks)
     return chunks
+
+
+def _warm_up_and_decay(opt, steps: int):  # type: ignore[no-untyped-def]
+    """The learning rate schedule: linear warm-up over the first tenth of `steps`, then linear
+    decay to 0."""
+    import torch
+
+    warm = max(1, steps // 10)
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(steps - warm, 1)))
+    )
 
 
 def _step(model, opt, sched, loss) -> float:  # type: ignore[no-untyped-def]
@@ -368,13 +379,7 @@ def build_classifier(weights: dict[str, np.ndarray], config: dict):  # type: ign
             self.drop = torch.nn.Dropout(config["hidden_dropout_prob"])
 
         def forward(self, input_ids, attention_mask, span_mask):  # type: ignore[no-untyped-def]
-            enc = self.enc
-            pos = torch.arange(input_ids.shape[1], device=input_ids.device).unsqueeze(0)
-            x = enc.words(input_ids) + enc.positions(pos) + enc.types.weight[0]
-            x = enc.drop(enc.emb_norm(x))
-            bias = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * -10000.0
-            for layer in enc.layers:
-                x = layer(x, bias)
+            x = self.enc.encode(input_ids, attention_mask)
             pooled = (x * span_mask[..., None]).sum(1) / span_mask.sum(1, keepdim=True)
             return self.head(self.drop(torch.cat([x[:, 0], pooled], -1)))
 
@@ -425,11 +430,7 @@ def fine_tune_classifier(model, inputs, labels, *, seed, log):  # type: ignore[n
         weight_decay=0.01,
     )
     batch = CLASSIFIER_BATCH
-    steps = CLASSIFIER_EPOCHS * math.ceil(len(inputs) / batch)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(steps - warm, 1)))
-    )
+    sched = _warm_up_and_decay(opt, CLASSIFIER_EPOCHS * math.ceil(len(inputs) / batch))
     y = torch.tensor(labels)
     model.train()
     for epoch in range(CLASSIFIER_EPOCHS):

@@ -194,17 +194,16 @@ class SpanClassifier:
     quantisation scales a batch as a whole, and a fragment's probabilities must not depend
     on the fragments classified with it."""
 
-    session_: Any
-    tokenizer_: Any
+    def __init__(self, session: Any, tokenizer: Any) -> None:
+        self.session_ = session  # an onnxruntime session of the classifier's graph
+        self.tokenizer_ = tokenizer  # the encoder's WordPiece tokenizer (`tokenizers`)
 
     @classmethod
     def from_bytes(
         cls, onnx: bytes, tokenizer: bytes, *, threads: int | None = None
     ) -> SpanClassifier:
-        model = cls()
-        model.session_ = _session(onnx, threads)
-        model.tokenizer_ = _tokenizer_from(tokenizer)
-        return model
+        """A classifier from the bytes of its ONNX graph and ``tokenizer.json``."""
+        return cls(_session(onnx, threads), _tokenizer_from(tokenizer))
 
     def proba(self, docs: Sequence[_Doc], spans: Sequence[tuple[int, int, int]]) -> np.ndarray:
         """Probability per fragment (doc index, start, end) of each technique (`TECHNIQUES`
@@ -323,7 +322,7 @@ class TransformerTagger:
         model.classifier_ = (
             None
             if classifier is None
-            else SpanClassifier.from_bytes(classifier, tokenizer, threads=model.threads)
+            else SpanClassifier(_session(classifier, model.threads), model.tokenizer_)
         )
         if technique_model is None:
             from infoscope.articles.techniques.model import load_technique_model

@@ -25,6 +25,7 @@ import pytest
 from scipy import sparse
 from sklearn.metrics import roc_auc_score
 
+from infoscope.common.calibration import Platt
 from infoscope.errors import BadParameterError
 from infoscope.ingest import ingest
 from infoscope.language.model import SignatureClassifier, SignatureModel
@@ -150,6 +151,46 @@ def test_few_tokens_and_unknown_words_get_no_score_and_scores_are_explained() ->
     assert total == pytest.approx(expected, abs=1e-3)
 
 
+def test_explain_ranks_each_rows_terms_by_their_pull() -> None:
+    # Terms a-e with weights chosen for ties (b and c pull alike), a zero weight (d) and a
+    # term no document uses (e); documents read "b c d a" in another order, and one is empty.
+    model = SignatureModel(
+        terms=["a", "b", "c", "d", "e"], idf=np.ones(5),
+        weights=np.array([0.5, -1.0, 1.0, 0.0, 2.0]), intercept=0.0,
+        platt=Platt(slope=2.0, offset=0.0), threshold=0.5, min_tokens=1, coverage_floor=0.0,
+    )  # fmt: skip
+    X = AccountTerms(
+        sparse.csr_matrix(np.array([[1, 1, 1, 1, 0], [0, 0, 0, 0, 0], [7, 0, 1, 5, 0]], float)),
+        ["a", "b", "c", "d", "e"], np.array([4.0, 0.0, 9.0]), ["x", "y", "z"],
+    )  # fmt: skip
+    explained = model.explain(X, n=2)
+    # Row x: b and c tie at |pull| 1 (unit length: each feature log(2)/(2 log 2) = 0.5, times
+    # weight and slope 2); stored order breaks the tie (b first); a pulls half as much.
+    assert explained[0] == [["b", 1, -1.0], ["c", 1, 1.0]]
+    assert explained[1] == []
+    # Row z: a pulls most (7 uses), then c; d's zero weight never shows, even with n = 5.
+    assert [t for t, _n, _c in explained[2]] == ["a", "c"]
+    assert [t for t, _n, _c in model.explain(X, n=5)[2]] == ["a", "c"]
+    assert [n for _t, n, _c in explained[2]] == [7, 1]
+    # The same list for a row alone as within the matrix, and per period (another term order).
+    assert model.explain(X.rows([2]), n=2) == [explained[2]]
+    shuffled = AccountTerms(X.counts[:, [4, 3, 2, 1, 0]].tocsr(), ["e", "d", "c", "b", "a"],
+                            X.tokens, X.accounts)  # fmt: skip
+    assert model.explain(shuffled, n=2) == explained
+
+
+def test_folds_fitted_in_parallel_give_the_same_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infoscope.language import model as model_module
+
+    X, y = _synthetic()
+    serial = _classifier(n_jobs=1).fit(X, y)
+    monkeypatch.setattr(model_module, "_PARALLEL_FROM", 0)  # workers even for 60 documents
+    spread = _classifier(n_jobs=2).fit(X, y)
+    assert spread.cv_metrics_ == serial.cv_metrics_
+    np.testing.assert_array_equal(spread.oof_proba_, serial.oof_proba_)
+    assert spread.model_.as_dict() == serial.model_.as_dict()
+
+
 def test_model_round_trips_through_json() -> None:
     X, y = _synthetic()
     model = _classifier().fit(X, y).model_
@@ -240,6 +281,44 @@ def test_run_signature(filled: Store) -> None:
     assert sig.counts["warnings"] == []
     with pytest.raises(BadParameterError, match="exists"):
         run_signature(filled, "label:team=red", "label:team=blue", name="red")
+
+
+def test_training_documents_are_counted_in_the_engine(filled: Store) -> None:
+    from infoscope.engine import as_engine
+    from infoscope.language.groups import GroupSpec, group_posts, language_posts
+    from infoscope.language.signature import _documents, classifier_tokens
+    from infoscope.language.tokens import TokenOptions, post_tokens
+
+    engine = as_engine(filled)
+    posts = language_posts(filled, engine)
+    # The target listed last, to check that documents follow the sides' order, not names.
+    sides = {"reference": "label:team=blue", "target": "label:team=red"}
+    opts = classifier_tokens(TokenOptions())
+    tokens = {
+        side: post_tokens(group_posts(filled, GroupSpec.parse(spec), "twitter", posts=posts,
+                                      engine=engine), opts, engine=engine)
+        for side, spec in sides.items()
+    }  # fmt: skip
+    docs = _documents(tokens, "account", engine=engine)
+    X = docs.X
+    # Blue accounts first (the first side), then red, each in code point order.
+    assert docs.keys == [("reference", f"b{a}") for a in range(1, 7)] + [
+        ("target", f"r{a}") for a in range(1, 7)
+    ]
+    assert X.accounts[0] == "reference:b1" and docs.y.tolist() == [False] * 6 + [True] * 6
+    # 8 posts of 5 words: 40 words and 32 word pairs per account.
+    assert X.tokens.tolist() == [72.0] * 12
+    # Every term is used by 6 accounts (at least 3): words and pairs of both sides, sorted.
+    assert X.terms == sorted(X.terms) and "bakery people" in X.terms and "people" in X.terms
+    assert len(X.terms) == 8 + 7  # "people", "city" and "people city" on both sides
+    dense = X.counts.toarray()
+    assert dense[X.accounts.index("target:r3"), X.terms.index("sanctions")] == 8
+    assert dense[X.accounts.index("target:r3"), X.terms.index("garden")] == 0
+    assert dense[X.accounts.index("reference:b2"), X.terms.index("people city")] == 8
+    assert dense.sum() == 12 * 72
+    # Nothing is left behind in the engine.
+    assert not [t for t in filled.con.execute("SHOW ALL TABLES").fetchall()
+                if "_infoscope_signature" in str(t)]  # fmt: skip
 
 
 def _learn_cli(store: str, *extra: str) -> Any:

@@ -40,6 +40,7 @@ The fitted model is linear in the features, so a score is a sum of per-term cont
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,7 @@ import numpy as np
 from scipy import sparse
 
 from infoscope.common.calibration import Platt, best_threshold, fit_platt
+from infoscope.common.parallel import delayed, parallel
 from infoscope.errors import BadParameterError
 from infoscope.language.keyness import log_odds_z
 
@@ -66,6 +68,9 @@ STATUSES = ("scored", "too_little_text", "unlike_training")
 # Coverage below this share of the training documents' 1st percentile marks a document unlike
 # the training data (a small margin keeps the training documents themselves inside).
 _COVERAGE_QUANTILE = 0.01
+# Cross-validation over fewer documents than this stays in this process (starting workers
+# would cost more than the fits).
+_PARALLEL_FROM = 2_000
 
 
 @dataclass
@@ -91,6 +96,13 @@ class SignatureModel:
         """How its documents must be tokenised (`TokenOptions.as_dict`), when recorded."""
         found = self.parameters.get("tokens")
         return dict(found) if found else None
+
+    def align(self, X: AccountTerms) -> AccountTerms:
+        """`X` with one column per term of the model, in its order (the other methods then
+        read its counts as they are instead of aligning them on every call)."""
+        if X.terms == self.terms:
+            return X
+        return dataclasses.replace(X, counts=_aligned_counts(X, self.terms), terms=list(self.terms))
 
     def _features(self, X: AccountTerms) -> sparse.csr_matrix:
         return _features(_aligned_counts(X, self.terms), self.idf)
@@ -127,20 +139,33 @@ class SignatureModel:
         ``[term, count, contribution]``, largest magnitude first."""
         counts = _aligned_counts(X, self.terms)
         features = _features(counts, self.idf)
-        scale = self.platt.slope
-        out = []
-        for i in range(features.shape[0]):
-            start, end = features.indptr[i], features.indptr[i + 1]
-            cols = features.indices[start:end]
-            pull = features.data[start:end] * self.weights[cols] * scale
-            order = [k for k in np.argsort(-np.abs(pull), kind="stable")[:n] if pull[k] != 0]
-            row_counts = counts[i]
-            out.append(
-                [
-                    [self.terms[cols[k]], int(row_counts[0, cols[k]]), round(float(pull[k]), 5)]
-                    for k in order
-                ]
-            )
+        rows = np.repeat(np.arange(features.shape[0]), np.diff(features.indptr))
+        cols = features.indices
+        pull = features.data * self.weights[cols] * self.platt.slope
+        # Per row, by magnitude, ties in the row's stored order; the first `n`, then nonzero.
+        order = np.lexsort((np.arange(len(pull)), -np.abs(pull), rows))
+        rank = np.arange(len(order)) - features.indptr[rows[order]]
+        top = order[(rank < n) & (pull[order] != 0)]
+        # Each term's count in its row, found by (row, column) in the row-major counts.
+        if not counts.has_canonical_format:
+            counts = counts.copy()
+            counts.sum_duplicates()
+        n_cols = np.int64(max(counts.shape[1], 1))
+        count_rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        keys = count_rows.astype(np.int64) * n_cols + counts.indices
+        wanted = rows[top].astype(np.int64) * n_cols + cols[top]
+        found = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+        hit = keys[found] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
+        values = np.where(hit, counts.data[found] if len(keys) else 0, 0)
+        out: list[list[list[Any]]] = [[] for _ in range(features.shape[0])]
+        for r, c, v, p in zip(
+            rows[top].tolist(),
+            cols[top].tolist(),
+            values.tolist(),
+            pull[top].tolist(),
+            strict=True,
+        ):
+            out[r].append([self.terms[c], int(v), round(p, 5)])
         return out
 
     def as_dict(self) -> dict[str, Any]:
@@ -301,7 +326,9 @@ class SignatureClassifier:
     `prior_strength` (the Dirichlet prior's pseudo-count of the log-odds), `min_tokens` (fewer
     tokens: too little text), `folds` (cross-validation), `precision` (None: threshold at the
     best F1; a number: the lowest threshold reaching it), `tolerance` (the simplest
-    configuration within this much of the best cross-validated AUC is chosen), `seed`.
+    configuration within this much of the best cross-validated AUC is chosen), `n_jobs`
+    (processes cross-validating the folds; -1: one per core; the result does not depend on
+    it), `seed`.
 
     Fitted attributes: ``model_`` (`SignatureModel`), ``oof_proba_`` (out-of-fold calibrated
     probability of every training document, NaN where out of depth), ``scored_`` (which
@@ -323,6 +350,7 @@ class SignatureClassifier:
         folds: int = 5,
         precision: float | None = None,
         max_cv_documents: int = 20_000,
+        n_jobs: int | None = -1,
         seed: int = 0,
     ) -> None:
         self.ngrams = ngrams
@@ -335,6 +363,7 @@ class SignatureClassifier:
         self.folds = folds
         self.precision = precision
         self.max_cv_documents = max_cv_documents
+        self.n_jobs = n_jobs
         self.seed = seed
 
     # -- learning --------------------------------------------------------------------------
@@ -412,19 +441,16 @@ class SignatureClassifier:
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
         split = list(splitter.split(np.zeros(len(cv_y)), cv_y))
         oof = {key: np.zeros(len(cv_y)) for key in grid}
-        for train, test in split:
-            fold = self._rank(cv_counts[train], cv_y[train])
-            for n, size in dict.fromkeys((k[0], k[1]) for k in grid):
-                X_tr, prior_tr = self._base(cv_counts[train], fold, n, size)
-                X_te, prior_te = self._base(cv_counts[test], fold, n, size)
-                scale = float(prior_tr.std()) or 1.0
-                for weight in sorted(self.prior_weights):
-                    Z_tr = self._with_prior(X_tr, prior_tr, weight, scale)
-                    Z_te = self._with_prior(X_te, prior_te, weight, scale)
-                    model = self._regression()
-                    for C in sorted(self.Cs):
-                        model.set_params(C=C).fit(Z_tr, cv_y[train])
-                        oof[(n, size, C, weight)][test] = model.decision_function(Z_te)
+        # The folds in parallel when they are worth a process (a fold's fits are the same
+        # wherever they run).
+        jobs = self.n_jobs if len(cv_y) >= _PARALLEL_FROM else 1
+        scores = parallel(jobs)(
+            delayed(self._fold_scores)(cv_counts[train], cv_y[train], cv_counts[test], grid)
+            for train, test in split
+        )
+        for (_train, test), fold_scores in zip(split, scores, strict=True):
+            for key, values in fold_scores.items():
+                oof[key][test] = values
         aucs = {key: float(roc_auc_score(cv_y, v, sample_weight=w)) for key, v in oof.items()}
         # The simplest configuration within `tolerance` of the best AUC: words before word
         # pairs, fewer terms, a stronger penalty, a smaller prior (the grid's order).
@@ -517,6 +543,29 @@ class SignatureClassifier:
             "log_odds": full.log_odds[cols],
         }
         return self
+
+    def _fold_scores(
+        self,
+        train: sparse.csr_matrix,
+        y_train: np.ndarray,
+        test: sparse.csr_matrix,
+        grid: list[tuple[int, int, float, float]],
+    ) -> dict[tuple[int, int, float, float], np.ndarray]:
+        """The decision values on `test` of every configuration of `grid` fitted on `train`."""
+        out = {}
+        fold = self._rank(train, y_train)
+        for n, size in dict.fromkeys((k[0], k[1]) for k in grid):
+            X_tr, prior_tr = self._base(train, fold, n, size)
+            X_te, prior_te = self._base(test, fold, n, size)
+            scale = float(prior_tr.std()) or 1.0
+            for weight in sorted(self.prior_weights):
+                Z_tr = self._with_prior(X_tr, prior_tr, weight, scale)
+                Z_te = self._with_prior(X_te, prior_te, weight, scale)
+                model = self._regression()
+                for C in sorted(self.Cs):
+                    model.set_params(C=C).fit(Z_tr, y_train)
+                    out[(n, size, C, weight)] = model.decision_function(Z_te)
+        return out
 
     def _cv_sample(self, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows (sorted) that cross-validation reads and their weights: every row while they

@@ -42,6 +42,7 @@ from typing import Any
 import ibis
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from ibis import _
 from scipy import sparse
 
@@ -236,29 +237,38 @@ def account_terms(
             engine.release(_ACCOUNTS_TABLE, _VOCABULARY_TABLE)
         if own:
             table.release()
-    row_keys = list(zip(*(totals[k].to_pylist() for k in keys), strict=True))
-    row_of = {key: i for i, key in enumerate(row_keys)}
     terms = (
         sorted(set(cells["token"].to_pylist()))
         if vocabulary is None
         else list(dict.fromkeys(vocabulary))
     )
-    term_of = {t: i for i, t in enumerate(terms)}
-    cell_keys = zip(*(cells[k].to_pylist() for k in keys), strict=True)
-    rows = np.fromiter((row_of[k] for k in cell_keys), dtype=np.int64, count=cells.num_rows)
-    cols = np.fromiter(
-        (term_of[t] for t in cells["token"].to_pylist()), dtype=np.int64, count=cells.num_rows
-    )
+    # Each cell's row (its key among the totals' keys, which are distinct) and column.
+    rows = pc.index_in(_row_key(cells, keys), value_set=_row_key(totals, keys))
+    cols = pc.index_in(cells["token"], value_set=pa.array(terms, pa.string()))
     matrix = sparse.csr_matrix(
-        (cells["n"].to_numpy().astype(float), (rows, cols)), shape=(len(row_keys), len(terms))
+        (
+            cells["n"].to_numpy().astype(float),
+            (rows.to_numpy(zero_copy_only=False), cols.to_numpy(zero_copy_only=False)),
+        ),
+        shape=(totals.num_rows, len(terms)),
     )
     return AccountTerms(
         counts=matrix,
         terms=terms,
         tokens=totals["n"].to_numpy().astype(float),
-        accounts=[str(k[0]) for k in row_keys],
-        periods=None if len(keys) == 1 else [str(k[1]) for k in row_keys],
+        accounts=[str(a) for a in totals["account_id"].to_pylist()],
+        periods=None if len(keys) == 1 else [str(p) for p in totals["period"].to_pylist()],
     )
+
+
+def _row_key(table: pa.Table, keys: list[str]) -> pa.Array:
+    """One string per row naming its `keys` (the account, or the period then the account: a
+    period is an ISO date, or "-" when missing, and holds no "|")."""
+    account = table["account_id"].combine_chunks().cast(pa.string())
+    if keys == ["account_id"]:
+        return account
+    period = pc.fill_null(table["period"].combine_chunks().cast(pa.string()), "-")
+    return pc.binary_join_element_wise(period, account, "|")
 
 
 @dataclass
@@ -283,6 +293,7 @@ def _score_table(
     oof: dict[str, float] | None = None,
 ) -> pa.Table:
     """The stored rows of documents `X` (accounts, or accounts per period)."""
+    X = model.align(X)
     status = model.status(X)
     score = model.decision(X)
     probability = model.predict_proba(X)

@@ -46,6 +46,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute
 from ibis import _
+from scipy import sparse
 
 from infoscope.engine import Engine, as_engine, engine_run
 from infoscope.errors import BadParameterError, InfoscopeError
@@ -57,7 +58,7 @@ from infoscope.language.groups import (
     language_posts,
 )
 from infoscope.language.keyness import TermCounts, compute_keyness
-from infoscope.language.model import SignatureClassifier, SignatureModel, documents_matrix
+from infoscope.language.model import SignatureClassifier, SignatureModel
 from infoscope.language.tokens import STOPWORDS_TABLE, TokenOptions, post_tokens
 from infoscope.queries import resolve_platforms
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
@@ -89,6 +90,12 @@ FILE_VERSION = 2
 UNITS = ("account", "post")
 POSTS_PER_ACCOUNT = 40
 MAX_POSTS = 50_000
+# A term of fewer training documents than this is left out of the classifier's vocabulary.
+_MIN_DOCUMENTS = 3
+# Engine tables of the training documents (their cells, rows and columns), released once read.
+_CELLS_TABLE = "_infoscope_signature_cells"
+_ROWS_TABLE = "_infoscope_signature_rows"
+_COLUMNS_TABLE = "_infoscope_signature_columns"
 MIN_POST_TOKENS = 4
 TERM_COLUMNS = (
     "term",
@@ -428,13 +435,17 @@ class _Documents:
 
 
 def _documents(
-    tokens: dict[str, ibis.Table], unit: str, *, seed: int = 0, engine: Engine | None = None
+    tokens: dict[str, ibis.Table], unit: str, *, engine: Engine, seed: int = 0
 ) -> _Documents:
     """One document per account and side (``unit="account"``), or single posts: up to
     `POSTS_PER_ACCOUNT` per account, `MAX_POSTS` in all, drawn by a seeded hash (MD5, which
-    every engine computes alike, so each draws the same posts), counted by `engine`."""
-    parts, keys = [], []
-    for side, table in tokens.items():
+    every engine computes alike, so each draws the same posts), counted by `engine`.
+
+    The counts stay in the engine: what comes back is each document's total, the vocabulary
+    (terms of at least 3 documents, in code point order) and the cells as integer positions,
+    so memory here grows with the cells, not with the posts or the length of their terms."""
+    parts = []
+    for position, table in enumerate(tokens.values()):
         doc = table.account_id if unit == "account" else table.post_id
         chosen = table.mutate(doc=doc)
         if unit == "post":
@@ -447,17 +458,54 @@ def _documents(
             posts = posts.order_by(["draw", "post_id"]).limit(MAX_POSTS // 2)
             drawn = posts.select(p_id="post_id")
             chosen = chosen.semi_join(drawn, chosen.post_id == drawn.p_id)
-        counted = _arrow(chosen.group_by(["doc", "token"]).aggregate(n=_.count()), engine)
-        # Every document has a token: its keys, in the engines' (code point) order.
-        keys += [(side, d) for d in sorted(set(counted["doc"].to_pylist()))]
-        counted = counted.set_column(
-            0, "doc", pa.compute.binary_join_element_wise(side, counted["doc"], ":")
+        counted = chosen.group_by(["doc", "token"]).aggregate(n=_.count())
+        parts.append(counted.mutate(side=ibis.literal(position, "int8")))
+    union = parts[0]
+    for part in parts[1:]:
+        union = union.union(part, distinct=False)
+    cells = engine.materialize(_CELLS_TABLE, union)
+    try:
+        totals = engine.to_arrow(cells.group_by(["side", "doc"]).aggregate(total=cells.n.sum()))
+        spread = cells.group_by("token").aggregate(k=_.count())
+        found = engine.to_arrow(spread.filter(spread.k >= _MIN_DOCUMENTS).select("token"))
+        # Every document has a token: its keys, side by side, in code point order.
+        order = pa.compute.sort_indices(totals, [("side", "ascending"), ("doc", "ascending")])
+        totals = totals.take(order)
+        terms = found["token"].take(pa.compute.sort_indices(found["token"]))
+        rows = engine.from_arrow(
+            _ROWS_TABLE,
+            pa.table({"r_side": totals["side"], "r_doc": totals["doc"],
+                      "r": pa.array(np.arange(totals.num_rows, dtype=np.int32))}),
+        )  # fmt: skip
+        columns = engine.from_arrow(
+            _COLUMNS_TABLE,
+            pa.table({"c_token": terms, "c": pa.array(np.arange(len(terms), dtype=np.int32))}),
         )
-        parts.append(counted)
-    table = pa.concat_tables(parts)
-    ids = [f"{side}:{doc}" for side, doc in keys]
-    X = documents_matrix(table, ids)
-    return _Documents(X, np.array([side == "target" for side, _d in keys]), keys)
+        placed = cells.join(rows, [cells.side == rows.r_side, cells.doc == rows.r_doc])
+        placed = placed.join(columns, placed.token == columns.c_token)
+        found_cells = engine.to_arrow(placed.select("r", "c", "n"))
+    finally:
+        engine.release(_CELLS_TABLE, _ROWS_TABLE, _COLUMNS_TABLE)
+    from infoscope.language.resonance import AccountTerms
+
+    matrix = sparse.csr_matrix(
+        (
+            found_cells["n"].to_numpy().astype(np.float64),
+            (found_cells["r"].to_numpy(), found_cells["c"].to_numpy()),
+        ),
+        shape=(totals.num_rows, len(terms)),
+    )
+    names = list(tokens)
+    sides = [names[i] for i in totals["side"].to_pylist()]
+    docs = [str(d) for d in totals["doc"].to_pylist()]
+    keys = list(zip(sides, docs, strict=True))
+    X = AccountTerms(
+        matrix,
+        terms.to_pylist(),
+        totals["total"].to_numpy().astype(np.float64),
+        [f"{side}:{doc}" for side, doc in keys],
+    )
+    return _Documents(X, np.array([side == "target" for side in sides]), keys)
 
 
 def _save_training(

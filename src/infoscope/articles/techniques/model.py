@@ -48,6 +48,7 @@ from infoscope.articles.techniques.tagger import (
     token_runs,
 )
 from infoscope.common.calibration import fit_platt
+from infoscope.common.parallel import delayed, parallel
 from infoscope.errors import BadParameterError
 
 __all__ = [
@@ -282,8 +283,8 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
         platt = np.tile([1.0, 0.0], (len(techniques), 1))
         thresholds = np.ones(len(techniques))
         oof = np.zeros((len(Y), len(techniques)))
-        fitted = _parallel(self.n_jobs)(
-            _delayed(_sentence_model)(Xs, Y[:, k], folds, self.C, seed, self.max_iter)
+        fitted = parallel(self.n_jobs)(
+            delayed(_sentence_model)(Xs, Y[:, k], folds, self.C, seed, self.max_iter)
             for k in range(len(techniques))
         )
         for k, (c, b, pl, threshold, probs) in enumerate(fitted):
@@ -357,8 +358,8 @@ class TechniqueDetector(BaseEstimator):  # type: ignore[misc]
                     row += 1
         folds = _group_folds(groups, self.folds, seed)
         everything = np.arange(len(yt))
-        fits = _parallel(self.n_jobs)(
-            _delayed(_fit_binary)(Xt[train], yt[train], self.token_C, seed, self.max_iter)
+        fits = parallel(self.n_jobs)(
+            delayed(_fit_binary)(Xt[train], yt[train], self.token_C, seed, self.max_iter)
             for train in [everything, *(train for train, _ in folds)]
         )
         self.token_coef_, self.token_intercept_ = fits[0]
@@ -826,18 +827,6 @@ def _sentence_model(
     platt = fit_platt(oof, y)
     probs = platt.probability(oof)
     return coef, intercept, np.array([platt.slope, platt.offset]), best_threshold(probs, y), probs
-
-
-def _parallel(n_jobs: int | None) -> Any:
-    from joblib import Parallel
-
-    return Parallel(n_jobs=n_jobs, backend="loky")
-
-
-def _delayed(function: Callable[..., Any]) -> Any:
-    from joblib import delayed
-
-    return delayed(function)
 
 
 def _inside(article: Article, length: int) -> np.ndarray:

@@ -321,6 +321,31 @@ def test_training_documents_are_counted_in_the_engine(filled: Store) -> None:
                 if "_infoscope_signature" in str(t)]  # fmt: skip
 
 
+def test_term_table_of_a_vocabulary_keeps_its_cells_and_every_total(filled: Store) -> None:
+    from infoscope.language.resonance import account_terms, term_table
+
+    posts = filled.ibis.table("posts")
+    whole = term_table(posts, period="week")
+    some = term_table(posts, period="week", vocabulary=["sanctions", "garden", "absent"])
+    try:
+        rows_ = some.table.to_pyarrow().to_pylist()
+        # One row of its other tokens per account (but quiet, whose one token is "sanctions"),
+        # and the vocabulary's cells: "sanctions" of 6 red, redfan and quiet, "garden" of 7.
+        assert {r["token"] for r in rows_} == {None, "sanctions", "garden"}
+        assert len(rows_) == 14 + 8 + 7
+        for vocabulary in (["sanctions", "garden", "absent"], ["garden"]):
+            for per_account in (True, False):
+                a = account_terms(table=whole, vocabulary=vocabulary, per_account=per_account)
+                b = account_terms(table=some, vocabulary=vocabulary, per_account=per_account)
+                assert (a.accounts, a.periods, a.terms) == (b.accounts, b.periods, b.terms)
+                assert a.tokens.tolist() == b.tokens.tolist()
+                assert (a.counts != b.counts).nnz == 0
+        assert sum(r["n"] for r in rows_) == whole.table.n.sum().to_pyarrow().as_py()
+    finally:
+        whole.release()
+        some.release()
+
+
 def _learn_cli(store: str, *extra: str) -> Any:
     return run_cli(
         "signature", "learn", "--store", store, "--target", "label:team=red",

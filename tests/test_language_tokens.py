@@ -108,6 +108,27 @@ def test_bigrams_stay_within_a_post(store: Store, tmp_path: Path) -> None:
     assert got["p2"] == Counter(["delta", "epsilon", "delta epsilon"])
 
 
+def test_pairs_of_kept_words_when_stop_words_stay(store: Store, tmp_path: Path) -> None:
+    # With stop-words kept (the classifier's tokens) only artefacts and one-letter words go:
+    # "RT alpha x the beta beta" keeps alpha, the, beta, beta, paired with the next kept word;
+    # a post of one word has no pair, one of a link alone no word at all.
+    _ingest(
+        store,
+        tmp_path / "k.jsonl",
+        [
+            _tweet("p1", "en", "RT alpha x the beta beta"),
+            _tweet("p2", "en", "solo"),
+            _tweet("p3", "en", "https://example.com/a"),
+        ],
+    )
+    got = _tokens_by_post(store, TokenOptions(ngrams=2, stop_words=True))
+    assert got["p1"] == Counter(
+        ["alpha", "the", "beta", "beta", "alpha the", "the beta", "beta beta"]
+    )
+    assert got["p2"] == Counter(["solo"])
+    assert got["p3"] == Counter(["domain:example.com"])
+
+
 def test_options_are_checked() -> None:
     with pytest.raises(ValueError, match="token kinds"):
         TokenOptions(kinds=("word", "sound"))

@@ -126,11 +126,16 @@ def term_table(
     options: TokenOptions | None = None,
     *,
     period: str | None = None,
+    vocabulary: Sequence[str] | None = None,
     engine: Engine | None = None,
 ) -> TermTable:
     """``account_id`` (and ``period``), ``token``, ``n``: the posts tokenised once and counted
     per account (per account and period), materialised by `engine` (whose tables `posts` are;
-    without one, a temporary table of the posts' DuckDB backend); its ``release()`` drops it."""
+    without one, a temporary table of the posts' DuckDB backend); its ``release()`` drops it.
+
+    With `vocabulary`, the tokens outside it are counted together under a NULL token: the
+    table then holds the vocabulary's cells and one row of the other tokens per account (and
+    period), so its size follows the accounts, not the number of distinct terms."""
     if period is not None and period not in PERIODS:
         raise BadParameterError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
     tokens = post_tokens(
@@ -142,12 +147,22 @@ def term_table(
             period=tokens.created_at.truncate(PERIODS[period]).cast("date").cast("string")
         )
         keys.append("period")
+    if vocabulary is not None:
+        wanted = _driver_table(
+            _VOCABULARY_TABLE, pa.table({"v_term": list(dict.fromkeys(vocabulary))}), engine
+        )
+        joined = tokens.left_join(wanted, tokens.token == wanted.v_term)
+        tokens = joined.select(*keys, token=joined.v_term)
     counted = tokens.group_by([*keys, "token"]).aggregate(n=_.count())
     name = f"_infoscope_terms_{uuid.uuid4().hex[:12]}"
-    if engine is not None:
-        return TermTable(engine.materialize(name, counted), name, engine)
-    backend = counted._find_backend()
-    return TermTable(backend.create_table(name, counted, temp=True), name, backend=backend)
+    try:
+        if engine is not None:
+            return TermTable(engine.materialize(name, counted), name, engine)
+        backend = counted._find_backend()
+        return TermTable(backend.create_table(name, counted, temp=True), name, backend=backend)
+    finally:
+        if engine is not None and vocabulary is not None:
+            engine.release(_VOCABULARY_TABLE)
 
 
 @dataclass
@@ -202,7 +217,7 @@ def account_terms(
     if table is None:
         if posts is None:
             raise BadParameterError("account_terms needs posts or a term table")
-        table = term_table(posts, options, period=period, engine=engine)
+        table = term_table(posts, options, period=period, vocabulary=vocabulary, engine=engine)
     engine = table.engine
     try:
         per = table.table
@@ -428,7 +443,7 @@ def run_resonance(
         chosen = chosen.filter(chosen.platform == platform)
         say("tokenising every post")
         options = TokenOptions.from_dict(model.tokens) if model.tokens else sig.options
-        counted = term_table(chosen, options, period=period, engine=engine)
+        counted = term_table(chosen, options, period=period, vocabulary=model.terms, engine=engine)
         try:
             X = account_terms(table=counted, vocabulary=model.terms, per_account=True)
             XP = None if period is None else account_terms(table=counted, vocabulary=model.terms)

@@ -55,6 +55,8 @@ ARTEFACTS = ("rt", "via", "amp", "gt", "lt", "http", "https")
 _STRIP = r"(https?://|www\.)\S+|[@#][\p{L}\p{M}\p{N}_]+"
 _WORD = r"[\p{L}\p{M}][\p{L}\p{M}\p{N}_'’-]*[\p{L}\p{M}\p{N}]|[\p{L}\p{M}]"
 _NUMBER = r"\p{N}+(?:[.,]\p{N}+)*"
+# Letters and marks alone: a word shorter than ``min_length`` is dropped only when it is one.
+_LETTERS = r"^[\p{L}\p{M}]+$"
 # A flag is a pair of regional indicators; U+FFFD (a decoding error) is no symbol.
 _SYMBOL = r"[\x{1F1E6}-\x{1F1FF}]{2}|[^\P{So}\x{FFFD}]"
 KINDS = ("word", "number", "emoji", "hashtag", "mention", "domain")
@@ -170,12 +172,14 @@ def post_tokens(
     stop = stopwords_table(engine)
     parts = []
     pattern = _pattern(opts)
-    if pattern:
+    if pattern and opts.stop_words:
+        parts += _kept_words(posts, opts, pattern, keep)
+    elif pattern:
         text = fold_case(posts.text.fill_null("").re_replace(_STRIP, " "))
         listed = posts.select(*keep, lang=posts.lang, tokens=regexp_extract_all(text, pattern, 0))
         words = listed.unnest("tokens", offset="position").rename(token="tokens")
         words = words.filter(
-            (words.token.length() >= opts.min_length) | ~words.token.re_search(r"^[\p{L}\p{M}]+$")
+            (words.token.length() >= opts.min_length) | ~words.token.re_search(_LETTERS)
         )
         words = (
             _without_artefacts(words, stop) if opts.stop_words else _without_stopwords(words, stop)
@@ -202,6 +206,27 @@ def post_tokens(
     for part in parts[1:]:
         out = out.union(_nullable(part), distinct=False)
     return out.filter(out.token.notnull() & (out.token != ""))
+
+
+def _kept_words(
+    posts: ibis.Table, opts: TokenOptions, pattern: str, keep: tuple[str, ...]
+) -> list[ibis.Table]:
+    """Words (and word pairs) when only the artefacts are dropped: each post's words are
+    filtered as a list and paired with the next kept word of the list, so no engine has to
+    sort every word of every post by its position to find its neighbour."""
+    text = fold_case(posts.text.fill_null("").re_replace(_STRIP, " "))
+    artefacts = list(ARTEFACTS)
+    words = regexp_extract_all(text, pattern, 0).filter(
+        lambda w: ((w.length() >= opts.min_length) | ~w.re_search(_LETTERS)) & ~w.isin(artefacts)
+    )
+    listed = posts.select(*keep, words=words)
+    parts = [listed.select(*keep, token=listed.words.unnest())]
+    if opts.ngrams == 2:
+        following = listed.words[1:]
+        pairs = listed.words[:-1].zip(following).map(lambda p: p.f1 + " " + p.f2)
+        paired = listed.select(*keep, pairs=pairs)
+        parts.append(paired.select(*keep, token=paired.pairs.unnest()))
+    return parts
 
 
 def _nullable(table: ibis.Table) -> ibis.Table:

@@ -29,6 +29,9 @@ account's posts in a period, or one post):
   by the inverse of the sampling rate (so the calibration, the threshold and the reported
   metrics stand for the whole reference); the final model is then fitted on every document.
   The grid search's cost stops growing with the corpus; what is sampled is said in ``cv``.
+  The folds are fitted in parallel processes (``n_jobs``) when there are enough documents to
+  pay for them; a fold's fits are the same wherever they run, so the model does not depend on
+  it.
 - **Out of depth**: a document with fewer than ``min_tokens`` tokens gets no probability
   (``too_little_text``); one whose share of tokens among the model's terms is below the 1st
   percentile of the training documents' (another language, another register) gets none either

@@ -26,8 +26,10 @@ Scores are stored in ``resonance_scores`` (and ``resonance_posts``), the calibra
 
 Engines: tokens, term counts and the vocabulary's cells are computed on an
 `infoscope.engine.Engine` (``engine=``; default the store's DuckDB; Spark over a Parquet
-export with ``--engine spark``) and scored here; the signature, its training accounts and
-the scores are read from and written to the DuckDB store whichever engine counted the terms.
+export with ``--engine spark``) and scored here (only the signature's terms are counted one
+by one; every other token of an account in a period adds to one row, which gives its
+total); the signature, its training accounts and the scores are read from and written to the
+DuckDB store whichever engine counted the terms.
 The run records the engine, its versions and the input's fingerprint.
 """
 

@@ -26,7 +26,9 @@ back (`SignatureRun`).
 
 Engines: the posts, the groups, the tokens, the term counts and the documents are computed on
 an `infoscope.engine.Engine` (``engine=``; default the store's DuckDB; Spark over a Parquet
-export with ``--engine spark``); keyness, the classifier's fitting and calibration run here,
+export with ``--engine spark``); the training documents leave the engine as integer cells
+(document, term, count) with the vocabulary and each document's total, not as one row per
+term name; keyness, the classifier's fitting and calibration run here,
 and the signature is stored in the DuckDB store whichever engine counted its terms. The run
 records the engine, its versions and the input's fingerprint.
 """

@@ -115,6 +115,28 @@ def test_a_failed_run_shows_failed_with_its_error(copy):
     assert f"      error: {failed['error']}" in out
 
 
+def test_running_out_of_memory_is_one_line_and_a_failed_run(copy, monkeypatch):
+    import duckdb
+
+    import infoscope.network.run as network_run
+
+    def too_big(store, *args, **kwargs):
+        with store.run("communities", {"big": True}):
+            raise duckdb.OutOfMemoryException(
+                "Out of Memory Error: failed to allocate data of size 256.0 MiB (1.7 GiB/1.8 "
+                "GiB used)\n\nPossible solutions: ..."
+            )
+
+    monkeypatch.setattr(network_run, "run_communities", too_big)
+    result = run_cli("communities", "--store", str(copy))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert "out of memory (Out of Memory Error: failed to allocate" in line
+    assert "--memory-limit" in line and "Possible solutions" not in line
+    (failed,) = _runs(copy, "--status", "failed")
+    assert failed["parameters"] == {"big": True} and "Out of Memory" in failed["error"]
+
+
 def test_ctrl_c_marks_the_run_interrupted(copy, monkeypatch):
     import infoscope.network.run as network_run
 

@@ -89,6 +89,13 @@ def _system_failure(exc: BaseException) -> str | None:
         )
     if isinstance(exc, PermissionError):
         return f"permission denied{at}: choose a path you may write (--store/--out)"
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryException":
+        first = text.splitlines()[0] if text else "out of memory"
+        return (
+            f"out of memory ({first}): pass a higher --memory-limit (or set "
+            "INFOSCOPE_MEMORY_LIMIT; 60% of the machine by default) or fewer posts; the run is "
+            "recorded as failed and nothing stored before it is lost"
+        )
     return None
 
 

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from infoscope.language.resonance import AccountTerms
 
 __all__ = [
+    "MIN_DOCUMENTS",
     "STATUSES",
     "SignatureClassifier",
     "SignatureModel",
@@ -74,6 +75,8 @@ _COVERAGE_QUANTILE = 0.01
 # Cross-validation over fewer documents than this stays in this process (starting workers
 # would cost more than the fits).
 _PARALLEL_FROM = 2_000
+# A term of fewer training documents than this is left out of a classifier's vocabulary.
+MIN_DOCUMENTS = 3
 
 
 @dataclass
@@ -149,17 +152,7 @@ class SignatureModel:
         order = np.lexsort((np.arange(len(pull)), -np.abs(pull), rows))
         rank = np.arange(len(order)) - features.indptr[rows[order]]
         top = order[(rank < n) & (pull[order] != 0)]
-        # Each term's count in its row, found by (row, column) in the row-major counts.
-        if not counts.has_canonical_format:
-            counts = counts.copy()
-            counts.sum_duplicates()
-        n_cols = np.int64(max(counts.shape[1], 1))
-        count_rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        keys = count_rows.astype(np.int64) * n_cols + counts.indices
-        wanted = rows[top].astype(np.int64) * n_cols + cols[top]
-        found = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
-        hit = keys[found] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
-        values = np.where(hit, counts.data[found] if len(keys) else 0, 0)
+        values = np.asarray(counts[rows[top], cols[top]]).ravel() if len(top) else np.zeros(0)
         out: list[list[list[Any]]] = [[] for _ in range(features.shape[0])]
         for r, c, v, p in zip(
             rows[top].tolist(),
@@ -211,7 +204,7 @@ def documents_matrix(
     documents: list[str],
     *,
     vocabulary: list[str] | None = None,
-    min_documents: int = 3,
+    min_documents: int = MIN_DOCUMENTS,
     exclude: frozenset[str] | set[str] = frozenset(),
 ) -> AccountTerms:
     """Documents as an `AccountTerms` from a ``doc, token, n`` Arrow table: one row per id of

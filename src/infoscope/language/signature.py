@@ -60,7 +60,7 @@ from infoscope.language.groups import (
     language_posts,
 )
 from infoscope.language.keyness import TermCounts, compute_keyness
-from infoscope.language.model import SignatureClassifier, SignatureModel
+from infoscope.language.model import MIN_DOCUMENTS, SignatureClassifier, SignatureModel
 from infoscope.language.tokens import STOPWORDS_TABLE, TokenOptions, post_tokens
 from infoscope.queries import resolve_platforms
 from infoscope.registry import AnalysisResult, DemoContext, DemoStep
@@ -92,8 +92,6 @@ FILE_VERSION = 2
 UNITS = ("account", "post")
 POSTS_PER_ACCOUNT = 40
 MAX_POSTS = 50_000
-# A term of fewer training documents than this is left out of the classifier's vocabulary.
-_MIN_DOCUMENTS = 3
 # Engine tables of the training documents (their cells, rows and columns), released once read.
 _CELLS_TABLE = "_infoscope_signature_cells"
 _ROWS_TABLE = "_infoscope_signature_rows"
@@ -469,7 +467,7 @@ def _documents(
     try:
         totals = engine.to_arrow(cells.group_by(["side", "doc"]).aggregate(total=cells.n.sum()))
         spread = cells.group_by("token").aggregate(k=_.count())
-        found = engine.to_arrow(spread.filter(spread.k >= _MIN_DOCUMENTS).select("token"))
+        found = engine.to_arrow(spread.filter(spread.k >= MIN_DOCUMENTS).select("token"))
         # Every document has a token: its keys, side by side, in code point order.
         order = pa.compute.sort_indices(totals, [("side", "ascending"), ("doc", "ascending")])
         totals = totals.take(order)

@@ -172,10 +172,10 @@ def post_tokens(
     stop = stopwords_table(engine)
     parts = []
     pattern = _pattern(opts)
+    text = fold_case(posts.text.fill_null("").re_replace(_STRIP, " "))
     if pattern and opts.stop_words:
-        parts += _kept_words(posts, opts, pattern, keep)
+        parts += _kept_words(posts, text, opts, pattern, keep)
     elif pattern:
-        text = fold_case(posts.text.fill_null("").re_replace(_STRIP, " "))
         listed = posts.select(*keep, lang=posts.lang, tokens=regexp_extract_all(text, pattern, 0))
         words = listed.unnest("tokens", offset="position").rename(token="tokens")
         words = words.filter(
@@ -209,12 +209,11 @@ def post_tokens(
 
 
 def _kept_words(
-    posts: ibis.Table, opts: TokenOptions, pattern: str, keep: tuple[str, ...]
+    posts: ibis.Table, text: Any, opts: TokenOptions, pattern: str, keep: tuple[str, ...]
 ) -> list[ibis.Table]:
     """Words (and word pairs) when only the artefacts are dropped: each post's words are
     filtered as a list and paired with the next kept word of the list, so no engine has to
     sort every word of every post by its position to find its neighbour."""
-    text = fold_case(posts.text.fill_null("").re_replace(_STRIP, " "))
     artefacts = list(ARTEFACTS)
     words = regexp_extract_all(text, pattern, 0).filter(
         lambda w: ((w.length() >= opts.min_length) | ~w.re_search(_LETTERS)) & ~w.isin(artefacts)

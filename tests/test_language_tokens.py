@@ -157,3 +157,56 @@ def test_detect_languages_once_and_fill_lang(store: Store, tmp_path: Path) -> No
     assert rows(store, "SELECT count(*) AS n FROM detected_languages")[0]["n"] == 2
     filled = posts_with_language(store).select("post_id", "lang").to_pyarrow().to_pylist()
     assert {r["post_id"]: r["lang"] for r in filled} == {"en1": "en", "ru1": "ru", "fr1": "fr"}
+
+
+def _table_tokens(options: TokenOptions) -> dict[str, Counter]:
+    import ibis
+
+    posts = ibis.memtable(
+        {
+            "platform": ["x", "x", "x"],
+            "post_id": ["words", "entities", "none"],
+            "account_id": ["a", "a", "b"],
+            "text": ["Alpha the beta", None, None],
+            "lang": ["en", "en", None],
+            "hashtags": [None, ["Tag"], None],
+            "mentions": [None, ["Bob"], []],
+            "urls": [None, ["https://example.org/x"], None],
+        },
+        schema={
+            "platform": "string", "post_id": "string", "account_id": "string",
+            "text": "string", "lang": "string", "hashtags": "array<string>",
+            "mentions": "array<string>", "urls": "array<string>",
+        },
+    )  # fmt: skip
+    table = post_tokens(posts, options, keep=("platform", "post_id", "account_id")).to_pyarrow()
+    out: dict[str, Counter] = {}
+    for r in table.select(["post_id", "token"]).to_pylist():
+        out.setdefault(r["post_id"], Counter())[r["token"]] += 1
+    return out
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        # Keyness tokens: the English stop-word 'the' goes.
+        (TokenOptions(), {"words": ["alpha", "beta"],
+                          "entities": ["#tag", "@bob", "domain:example.org"]}),
+        # Classifier tokens: stop-words stay, and pairs of kept words.
+        (TokenOptions(ngrams=2, stop_words=True),
+         {"words": ["alpha", "the", "beta", "alpha the", "the beta"],
+          "entities": ["#tag", "@bob", "domain:example.org"]}),
+        # Pairs without stop-words: 'alpha' and 'beta' are adjacent once 'the' is gone.
+        (TokenOptions(ngrams=2), {"words": ["alpha", "beta", "alpha beta"],
+                                  "entities": ["#tag", "@bob", "domain:example.org"]}),
+        # One kind alone.
+        (TokenOptions(kinds=("mention",)), {"entities": ["@bob"]}),
+        (TokenOptions(kinds=("word",)), {"words": ["alpha", "beta"]}),
+    ],
+)  # fmt: skip
+def test_missing_text_or_entity_lists_lose_nothing_else(
+    options: TokenOptions, expected: dict[str, list[str]]
+) -> None:
+    # A post without entity lists (NULL, not empty) still gives its words; one without text
+    # its entities; one with neither gives no token (and no NULL or empty token).
+    assert _table_tokens(options) == {p: Counter(t) for p, t in expected.items()}

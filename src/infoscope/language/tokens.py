@@ -36,7 +36,6 @@ from typing import Any
 import ibis
 import ibis.expr.datatypes as dt
 import pyarrow as pa
-from ibis import _
 
 from infoscope.common.urls import domain_of
 from infoscope.engine import Engine
@@ -113,7 +112,8 @@ class TokenOptions:
 
 @functools.lru_cache(maxsize=1)
 def stopword_rows() -> pa.Table:
-    """``lang, token`` for every stop-word list applied (``*`` rows: the artefacts)."""
+    """``stop_lang, stop_token`` for every stop-word list applied (``""`` rows: the words of
+    every list, for a post of no listed language; ``*`` rows: the artefacts)."""
     from infoscope.common.stopwords import LANGUAGES, stop_words
 
     langs, tokens = [], []
@@ -121,6 +121,10 @@ def stopword_rows() -> pa.Table:
         for word in sorted(stop_words(code)):
             langs.append(code)
             tokens.append(word)
+    # Under "": the words of every list, for posts whose language has none or is unknown.
+    for word in sorted({w for code in LANGUAGES for w in stop_words(code)}):
+        langs.append("")
+        tokens.append(word)
     for word in ARTEFACTS:
         langs.append("*")
         tokens.append(word)
@@ -167,65 +171,99 @@ def post_tokens(
     include ``platform`` and ``post_id`` when ``ngrams=2``. `engine` is the
     `infoscope.engine.Engine` whose tables `posts` are: it holds the stop-words (under
     `STOPWORDS_TABLE`, which the caller releases); without one, `posts` must be DuckDB's.
+
+    Each post's tokens are gathered into one list (words, word pairs, entities), unnested
+    once: the engine reads and splits every post a single time. Unnesting several lists of
+    one scan of the posts side by side made DuckDB fail under a memory limit it otherwise
+    keeps (3M posts under 2 GB), and every extra scan repeats the splitting.
     """
     opts = options or TokenOptions()
     stop = stopwords_table(engine)
-    parts = []
     pattern = _pattern(opts)
-    text = fold_case(posts.text.fill_null("").re_replace(_STRIP, " "))
-    if pattern and opts.stop_words:
-        parts += _kept_words(posts, text, opts, pattern, keep)
-    elif pattern:
-        listed = posts.select(*keep, lang=posts.lang, tokens=regexp_extract_all(text, pattern, 0))
-        words = listed.unnest("tokens", offset="position").rename(token="tokens")
-        words = words.filter(
-            (words.token.length() >= opts.min_length) | ~words.token.re_search(_LETTERS)
-        )
-        words = (
-            _without_artefacts(words, stop) if opts.stop_words else _without_stopwords(words, stop)
-        )
-        parts.append(words.select(*keep, "token"))
+    if pattern and opts.ngrams == 2 and not opts.stop_words:
+        return _windowed_tokens(posts, opts, pattern, keep, stop)
+    lists = {}
+    if pattern:
+        text = fold_case(posts.text.fill_null("").re_replace(_STRIP, " "))
+        # The words as a column first: the pairs read that list instead of splitting again.
+        posts = posts.mutate(_words=_words(text, opts, pattern))
+        lists["_words"] = posts._words
         if opts.ngrams == 2:
-            following = words.token.lead().over(
-                group_by=["platform", "post_id"], order_by="position"
-            )
-            pairs = words.mutate(next_token=following)
-            pairs = pairs.filter(pairs.next_token.notnull())
-            parts.append(pairs.select(*keep, token=pairs.token + " " + pairs.next_token))
-    for kind, column, prefix in (
-        ("hashtag", "hashtags", "#"),
-        ("mention", "mentions", "@"),
-    ):
+            pairs = posts._words[:-1].zip(posts._words[1:])
+            lists["_pairs"] = pairs.map(lambda p: p.f1 + " " + p.f2)
+    lists |= _entity_lists(posts, opts)
+    if not lists:
+        return posts.select(*keep, token=ibis.null("string")).filter(ibis.literal(False))
+    # Each list a column, then joined: the engine computes each once (a concatenation
+    # tests each of its arguments for NULL before joining them).
+    posts = posts.mutate(**lists)
+    listed = _joined(posts, list(lists))
+    out = posts.select(*keep, lang=posts.lang, token=listed.unnest())
+    out = out.filter(out.token.notnull() & (out.token != ""))
+    if not opts.stop_words:
+        out = _without_stopwords(out, stop)
+    return out.select(*keep, "token")
+
+
+def _words(text: Any, opts: TokenOptions, pattern: str) -> Any:
+    """Each post's words as a list: one-letter words go, and with stop-words kept the
+    artefacts too (stop-words proper are dropped later, by the post's language)."""
+    artefacts = list(ARTEFACTS)
+
+    def kept(w: Any) -> Any:
+        long_enough = (w.length() >= opts.min_length) | ~w.re_search(_LETTERS)
+        return long_enough & ~w.isin(artefacts) if opts.stop_words else long_enough
+
+    return regexp_extract_all(text, pattern, 0).filter(kept)
+
+
+def _entity_lists(posts: ibis.Table, opts: TokenOptions) -> dict[str, Any]:
+    """``#hashtag``, ``@mention`` and ``domain:host`` tokens of each post, as lists."""
+    empty = ibis.literal([], type=dt.Array(dt.string))
+    lists = {}
+    for kind, column, prefix in (("hashtag", "hashtags", "#"), ("mention", "mentions", "@")):
         if kind in opts.kinds:
-            entity = posts.select(*keep, value=posts[column].unnest())
-            parts.append(entity.select(*keep, token=ibis.literal(prefix) + fold_case(entity.value)))
+            values = posts[column].fill_null(empty)
+            lists[f"_{column}"] = values.map(lambda v, p=prefix: ibis.literal(p) + fold_case(v))
     if "domain" in opts.kinds:
-        urls = posts.select(*keep, value=posts.urls.unnest())
-        parts.append(urls.select(*keep, token=ibis.literal("domain:") + domain_of(urls.value)))
+        urls = posts.urls.fill_null(empty)
+        lists["_domains"] = urls.map(lambda u: ibis.literal("domain:") + domain_of(u))
+    return lists
+
+
+def _joined(table: ibis.Table, names: list[str]) -> Any:
+    """The list columns `names` of `table`, joined end to end."""
+    first, *rest = (table[name] for name in names)
+    return first.concat(*rest) if rest else first
+
+
+def _windowed_tokens(
+    posts: ibis.Table, opts: TokenOptions, pattern: str, keep: tuple[str, ...], stop: ibis.Table
+) -> ibis.Table:
+    """Tokens with stop-words dropped and word pairs: a pair joins adjacent words that are
+    no stop-words of the post's language, found by their positions in the post."""
+    text = fold_case(posts.text.fill_null("").re_replace(_STRIP, " "))
+    listed = posts.select(*keep, lang=posts.lang, tokens=regexp_extract_all(text, pattern, 0))
+    words = listed.unnest("tokens", offset="position").rename(token="tokens")
+    words = words.filter(
+        (words.token.length() >= opts.min_length) | ~words.token.re_search(_LETTERS)
+    )
+    words = _without_stopwords(words, stop)
+    following = words.token.lead().over(group_by=["platform", "post_id"], order_by="position")
+    pairs = words.mutate(next_token=following)
+    pairs = pairs.filter(pairs.next_token.notnull())
+    parts = [
+        words.select(*keep, "token"),
+        pairs.select(*keep, token=pairs.token + " " + pairs.next_token),
+    ]
+    entities = _entity_lists(posts, opts)
+    if entities:
+        posts = posts.mutate(**entities)
+        parts.append(posts.select(*keep, token=_joined(posts, list(entities)).unnest()))
     out = _nullable(parts[0])
     for part in parts[1:]:
         out = out.union(_nullable(part), distinct=False)
     return out.filter(out.token.notnull() & (out.token != ""))
-
-
-def _kept_words(
-    posts: ibis.Table, text: Any, opts: TokenOptions, pattern: str, keep: tuple[str, ...]
-) -> list[ibis.Table]:
-    """Words (and word pairs) when only the artefacts are dropped: each post's words are
-    filtered as a list and paired with the next kept word of the list, so no engine has to
-    sort every word of every post by its position to find its neighbour."""
-    artefacts = list(ARTEFACTS)
-    words = regexp_extract_all(text, pattern, 0).filter(
-        lambda w: ((w.length() >= opts.min_length) | ~w.re_search(_LETTERS)) & ~w.isin(artefacts)
-    )
-    listed = posts.select(*keep, words=words)
-    parts = [listed.select(*keep, token=listed.words.unnest())]
-    if opts.ngrams == 2:
-        following = listed.words[1:]
-        pairs = listed.words[:-1].zip(following).map(lambda p: p.f1 + " " + p.f2)
-        paired = listed.select(*keep, pairs=pairs)
-        parts.append(paired.select(*keep, token=paired.pairs.unnest()))
-    return parts
 
 
 def _nullable(table: ibis.Table) -> ibis.Table:
@@ -234,25 +272,18 @@ def _nullable(table: ibis.Table) -> ibis.Table:
     return table.cast({name: schema[name].copy(nullable=True) for name in schema.names})
 
 
-def _without_artefacts(words: ibis.Table, stop: ibis.Table) -> ibis.Table:
-    """Drop platform artefacts (``rt``, ``amp``...) only."""
-    artefacts = stop.filter(stop.stop_lang == "*").select(art="stop_token")
-    return words.anti_join(artefacts, words.token == artefacts.art)
-
-
 def _without_stopwords(words: ibis.Table, stop: ibis.Table) -> ibis.Table:
     """Drop artefacts, and words that are stop-words of their post's language (of any list
-    when the language is unknown or has no list)."""
+    when the language is unknown or has no list): one pass over the words, which meet the
+    stop-words of their language under its code and those of every list under ``""``."""
     from infoscope.common.stopwords import LANGUAGES
 
     listed = words.lang.notnull() & words.lang.isin(list(LANGUAGES))
+    keyed = words.mutate(_stop_key=ibis.ifelse(listed, words.lang, ""))
     per_lang = stop.filter(stop.stop_lang != "*")
-    known = words.filter(listed)
-    known = known.anti_join(
-        per_lang, [known.lang == per_lang.stop_lang, known.token == per_lang.stop_token]
+    kept = keyed.anti_join(
+        per_lang, [keyed._stop_key == per_lang.stop_lang, keyed.token == per_lang.stop_token]
     )
-    anywhere = stop.select(any_token="stop_token").distinct()
-    unknown = words.filter(~listed).anti_join(anywhere, _.token == anywhere.any_token)
     artefacts = stop.filter(stop.stop_lang == "*").select(art="stop_token")
-    known = known.anti_join(artefacts, known.token == artefacts.art)
-    return known.union(unknown, distinct=False)
+    kept = kept.anti_join(artefacts, kept.token == artefacts.art)
+    return kept.drop("_stop_key")

@@ -487,3 +487,44 @@ def test_a_one_day_reference_triggers_the_period_warning(store: Store, tmp_path:
     ).signature
     after = matched.counts["overlap"]["matched"]
     assert (after["target_periods"], after["reference_periods"]) == (1, 1)
+
+
+def test_posts_and_accounts_are_scored_from_one_count_of_the_posts(filled: Store) -> None:
+    # With --posts the posts are tokenised once, counted per post, and summed for the
+    # accounts: the accounts' scores are those of a run without posts, and each post's are
+    # those of its own tokens (counted here straight from post_tokens) under the post model.
+    import pyarrow as pa
+
+    from infoscope.language.model import documents_matrix
+    from infoscope.language.tokens import TokenOptions, post_tokens
+
+    sig = run_signature(filled, "label:team=red", "label:team=blue", name="red", posts=True)
+    post_model = sig.signature.model("post")
+    plain = run_resonance(filled, "red", period="week")
+    both = run_resonance(filled, "red", period="week", posts=True)
+    sql = (
+        "SELECT account_id, period, tokens, score, probability, status FROM resonance_scores "
+        "WHERE run_id = ? ORDER BY account_id, period NULLS FIRST"
+    )
+    assert rows(filled, sql, [both.run_id]) == rows(filled, sql, [plain.run_id])
+    scored = rows(
+        filled,
+        "SELECT post_id, tokens, score, status FROM resonance_posts WHERE run_id = ? "
+        "ORDER BY post_id",
+        [both.run_id],
+    )
+    tokens = post_tokens(
+        filled.ibis.table("posts"), TokenOptions.from_dict(post_model.tokens),
+        keep=("post_id",),
+    ).to_pyarrow()  # fmt: skip
+    cells = tokens.group_by(["post_id", "token"]).aggregate([("token", "count")])
+    ids = sorted(set(tokens["post_id"].to_pylist()))
+    X = documents_matrix(
+        pa.table({"doc": cells["post_id"], "token": cells["token"], "n": cells["token_count"]}),
+        ids,
+        vocabulary=post_model.terms,
+    )
+    assert [r["post_id"] for r in scored] == ids and len(ids) == 113
+    assert [r["tokens"] for r in scored] == X.tokens.astype(int).tolist()
+    assert [r["score"] for r in scored] == pytest.approx(post_model.decision(X).tolist())
+    assert [r["status"] for r in scored] == post_model.status(X).tolist()

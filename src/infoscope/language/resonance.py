@@ -129,6 +129,7 @@ def term_table(
     *,
     period: str | None = None,
     vocabulary: Sequence[str] | None = None,
+    by_post: bool = False,
     engine: Engine | None = None,
 ) -> TermTable:
     """``account_id`` (and ``period``), ``token``, ``n``: the posts tokenised once and counted
@@ -137,13 +138,15 @@ def term_table(
 
     With `vocabulary`, the tokens outside it are counted together under a NULL token: the
     table then holds the vocabulary's cells and one row of the other tokens per account (and
-    period), so its size follows the accounts, not the number of distinct terms."""
+    period), so its size follows the accounts, not the number of distinct terms. `by_post`
+    counts per post too (key ``post_id``): one table then serves the scoring of posts and,
+    summed, that of accounts (`account_terms` sums the keys it does not use)."""
     if period is not None and period not in PERIODS:
         raise BadParameterError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
     tokens = post_tokens(
         posts, options, keep=("platform", "post_id", "account_id", "created_at"), engine=engine
     )
-    keys = ["account_id"]
+    keys = ["post_id", "account_id"] if by_post else ["account_id"]
     if period is not None:
         tokens = tokens.mutate(
             period=tokens.created_at.truncate(PERIODS[period]).cast("date").cast("string")
@@ -236,8 +239,8 @@ def account_terms(
                 _ACCOUNTS_TABLE, pa.table({"w_account": list(dict.fromkeys(accounts))}), engine
             )
             per = per.semi_join(wanted_accounts, per.account_id == wanted_accounts.w_account)
-        if keys == ["account_id"] and "period" in per.columns:
-            per = per.group_by(["account_id", "token"]).aggregate(n=per.n.sum())
+        if set(per.columns) != {*keys, "token", "n"}:  # per post or period: summed
+            per = per.group_by([*keys, "token"]).aggregate(n=per.n.sum())
         totals = _arrow(per.group_by(keys).aggregate(n=per.n.sum()).order_by(keys), engine)
         if vocabulary is not None:
             wanted = _driver_table(
@@ -434,23 +437,31 @@ def run_resonance(
         "platform": platform,
     }
     oof = _training_probabilities(store, sig.signature_id)
-    # The engine tables made on the way go, however the run ends.
-    made = (
+    # The engine tables made on the way go, however the run ends (term tables join them).
+    made = [
         STOPWORDS_TABLE,
         DETECTED_TABLE,
         *(group_table(spec, platform) for spec in (m_spec, b_spec) if spec is not None),
-    )
+    ]
     with engine_run(store, engine, COMMAND, run_params, seed=seed, release=made) as run:
         chosen = language_posts(store, engine)
         chosen = chosen.filter(chosen.platform == platform)
         say("tokenising every post")
-        options = TokenOptions.from_dict(model.tokens) if model.tokens else sig.options
-        counted = term_table(chosen, options, period=period, vocabulary=model.terms, engine=engine)
+        options = _options(sig, model)
+        # Posts scored with the same tokens are counted in the same pass, per post.
+        shared = post_model is not None and _options(sig, post_model) == options
+        extra = post_model.terms if shared and post_model is not None else []
+        vocabulary = [*model.terms, *extra]
+        counted = term_table(
+            chosen, options, period=period, vocabulary=vocabulary, by_post=shared, engine=engine
+        )
+        made.append(counted.name)
         try:
             X = account_terms(table=counted, vocabulary=model.terms, per_account=True)
             XP = None if period is None else account_terms(table=counted, vocabulary=model.terms)
         finally:
-            counted.release()
+            if not shared:
+                counted.release()
         # Accounts that posted but left no token (only links, say) are listed too, with too
         # little text: nothing is silently unscored.
         posted = chosen.filter(chosen.account_id.notnull()).select("account_id").distinct()
@@ -496,7 +507,16 @@ def run_resonance(
         scored_posts = 0
         if post_model is not None:
             say("scoring every post")
-            scored_posts = _score_posts(store, chosen, sig, post_model, keys, engine)
+            if not shared:
+                counted = term_table(
+                    chosen, _options(sig, post_model), vocabulary=post_model.terms,
+                    by_post=True, engine=engine,
+                )  # fmt: skip
+                made.append(counted.name)
+            try:
+                scored_posts = _score_posts(store, counted, post_model, keys)
+            finally:
+                counted.release()
         run.counts = {
             "signature": sig.name,
             "platform": platform,
@@ -555,19 +575,24 @@ def _calibration_rows(
     return pa.Table.from_pylist(rows)
 
 
-def _score_posts(
-    store: Store, posts: ibis.Table, sig: Any, model: Any, keys: dict[str, str], engine: Engine
-) -> int:
-    """Score every post with the post classifier; returns how many."""
+def _options(sig: Any, model: Any) -> TokenOptions:
+    """The tokens a model of signature `sig` reads."""
+    return TokenOptions.from_dict(model.tokens) if model.tokens else sig.options
+
+
+def _score_posts(store: Store, table: TermTable, model: Any, keys: dict[str, str]) -> int:
+    """Score every post of `table` (`term_table` counted per post) with the post classifier;
+    returns how many."""
     from infoscope.language.model import documents_matrix
 
-    options = TokenOptions.from_dict(model.tokens) if model.tokens else sig.options
-    tokens = post_tokens(posts, options, keep=("platform", "post_id", "account_id"), engine=engine)
+    engine = table.engine
+    assert engine is not None
+    per = table.table
     vocabulary = engine.from_arrow(_VOCABULARY_TABLE, pa.table({"v_term": model.terms}))
     try:
-        totals = engine.to_arrow(tokens.group_by(["post_id", "account_id"]).aggregate(n=_.count()))
-        known = tokens.semi_join(vocabulary, tokens.token == vocabulary.v_term)
-        counted = engine.to_arrow(known.group_by(["post_id", "token"]).aggregate(n=_.count()))
+        totals = engine.to_arrow(per.group_by(["post_id", "account_id"]).aggregate(n=per.n.sum()))
+        known = per.semi_join(vocabulary, per.token == vocabulary.v_term)
+        counted = engine.to_arrow(known.group_by(["post_id", "token"]).aggregate(n=known.n.sum()))
     finally:
         engine.release(_VOCABULARY_TABLE)
     ids = totals["post_id"].to_pylist()

@@ -180,11 +180,11 @@ def post_tokens(
     opts = options or TokenOptions()
     stop = stopwords_table(engine)
     pattern = _pattern(opts)
+    text = fold_case(posts.text.fill_null("").re_replace(_STRIP, " "))
     if pattern and opts.ngrams == 2 and not opts.stop_words:
-        return _windowed_tokens(posts, opts, pattern, keep, stop)
+        return _windowed_tokens(posts, text, opts, pattern, keep, stop)
     lists = {}
     if pattern:
-        text = fold_case(posts.text.fill_null("").re_replace(_STRIP, " "))
         # The words as a column first: the pairs read that list instead of splitting again.
         posts = posts.mutate(_words=_words(text, opts, pattern))
         lists["_words"] = posts._words
@@ -238,11 +238,15 @@ def _joined(table: ibis.Table, names: list[str]) -> Any:
 
 
 def _windowed_tokens(
-    posts: ibis.Table, opts: TokenOptions, pattern: str, keep: tuple[str, ...], stop: ibis.Table
+    posts: ibis.Table,
+    text: Any,
+    opts: TokenOptions,
+    pattern: str,
+    keep: tuple[str, ...],
+    stop: ibis.Table,
 ) -> ibis.Table:
     """Tokens with stop-words dropped and word pairs: a pair joins adjacent words that are
     no stop-words of the post's language, found by their positions in the post."""
-    text = fold_case(posts.text.fill_null("").re_replace(_STRIP, " "))
     listed = posts.select(*keep, lang=posts.lang, tokens=regexp_extract_all(text, pattern, 0))
     words = listed.unnest("tokens", offset="position").rename(token="tokens")
     words = words.filter(

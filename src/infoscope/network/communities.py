@@ -198,43 +198,42 @@ def _leiden_runs(
     """Membership and quality of one Leiden run per seed, in the order of `seeds`."""
     if graph.ecount() < _PARALLEL_FROM or len(seeds) < 2:
         return _seeded_runs(graph, objective, resolution, seeds, iterations)
-    edges, weights = _bare(graph)
-    shares = [share.tolist() for share in np.array_split(np.asarray(seeds), _SHARES) if share.size]
+    bare = _bare(graph, weights=True)
     done = parallel(n_jobs)(
-        delayed(_runs_on)(
-            graph.vcount(),
-            graph.is_directed(),
-            edges,
-            weights,
-            objective,
-            resolution,
-            share,
-            iterations,
-        )
-        for share in shares
+        delayed(_runs_on)(bare, objective, resolution, share, iterations)
+        for share in _shares(seeds)
     )
     return [run for share in done for run in share]
 
 
-def _bare(graph: ig.Graph) -> tuple[np.ndarray, np.ndarray]:
-    """The edges and weights of `graph` as arrays (what another process needs of it)."""
+def _shares(items: list[int]) -> list[list[int]]:
+    """`items` cut into `_SHARES` consecutive shares (fewer when there are fewer items)."""
+    return [share.tolist() for share in np.array_split(np.asarray(items), _SHARES) if share.size]
+
+
+_Bare = tuple[int, bool, np.ndarray, "np.ndarray | None"]
+
+
+def _bare(graph: ig.Graph, *, weights: bool = False) -> _Bare:
+    """What another process needs of `graph` to rebuild it (`_rebuilt`): its vertex count,
+    direction, edges as an array and, with `weights`, their weights."""
     edges = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    return edges, np.asarray(graph.es["weight"], dtype=np.float64)
+    kept = np.asarray(graph.es["weight"], dtype=np.float64) if weights else None
+    return graph.vcount(), graph.is_directed(), edges, kept
+
+
+def _rebuilt(bare: _Bare) -> ig.Graph:
+    n, directed, edges, weights = bare
+    graph = ig.Graph(n=n, edges=edges, directed=directed)
+    if weights is not None:
+        graph.es["weight"] = weights.tolist()
+    return graph
 
 
 def _runs_on(
-    n: int,
-    directed: bool,
-    edges: np.ndarray,
-    weights: np.ndarray,
-    objective: str,
-    resolution: float,
-    seeds: list[int],
-    iterations: int,
+    bare: _Bare, objective: str, resolution: float, seeds: list[int], iterations: int
 ) -> list[tuple[np.ndarray, float]]:
-    graph = ig.Graph(n=n, edges=edges, directed=directed)
-    graph.es["weight"] = weights.tolist()
-    return _seeded_runs(graph, objective, resolution, seeds, iterations)
+    return _seeded_runs(_rebuilt(bare), objective, resolution, seeds, iterations)
 
 
 def _seeded_runs(
@@ -419,15 +418,12 @@ def rank_accounts(
 def _sampled_betweenness(graph: ig.Graph, sources: list[int], n_jobs: int | None) -> np.ndarray:
     """Betweenness over the shortest paths from `sources` (undirected), summed over
     `_SHARES` shares of the sources in their order, in one process or several."""
-    shares = [
-        share.tolist() for share in np.array_split(np.asarray(sources), _SHARES) if share.size
-    ]
     if graph.ecount() < _PARALLEL_FROM:
-        parts = [graph.betweenness(directed=False, sources=share) for share in shares]
+        parts = [graph.betweenness(directed=False, sources=share) for share in _shares(sources)]
     else:
-        edges, _weights = _bare(graph)
+        bare = _bare(graph)
         parts = parallel(n_jobs)(
-            delayed(_betweenness_on)(graph.vcount(), edges, share) for share in shares
+            delayed(_betweenness_on)(bare, share) for share in _shares(sources)
         )
     total = np.zeros(graph.vcount())
     for part in parts:
@@ -435,6 +431,5 @@ def _sampled_betweenness(graph: ig.Graph, sources: list[int], n_jobs: int | None
     return total
 
 
-def _betweenness_on(n: int, edges: np.ndarray, sources: list[int]) -> list[float]:
-    graph = ig.Graph(n=n, edges=edges, directed=True)
-    return graph.betweenness(directed=False, sources=sources)  # type: ignore[no-any-return]
+def _betweenness_on(bare: _Bare, sources: list[int]) -> list[float]:
+    return _rebuilt(bare).betweenness(directed=False, sources=sources)  # type: ignore[no-any-return]
